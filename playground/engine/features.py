@@ -1,0 +1,39 @@
+"""Input feature maps, as in TensorFlow Playground.
+
+Column k of ``all_features(X)`` is feature ``FEATURES[k]``; this order is an API
+(row k of the first weight matrix belongs to feature k).
+"""
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+FEATURES = ("x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2")
+FEATURE_LABELS = {
+    "x1": "X₁", "x2": "X₂", "x1_sq": "X₁²", "x2_sq": "X₂²",
+    "x1x2": "X₁X₂", "sin_x1": "sin(X₁)", "sin_x2": "sin(X₂)",
+}
+ONE_D_FEATURES = ("x1", "x1_sq", "sin_x1")
+
+
+def all_features(X):
+    """(n, 2) inputs -> (n, 7) float32 features in FEATURES order (jit-traceable)."""
+    X = jnp.asarray(X, dtype=jnp.float32)
+    x1, x2 = X[:, 0], X[:, 1]
+    return jnp.stack([x1, x2, x1 * x1, x2 * x2, x1 * x2, jnp.sin(x1), jnp.sin(x2)], axis=1)
+
+
+def feature_indices(names, one_d: bool = False) -> tuple[int, ...]:
+    """Validate feature names; return their column indices, deduplicated, in FEATURES order."""
+    names = tuple(names)
+    if not names:
+        raise ValueError("features: choose at least one input feature")
+    unknown = [f for f in names if f not in FEATURES]
+    if unknown:
+        raise ValueError(f"features: unknown {', '.join(map(repr, unknown))}; "
+                         f"allowed: {', '.join(FEATURES)}")
+    if one_d:
+        bad = [f for f in names if f not in ONE_D_FEATURES]
+        if bad:
+            raise ValueError(f"features: {', '.join(map(repr, bad))} not available; 1-D data only "
+                             f"has x1 and its transforms ({', '.join(ONE_D_FEATURES)})")
+    return tuple(sorted({FEATURES.index(f) for f in names}))

@@ -1,0 +1,405 @@
+"""Losses, optax optimizers and the jitted multi-epoch training programs.
+
+Two tiers run the same mathematics on the same padded state (``mlp``):
+
+* the **general** program takes the whole set-up as arrays (architecture masks,
+  activation and output indices, optimizer index, learning rate, batch size,
+  regularisation, data sizes), so one compilation per process serves every
+  widget setting; it is compiled once at start-up (``warmup``);
+* the **exact-shape** program is specialised to one set-up (layer sizes,
+  activations, optimizer, batch size, data sizes) and is several times faster.
+  It is compiled in a background thread the first time a set-up is seen,
+  cached for all sessions of the process, and takes over when ready.
+
+Both tiers draw the same minibatches (``epoch_order``) and initial weights, so
+they agree to float32 rounding. ``TRACES`` counts how often each program was
+traced (== compiled); the tests use it to prove that widget changes never
+recompile the general program.
+"""
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import math
+import threading
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from . import mlp
+from .mlp import Arch, ArchArrays
+
+N_MAX = 512        # padded size of the train and of the test set
+BATCH_MAX = 64     # largest batch size; the general program masks within it
+MOMENTUM = 0.9
+OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
+REGULARIZATIONS = ("none", "l1", "l2")
+LOSSES = ("mse", "cross_entropy")
+DIVERGENCE_WEIGHT = 1e3  # a weight beyond this means the run has blown up
+
+TRACES: collections.Counter = collections.Counter()
+
+
+# ------------------------------------------------------------------ containers
+class OptStates(NamedTuple):
+    """The state of every optimizer, so switching optimizer keeps one pytree shape."""
+    momentum: optax.TraceState
+    adam: optax.ScaleByAdamState
+    rmsprop: optax.ScaleByRmsState
+
+
+class TrainState(NamedTuple):
+    params: dict
+    opt: OptStates
+
+
+class Hyper(NamedTuple):
+    """Dynamic hyperparameters (arrays). optimizer: index into OPTIMIZERS."""
+    learning_rate: jnp.ndarray
+    l1: jnp.ndarray
+    l2: jnp.ndarray
+    batch_size: jnp.ndarray
+    optimizer: jnp.ndarray
+
+
+class Data(NamedTuple):
+    """Train and test sets as input features, padded to N_MAX rows.
+
+    x_train, x_test: (N_MAX, N_FEATURES) float32; y_*: (N_MAX,) float32;
+    n_train, n_test: () int32 live rows.
+    """
+    x_train: jnp.ndarray
+    y_train: jnp.ndarray
+    n_train: jnp.ndarray
+    x_test: jnp.ndarray
+    y_test: jnp.ndarray
+    n_test: jnp.ndarray
+
+
+class Metrics(NamedTuple):
+    train_loss: jnp.ndarray
+    test_loss: jnp.ndarray
+    train_accuracy: jnp.ndarray
+    test_accuracy: jnp.ndarray
+    max_weight: jnp.ndarray   # largest |parameter|, to tell a blow-up
+
+
+def make_hyper(learning_rate, regularization, reg_rate, batch_size, optimizer) -> Hyper:
+    l1 = reg_rate if regularization == "l1" else 0.0
+    l2 = reg_rate if regularization == "l2" else 0.0
+    f = np.float32
+    return Hyper(f(learning_rate), f(l1), f(l2), np.int32(batch_size),
+                 np.int32(OPTIMIZERS.index(optimizer)))
+
+
+def make_data(x_train, y_train, x_test, y_test) -> Data:
+    """Pad feature matrices (n, N_FEATURES) and labels (n,) to N_MAX rows."""
+    def pad(a):
+        a = np.asarray(a, np.float32)
+        if len(a) > N_MAX:
+            raise ValueError(f"data: at most {N_MAX} points per set")
+        out = np.zeros((N_MAX,) + a.shape[1:], np.float32)
+        out[:len(a)] = a
+        return out
+    return Data(pad(x_train), pad(y_train), np.int32(len(y_train)),
+                pad(x_test), pad(y_test), np.int32(len(y_test)))
+
+
+# ---------------------------------------------------------------- optimizers
+_DIRECTIONS = {
+    "momentum": optax.trace(decay=MOMENTUM),
+    "adam": optax.scale_by_adam(),
+    "rmsprop": optax.scale_by_rms(decay=0.9, eps=1e-8),
+}
+
+
+def opt_init(params) -> OptStates:
+    return OptStates(*(_DIRECTIONS[k].init(params) for k in OptStates._fields))
+
+
+def _direction(name, grads, opt: OptStates, params):
+    """Update direction of optimizer ``name``: params move by -lr * direction."""
+    if name == "sgd":
+        return grads, opt
+    d, s = _DIRECTIONS[name].update(grads, getattr(opt, name), params)
+    return d, opt._replace(**{name: s})
+
+
+def _direction_switch(index, grads, opt, params):
+    branches = [lambda g, o, p, n=n: _direction(n, g, o, p) for n in OPTIMIZERS]
+    return jax.lax.switch(index, branches, grads, opt, params)
+
+
+def _penalty(params_weights, l1, l2):
+    """L1 and ½·L2 penalties summed over the weights (not the biases)."""
+    return sum(l1 * jnp.sum(jnp.abs(w)) + 0.5 * l2 * jnp.sum(w * w) for w in params_weights)
+
+
+def _apply(params, direction, lr, mask=None):
+    if mask is None:
+        return jax.tree.map(lambda p, d: p - lr * d, params, direction)
+    return jax.tree.map(lambda p, d, m: p - lr * d * m, params, direction, mask)
+
+
+# ------------------------------------------------------------- minibatching
+def epoch_order(key, epoch, n_train):
+    """Shuffled row order of one epoch: (N_MAX,) int32, the first n_train are the live rows.
+
+    The same for both tiers: it only depends on the key, the epoch and n_train.
+    """
+    u = jax.random.uniform(jax.random.fold_in(key, epoch), (N_MAX,))
+    u = jnp.where(jnp.arange(N_MAX) < n_train, u, 2.0)
+    return jnp.argsort(u).astype(jnp.int32)
+
+
+def _masked_mean(values, mask):
+    return jnp.sum(values * mask) / jnp.maximum(jnp.sum(mask), 1.0)
+
+
+def _metrics(predict_z, kind, data: Data, params, n_train=None, n_test=None) -> Metrics:
+    """Data loss (no penalty) and accuracy on the train and test sets."""
+    def one(x, y, n):
+        if isinstance(n, int):           # exact: static size
+            x, y, m = x[:n], y[:n], jnp.ones(n)
+        else:
+            m = (jnp.arange(N_MAX) < n).astype(jnp.float32)
+        z = predict_z(x)
+        loss = _masked_mean(mlp.example_loss(kind, z, y), m)
+        right = ((mlp.display_output(kind, z) >= 0) == (y > 0)).astype(jnp.float32)
+        return loss, _masked_mean(right, m)
+    tl, ta = one(data.x_train, data.y_train, data.n_train if n_train is None else n_train)
+    vl, va = one(data.x_test, data.y_test, data.n_test if n_test is None else n_test)
+    big = jnp.max(jnp.stack([jnp.max(jnp.abs(leaf)) for leaf in jax.tree.leaves(params)]))
+    return Metrics(tl, vl, ta, va, big)
+
+
+# --------------------------------------------------------- general program
+def _weights_general(p):
+    return (p["W_hidden"], p["W_out"])
+
+
+def _train_general(state: TrainState, arch: ArchArrays, hyper: Hyper, data: Data,
+                   key, epoch0, n_epochs):
+    TRACES["train_general"] += 1
+    bs = hyper.batch_size
+    steps = (data.n_train + bs - 1) // bs
+
+    def loss_fn(params, xb, yb, m):
+        z = mlp.forward_general(params, arch, xb)
+        data_loss = _masked_mean(mlp.example_loss(arch.output, z, yb), m)
+        return data_loss + _penalty(_weights_general(params), hyper.l1, hyper.l2)
+
+    def epoch(e, state):
+        order = jnp.concatenate([epoch_order(key, epoch0 + e, data.n_train),
+                                 jnp.zeros(BATCH_MAX, jnp.int32)])
+
+        def step(i, state):
+            start = i * bs
+            idx = jax.lax.dynamic_slice(order, (start,), (BATCH_MAX,))
+            j = jnp.arange(BATCH_MAX)
+            m = ((j < bs) & (start + j < data.n_train)).astype(jnp.float32)
+            g = jax.grad(loss_fn)(state.params, data.x_train[idx], data.y_train[idx], m)
+            g = mlp.mask_tree(g, arch.param_mask)
+            d, opt = _direction_switch(hyper.optimizer, g, state.opt, state.params)
+            return TrainState(_apply(state.params, d, hyper.learning_rate, arch.param_mask), opt)
+
+        return jax.lax.fori_loop(0, steps, step, state)
+
+    state = jax.lax.fori_loop(0, n_epochs, epoch, state)
+    pz = lambda x: mlp.forward_general(state.params, arch, x)
+    return state, _metrics(pz, arch.output, data, state.params)
+
+
+train_general = jax.jit(_train_general)
+
+
+def _grid_general(params, arch: ArchArrays, feats):
+    TRACES["grid_general"] += 1
+    return mlp.display_output(arch.output, mlp.forward_general(params, arch, feats))
+
+
+grid_general = jax.jit(_grid_general)
+
+
+def _init_general(key, arch: ArchArrays):
+    TRACES["init_general"] += 1
+    params = mlp.init_params(key, arch)
+    return TrainState(params, opt_init(params))
+
+
+init_state = jax.jit(_init_general)
+
+
+# ----------------------------------------------------- exact-shape program
+def _map_params_like(fn, tree, *rest):
+    """Apply fn to every params-like dict inside an optimizer state (counts untouched)."""
+    is_dict = lambda x: isinstance(x, dict)
+    return jax.tree.map(lambda x, *r: fn(x, *r) if is_dict(x) else x, tree, *rest,
+                        is_leaf=is_dict)
+
+
+class ExactKey(NamedTuple):
+    arch: Arch
+    batch_size: int
+    optimizer: str
+    n_train: int
+    n_test: int
+
+
+def _train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, epoch0, n_epochs):
+    TRACES["train_exact"] += 1
+    arch, bs, n = k.arch, k.batch_size, k.n_train
+    kind = arch.output
+    steps = math.ceil(n / bs)
+    params = mlp.to_exact(state.params, arch)
+    opt_part = _map_params_like(lambda t: mlp.to_exact(t, arch), getattr(state.opt, k.optimizer)) \
+        if k.optimizer != "sgd" else None
+    x_all, y_all = data.x_train[:n], data.y_train[:n]
+    mask = (jnp.arange(steps * bs) < n).astype(jnp.float32).reshape(steps, bs)
+
+    def loss_fn(p, xb, yb, m):
+        z = mlp.forward_exact(p, arch, xb)
+        return _masked_mean(mlp.example_loss(kind, z, yb), m) + _penalty(p["W"], hyper.l1, hyper.l2)
+
+    def direction(g, o, p):
+        if k.optimizer == "sgd":
+            return g, o
+        return _DIRECTIONS[k.optimizer].update(g, o, p)
+
+    def step(carry, batch):
+        p, o = carry
+        xb, yb, m = batch
+        g = jax.grad(loss_fn)(p, xb, yb, m)
+        d, o = direction(g, o, p)
+        return (_apply(p, d, hyper.learning_rate), o), None
+
+    def epoch(e, carry):
+        order = epoch_order(key, epoch0 + e, n)[:n]
+        order = jnp.pad(order, (0, steps * bs - n)).reshape(steps, bs)
+        carry, _ = jax.lax.scan(step, carry, (x_all[order], y_all[order], mask))
+        return carry
+
+    params, opt_part = jax.lax.fori_loop(0, n_epochs, epoch, (params, opt_part))
+    padded = mlp.from_exact(params, arch, state.params)
+    opt = state.opt
+    if k.optimizer != "sgd":
+        old = getattr(state.opt, k.optimizer)
+        new = _map_params_like(lambda t, like: mlp.from_exact(t, arch, like), opt_part, old)
+        opt = opt._replace(**{k.optimizer: new})
+    pz = lambda x: mlp.forward_exact(params, arch, x)
+    return TrainState(padded, opt), _metrics(pz, kind, data, params, k.n_train, k.n_test)
+
+
+_train_exact_jit = jax.jit(_train_exact, static_argnums=0)
+
+
+def _grid_exact(arch: Arch, params, feats):
+    TRACES["grid_exact"] += 1
+    exact = mlp.to_exact(params, arch)
+    return mlp.display_output(arch.output, mlp.forward_exact(exact, arch, feats))
+
+
+_grid_exact_jit = jax.jit(_grid_exact, static_argnums=0)
+
+
+# ------------------------------------------------------ the program cache
+class ProgramCache:
+    """Exact-shape programs compiled in one background thread, shared process-wide.
+
+    ``get(kind, key, args)`` returns the compiled program when it is ready and
+    None otherwise (then it queues the compilation); ``get(..., block=True)``
+    compiles in the caller's thread if needed.
+    """
+
+    def __init__(self, max_entries: int = 128):
+        self._ready: dict = {}
+        self._pending: dict = {}
+        self._lock = threading.Lock()
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="compile")
+        self.max_entries = max_entries
+
+    @staticmethod
+    def _compile(kind, key, args):
+        fn = {"train": _train_exact_jit, "grid": _grid_exact_jit}[kind]
+        return fn.lower(key, *args).compile()
+
+    def _store(self, ck, fut):
+        try:
+            compiled = fut.result()
+        except Exception:   # a program that cannot compile is simply not used
+            compiled = None
+        with self._lock:
+            self._pending.pop(ck, None)
+            if compiled is not None:
+                if len(self._ready) >= self.max_entries:
+                    self._ready.pop(next(iter(self._ready)))
+                self._ready[ck] = compiled
+
+    def get(self, kind, key, args, block=False):
+        ck = (kind, key)
+        with self._lock:
+            if ck in self._ready:
+                return self._ready[ck]
+            fut = self._pending.get(ck)
+            if fut is None and not block:
+                fut = self._pool.submit(self._compile, kind, key, args)
+                self._pending[ck] = fut
+                fut.add_done_callback(lambda f: self._store(ck, f))
+        if not block:
+            return None
+        if fut is not None:
+            fut.result()
+            with self._lock:
+                if ck in self._ready:
+                    return self._ready[ck]
+        compiled = self._compile(kind, key, args)
+        with self._lock:
+            self._ready[ck] = compiled
+        return compiled
+
+    def wait(self):
+        """Block until every queued compilation has finished."""
+        while True:
+            with self._lock:
+                futs = list(self._pending.values())
+            if not futs:
+                return
+            concurrent.futures.wait(futs)
+
+
+PROGRAMS = ProgramCache()
+
+
+def exact_key(arch: Arch, hyper: Hyper, data: Data, optimizer: str) -> ExactKey:
+    return ExactKey(arch, int(hyper.batch_size), optimizer, int(data.n_train), int(data.n_test))
+
+
+def train_epochs(state, arch: Arch, arch_arrays: ArchArrays, hyper: Hyper, data: Data, key,
+                 epoch0: int, n_epochs: int, tier: str = "auto"):
+    """Run n_epochs of shuffled minibatch training from epoch number epoch0.
+
+    tier: "auto" (exact program if compiled, else general, queueing the exact
+    compile), "exact" (compile now if needed), "general". Returns
+    (state, Metrics, tier_used).
+    """
+    optimizer = OPTIMIZERS[int(hyper.optimizer)]
+    args = (state, hyper, data, key, np.int32(epoch0), np.int32(n_epochs))
+    if tier != "general":
+        ek = exact_key(arch, hyper, data, optimizer)
+        prog = PROGRAMS.get("train", ek, args, block=(tier == "exact"))
+        if prog is not None:
+            return (*prog(*args), "exact")
+    s, m = train_general(state, arch_arrays, hyper, data, key, np.int32(epoch0), np.int32(n_epochs))
+    return s, m, "general"
+
+
+def predict_grid(params, arch: Arch, arch_arrays: ArchArrays, feats, tier: str = "auto"):
+    """The network's output on the label scale for every row of feats (n, N_FEATURES)."""
+    if tier != "general":
+        prog = PROGRAMS.get("grid", arch, (params, feats), block=(tier == "exact"))
+        if prog is not None:
+            return prog(params, feats)
+    return grid_general(params, arch_arrays, feats)

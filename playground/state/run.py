@@ -1,0 +1,347 @@
+"""A training run: the whole set-up as parameters, and the arrays it trains.
+
+``Run`` is both the headless API (notebooks, tests, export) and the state the
+page's widgets are bound to, so the two can never disagree::
+
+    run = Run(dataset="xor", hidden=[4, 2], learning_rate=0.03)
+    run.train(epochs=100)
+    run.metrics()      # {"epoch": 100, "train_loss": ..., "test_accuracy": ...}
+    run.predict(X)     # X: (n, 2) raw inputs, or (n, 1) for "sine" -> (n,)
+
+Changing the data (dataset, noise, train ratio, seed, points) or the
+architecture (features, layers, activation, loss) starts the run afresh from
+the seed; changing the learning rate, batch size, optimizer or regularisation
+carries on training the same weights.
+"""
+from __future__ import annotations
+
+import math
+
+import jax
+import numpy as np
+import param
+
+from ..engine import datasets, features, mlp, train
+
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+REG_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+GRID_RES = 100
+DOMAIN = (-6.0, 6.0)
+INIT_STREAM, SHUFFLE_STREAM = 0x1A17, 0x5F1E   # fold_in tags: independent random streams
+HISTORY_MAX = 2000      # loss-curve points kept (older ones are thinned out)
+
+DIVERGED_MESSAGE = "Diverged — lower the learning rate or reset."
+
+_DATA_PARAMS = ("dataset", "noise", "train_ratio", "seed", "n_samples")
+_ARCH_PARAMS = ("features", "hidden", "activation", "loss")
+_HYPER_PARAMS = ("learning_rate", "batch_size", "optimizer", "regularization", "reg_rate")
+
+
+class LayerSizes(param.List):
+    """A list of hidden-layer sizes, each 1..MAX_NEURONS, at most MAX_LAYERS long."""
+
+    def _validate_value(self, val, allow_None):
+        super()._validate_value(val, allow_None)
+        if val is None:
+            return
+        if len(val) > mlp.MAX_LAYERS:
+            raise ValueError(f"hidden: at most {mlp.MAX_LAYERS} hidden layers, got {len(val)}")
+        for h in val:
+            if isinstance(h, bool) or not isinstance(h, (int, np.integer)) \
+                    or not 1 <= h <= mlp.MAX_NEURONS:
+                raise ValueError(f"hidden: each layer needs 1 to {mlp.MAX_NEURONS} neurons, "
+                                 f"got {h!r}")
+
+
+def grid_points(res: int = GRID_RES) -> np.ndarray:
+    """(res*res, 2) float32 points covering the domain, row-major from the bottom-left."""
+    g = np.linspace(*DOMAIN, res, dtype=np.float32)
+    xx, yy = np.meshgrid(g, g)
+    return np.stack([xx.ravel(), yy.ravel()], 1)
+
+
+_GRID_FEATS = None
+
+
+def _grid_features():
+    global _GRID_FEATS
+    if _GRID_FEATS is None:
+        _GRID_FEATS = np.asarray(features.all_features(grid_points()), np.float32)
+    return _GRID_FEATS
+
+
+class Run(param.Parameterized):
+    """One network learning one data set. Every keyword has TensorFlow Playground's default."""
+
+    dataset = param.Selector(default="circle", objects=list(datasets.DATASETS), doc=(
+        "The data to learn. circle, xor, gauss, spiral and moons are two-class problems "
+        "(blue +1 / orange −1); plane and multigauss are regression over the plane; sine is "
+        "a 1-D curve y = sin(x) + noise."))
+    noise = param.Number(default=0.0, bounds=(0, 50), doc=(
+        "How noisy the data are, 0–50 %. More noise blurs the pattern and makes "
+        "overfitting easier."))
+    train_ratio = param.Number(default=0.5, bounds=(0.1, 0.9), doc=(
+        "Share of the points used for training; the rest are held out to test "
+        "how well the network generalises."))
+    n_samples = param.Integer(default=500, bounds=(20, 500), doc="Number of data points.")
+    seed = param.Integer(default=0, bounds=(0, 2**31 - 1), doc=(
+        "Random seed: the same seed gives the same data, the same first weights and the "
+        "same minibatches, so a run can be repeated exactly."))
+    features = param.ListSelector(default=["x1", "x2"], objects=list(features.FEATURES), doc=(
+        "Which properties of a point the network sees. Squares and products let even a "
+        "network without hidden layers draw curved boundaries."))
+    hidden = LayerSizes(default=[4, 2], item_type=int, doc=(
+        "Neurons in each hidden layer (0 to 8 layers of 1 to 16). No hidden layer is a "
+        "linear model; more layers can build more complex shapes."))
+    activation = param.Selector(default="tanh", objects=list(mlp.ACTIVATIONS), doc=(
+        "The non-linearity each hidden neuron applies to its weighted sum."))
+    learning_rate = param.Number(default=0.03, bounds=(0, 10), inclusive_bounds=(False, True),
+                                 doc=("Step size of gradient descent. Too small crawls; too "
+                                      "large overshoots and can diverge."))
+    batch_size = param.Integer(default=10, bounds=(1, train.BATCH_MAX), doc=(
+        "Examples per weight update (minibatch). An epoch is one pass over the training set."))
+    optimizer = param.Selector(default="sgd", objects=list(train.OPTIMIZERS), doc=(
+        "How gradients become steps: plain SGD, SGD with momentum (0.9), Adam or RMSProp."))
+    loss = param.Selector(default="mse", objects=list(train.LOSSES), doc=(
+        "mse: half the mean squared error, ½·mean((ŷ−y)²), as TensorFlow Playground. "
+        "cross_entropy: a sigmoid output with binary cross-entropy — with no hidden layer "
+        "this is logistic regression (classification only)."))
+    regularization = param.Selector(default="none", objects=list(train.REGULARIZATIONS), doc=(
+        "Penalty on large weights: L1 (sum of |w|, pushes weights to exactly 0) or L2 "
+        "(½·sum of w², shrinks all weights)."))
+    reg_rate = param.Number(default=0.0, bounds=(0, 10), doc="Strength of the regularisation.")
+
+    epoch = param.Integer(default=0, bounds=(0, None), constant=True,
+                          doc="Epochs trained so far.")
+    status = param.Selector(default="ready", objects=["ready", "trained", "diverged"],
+                            constant=True, doc="ready, trained, or diverged.")
+    message = param.String(default="", constant=True, doc="What the run wants the learner to know.")
+
+    def __init__(self, **params):
+        unknown = set(params) - set(self.param)
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {sorted(unknown)}; "
+                             f"allowed: {sorted(self._settings())}")
+        explicit = set(params)
+        _check_number("learning_rate", params.get("learning_rate"), positive=True)
+        for name in ("noise", "train_ratio", "reg_rate"):
+            _check_number(name, params.get(name))
+        super().__init__(**params)
+        self._adapt(explicit)
+        self.tier = "auto"
+        self.history: dict[str, list] = {k: [] for k in ("epoch", "train_loss", "test_loss",
+                                                         "train_accuracy", "test_accuracy")}
+        self._make_data()
+        self.reset()
+        self.param.watch(self._on_data, list(_DATA_PARAMS))
+        self.param.watch(self._on_arch, list(_ARCH_PARAMS))
+        self.param.watch(self._on_hyper, list(_HYPER_PARAMS))
+
+    # ------------------------------------------------------------- settings
+    @classmethod
+    def _settings(cls):
+        return [n for n in cls.param if n not in ("name", "epoch", "status", "message")]
+
+    def settings(self) -> dict:
+        """The set-up as plain values (what a link or an export stores)."""
+        return {n: (list(v) if isinstance(v, list) else v)
+                for n, v in ((n, getattr(self, n)) for n in self._settings())}
+
+    @property
+    def classification(self) -> bool:
+        return datasets.is_classification(self.dataset)
+
+    @property
+    def one_d(self) -> bool:
+        return self.dataset in datasets.ONE_D
+
+    def _adapt(self, explicit=()):
+        """Make features and loss fit the dataset: 1-D data only has x1 and its transforms,
+        cross entropy needs classes. Explicit conflicting choices raise ValueError;
+        otherwise the setting is adjusted and ``message`` says so."""
+        notes = []
+        if self.one_d:
+            keep = [f for f in self.features if f in features.ONE_D_FEATURES]
+            if len(keep) != len(self.features):
+                if "features" in explicit:
+                    features.feature_indices(self.features, one_d=True)  # raises
+                self.features = keep or ["x1"]
+                notes.append("1-D data: features limited to X₁ and its transforms")
+        if not self.features:
+            if "features" in explicit:
+                features.feature_indices(self.features)  # raises
+            self.features = ["x1"] if self.one_d else ["x1", "x2"]
+            notes.append("at least one feature is needed")
+        if self.loss == "cross_entropy" and not self.classification:
+            if {"loss", "dataset"} <= set(explicit):
+                raise ValueError(f"loss: cross_entropy needs a classification dataset "
+                                 f"({', '.join(datasets.CLASSIFICATION)}); use mse for "
+                                 f"{self.dataset}")
+            self.loss = "mse"
+            notes.append("regression uses the squared error loss")
+        return notes
+
+    # --------------------------------------------------------------- arrays
+    def _make_data(self):
+        X, y = datasets.make_dataset(self.dataset, self.seed, self.n_samples, self.noise)
+        tr, te = datasets.train_test_split(self.seed, self.n_samples, self.train_ratio)
+        self.X_train, self.y_train, self.X_test, self.y_test = X[tr], y[tr], X[te], y[te]
+        F = np.asarray(features.all_features(X), np.float32)
+        self._data = train.make_data(F[tr], y[tr], F[te], y[te])
+        self.data_version = getattr(self, "data_version", 0) + 1
+
+    def _make_arch(self):
+        idx = features.feature_indices(self.features, one_d=self.one_d)
+        kind = mlp.output_kind(self.loss, self.classification)
+        self.arch = mlp.Arch(idx, tuple(self.hidden), (self.activation,) * len(self.hidden), kind)
+        self._arch_arrays = self.arch.arrays()
+        self._baseline = mlp.baseline_loss(kind, self.y_train)
+
+    def _make_hyper(self):
+        self._hyper = train.make_hyper(self.learning_rate, self.regularization, self.reg_rate,
+                                       self.batch_size, self.optimizer)
+
+    def reset(self):
+        """Fresh weights from the seed, epoch 0, empty history (same data)."""
+        self._make_arch()
+        self._make_hyper()
+        key = jax.random.PRNGKey(self.seed)
+        self._init_key = jax.random.fold_in(key, INIT_STREAM)
+        self._shuffle_key = jax.random.fold_in(key, SHUFFLE_STREAM)
+        self.state = train.init_state(self._init_key, self._arch_arrays)
+        for v in self.history.values():
+            v.clear()
+        self.history_version = getattr(self, "history_version", 0) + 1
+        with param.edit_constant(self):
+            self.param.update(epoch=0, status="ready", message="")
+        self._last_metrics = None
+        self._record(self._evaluate())
+
+    def _evaluate(self):
+        _, m, _ = train.train_epochs(self.state, self.arch, self._arch_arrays, self._hyper,
+                                     self._data, self._shuffle_key, 0, 0, tier=self.tier)
+        return m
+
+    # --------------------------------------------------------------- watchers
+    def _set_message(self, text):
+        with param.edit_constant(self):
+            self.message = text
+
+    def _on_data(self, *events):
+        notes = self._adapt()
+        self._make_data()
+        self.reset()
+        if notes:
+            self._set_message("Adjusted: " + "; ".join(notes) + ".")
+
+    def _on_arch(self, *events):
+        notes = self._adapt()
+        self.reset()
+        if notes:
+            self._set_message("Adjusted: " + "; ".join(notes) + ".")
+
+    def _on_hyper(self, *events):
+        self._make_hyper()
+        if any(e.name == "optimizer" for e in events):
+            self.state = train.TrainState(self.state.params, train.opt_init(self.state.params))
+        if self.status == "diverged" and any(e.name == "learning_rate" for e in events):
+            with param.edit_constant(self):
+                self.param.update(status="trained" if self.epoch else "ready", message="")
+
+    # --------------------------------------------------------------- training
+    def train(self, epochs: int = 1) -> dict:
+        """Train for ``epochs`` epochs in one compiled call; returns ``metrics()``.
+
+        A run that diverges (non-finite loss or a weight beyond 1e3) keeps its last
+        good weights, sets status "diverged" and does not train further until the
+        learning rate is changed or the run is reset.
+        """
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ValueError(f"epochs: a whole number ≥ 0 is needed, got {epochs!r}")
+        if self.status == "diverged" or epochs == 0:
+            return self.metrics()
+        state, m, self.last_tier = train.train_epochs(
+            self.state, self.arch, self._arch_arrays, self._hyper, self._data,
+            self._shuffle_key, self.epoch, int(epochs), tier=self.tier)
+        if self._diverged(m):
+            with param.edit_constant(self):
+                self.param.update(status="diverged", message=DIVERGED_MESSAGE)
+            return self.metrics()
+        self.state = state
+        with param.edit_constant(self):
+            self.param.update(epoch=self.epoch + int(epochs), status="trained")
+        self._record(m)
+        return self.metrics()
+
+    def _diverged(self, m) -> bool:
+        """Non-finite numbers, a weight beyond DIVERGENCE_WEIGHT, or a training loss that
+        rose above its start and above 1.5× that of a network that outputs 0."""
+        values = [float(v) for v in m]
+        if not all(math.isfinite(v) for v in values) or values[-1] > train.DIVERGENCE_WEIGHT:
+            return True
+        loss = float(m.train_loss)
+        return loss > 1.5 * self._baseline and loss > self.history["train_loss"][0]
+
+    def _record(self, m):
+        self._last_metrics = m
+        h = self.history
+        h["epoch"].append(self.epoch)
+        for k in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
+            h[k].append(float(getattr(m, k)))
+        if len(h["epoch"]) > HISTORY_MAX:      # keep every other old point
+            for k in h:
+                h[k][:] = h[k][:HISTORY_MAX // 2:2] + h[k][HISTORY_MAX // 2:]
+            self.history_version += 1
+
+    def metrics(self) -> dict:
+        m = self._last_metrics
+        out = {"epoch": self.epoch, "train_loss": float(m.train_loss),
+               "test_loss": float(m.test_loss)}
+        if self.classification:
+            out.update(train_accuracy=float(m.train_accuracy),
+                       test_accuracy=float(m.test_accuracy))
+        return out
+
+    # ------------------------------------------------------------- prediction
+    def _predict_feats(self, F):
+        return np.asarray(train.predict_grid(self.state.params, self.arch, self._arch_arrays,
+                                             F, tier=self.tier))
+
+    def predict(self, X) -> np.ndarray:
+        """Network output for raw inputs X: (n, 2), or (n, 1)/(n,) for 1-D data -> (n,).
+
+        Classification outputs lie in [-1, 1] (the sign is the class)."""
+        X = np.asarray(X, np.float32)
+        if X.ndim == 1:
+            X = X[:, None]
+        if X.ndim != 2 or X.shape[1] not in (1, 2):
+            raise ValueError(f"X: expected shape (n, 2) or (n, 1), got {X.shape}")
+        if X.shape[1] == 1:
+            X = np.concatenate([X, np.zeros_like(X)], 1)
+        F = np.asarray(features.all_features(X), np.float32)
+        n, size = len(F), GRID_RES * GRID_RES
+        out = []
+        for start in range(0, n, size):     # fixed-size chunks: no compile per n
+            chunk = F[start:start + size]
+            pad = np.zeros((size, F.shape[1]), np.float32)
+            pad[:len(chunk)] = chunk
+            out.append(self._predict_feats(pad)[:len(chunk)])
+        return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+    def decision_grid(self) -> np.ndarray:
+        """(GRID_RES, GRID_RES) float32 outputs over the domain, row 0 at the bottom."""
+        return self._predict_feats(_grid_features()).reshape(GRID_RES, GRID_RES)
+
+    def curve(self):
+        """For 1-D data: x (GRID_RES,) and the fitted y (GRID_RES,)."""
+        g = self.decision_grid()
+        return grid_points()[:GRID_RES, 0], g[0]
+
+
+def _check_number(name, value, positive=False):
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
+            or not math.isfinite(value) or (positive and value <= 0):
+        raise ValueError(f"{name}: expected a finite {'positive ' if positive else ''}"
+                         f"number, got {value!r}")

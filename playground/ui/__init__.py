@@ -1,0 +1,4 @@
+"""Thin Panel Viewers over the run state; ``PlaygroundApp`` is the whole page."""
+from .app import PlaygroundApp
+
+__all__ = ["PlaygroundApp"]

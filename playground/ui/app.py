@@ -1,0 +1,133 @@
+"""The playground page: composes the Viewers and runs one training loop per session."""
+from __future__ import annotations
+
+import time
+
+import panel as pn
+import param
+
+from ..state.run import Run
+from . import theme
+from .controls import TrainingControls
+from .data_panel import DataPanel
+from .hyper_panel import HyperPanel
+from .loss_panel import LossCurve
+from .network_panel import NetworkPanel
+from .output_panel import OutputPlot
+
+FRAME_MS = 40          # one tick every 40 ms: up to 25 frames per second
+
+INTRO = ("Watch a neural network learn. Press <b>Play</b>: the background shows what the "
+         "network predicts (blue +1, orange −1) and the loss curve falls.<br>Change the data, "
+         "the input features, the hidden layers and the learning rate, and see what makes a "
+         "problem easy or hard.")
+
+
+class PlaygroundApp(pn.viewable.Viewer):
+    """The whole playground for one browser session (or one notebook cell)."""
+
+    run = param.ClassSelector(class_=Run)
+
+    def __init__(self, run: Run | None = None, **params):
+        run = run if run is not None else Run()
+        run.tier = "auto"
+        super().__init__(run=run, **params)
+        self.controls = TrainingControls(run)
+        err = self.show_error
+        self.data = DataPanel(run, err)
+        self.network = NetworkPanel(run, err)
+        self.hyper = HyperPanel(run, err)
+        self.output = OutputPlot(run)
+        self.loss = LossCurve(run)
+        self._views = (self.output, self.loss, self.controls)
+        self._dirty = True
+        self._callback = None
+        self.frames = 0
+        self.tick_ms = 0.0
+        self.controls.step.on_click(lambda e: self._train_now(1))
+        self.controls.reset.on_click(lambda e: self._reset())
+        run.param.watch(self._changed, list(run._settings()))
+        run.param.watch(self._on_message, ["message", "status"])
+        self._layout = self._build()
+        self.refresh()
+
+    # ----------------------------------------------------------------- events
+    def show_error(self, text: str):
+        self.controls.show_message(text, "danger")
+
+    def _on_message(self, *events):
+        run = self.run
+        if run.status == "diverged":
+            self.controls.playing = False
+            self.controls.show_message(run.message, "danger")
+        else:
+            self.controls.show_message(run.message, "info")
+        self._dirty = True
+
+    def _changed(self, *events):
+        self._dirty = True
+
+    def _reset(self):
+        self.run.reset()
+        self._dirty = True
+        self.refresh()
+
+    def _train_now(self, epochs):
+        self.run.train(epochs)
+        self.refresh()
+
+    # ------------------------------------------------------------------- loop
+    def refresh(self):
+        """Push the run's state to every view as one message."""
+        with pn.io.hold():
+            for v in self._views:
+                v.update()
+        self._dirty = False
+
+    def tick(self):
+        """One frame: train `speed` epochs when playing, then redraw if anything changed."""
+        t0 = time.perf_counter()
+        if self.controls.playing:
+            self.run.train(self.controls.speed)
+            self._dirty = True
+        if self._dirty:
+            self.refresh()
+            self.frames += 1
+        self.tick_ms = (time.perf_counter() - t0) * 1e3
+
+    def start(self):
+        if self._callback is None:
+            self._callback = pn.state.add_periodic_callback(self.tick, period=FRAME_MS)
+
+    def stop(self, *_):
+        if self._callback is not None:
+            self._callback.stop()
+            self._callback = None
+        self.controls.playing = False
+
+    # ----------------------------------------------------------------- layout
+    def _build(self):
+        header = pn.pane.HTML(f'<div class="pg-header"><h1>Neural Network Playground</h1>'
+                              f'<p>{INTRO}</p></div>', sizing_mode="stretch_width")
+        top = pn.Column(self.controls, self.hyper, css_classes=["pg-card"], margin=(8, 0),
+                        sizing_mode="stretch_width", styles={"padding": "8px"})
+        output = pn.Column(pn.pane.HTML('<div class="pg-section-title">Output</div>',
+                                        margin=(0, 5)),
+                           self.loss, self.output)
+        body = pn.Row(pn.Column(self.data, css_classes=["pg-card"], styles={"padding": "6px"}),
+                      pn.Column(self.network, css_classes=["pg-card"],
+                                styles={"padding": "6px"}),
+                      pn.Column(output, css_classes=["pg-card"], styles={"padding": "6px"}))
+        return pn.Column(header, top, body, sizing_mode="stretch_width")
+
+    def __panel__(self):
+        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+            pn.state.onload(self.start)
+            pn.state.on_session_destroyed(self.stop)
+        else:
+            self.start()
+        return self._layout
+
+
+if theme.PAGE_CSS not in pn.config.raw_css:
+    pn.config.raw_css.append(theme.PAGE_CSS)

@@ -1,0 +1,69 @@
+"""DATA column: which data set, how noisy, how much is held out, batch size."""
+from __future__ import annotations
+
+import panel as pn
+import param
+
+from ..engine import datasets
+from ..state.run import Run
+from . import theme
+from .binding import link, tip
+from .thumbnails import dataset_thumbnail
+
+DATASET_LABELS = {"circle": "Circle", "xor": "XOR", "gauss": "Gauss", "spiral": "Spiral",
+                  "moons": "Moons", "plane": "Plane", "multigauss": "Multi-Gauss",
+                  "sine": "Sine"}
+DATASET_TIPS = {
+    "circle": "Two classes: a disc inside a ring. Not linearly separable — try the X₁², X₂² features.",
+    "xor": "Two classes in opposite quadrants. A line cannot split them; a hidden layer can.",
+    "gauss": "Two blobs. A single straight line separates them: the easiest problem.",
+    "spiral": "Two interleaved spirals: needs depth (several hidden layers) or sin features.",
+    "moons": "Two interleaving half-moons: a gently curved boundary.",
+    "plane": "Regression: the target rises steadily across the plane (a linear function).",
+    "multigauss": "Regression: six bumps up and down — a wiggly surface to fit.",
+    "sine": "Regression in 1-D: fit y = sin(x) from noisy samples.",
+}
+
+
+class DataPanel(pn.viewable.Viewer):
+    """Dataset tiles, noise, train/test split, batch size and regenerate."""
+
+    run = param.ClassSelector(class_=Run)
+
+    def __init__(self, run: Run, on_error, **params):
+        super().__init__(run=run, **params)
+        self._tiles = {}
+        for name in datasets.DATASETS:
+            b = pn.widgets.Button(name=DATASET_LABELS[name], description=DATASET_TIPS[name],
+                                  stylesheets=[theme.thumb_button_css(dataset_thumbnail(name))],
+                                  margin=(2, 3))
+            b.on_click(lambda e, n=name: setattr(run, "dataset", n))
+            self._tiles[name] = b
+        run.param.watch(lambda e: self._highlight(), "dataset")
+        self._highlight()
+        self.ratio = link(pn.widgets.IntSlider(
+            name="Ratio of training to test data (%)", start=10, end=90, step=10, width=250), run, "train_ratio", on_error,
+            to_param=lambda v: v / 100, to_widget=lambda v: int(round(v * 100)))
+        self.noise = link(pn.widgets.IntSlider(name="Noise (%)", start=0, end=50, step=5, width=250),
+                          run, "noise", on_error, to_param=float, to_widget=int)
+        self.batch = link(pn.widgets.IntSlider(name="Batch size", start=1, end=64, width=250),
+                          run, "batch_size", on_error)
+        self.regenerate = pn.widgets.Button(
+            name="↻ Regenerate", button_type="light",
+            description="Draw a fresh random sample of the same data set (new seed).")
+        self.regenerate.on_click(lambda e: setattr(run, "seed", (run.seed + 1) % 2**31))
+
+    def _highlight(self):
+        for name, b in self._tiles.items():
+            b.button_type = "primary" if name == self.run.dataset else "default"
+
+    def __panel__(self):
+        title = pn.pane.HTML('<div class="pg-section-title">Data</div>'
+                             '<div class="pg-readout">Which data set do you want to use?</div>',
+                             margin=(0, 5))
+        tiles = pn.GridBox(*self._tiles.values(), ncols=4)
+        doc = Run.param
+        return pn.Column(title, tiles, tip(self.ratio, doc.train_ratio.doc),
+                         tip(self.noise, doc.noise.doc), tip(self.batch, doc.batch_size.doc),
+                         self.regenerate,
+                         width=300)

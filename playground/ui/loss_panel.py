@@ -1,0 +1,68 @@
+"""The loss curve (train and test) and the numbers above it."""
+from __future__ import annotations
+
+import panel as pn
+import param
+from bokeh.models import ColumnDataSource
+from bokeh.plotting import figure
+
+from ..state.run import Run
+from . import theme
+from .binding import tip
+
+KEYS = ("epoch", "train_loss", "test_loss")
+
+
+class LossCurve(pn.viewable.Viewer):
+    """Streams only the new points of the run's history into the plot."""
+
+    run = param.ClassSelector(class_=Run)
+    log_scale = param.Boolean(default=False, doc=(
+        "Logarithmic loss axis: shows progress when the loss is already small."))
+
+    def __init__(self, run: Run, **params):
+        super().__init__(run=run, **params)
+        self.source = ColumnDataSource({k: [] for k in KEYS})
+        self.figs = {axis: self._figure(axis) for axis in ("linear", "log")}
+        self.pane = pn.pane.Bokeh(self.figs["linear"], margin=0)
+        self.readout = pn.pane.HTML(margin=(0, 5))
+        self.log_toggle = pn.widgets.Checkbox.from_param(self.param.log_scale,
+                                                         name="Log scale")
+        self.param.watch(lambda e: setattr(self.pane, "object",
+                                           self.figs["log" if e.new else "linear"]), "log_scale")
+        self._sent, self._version = 0, None
+        self.update()
+
+    def _figure(self, axis):
+        f = figure(width=380, height=150, toolbar_location=None, y_axis_type=axis,
+                   x_axis_label="epoch")
+        f.line("epoch", "test_loss", source=self.source, color=theme.TEST_COLOR, line_width=2,
+               legend_label="test")
+        f.line("epoch", "train_loss", source=self.source, color=theme.TRAIN_COLOR,
+               line_width=2, legend_label="train")
+        f.legend.location = "top_right"
+        f.legend.label_text_font_size = "10px"
+        f.legend.background_fill_alpha = 0.5
+        f.axis.axis_label_text_font_size = "10px"
+        return f
+
+    def update(self):
+        h = self.run.history
+        n = len(h["epoch"])
+        if self._version != self.run.history_version:   # reset or thinned: send it all
+            self._version = self.run.history_version
+            self.source.data = {k: list(h[k]) for k in KEYS}
+        elif n > self._sent:
+            self.source.stream({k: h[k][self._sent:] for k in KEYS})
+        self._sent = n
+        m = self.run.metrics()
+        parts = [f"Test loss <b>{m['test_loss']:.3f}</b>", f"Training loss <b>{m['train_loss']:.3f}</b>"]
+        if "test_accuracy" in m:
+            parts.append(f"Test accuracy <b>{m['test_accuracy']:.0%}</b>")
+            parts.append(f"Training accuracy <b>{m['train_accuracy']:.0%}</b>")
+        self.readout.object = ('<div class="pg-readout">' + " &nbsp;·&nbsp; ".join(parts[:2])
+                               + ("<br>" + " &nbsp;·&nbsp; ".join(parts[2:]) if parts[2:] else "")
+                               + "</div>")
+
+    def __panel__(self):
+        return pn.Column(self.readout, self.pane, tip(self.log_toggle, self.param.log_scale.doc))

@@ -1,0 +1,85 @@
+"""FEATURES and HIDDEN LAYERS: what the network sees and how big it is."""
+from __future__ import annotations
+
+import panel as pn
+import param
+
+from ..engine import features, mlp
+from ..state.run import Run
+from .binding import link
+
+
+class NetworkPanel(pn.viewable.Viewer):
+    """Feature checkboxes, add/remove hidden layers, neurons per layer."""
+
+    run = param.ClassSelector(class_=Run)
+
+    def __init__(self, run: Run, on_error, **params):
+        super().__init__(run=run, **params)
+        self._on_error = on_error
+        self.features = pn.widgets.CheckButtonGroup(
+            name="Features", button_type="primary", button_style="outline",
+            orientation="vertical", description=Run.param.features.doc, width=110)
+        self._set_feature_options()
+        link(self.features, run, "features", on_error, to_param=list, to_widget=list)
+        run.param.watch(lambda e: self._set_feature_options(), "dataset")
+        self.add_layer = pn.widgets.Button(name="+ Add layer", button_type="light",
+                                           description="Add a hidden layer (at most 8).")
+        self.remove_layer = pn.widgets.Button(name="− Remove layer",
+                                              button_type="light",
+                                              description="Remove the last hidden layer. "
+                                                          "With none left, the model is linear.")
+        self.add_layer.on_click(lambda e: self._set_hidden(run.hidden + [4]))
+        self.remove_layer.on_click(lambda e: self._set_hidden(run.hidden[:-1]))
+        self.layers = pn.Row(margin=0)
+        self.summary = pn.pane.HTML(margin=(0, 5))
+        run.param.watch(lambda e: self._build_layers(), "hidden")
+        self._build_layers()
+
+    def _set_feature_options(self):
+        allowed = features.ONE_D_FEATURES if self.run.one_d else features.FEATURES
+        self.features.options = {features.FEATURE_LABELS[f]: f for f in allowed}
+
+    def _set_hidden(self, hidden):
+        try:
+            self.run.hidden = hidden
+        except ValueError as exc:
+            self._on_error(str(exc))
+
+    def _resize(self, layer, delta):
+        hidden = list(self.run.hidden)
+        hidden[layer] += delta
+        self._set_hidden(hidden)
+
+    def _build_layers(self):
+        cols = []
+        for i, h in enumerate(self.run.hidden):
+            plus = pn.widgets.Button(name="+", width=34, margin=(0, 1), button_type="light",
+                                     description=f"Add a neuron to layer {i + 1}.",
+                                     disabled=h >= mlp.MAX_NEURONS)
+            minus = pn.widgets.Button(name="−", width=34, margin=(0, 1), button_type="light",
+                                      description=f"Remove a neuron from layer {i + 1}.",
+                                      disabled=h <= 1)
+            plus.on_click(lambda e, i=i: self._resize(i, +1))
+            minus.on_click(lambda e, i=i: self._resize(i, -1))
+            label = pn.pane.HTML(f'<div class="pg-readout" style="text-align:center">'
+                                 f'layer {i + 1}<br><b>{h}</b> neuron{"s" if h > 1 else ""}</div>',
+                                 margin=(0, 2), width=70)
+            cols.append(pn.Column(pn.Row(plus, minus, margin=0), label, margin=(0, 2)))
+        self.layers.objects = cols
+        n = len(self.run.hidden)
+        self.add_layer.disabled = n >= mlp.MAX_LAYERS
+        self.remove_layer.disabled = n == 0
+        self.summary.object = (f'<div class="pg-readout"><b>{n}</b> hidden layer'
+                               f'{"s" if n != 1 else ""}'
+                               f'{" — a linear model" if n == 0 else ""}</div>')
+
+    def __panel__(self):
+        feats = pn.Column(pn.pane.HTML('<div class="pg-section-title">Features</div>'
+                                       '<div class="pg-readout">Which inputs feed in?</div>',
+                                       margin=(0, 5)), self.features, width=130)
+        net = pn.Column(pn.pane.HTML('<div class="pg-section-title">Hidden layers</div>',
+                                     margin=(0, 5)),
+                        pn.Row(self.add_layer, self.remove_layer, margin=0), self.summary,
+                        self.layers, min_width=320)
+        return pn.Row(feats, net)

@@ -1,0 +1,105 @@
+"""OUTPUT: the decision-boundary heatmap (2-D) or the fitted curve (1-D), with the data."""
+from __future__ import annotations
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.models import ColumnDataSource, LinearColorMapper
+from bokeh.plotting import figure
+
+from ..state.run import DOMAIN, Run
+from . import theme
+from .binding import tip
+
+SIZE = 380
+
+
+def _points(X, y):
+    return {"x1": X[:, 0], "x2": X[:, 1], "y": y}
+
+
+class OutputPlot(pn.viewable.Viewer):
+    """Builds its Bokeh figures once; ``update()`` only replaces source data."""
+
+    run = param.ClassSelector(class_=Run)
+    show_test = param.Boolean(default=False, doc="Also draw the held-out test points (outlined).")
+    discretize = param.Boolean(default=False, doc=(
+        "Colour each spot only by the predicted class (sign of the output) instead of the "
+        "network's confidence."))
+
+    def __init__(self, run: Run, **params):
+        super().__init__(run=run, **params)
+        lo, hi = DOMAIN
+        self.image = ColumnDataSource({"image": [np.zeros((2, 2), np.float32)]})
+        self.train_pts = ColumnDataSource(_points(np.zeros((0, 2)), np.zeros(0)))
+        self.test_pts = ColumnDataSource(_points(np.zeros((0, 2)), np.zeros(0)))
+        self.curve = ColumnDataSource({"x": [], "y": []})
+        self.mapper = LinearColorMapper(palette=theme.PALETTE, low=-1, high=1)
+        self.point_mapper = LinearColorMapper(palette=theme.PALETTE, low=-1, high=1)
+
+        common = dict(width=SIZE, height=SIZE, toolbar_location=None, x_range=(lo, hi),
+                      match_aspect=True)
+        f = figure(y_range=(lo, hi), **common)
+        self.heatmap = f.image(image="image", source=self.image, x=lo, y=lo, dw=hi - lo, dh=hi - lo,
+                               color_mapper=self.mapper, level="image", global_alpha=0.75)
+        fill = {"field": "y", "transform": self.point_mapper}
+        f.scatter("x1", "x2", source=self.train_pts, size=6, fill_color=fill,
+                  line_color="white", line_width=1, legend_label="train")
+        self.test_glyph = f.scatter("x1", "x2", source=self.test_pts, size=6,
+                                    fill_color=None, line_color=fill, line_width=1.6,
+                                    legend_label="test")
+        self._style(f)
+        self.fig2d = f
+
+        g = figure(y_range=(-2, 2), **common)
+        g.scatter("x1", "y", source=self.train_pts, size=5, color=theme.BLUE, alpha=0.7,
+                  legend_label="train")
+        self.test_glyph_1d = g.scatter("x1", "y", source=self.test_pts, size=5,
+                                       fill_color=None, line_color=theme.ORANGE,
+                                       legend_label="test")
+        g.line("x", "y", source=self.curve, line_width=3, color="#222222",
+               legend_label="network")
+        self._style(g)
+        self.fig1d = g
+
+        self.pane = pn.pane.Bokeh(f, margin=0)
+        self.show_test_toggle = pn.widgets.Checkbox.from_param(
+            self.param.show_test, name="Show test data")
+        self.discretize_toggle = pn.widgets.Checkbox.from_param(
+            self.param.discretize, name="Discretize output")
+        self._data_version = None
+        self.param.watch(lambda e: self._apply_toggles(), ["show_test", "discretize"])
+        self._apply_toggles()
+        self.update()
+
+    @staticmethod
+    def _style(f):
+        f.axis.axis_label_text_font_size = "11px"
+        f.grid.visible = False
+        f.legend.location = "top_right"
+        f.legend.label_text_font_size = "10px"
+        f.legend.background_fill_alpha = 0.6
+        f.legend.click_policy = "hide"
+
+    def _apply_toggles(self):
+        self.test_glyph.visible = self.show_test
+        self.test_glyph_1d.visible = self.show_test
+        self.mapper.palette = theme.DISCRETE_PALETTE if self.discretize else theme.PALETTE
+
+    def update(self):
+        """Push the run's current output (and its data, when they changed) to the plot."""
+        run = self.run
+        if self._data_version != run.data_version:
+            self._data_version = run.data_version
+            self.train_pts.data = _points(run.X_train, run.y_train)
+            self.test_pts.data = _points(run.X_test, run.y_test)
+            self.pane.object = self.fig1d if run.one_d else self.fig2d
+        if run.one_d:
+            x, y = run.curve()
+            self.curve.data = {"x": x, "y": y}
+        else:
+            self.image.data = {"image": [run.decision_grid()]}
+
+    def __panel__(self):
+        return pn.Column(self.pane, pn.Row(tip(self.show_test_toggle, self.param.show_test.doc),
+                                          tip(self.discretize_toggle, self.param.discretize.doc)))

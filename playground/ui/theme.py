@@ -1,0 +1,52 @@
+"""Colours, palettes and page styles shared by every Viewer (no computation)."""
+from __future__ import annotations
+
+ORANGE = "#f59322"   # label -1
+BLUE = "#0877bd"     # label +1
+MIDDLE = "#e8eaeb"
+TRAIN_COLOR = "#333333"
+TEST_COLOR = "#e45756"
+
+
+def _hex(c):
+    return tuple(int(c[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def _blend(a, b, t):
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(_hex(a), _hex(b)))
+
+
+def diverging_palette(n: int = 256) -> list[str]:
+    """Orange (-1) -> light grey (0) -> blue (+1), n colours."""
+    half = n // 2
+    return ([_blend(ORANGE, MIDDLE, i / half) for i in range(half)]
+            + [_blend(MIDDLE, BLUE, i / (n - half - 1)) for i in range(n - half)])
+
+
+PALETTE = diverging_palette()
+DISCRETE_PALETTE = [ORANGE, BLUE]
+
+PAGE_CSS = """
+:root { --pg-accent: #0877bd; }
+body { background: #f7f7f7; }
+.pg-header { background: #183d4e; color: #fff; padding: 10px 18px; border-radius: 4px; }
+.pg-header h1 { font-size: 22px; margin: 0 0 2px 0; font-weight: 500; }
+.pg-header p { margin: 0; font-size: 13px; opacity: 0.9; }
+.pg-section-title { font-size: 12px; letter-spacing: 0.08em; text-transform: uppercase;
+  color: #555; font-weight: 600; margin: 4px 0 2px 0; }
+.pg-epoch { font-size: 26px; font-family: monospace; color: #333; }
+.pg-epoch small { font-size: 12px; color: #777; display: block; font-family: sans-serif; }
+.pg-readout { font-size: 13px; color: #333; }
+.pg-readout b { font-family: monospace; }
+.pg-card { background: #fff; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
+"""
+
+
+def thumb_button_css(data_uri: str) -> str:
+    """Stylesheet that turns a Panel Button into a labelled picture tile."""
+    return f"""
+.bk-btn {{ background-image: url({data_uri}); background-repeat: no-repeat;
+  background-position: center 4px; background-size: 52px 52px; height: 78px; width: 66px;
+  padding: 58px 0 2px 0; font-size: 11px; }}
+.bk-btn-primary {{ outline: 3px solid {BLUE}; color: #fff; }}
+"""

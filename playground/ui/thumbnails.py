@@ -1,0 +1,37 @@
+"""Small pictures of each data set for the dataset picker, as PNG data URIs."""
+from __future__ import annotations
+
+import base64
+import functools
+import io
+
+import numpy as np
+from PIL import Image
+
+from ..engine import datasets
+from . import theme
+
+SIZE = 52
+
+
+@functools.lru_cache(maxsize=None)
+def dataset_thumbnail(name: str) -> str:
+    """A SIZE×SIZE picture of the data set `name` (seed 0, no noise) as a data URI."""
+    X, y = datasets.make_dataset(name, 0, 300, 0.0)
+    img = np.full((SIZE, SIZE, 3), 255, np.uint8)
+    if name in datasets.ONE_D:
+        cols = ((X[:, 0] + 6) / 12 * (SIZE - 1)).astype(int)
+        rows = ((1.5 - y) / 3 * (SIZE - 1)).clip(0, SIZE - 1).astype(int)
+        colour = np.tile(np.array(theme._hex(theme.BLUE), np.uint8), (len(y), 1))
+    else:
+        cols = ((X[:, 0] + 6) / 12 * (SIZE - 1)).astype(int)
+        rows = ((6 - X[:, 1]) / 12 * (SIZE - 1)).astype(int)
+        blue, orange = np.array(theme._hex(theme.BLUE)), np.array(theme._hex(theme.ORANGE))
+        t = ((np.clip(y, -1, 1) + 1) / 2)[:, None]
+        colour = (orange + (blue - orange) * t).astype(np.uint8)
+    for dr in (0, 1):
+        for dc in (0, 1):
+            img[np.clip(rows + dr, 0, SIZE - 1), np.clip(cols + dc, 0, SIZE - 1)] = colour
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()

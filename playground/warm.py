@@ -1,0 +1,32 @@
+"""Compile the programs every session shares before the first student needs them."""
+from __future__ import annotations
+
+import threading
+
+_lock = threading.Lock()
+_thread: threading.Thread | None = None
+
+
+def warmup() -> None:
+    """Block until the general programs (which serve any set-up at once) and the
+    exact-shape programs of the default set-up are compiled."""
+    from .engine import train
+    from .state.run import Run
+
+    run = Run()
+    run.tier = "auto"
+    run.train(1)          # general program now; the exact one is queued
+    run.decision_grid()
+    train.PROGRAMS.wait()
+    run.train(1)          # the exact programs now
+    run.decision_grid()
+
+
+def warmup_in_background() -> threading.Thread:
+    """Start ``warmup`` once per process in a daemon thread; returns that thread."""
+    global _thread
+    with _lock:
+        if _thread is None:
+            _thread = threading.Thread(target=warmup, name="playground-warmup", daemon=True)
+            _thread.start()
+        return _thread
