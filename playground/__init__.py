@@ -7,7 +7,11 @@ Headless use (notebooks, tests, export)::
     run.train(epochs=100)
     run.metrics()
 """
-from .state.run import Run
-from .warm import warmup, warmup_in_background
+from .jaxconfig import configure as _configure_jax
+
+_configure_jax()
+
+from .state.run import Run  # noqa: E402
+from .warm import warmup, warmup_in_background  # noqa: E402
 
 __all__ = ["Run", "warmup", "warmup_in_background"]

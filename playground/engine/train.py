@@ -216,6 +216,15 @@ def _train_general(state: TrainState, arch: ArchArrays, hyper: Hyper, data: Data
 train_general = jax.jit(_train_general)
 
 
+def _evaluate_general(params, arch: ArchArrays, data: Data) -> Metrics:
+    TRACES["evaluate_general"] += 1
+    pz = lambda x: mlp.forward_general(params, arch, x)
+    return _metrics(pz, arch.output, data, params)
+
+
+evaluate_general = jax.jit(_evaluate_general)
+
+
 def _grid_general(params, arch: ArchArrays, feats):
     TRACES["grid_general"] += 1
     return mlp.display_output(arch.output, mlp.forward_general(params, arch, feats))
@@ -247,6 +256,7 @@ class ExactKey(NamedTuple):
     optimizer: str
     n_train: int
     n_test: int
+    regularized: bool     # False: the penalty is left out of the program altogether
 
 
 def _train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, epoch0, n_epochs):
@@ -259,10 +269,12 @@ def _train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, 
         if k.optimizer != "sgd" else None
     x_all, y_all = data.x_train[:n], data.y_train[:n]
     mask = (jnp.arange(steps * bs) < n).astype(jnp.float32).reshape(steps, bs)
+    full_batches = n % bs == 0
 
     def loss_fn(p, xb, yb, m):
-        z = mlp.forward_exact(p, arch, xb)
-        return _masked_mean(mlp.example_loss(kind, z, yb), m) + _penalty(p["W"], hyper.l1, hyper.l2)
+        losses = mlp.example_loss(kind, mlp.forward_exact(p, arch, xb), yb)
+        loss = jnp.mean(losses) if full_batches else _masked_mean(losses, m)
+        return loss + _penalty(p["W"], hyper.l1, hyper.l2) if k.regularized else loss
 
     def direction(g, o, p):
         if k.optimizer == "sgd":
@@ -374,7 +386,8 @@ PROGRAMS = ProgramCache()
 
 
 def exact_key(arch: Arch, hyper: Hyper, data: Data, optimizer: str) -> ExactKey:
-    return ExactKey(arch, int(hyper.batch_size), optimizer, int(data.n_train), int(data.n_test))
+    return ExactKey(arch, int(hyper.batch_size), optimizer, int(data.n_train), int(data.n_test),
+                    bool(hyper.l1 or hyper.l2))
 
 
 def train_epochs(state, arch: Arch, arch_arrays: ArchArrays, hyper: Hyper, data: Data, key,

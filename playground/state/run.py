@@ -111,8 +111,6 @@ class Run(param.Parameterized):
         "(½·sum of w², shrinks all weights)."))
     reg_rate = param.Number(default=0.0, bounds=(0, 10), doc="Strength of the regularisation.")
 
-    epoch = param.Integer(default=0, bounds=(0, None), constant=True,
-                          doc="Epochs trained so far.")
     status = param.Selector(default="ready", objects=["ready", "trained", "diverged"],
                             constant=True, doc="ready, trained, or diverged.")
     message = param.String(default="", constant=True, doc="What the run wants the learner to know.")
@@ -140,7 +138,7 @@ class Run(param.Parameterized):
     # ------------------------------------------------------------- settings
     @classmethod
     def _settings(cls):
-        return [n for n in cls.param if n not in ("name", "epoch", "status", "message")]
+        return [n for n in cls.param if n not in ("name", "status", "message")]
 
     def settings(self) -> dict:
         """The set-up as plain values (what a link or an export stores)."""
@@ -212,20 +210,23 @@ class Run(param.Parameterized):
         for v in self.history.values():
             v.clear()
         self.history_version = getattr(self, "history_version", 0) + 1
-        with param.edit_constant(self):
-            self.param.update(epoch=0, status="ready", message="")
+        self._set_status("ready", "")
         self._last_metrics = None
-        self._record(self._evaluate())
+        self.epoch = 0
+        self._record(jax.device_get(self._evaluate()))
 
     def _evaluate(self):
-        _, m, _ = train.train_epochs(self.state, self.arch, self._arch_arrays, self._hyper,
-                                     self._data, self._shuffle_key, 0, 0, tier=self.tier)
-        return m
+        return train.evaluate_general(self.state.params, self._arch_arrays, self._data)
 
     # --------------------------------------------------------------- watchers
     def _set_message(self, text):
-        with param.edit_constant(self):
-            self.message = text
+        self._set_status(self.status, text)
+
+    def _set_status(self, status, message):
+        """Change status/message only when they differ (watchers fire on change)."""
+        if (status, message) != (self.status, self.message):
+            with param.edit_constant(self):
+                self.param.update(status=status, message=message)
 
     def _on_data(self, *events):
         notes = self._adapt()
@@ -245,8 +246,7 @@ class Run(param.Parameterized):
         if any(e.name == "optimizer" for e in events):
             self.state = train.TrainState(self.state.params, train.opt_init(self.state.params))
         if self.status == "diverged" and any(e.name == "learning_rate" for e in events):
-            with param.edit_constant(self):
-                self.param.update(status="trained" if self.epoch else "ready", message="")
+            self._set_status("trained" if self.epoch else "ready", "")
 
     # --------------------------------------------------------------- training
     def train(self, epochs: int = 1) -> dict:
@@ -263,13 +263,14 @@ class Run(param.Parameterized):
         state, m, self.last_tier = train.train_epochs(
             self.state, self.arch, self._arch_arrays, self._hyper, self._data,
             self._shuffle_key, self.epoch, int(epochs), tier=self.tier)
+        m = jax.device_get(m)          # one transfer for all the numbers
         if self._diverged(m):
-            with param.edit_constant(self):
-                self.param.update(status="diverged", message=DIVERGED_MESSAGE)
+            self._set_status("diverged", DIVERGED_MESSAGE)
             return self.metrics()
         self.state = state
-        with param.edit_constant(self):
-            self.param.update(epoch=self.epoch + int(epochs), status="trained")
+        self.epoch += int(epochs)
+        if self.status != "trained":
+            self._set_status("trained", self.message)
         self._record(m)
         return self.metrics()
 

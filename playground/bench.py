@@ -1,0 +1,130 @@
+"""Benchmark: ``python -m playground.bench [--json PATH] [--quick]``.
+
+Prints the playground's figures and writes them as JSON (default ``bench.json``):
+training throughput, one frame (K=1 epoch + the heatmap the page draws), the first
+frame after an architecture change, and the same figures for a plain numpy
+implementation of the same training run, measured in the same process.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+
+import jax
+import numpy as np
+
+from . import Run
+from .engine import numpy_mlp, train
+from .engine.features import all_features
+from .state.run import grid_points
+from .ui.app import PlaygroundApp
+
+SETUPS = {
+    "default": dict(dataset="circle", hidden=[4, 2], activation="tanh", batch_size=10),
+    "6x8": dict(dataset="spiral", hidden=[8] * 6, activation="tanh", batch_size=10),
+}
+
+
+def _timeit(fn, repeat, min_s=0.0):
+    """Median seconds of fn() over `repeat` calls (after one warm call)."""
+    fn()
+    times = []
+    t_end = time.perf_counter() + min_s
+    while len(times) < repeat or time.perf_counter() < t_end:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def bench_jax(name, setup, quick):
+    run = Run(**setup)
+    run.tier = "exact"
+    n_train = len(run.y_train)
+    epochs = 50 if quick else 200
+    s = _timeit(lambda: run.train(epochs), 3 if quick else 5)
+    out = {f"samples_per_s_{name}": n_train * epochs / s, f"epoch_ms_{name}": s / epochs * 1e3}
+
+    def frame():
+        run.train(1)
+        jax.block_until_ready(run.decision_grid())
+    out[f"frame_ms_{name}"] = _timeit(frame, 50 if quick else 200) * 1e3
+
+    app = PlaygroundApp(Run(**setup))     # the page's own tick: train + heatmap + Bokeh sources
+    app.run.tier = "exact"
+    app.controls.playing = True
+    out[f"app_tick_ms_{name}"] = _timeit(app.tick, 50 if quick else 200) * 1e3
+    return out
+
+
+def bench_numpy(name, setup, quick):
+    run = Run(**setup)                    # the same data
+    X = np.asarray(all_features(run.X_train), np.float32)[:, :2]
+    y = run.y_train
+    rng = np.random.default_rng(0)
+    layers = numpy_mlp.init(rng, [2, *setup["hidden"], 1])
+    epochs = 5 if quick else 20
+    s = _timeit(lambda: [numpy_mlp.train_epoch(layers, X, y, 0.03, 10, rng)
+                         for _ in range(epochs)], 3)
+    G = grid_points()
+
+    def frame():
+        numpy_mlp.train_epoch(layers, X, y, 0.03, 10, rng)
+        numpy_mlp.forward(layers, G)
+    f = _timeit(frame, 20 if quick else 50) * 1e3
+    return {f"numpy_samples_per_s_{name}": len(y) * epochs / s,
+            f"numpy_frame_ms_{name}": f,
+            # numpy compiles nothing: its first frame after a change is an ordinary frame
+            f"numpy_first_frame_after_change_ms_{name}": f}
+
+
+def bench_first_frame(quick):
+    """Architecture change -> next frame, for shapes no program was compiled for."""
+    run = Run()
+    run.tier = "auto"
+    run.train(1)
+    train.PROGRAMS.wait()
+    times = []
+    changes = [[5, 3], [7], [6, 6, 6], [3, 3, 3, 3], [9, 2], [11, 5, 2]][: 3 if quick else 6]
+    for hidden in changes:
+        t0 = time.perf_counter()
+        run.hidden = hidden               # resets the run: new weights, new shapes
+        run.train(1)
+        jax.block_until_ready(run.decision_grid())
+        times.append((time.perf_counter() - t0) * 1e3)
+        train.PROGRAMS.wait()             # let the background compile finish between changes
+    return {"first_frame_after_change_ms": statistics.median(times),
+            "first_frame_after_change_ms_max": max(times),
+            "first_frame_tiers": "general program while the exact one compiles"}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", default="bench.json", help="where to write the figures")
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    from . import warmup
+    warmup()
+    res = {"device": str(jax.devices()[0]), "platform": jax.default_backend(),
+           "machine": platform.machine(), "python": platform.python_version(),
+           "jax": jax.__version__}
+    for name, setup in SETUPS.items():
+        res.update(bench_jax(name, setup, args.quick))
+        res.update(bench_numpy(name, setup, args.quick))
+    res.update(bench_first_frame(args.quick))
+    res["bench_seconds"] = time.perf_counter() - t0
+    width = max(map(len, res))
+    for k, v in res.items():
+        print(f"{k:<{width}}  {v:,.3f}" if isinstance(v, float) else f"{k:<{width}}  {v}")
+    with open(args.json, "w") as fh:
+        json.dump(res, fh, indent=2)
+    print(f"written to {args.json}")
+    return res
+
+
+if __name__ == "__main__":
+    main()
