@@ -163,8 +163,14 @@ class Run(param.Parameterized):
             if len(keep) != len(self.features):
                 if "features" in explicit:
                     features.feature_indices(self.features, one_d=True)  # raises
+                self._features_2d = list(self.features)
                 self.features = keep or ["x1"]
                 notes.append("1-D data: features limited to X₁ and its transforms")
+        elif getattr(self, "_features_2d", None):
+            # back on the plane: give back the features that 1-D data took away
+            restore, self._features_2d = self._features_2d, None
+            if set(self.features) <= set(features.ONE_D_FEATURES):
+                self.features = restore
         if not self.features:
             if "features" in explicit:
                 features.feature_indices(self.features)  # raises

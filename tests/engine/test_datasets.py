@@ -171,3 +171,17 @@ def test_split_reproducible():
 def test_split_bad_ratio(ratio):
     with pytest.raises(ValueError, match=r"^train_ratio: "):
         ds.train_test_split(0, 100, ratio)
+
+
+@pytest.mark.parametrize("name", list(ds.DATASETS))
+def test_split_is_independent_of_the_points(name):
+    """The split draws its own random stream: the training half must spread over the
+    whole data set (once it took only the upper half of the circle)."""
+    for seed in range(3):
+        X, y = ds.make_dataset(name, seed, 500, 0.0)
+        tr, _ = ds.train_test_split(seed, 500, 0.5)
+        for col in (0, 1):
+            if np.all(X[:, col] == 0):
+                continue
+            share = np.mean(X[tr, col] > np.median(X[:, col]))
+            assert 0.4 < share < 0.6, (name, seed, col, share)
