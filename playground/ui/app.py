@@ -32,6 +32,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         run = run if run is not None else Run()
         run.tier = "auto"
         super().__init__(run=run, **params)
+        if theme.PAGE_CSS not in pn.config.raw_css:     # per session under `panel serve`
+            pn.config.raw_css.append(theme.PAGE_CSS)
         self.controls = TrainingControls(run)
         err = self.show_error
         self.data = DataPanel(run, err)
@@ -128,6 +130,3 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.start()
         return self._layout
 
-
-if theme.PAGE_CSS not in pn.config.raw_css:
-    pn.config.raw_css.append(theme.PAGE_CSS)

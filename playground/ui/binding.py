@@ -3,33 +3,43 @@ from __future__ import annotations
 
 from typing import Callable
 
+import panel as pn
+
 
 def link(widget, obj, name: str, on_error: Callable[[str], None],
          to_param: Callable = lambda v: v, to_widget: Callable = lambda v: v,
          attr: str = "value"):
     """Keep ``widget.<attr>`` and ``obj.<name>`` equal in both directions.
 
-    A value the parameter rejects (ValueError/TypeError) is not applied: the
-    widget snaps back to the current setting and ``on_error`` gets the reason.
+    The widget always ends up showing the parameter's *current* value: a value the
+    parameter rejects (ValueError/TypeError) is not applied and ``on_error`` gets the
+    reason; a value the run adjusts (e.g. no features left) shows the adjustment.
     """
-    setattr(widget, attr, to_widget(getattr(obj, name)))
+    busy = False
+
+    def sync(*_):
+        nonlocal busy
+        busy = True
+        try:
+            setattr(widget, attr, to_widget(getattr(obj, name)))
+        finally:
+            busy = False
 
     def widget_changed(event):
+        if busy:
+            return
         try:
             setattr(obj, name, to_param(event.new))
         except (ValueError, TypeError) as exc:
             on_error(str(exc))
-            setattr(widget, attr, to_widget(getattr(obj, name)))
+        sync()
 
-    def param_changed(event):
-        setattr(widget, attr, to_widget(event.new))
-
+    sync()
     widget.param.watch(widget_changed, attr)
-    obj.param.watch(param_changed, name)
+    obj.param.watch(sync, name)
     return widget
 
 
 def tip(widget, text: str):
     """A widget with an (i) icon beside it whose tooltip explains it to a learner."""
-    import panel as pn
     return pn.Row(widget, pn.widgets.TooltipIcon(value=text, margin=(8, 0, 0, -4)), margin=0)

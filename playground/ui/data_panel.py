@@ -34,7 +34,7 @@ class DataPanel(pn.viewable.Viewer):
         super().__init__(run=run, **params)
         self._tiles = {}
         for name in datasets.DATASETS:
-            b = pn.widgets.Button(name=DATASET_LABELS[name], description=DATASET_TIPS[name],
+            b = pn.widgets.Button(label=DATASET_LABELS[name], description=DATASET_TIPS[name],
                                   stylesheets=[theme.thumb_button_css(dataset_thumbnail(name))],
                                   margin=(2, 3))
             b.on_click(lambda e, n=name: setattr(run, "dataset", n))
@@ -42,20 +42,21 @@ class DataPanel(pn.viewable.Viewer):
         run.param.watch(lambda e: self._highlight(), "dataset")
         self._highlight()
         self.ratio = link(pn.widgets.IntSlider(
-            name="Ratio of training to test data (%)", start=10, end=90, step=10, width=250), run, "train_ratio", on_error,
+            label="Ratio of training to test data (%)", start=10, end=90, step=10, width=250),
+            run, "train_ratio", on_error,
             to_param=lambda v: v / 100, to_widget=lambda v: int(round(v * 100)))
-        self.noise = link(pn.widgets.IntSlider(name="Noise (%)", start=0, end=50, step=5, width=250),
+        self.noise = link(pn.widgets.IntSlider(label="Noise (%)", start=0, end=50, step=5, width=250),
                           run, "noise", on_error, to_param=float, to_widget=int)
-        self.batch = link(pn.widgets.IntSlider(name="Batch size", start=1, end=64, width=250),
+        self.batch = link(pn.widgets.IntSlider(label="Batch size", start=1, end=64, width=250),
                           run, "batch_size", on_error)
         self.regenerate = pn.widgets.Button(
-            name="↻ Regenerate", button_type="light",
+            label="↻ Regenerate", color="light",
             description="Draw a fresh random sample of the same data set (new seed).")
         self.regenerate.on_click(lambda e: setattr(run, "seed", (run.seed + 1) % 2**31))
 
     def _highlight(self):
         for name, b in self._tiles.items():
-            b.button_type = "primary" if name == self.run.dataset else "default"
+            b.color = "primary" if name == self.run.dataset else "default"
 
     def __panel__(self):
         title = pn.pane.HTML('<div class="pg-section-title">Data</div>'

@@ -32,7 +32,7 @@ class HyperPanel(pn.viewable.Viewer):
         lr_opts, reg_opts = _rate_options(LEARNING_RATES), _rate_options(REG_RATES)
 
         def select(label, name, options, width=130, **kw):
-            w = pn.widgets.Select(name=label, options=options, width=width,
+            w = pn.widgets.Select(label=label, options=options, width=width,
                                   description=Run.param[name].doc)
             return link(w, run, name, on_error, **kw)
 

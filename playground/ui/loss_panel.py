@@ -27,7 +27,7 @@ class LossCurve(pn.viewable.Viewer):
         self.pane = pn.pane.Bokeh(self.figs["linear"], margin=0)
         self.readout = pn.pane.HTML(margin=(0, 5))
         self.log_toggle = pn.widgets.Checkbox.from_param(self.param.log_scale,
-                                                         name="Log scale")
+                                                         label="Log scale")
         self.param.watch(lambda e: setattr(self.pane, "object",
                                            self.figs["log" if e.new else "linear"]), "log_scale")
         self._sent, self._version = 0, None

@@ -18,15 +18,15 @@ class NetworkPanel(pn.viewable.Viewer):
         super().__init__(run=run, **params)
         self._on_error = on_error
         self.features = pn.widgets.CheckButtonGroup(
-            name="Features", button_type="primary", button_style="outline",
+            label="Features", color="primary", variant="outline",
             orientation="vertical", description=Run.param.features.doc, width=110)
         self._set_feature_options()
         link(self.features, run, "features", on_error, to_param=list, to_widget=list)
         run.param.watch(lambda e: self._set_feature_options(), "dataset")
-        self.add_layer = pn.widgets.Button(name="+ Add layer", button_type="light",
+        self.add_layer = pn.widgets.Button(label="+ Add layer", color="light",
                                            description="Add a hidden layer (at most 8).")
-        self.remove_layer = pn.widgets.Button(name="− Remove layer",
-                                              button_type="light",
+        self.remove_layer = pn.widgets.Button(label="− Remove layer",
+                                              color="light",
                                               description="Remove the last hidden layer. "
                                                           "With none left, the model is linear.")
         self.add_layer.on_click(lambda e: self._set_hidden(run.hidden + [4]))
@@ -54,10 +54,10 @@ class NetworkPanel(pn.viewable.Viewer):
     def _build_layers(self):
         cols = []
         for i, h in enumerate(self.run.hidden):
-            plus = pn.widgets.Button(name="+", width=34, margin=(0, 1), button_type="light",
+            plus = pn.widgets.Button(label="+", width=34, margin=(0, 1), color="light",
                                      description=f"Add a neuron to layer {i + 1}.",
                                      disabled=h >= mlp.MAX_NEURONS)
-            minus = pn.widgets.Button(name="−", width=34, margin=(0, 1), button_type="light",
+            minus = pn.widgets.Button(label="−", width=34, margin=(0, 1), color="light",
                                       description=f"Remove a neuron from layer {i + 1}.",
                                       disabled=h <= 1)
             plus.on_click(lambda e, i=i: self._resize(i, +1))

@@ -64,9 +64,9 @@ class OutputPlot(pn.viewable.Viewer):
 
         self.pane = pn.pane.Bokeh(f, margin=0)
         self.show_test_toggle = pn.widgets.Checkbox.from_param(
-            self.param.show_test, name="Show test data")
+            self.param.show_test, label="Show test data")
         self.discretize_toggle = pn.widgets.Checkbox.from_param(
-            self.param.discretize, name="Discretize output")
+            self.param.discretize, label="Discretize output")
         self._data_version = None
         self.param.watch(lambda e: self._apply_toggles(), ["show_test", "discretize"])
         self._apply_toggles()

@@ -38,6 +38,12 @@ body { background: #f7f7f7; }
 .pg-epoch small { font-size: 12px; color: #777; display: block; font-family: sans-serif; }
 .pg-readout { font-size: 13px; color: #333; }
 .pg-readout b { font-family: monospace; }
+.pg-status { font-size: 13px; padding: 6px 10px; border-radius: 4px; height: 30px;
+  overflow: hidden; line-height: 1.3; }
+.pg-status-hint { color: #777; }
+.pg-status-info { background: #e3f2fd; color: #0b4f7a; }
+.pg-status-warning { background: #fff4e5; color: #8a5300; }
+.pg-status-danger { background: #fdecea; color: #9b1c1c; font-weight: 600; }
 .pg-card { background: #fff; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
 """
 

@@ -1,0 +1,175 @@
+"""Fixtures for the browser tests: the served app, headless Chromium and a watched page.
+
+* ``server``  (session): ``panel serve app.py`` on a free local port; its output goes to
+  ``tests/artifacts/panel-serve.log``.
+* ``browser`` (session): Chromium from ``$PLAYWRIGHT_CHROMIUM`` or ``/usr/bin/chromium``.
+  Missing browser / playwright: skipped on a laptop, a *failure* under ``CI``.
+* ``page`` (function): a fresh browser context on ``/app`` that records every non-local
+  request, console error and page error, plus every server traceback logged while the
+  test ran; the test fails at teardown if any of these lists is not empty. A full-page
+  screenshot of every test is saved under ``tests/artifacts/``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+SERVER_LOG = ARTIFACTS / "panel-serve.log"
+SERVER_START_TIMEOUT = 90      # s until GET /app answers 200 (JAX compiles on first load)
+FIRST_LOAD_TIMEOUT = 60_000    # ms for the first page to render its widgets
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _unavailable(reason: str):
+    """Skip on a laptop; under CI a missing browser is an error, never a skip."""
+    if _under_ci():
+        pytest.fail(f"browser tests cannot run under CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _log_tail(n: int = 60) -> str:
+    try:
+        lines = SERVER_LOG.read_text(errors="replace").splitlines()
+    except OSError:
+        return "(no server log)"
+    return "\n".join(lines[-n:])
+
+
+@pytest.fixture(scope="session")
+def server():
+    """Base URL of ``panel serve app.py`` running from the repository root."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    cmd = [sys.executable, "-m", "panel", "serve", "app.py", "--port", str(port),
+           "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"]
+    log = open(SERVER_LOG, "w")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    ok = False
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(f"{base}/app", timeout=30) as r:
+                if r.status == 200:
+                    ok = True
+                    break
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(0.5)
+    if not ok:
+        proc.kill()
+        proc.wait(timeout=10)
+        log.close()
+        pytest.fail(f"`panel serve app.py` did not answer 200 on /app within "
+                    f"{SERVER_START_TIMEOUT}s (exit code {proc.returncode}).\n"
+                    f"--- server log tail ---\n{_log_tail()}", pytrace=False)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - depends on the machine
+        _unavailable(f"the playwright package is not importable ({exc}); "
+                     f"pip install -e '.[test]'")
+    exe = os.environ.get("PLAYWRIGHT_CHROMIUM", "/usr/bin/chromium")
+    if not (os.path.isfile(exe) and os.access(exe, os.X_OK)) and not shutil.which(exe):
+        _unavailable(f"no Chromium executable at {exe!r} (set PLAYWRIGHT_CHROMIUM)")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _is_local(url: str) -> bool:
+    if url.startswith(("data:", "blob:", "about:")):
+        return True
+    host = urlparse(url).hostname or ""
+    return host in LOCAL_HOSTS or f"[{host}]" in LOCAL_HOSTS
+
+
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\)|Exception in callback|\bERROR\b:")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item, so fixtures can tell whether the test failed."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+@pytest.fixture
+def page(request, browser, server):
+    """A fresh page on /app, watched for foreign requests and errors (checked at teardown)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    foreign, errors = [], []
+    pg.on("request", lambda r: None if _is_local(r.url) else foreign.append(r.url))
+    pg.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}")
+          if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    log_start = SERVER_LOG.stat().st_size if SERVER_LOG.exists() else 0
+    pg.goto(f"{server}/app", timeout=FIRST_LOAD_TIMEOUT, wait_until="load")
+    pg.locator(".pg-epoch").wait_for(state="visible", timeout=FIRST_LOAD_TIMEOUT)
+    pg.get_by_role("button", name="Play", exact=True).wait_for(timeout=FIRST_LOAD_TIMEOUT)
+    yield pg
+    try:
+        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    except Exception as exc:  # a screenshot failure must not hide the real result
+        print(f"screenshot failed: {exc}")
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        print(f"--- server log tail ({SERVER_LOG}) ---\n{_log_tail()}")
+    # let a last burst of messages arrive before judging
+    pg.wait_for_timeout(200)
+    context.close()
+    with open(SERVER_LOG, "rb") as f:
+        f.seek(log_start)
+        server_out = f.read().decode(errors="replace")
+    server_errors = [m.group(0) for m in _TRACEBACK.finditer(server_out)]
+    problems = []
+    if foreign:
+        problems.append("requests to non-local hosts:\n  " + "\n  ".join(foreign))
+    if errors:
+        problems.append("browser console errors:\n  " + "\n  ".join(errors))
+    if server_errors:
+        problems.append("server logged errors while the test ran:\n" + server_out[-4000:])
+    assert not problems, "\n".join(problems)

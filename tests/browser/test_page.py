@@ -1,0 +1,240 @@
+"""The served page, driven like a learner would: by the visible labels.
+
+Every test also fails (in the ``page`` fixture) on a request to a non-local host, a
+browser console error, a page error or a server traceback.
+"""
+from __future__ import annotations
+
+import io
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+DIVERGED = "Diverged — lower the learning rate or reset"
+
+
+# ------------------------------------------------------------------ helpers
+def wait_until(predicate, timeout=10.0, interval=0.1, message="condition"):
+    """Poll ``predicate()`` until it returns a truthy value; return that value."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message} (last: {last!r})")
+
+
+def epoch(page) -> int:
+    """The epoch counter: 'Epoch 000,097' -> 97."""
+    text = page.locator(".pg-epoch").inner_text()
+    assert "Epoch" in text, text
+    digits = re.sub(r"\D", "", text.split("Epoch", 1)[1])
+    assert digits, f"no digits in the epoch counter: {text!r}"
+    return int(digits)
+
+
+def button(page, name):
+    return page.get_by_role("button", name=name, exact=True)
+
+
+def click(page, name):
+    """Click a button by its label, after moving the pointer off the previous one: a hovered
+    button's tooltip (e.g. a dataset tile's) can cover its neighbours."""
+    page.mouse.move(2, 2)
+    try:
+        wait_until(lambda: page.locator(".bk-Tooltip").filter(visible=True).count() == 0, 2,
+                   interval=0.05)
+    except AssertionError:
+        pass
+    button(page, name).click()
+
+
+def select(page, label):
+    """The <select> of the Panel Select widget labelled ``label``."""
+    loc = page.get_by_label(label, exact=True)
+    assert loc.count() == 1, f"expected one control labelled {label!r}, got {loc.count()}"
+    assert loc.evaluate("e => e.tagName") == "SELECT"
+    return loc
+
+
+def loss_readout(page) -> str:
+    return page.locator(".pg-readout").filter(has_text="Test loss").inner_text()
+
+
+def output_figure(page):
+    """The big output plot (heatmap or 1-D curve): the tallest Bokeh figure on the page."""
+    figs = page.locator(".bk-Figure")
+    best, best_h = None, 0
+    for i in range(figs.count()):
+        box = figs.nth(i).bounding_box()
+        if box and box["height"] > best_h:
+            best, best_h = figs.nth(i), box["height"]
+    assert best is not None and best_h >= 300, "the output plot is not on the page"
+    return best
+
+
+def play(page):
+    click(page, "Play")
+    button(page, "Pause").wait_for(timeout=5000)
+
+
+def pause(page):
+    click(page, "Pause")
+    button(page, "Play").wait_for(timeout=5000)
+
+
+def change_and_check_training_continues(page, action, what):
+    """Run ``action`` while playing: the run restarts (counter drops) and keeps training."""
+    # enough epochs that the drop to ~0 on restart cannot be missed between two reads
+    wait_until(lambda: epoch(page) >= 30, 15, message=f"30 epochs before {what}")
+    before = epoch(page)
+    action()
+    after_reset = wait_until(lambda: (lambda e: e + 1 if e < before else 0)(epoch(page)),
+                             10, interval=0.05, message=f"the run to restart after {what}") - 1
+    wait_until(lambda: epoch(page) > after_reset, 10,
+               message=f"training to continue after {what} (stuck at {after_reset})")
+    assert button(page, "Pause").is_visible(), f"training stopped after {what}"
+
+
+def dark_pixel_share(png: bytes) -> float:
+    """Share of near-black pixels inside the plot area (axes and labels cropped off)."""
+    import numpy as np
+    from PIL import Image
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    h, w, _ = img.shape
+    inner = img[int(h * 0.1):int(h * 0.85), int(w * 0.15):int(w * 0.95)]
+    return float((inner < 80).all(axis=2).mean())
+
+
+# -------------------------------------------------------------------- tests
+def test_page_loads(page):
+    assert page.title() == "Neural Network Playground"
+    assert page.get_by_role("heading", name="Neural Network Playground").is_visible()
+    assert epoch(page) == 0
+    assert button(page, "Play").is_visible()
+    for name in ("Step", "↺ Reset", "+ Add layer", "− Remove layer", "Circle", "Sine"):
+        assert button(page, name).is_visible(), name
+    fig = output_figure(page)
+    assert fig.locator("canvas").count() >= 1
+    box = fig.bounding_box()
+    assert box["width"] >= 300 and box["height"] >= 300
+    assert "Test loss" in loss_readout(page)
+
+
+def test_page_styles_apply_in_every_session(page):
+    """The page CSS (dark header, large epoch counter) is there for every visitor, not only
+    the first session after the server started (the fixture's GET /app was the first)."""
+    header_bg = page.locator(".pg-header").evaluate("e => getComputedStyle(e).backgroundColor")
+    epoch_size = page.locator(".pg-epoch").evaluate("e => getComputedStyle(e).fontSize")
+    assert (header_bg, epoch_size) == ("rgb(24, 61, 78)", "26px"), (
+        f"page CSS (theme.PAGE_CSS) missing in this session: header background {header_bg}, "
+        f"epoch font-size {epoch_size}")
+
+
+def test_play_trains_and_pause_stops(page):
+    readout0 = loss_readout(page)
+    fig = output_figure(page)
+    play(page)
+    wait_until(lambda: epoch(page) > 0, 10, message="the epoch counter to move")
+    wait_until(lambda: loss_readout(page) != readout0, 10, message="the loss readout to change")
+    shot1 = fig.screenshot()
+    page.wait_for_timeout(1500)
+    shot2 = fig.screenshot()
+    assert shot1 != shot2, "the output heatmap did not change while training"
+    pause(page)
+    page.wait_for_timeout(300)          # let the last frame in flight arrive
+    a = epoch(page)
+    page.wait_for_timeout(1000)
+    b = epoch(page)
+    assert a == b, f"the counter kept moving after Pause ({a} -> {b})"
+    assert a > 0
+
+
+def test_changes_while_playing_keep_training(page):
+    play(page)
+    change_and_check_training_continues(page, lambda: click(page, "XOR"), "XOR")
+    change_and_check_training_continues(page, lambda: click(page, "Spiral"), "Spiral")
+    change_and_check_training_continues(
+        page, lambda: select(page, "Activation").select_option(label="ReLU"), "ReLU")
+    change_and_check_training_continues(
+        page, lambda: click(page, "+ Add layer"), "+ Add layer")
+    assert page.get_by_text("3 hidden layers").is_visible()
+    change_and_check_training_continues(
+        page, lambda: click(page, "− Remove layer"), "− Remove layer")
+    assert page.get_by_text("2 hidden layers").is_visible()
+    assert select(page, "Activation").evaluate("e => e.options[e.selectedIndex].text") == "ReLU"
+    pause(page)
+
+
+def test_divergence_stops_and_reset_recovers(page):
+    select(page, "Learning rate").select_option(label="10")
+    click(page, "Play")          # it may diverge within a frame or two: no wait for "Pause"
+    page.get_by_text(DIVERGED).wait_for(state="visible", timeout=10_000)
+    button(page, "Play").wait_for(state="visible", timeout=5000)
+    assert button(page, "Pause").count() == 0
+    assert "nan" not in loss_readout(page).lower()
+    stopped = epoch(page)
+    page.wait_for_timeout(800)
+    assert epoch(page) == stopped, "training went on after the run diverged"
+
+    select(page, "Learning rate").select_option(label="0.03")
+    click(page, "↺ Reset")
+    wait_until(lambda: epoch(page) == 0, 5, message="the epoch to return to 0 after Reset")
+    wait_until(lambda: not page.get_by_text(DIVERGED).is_visible(), 5,
+               message="the diverged message to go")
+    assert "nan" not in loss_readout(page).lower()
+
+
+def test_sine_shows_curve_and_one_d_features(page):
+    for name in ("X₁", "X₂", "X₁²", "X₂²", "X₁X₂", "sin(X₁)", "sin(X₂)"):
+        assert button(page, name).is_visible(), name
+    heat = output_figure(page).screenshot()
+    click(page, "Sine")
+    wait_until(lambda: not button(page, "X₂").is_visible(), 10,
+               message="the X₂ feature to disappear")
+    for name in ("X₁", "X₁²", "sin(X₁)"):
+        assert button(page, name).is_visible(), name
+    for name in ("X₂", "X₂²", "X₁X₂", "sin(X₂)"):
+        assert not button(page, name).is_visible(), name
+    page.wait_for_timeout(500)
+    curve = output_figure(page).screenshot()
+    (ARTIFACTS / "sine_output.png").write_bytes(curve)
+    assert curve != heat
+    # the 1-D figure: a dark (#222) fitted line over a white background, no heatmap
+    assert dark_pixel_share(curve) > 0.002, "no fitted curve drawn in the 1-D output"
+    assert dark_pixel_share(heat) < dark_pixel_share(curve)
+
+
+def test_unchecking_every_feature_keeps_one(page):
+    """Deselecting the last input feature is refused (or adjusted) with a visible message,
+    and the page keeps working."""
+    def active():
+        return page.locator("button.bk-active").filter(visible=True).all_inner_texts()
+    assert active() == ["X₁", "X₂"]
+    click(page, "X₁")
+    wait_until(lambda: active() == ["X₂"], 5, message="X₁ to be deselected")
+    click(page, "X₂")
+    wait_until(lambda: page.locator(".pg-status-info, .pg-status-danger").filter(visible=True).count() > 0, 5,
+               message="a message about the features")
+    page.wait_for_timeout(500)
+    assert any(t in ("X₁", "X₂") for t in active()), f"no feature selected: {active()}"
+    click(page, "Step")
+    wait_until(lambda: epoch(page) == 1, 10, message="epoch 1 after Step")
+
+
+def test_step_trains_one_epoch(page):
+    n = epoch(page)
+    click(page, "Step")
+    wait_until(lambda: epoch(page) == n + 1, 10, message=f"epoch {n + 1} after Step")
+    click(page, "Step")
+    wait_until(lambda: epoch(page) == n + 2, 10, message=f"epoch {n + 2} after a second Step")
+    page.wait_for_timeout(500)
+    assert epoch(page) == n + 2, "Step trained more than one epoch"
+    assert button(page, "Play").is_visible()

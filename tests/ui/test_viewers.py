@@ -1,0 +1,298 @@
+"""The Panel Viewers without a server or a browser: render them, drive them, read the
+Bokeh sources they feed."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import panel as pn
+import pytest
+
+from playground.state.run import DIVERGED_MESSAGE, GRID_RES
+from playground.ui import PlaygroundApp
+from playground.ui.loss_panel import LossCurve
+
+ONE_D_OPTIONS = {"X₁": "x1", "X₁²": "x1_sq", "sin(X₁)": "sin_x1"}
+
+
+@pytest.fixture(scope="module")
+def _compiled():
+    """The first PlaygroundApp compiles the JAX programs (seconds); later ones are cheap."""
+    PlaygroundApp().stop()
+
+
+@pytest.fixture
+def app(_compiled):
+    a = PlaygroundApp()
+    root = pn.panel(a).get_root()          # renders every Viewer into Bokeh models
+    assert root is not None
+    a.stop()            # no periodic callback behind the test's back: the test calls tick()
+    yield a
+    a.stop()
+
+
+def image(app) -> np.ndarray:
+    return np.asarray(app.output.image.data["image"][0])
+
+
+def press(button):
+    """What a click in the browser does on the server: one more click."""
+    button.clicks += 1
+
+
+# ------------------------------------------------------------------ building, refresh
+def test_app_builds_and_refresh_pushes_the_run(app):
+    img0 = image(app)
+    assert img0.shape == (GRID_RES, GRID_RES) == (100, 100)
+    assert img0.dtype == np.float32
+    assert np.isfinite(img0).all()
+    assert app.output.pane.object is app.output.fig2d
+    assert list(app.loss.source.data["epoch"]) == [0]
+
+    app.run.train(5)
+    app.refresh()
+    img1 = image(app)
+    assert img1.shape == (100, 100) and np.isfinite(img1).all()
+    assert not np.array_equal(img0, img1), "the heatmap did not change after training"
+    assert app.loss.source.data["epoch"][-1] == 5
+    assert "Test loss" in app.loss.readout.object
+
+    pts = app.output.train_pts.data
+    np.testing.assert_array_equal(pts["x1"], app.run.X_train[:, 0])
+    np.testing.assert_array_equal(pts["x2"], app.run.X_train[:, 1])
+    np.testing.assert_array_equal(pts["y"], app.run.y_train)
+    tst = app.output.test_pts.data
+    np.testing.assert_array_equal(tst["x1"], app.run.X_test[:, 0])
+    assert len(pts["x1"]) + len(tst["x1"]) == app.run.n_samples
+    assert "000,005" in app.controls.epoch.object
+
+
+# ------------------------------------------------------------------------ the loop
+def test_tick_trains_speed_epochs_only_when_playing(app):
+    run, controls = app.run, app.controls
+    controls.speed = 3
+    controls.playing = True
+    assert controls.play.label == "Pause"
+    e0 = run.epoch
+    app.tick()
+    assert run.epoch == e0 + 3
+    app.tick()
+    assert run.epoch == e0 + 6
+    assert app.loss.source.data["epoch"][-1] == run.epoch
+
+    controls.playing = False
+    assert controls.play.label == "Play"
+    frames = app.frames
+    app.tick()
+    app.tick()
+    assert run.epoch == e0 + 6
+    assert app.frames == frames, "a paused, unchanged app redrew"
+
+
+def test_buttons_play_step_reset(app):
+    run, controls = app.run, app.controls
+    press(controls.play)
+    assert controls.playing and controls.play.label == "Pause"
+    press(controls.play)
+    assert not controls.playing and controls.play.label == "Play"
+
+    n = run.epoch
+    press(controls.step)
+    assert run.epoch == n + 1
+    assert app.loss.source.data["epoch"][-1] == n + 1
+    press(controls.reset)
+    assert run.epoch == 0
+    assert list(app.loss.source.data["epoch"]) == [0]
+    assert "000,000" in controls.epoch.object
+
+
+def test_dataset_tiles_select_and_highlight(app):
+    tiles = app.data._tiles
+    press(tiles["xor"])
+    assert app.run.dataset == "xor"
+    assert tiles["xor"].button_type == "primary"
+    assert all(b.button_type != "primary" for n, b in tiles.items() if n != "xor")
+
+
+# ---------------------------------------------------------------------- 1-D data
+def test_sine_swaps_to_the_curve_figure_and_one_d_features(app):
+    app.run.dataset = "sine"
+    app.tick()                                   # paused: the frame only redraws
+    assert app.output.pane.object is app.output.fig1d
+    curve = app.output.curve.data
+    assert len(curve["x"]) == len(curve["y"]) == GRID_RES
+    assert np.isfinite(np.asarray(curve["y"], float)).all()
+    assert app.network.features.options == ONE_D_OPTIONS
+    assert set(app.network.features.value) <= set(ONE_D_OPTIONS.values())
+    assert app.run.features == ["x1"]
+    np.testing.assert_array_equal(app.output.train_pts.data["x1"], app.run.X_train[:, 0])
+
+    y0 = np.asarray(curve["y"], float).copy()
+    app.run.train(20)
+    app.refresh()
+    assert not np.allclose(y0, app.output.curve.data["y"]), "the fitted curve did not move"
+
+    app.run.dataset = "circle"
+    app.tick()
+    assert app.output.pane.object is app.output.fig2d
+    assert len(app.network.features.options) == 7
+
+
+# ------------------------------------------------------------------------ binding
+def test_widgets_and_run_stay_in_sync(app):
+    run, lr, act = app.run, app.hyper.widgets[0], app.hyper.widgets[1]
+    assert (lr.label, act.label) == ("Learning rate", "Activation")
+    lr.value = 10
+    assert run.learning_rate == 10
+    run.learning_rate = 0.3
+    assert lr.value == 0.3
+    run.activation = "relu"
+    assert act.value == "relu"
+    act.value = "sigmoid"
+    assert run.activation == "sigmoid"
+    app.network.features.value = ["x1", "x1_sq"]
+    assert run.features == ["x1", "x1_sq"]
+    app.data.noise.value = 20
+    assert run.noise == 20
+    app.data.ratio.value = 70
+    assert run.train_ratio == pytest.approx(0.7)
+
+
+def _assert_message_shown(app):
+    controls = app.controls
+    assert controls.message.strip(), "no message shown for a rejected / adjusted setting"
+    assert controls.message_kind in ("info", "warning", "danger")
+    assert controls.message in controls.status.object
+
+
+def test_empty_features_through_the_widget_are_refused_with_a_message(app):
+    run, widget = app.run, app.network.features
+    widget.value = []
+    assert run.features, "the run was left without input features"
+    assert list(widget.value) == list(run.features), "widget and run disagree"
+    _assert_message_shown(app)
+
+
+def test_cross_entropy_on_regression_through_the_widget(app):
+    run, loss = app.run, app.hyper.widgets[3]
+    assert loss.label == "Loss"
+    run.dataset = "plane"
+    loss.value = "cross_entropy"
+    assert run.loss == "mse"
+    assert loss.value == run.loss, "the Loss select shows a loss the run is not using"
+    _assert_message_shown(app)
+
+
+def test_too_many_layers_is_refused_with_a_message(app):
+    run, net = app.run, app.network
+    while len(run.hidden) < 8:
+        press(net.add_layer)
+    assert net.add_layer.disabled
+    press(net.add_layer)                 # a click that reaches the server anyway
+    assert len(run.hidden) == 8
+    _assert_message_shown(app)
+    assert app.controls.message_kind == "danger"
+    while run.hidden:
+        press(net.remove_layer)
+    assert net.remove_layer.disabled
+    assert "linear model" in net.summary.object
+
+
+# ---------------------------------------------------------------------- divergence
+def test_divergence_stops_playing_and_shows_the_message(app):
+    run, controls = app.run, app.controls
+    run.learning_rate = 10
+    controls.speed = 5
+    controls.playing = True
+    for _ in range(100):
+        app.tick()
+        if run.status == "diverged":
+            break
+    assert run.status == "diverged", f"no divergence at lr=10 after {run.epoch} epochs"
+    app.tick()                             # the frame after the stop
+    assert controls.playing is False
+    assert controls.play.label == "Play"
+    assert controls.message == DIVERGED_MESSAGE
+    assert controls.message_kind == "danger"
+    assert "Diverged" in controls.status.object
+    assert np.isfinite(image(app)).all()
+    for key in ("train_loss", "test_loss"):
+        values = app.loss.source.data[key]
+        assert all(math.isfinite(v) for v in values), f"{key} has NaN/inf: {values[-5:]}"
+    assert "nan" not in app.loss.readout.object.lower()
+
+    stuck = run.epoch
+    controls.playing = True
+    app.tick()
+    assert run.epoch == stuck, "a diverged run trained on"
+
+    controls.playing = False
+    app.hyper.widgets[0].value = 0.03
+    assert run.status != "diverged"
+    assert "Diverged" not in controls.message
+    assert "Diverged" not in controls.status.object
+
+
+# -------------------------------------------------------------------- loss curve
+def test_loss_curve_streams_and_restarts_after_reset(app):
+    src, controls = app.loss.source, app.controls
+    controls.playing = True
+    for _ in range(4):
+        app.tick()
+    assert list(src.data["epoch"]) == [0, 1, 2, 3, 4]
+    assert len(src.data["train_loss"]) == len(src.data["test_loss"]) == 5
+    controls.playing = False
+    press(controls.reset)
+    assert list(src.data["epoch"]) == [0]
+    controls.playing = True
+    app.tick()
+    assert list(src.data["epoch"]) == [0, 1]
+
+
+def test_loss_curve_alone_restarts_from_zero(_compiled):
+    from playground import Run
+    run = Run()
+    curve = LossCurve(run)
+    run.train(3)
+    curve.update()
+    assert list(curve.source.data["epoch"]) == [0, 3]
+    run.reset()
+    curve.update()
+    assert list(curve.source.data["epoch"]) == [0]
+    curve.log_scale = True
+    assert curve.pane.object is curve.figs["log"]
+
+
+# ---------------------------------------------------------------------- tooltips
+def test_every_control_has_a_tooltip(app):
+    layout = app._layout
+    widgets = [w for w in layout.select(pn.widgets.Widget)
+               if not isinstance(w, pn.widgets.TooltipIcon)]
+    assert len(widgets) > 20
+    described = (pn.widgets.Select, pn.widgets.Button, pn.widgets.CheckButtonGroup)
+    missing = [f"{type(w).__name__} {w.label!r}" for w in widgets
+               if isinstance(w, described) and not (w.description or "").strip()]
+    assert not missing, f"controls without a tooltip (description): {missing}"
+
+    rows = layout.select(pn.Row)
+    lonely = []
+    for w in widgets:
+        if not isinstance(w, (pn.widgets.IntSlider, pn.widgets.FloatSlider,
+                              pn.widgets.Checkbox)):
+            continue
+        ok = False
+        for row in rows:
+            objs = list(row.objects)
+            if any(o is w for o in objs):
+                i = next(k for k, o in enumerate(objs) if o is w)
+                near = objs[max(i - 1, 0):i + 2]
+                ok = any(isinstance(o, pn.widgets.TooltipIcon) and str(o.value).strip()
+                         for o in near)
+                break
+        if not ok:
+            lonely.append(f"{type(w).__name__} {w.label!r}")
+    assert not lonely, f"sliders/checkboxes without a TooltipIcon beside them: {lonely}"
+    others = [f"{type(w).__name__} {w.label!r}" for w in widgets
+              if not isinstance(w, described + (pn.widgets.IntSlider, pn.widgets.FloatSlider,
+                                                pn.widgets.Checkbox))]
+    assert not others, f"widget kinds this test does not know how to check: {others}"
