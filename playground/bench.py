@@ -19,7 +19,7 @@ import numpy as np
 from . import Run
 from .engine import numpy_mlp, train
 from .engine.features import all_features
-from .state.run import grid_points
+from .engine.features import grid_points
 from .ui.app import PlaygroundApp
 
 SETUPS = {

@@ -5,7 +5,10 @@ Column k of ``all_features(X)`` is feature ``FEATURES[k]``; this order is an API
 """
 from __future__ import annotations
 
+import functools
+
 import jax.numpy as jnp
+import numpy as np
 
 FEATURES = ("x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2")
 FEATURE_LABELS = {
@@ -37,3 +40,23 @@ def feature_indices(names, one_d: bool = False) -> tuple[int, ...]:
             raise ValueError(f"features: {', '.join(map(repr, bad))} not available; 1-D data only "
                              f"has x1 and its transforms ({', '.join(ONE_D_FEATURES)})")
     return tuple(sorted({FEATURES.index(f) for f in names}))
+
+
+# ------------------------------------------------------------------ the plot grid
+GRID_RES = 100          # the output heatmap is GRID_RES × GRID_RES
+DOMAIN = (-6.0, 6.0)    # every data set lives in DOMAIN²
+
+
+def grid_points(res: int = GRID_RES) -> np.ndarray:
+    """(res*res, 2) float32 points covering DOMAIN², row-major from the bottom-left."""
+    g = np.linspace(*DOMAIN, res, dtype=np.float32)
+    xx, yy = np.meshgrid(g, g)
+    return np.stack([xx.ravel(), yy.ravel()], 1)
+
+
+@functools.lru_cache(maxsize=None)
+def grid_features() -> np.ndarray:
+    """(GRID_RES², 7) float32 features of the grid points (computed once, in numpy)."""
+    x1, x2 = grid_points().T
+    feats = np.stack([x1, x2, x1 * x1, x2 * x2, x1 * x2, np.sin(x1), np.sin(x2)], axis=1)
+    return feats.astype(np.float32)

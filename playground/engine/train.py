@@ -31,6 +31,7 @@ import numpy as np
 import optax
 
 from . import mlp
+from .features import grid_features
 from .mlp import Arch, ArchArrays
 
 N_MAX = 512        # padded size of the train and of the test set
@@ -81,11 +82,13 @@ class Data(NamedTuple):
 
 
 class Metrics(NamedTuple):
+    """What a frame needs after training: losses, accuracies and the output heatmap."""
     train_loss: jnp.ndarray
     test_loss: jnp.ndarray
     train_accuracy: jnp.ndarray
     test_accuracy: jnp.ndarray
     max_weight: jnp.ndarray   # largest |parameter|, to tell a blow-up
+    grid: jnp.ndarray         # (GRID_RES², ) outputs on the label scale over the plot grid
 
 
 def make_hyper(learning_rate, regularization, reg_rate, batch_size, optimizer) -> Hyper:
@@ -174,7 +177,8 @@ def _metrics(predict_z, kind, data: Data, params, n_train=None, n_test=None) -> 
     tl, ta = one(data.x_train, data.y_train, data.n_train if n_train is None else n_train)
     vl, va = one(data.x_test, data.y_test, data.n_test if n_test is None else n_test)
     big = jnp.max(jnp.stack([jnp.max(jnp.abs(leaf)) for leaf in jax.tree.leaves(params)]))
-    return Metrics(tl, vl, ta, va, big)
+    grid = mlp.display_output(kind, predict_z(jnp.asarray(grid_features())))
+    return Metrics(tl, vl, ta, va, big, grid)
 
 
 # --------------------------------------------------------- general program

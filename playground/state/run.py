@@ -25,8 +25,7 @@ from ..engine import datasets, features, mlp, train
 
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-GRID_RES = 100
-DOMAIN = (-6.0, 6.0)
+GRID_RES, DOMAIN = features.GRID_RES, features.DOMAIN
 INIT_STREAM, SHUFFLE_STREAM = 0x1A17, 0x5F1E   # fold_in tags: independent random streams
 HISTORY_MAX = 2000      # loss-curve points kept (older ones are thinned out)
 
@@ -51,23 +50,6 @@ class LayerSizes(param.List):
                     or not 1 <= h <= mlp.MAX_NEURONS:
                 raise ValueError(f"hidden: each layer needs 1 to {mlp.MAX_NEURONS} neurons, "
                                  f"got {h!r}")
-
-
-def grid_points(res: int = GRID_RES) -> np.ndarray:
-    """(res*res, 2) float32 points covering the domain, row-major from the bottom-left."""
-    g = np.linspace(*DOMAIN, res, dtype=np.float32)
-    xx, yy = np.meshgrid(g, g)
-    return np.stack([xx.ravel(), yy.ravel()], 1)
-
-
-_GRID_FEATS = None
-
-
-def _grid_features():
-    global _GRID_FEATS
-    if _GRID_FEATS is None:
-        _GRID_FEATS = np.asarray(features.all_features(grid_points()), np.float32)
-    return _GRID_FEATS
 
 
 class Run(param.Parameterized):
@@ -283,8 +265,8 @@ class Run(param.Parameterized):
     def _diverged(self, m) -> bool:
         """Non-finite numbers, a weight beyond DIVERGENCE_WEIGHT, or a training loss that
         rose above its start and above 1.5× that of a network that outputs 0."""
-        values = [float(v) for v in m]
-        if not all(math.isfinite(v) for v in values) or values[-1] > train.DIVERGENCE_WEIGHT:
+        values = [float(v) for v in m[:-1]] + [float(np.max(np.abs(m.grid)))]
+        if not all(math.isfinite(v) for v in values) or m.max_weight > train.DIVERGENCE_WEIGHT:
             return True
         loss = float(m.train_loss)
         return loss > 1.5 * self._baseline and loss > self.history["train_loss"][0]
@@ -336,13 +318,15 @@ class Run(param.Parameterized):
         return np.concatenate(out) if out else np.zeros(0, np.float32)
 
     def decision_grid(self) -> np.ndarray:
-        """(GRID_RES, GRID_RES) float32 outputs over the domain, row 0 at the bottom."""
-        return self._predict_feats(_grid_features()).reshape(GRID_RES, GRID_RES)
+        """(GRID_RES, GRID_RES) float32 outputs over the domain, row 0 at the bottom.
+
+        Computed by the same compiled call that trained (or evaluated) the weights."""
+        return np.asarray(self._last_metrics.grid).reshape(GRID_RES, GRID_RES)
 
     def curve(self):
         """For 1-D data: x (GRID_RES,) and the fitted y (GRID_RES,)."""
         g = self.decision_grid()
-        return grid_points()[:GRID_RES, 0], g[0]
+        return features.grid_points()[:GRID_RES, 0], g[0]
 
 
 def _check_number(name, value, positive=False):

@@ -332,3 +332,16 @@ def test_default_circle_generalises():
     m = r.train(300)
     assert m["train_accuracy"] >= 0.95, m
     assert m["test_accuracy"] >= 0.9, m
+
+
+def test_decision_grid_is_the_prediction_on_the_grid():
+    """The heatmap comes out of the training call itself; it must equal predict()."""
+    from playground.engine.features import GRID_RES, grid_points
+    run = Run(dataset="xor", hidden=[3])
+    for epochs in (0, 7):
+        run.train(epochs)
+        grid = run.decision_grid()
+        assert grid.shape == (GRID_RES, GRID_RES)
+        np.testing.assert_allclose(grid.ravel(), run.predict(grid_points()), atol=1e-5)
+    run.learning_rate = 0.1           # hyperparameters do not move the weights
+    np.testing.assert_allclose(run.decision_grid().ravel(), run.predict(grid_points()), atol=1e-5)
