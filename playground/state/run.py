@@ -33,7 +33,8 @@ DIVERGED_MESSAGE = "Diverged — lower the learning rate or reset."
 
 _DATA_PARAMS = ("dataset", "noise", "train_ratio", "seed", "n_samples")
 _ARCH_PARAMS = ("features", "hidden", "activation", "loss")
-_HYPER_PARAMS = ("learning_rate", "batch_size", "optimizer", "regularization", "reg_rate")
+_HYPER_PARAMS = ("learning_rate", "batch_size", "optimizer", "regularization", "reg_rate",
+                 "stop_epoch", "patience")
 
 
 class LayerSizes(param.List):
@@ -93,8 +94,15 @@ class Run(param.Parameterized):
         "(½·sum of w², shrinks all weights)."))
     reg_rate = param.Number(default=0.0, bounds=(0, 10), doc="Strength of the regularisation.")
 
-    status = param.Selector(default="ready", objects=["ready", "trained", "diverged"],
-                            constant=True, doc="ready, trained, or diverged.")
+    stop_epoch = param.Integer(default=0, bounds=(0, 1_000_000), doc=(
+        "Stop training at this epoch (0: never). Useful to compare set-ups after the same "
+        "amount of training."))
+    patience = param.Integer(default=0, bounds=(0, 10_000), doc=(
+        "Early stopping: stop when the test loss has not improved for this many epochs "
+        "(0: off). Stops before the network starts to overfit."))
+
+    status = param.Selector(default="ready", objects=["ready", "trained", "stopped", "diverged"],
+                            constant=True, doc="ready, trained, stopped or diverged.")
     message = param.String(default="", constant=True, doc="What the run wants the learner to know.")
 
     def __init__(self, **params):
@@ -202,6 +210,7 @@ class Run(param.Parameterized):
         self._last_metrics = None
         self.epoch = 0
         self._record(jax.device_get(self._evaluate()))
+        self._best = (self.history["test_loss"][0], 0)     # for early stopping
 
     def _evaluate(self):
         return train.evaluate_general(self.state.params, self._arch_arrays, self._data)
@@ -235,6 +244,8 @@ class Run(param.Parameterized):
             self.state = train.TrainState(self.state.params, train.opt_init(self.state.params))
         if self.status == "diverged" and any(e.name == "learning_rate" for e in events):
             self._set_status("trained" if self.epoch else "ready", "")
+        if self.status == "stopped" and any(e.name in ("stop_epoch", "patience") for e in events):
+            self._set_status("trained", "")
 
     # --------------------------------------------------------------- training
     def train(self, epochs: int = 1) -> dict:
@@ -248,6 +259,13 @@ class Run(param.Parameterized):
             raise ValueError(f"epochs: a whole number ≥ 0 is needed, got {epochs!r}")
         if self.status == "diverged" or epochs == 0:
             return self.metrics()
+        if self.stop_epoch:
+            if self.epoch >= self.stop_epoch:
+                self._set_status("stopped", f"Stopped at epoch {self.epoch:,}: the limit you set.")
+                return self.metrics()
+            epochs = min(int(epochs), self.stop_epoch - self.epoch)
+        if self.status == "stopped":       # going on after a stop: patience starts afresh
+            self._best = (self.history["test_loss"][-1], self.epoch)
         state, m, self.last_tier = train.train_epochs(
             self.state, self.arch, self._arch_arrays, self._hyper, self._data,
             self._shuffle_key, self.epoch, int(epochs), tier=self.tier)
@@ -258,9 +276,23 @@ class Run(param.Parameterized):
         self.state = state
         self.epoch += int(epochs)
         if self.status != "trained":
-            self._set_status("trained", self.message)
+            self._set_status("trained", "" if self.status == "stopped" else self.message)
         self._record(m)
+        self._check_stop()
         return self.metrics()
+
+    def _check_stop(self):
+        """Apply the stop conditions after a training call (status "stopped" + why)."""
+        test_loss = self.history["test_loss"][-1]
+        if test_loss < self._best[0]:
+            self._best = (test_loss, self.epoch)
+        if self.stop_epoch and self.epoch >= self.stop_epoch:
+            self._set_status("stopped", f"Stopped at epoch {self.epoch:,}: the limit you set.")
+        elif self.patience and self.epoch - self._best[1] >= self.patience:
+            self._set_status("stopped", (
+                f"Stopped early at epoch {self.epoch:,}: the test loss has not improved for "
+                f"{self.epoch - self._best[1]:,} epochs (best {self._best[0]:.4f} at epoch "
+                f"{self._best[1]:,}). Training longer would only fit the training data better."))
 
     def _diverged(self, m) -> bool:
         """Non-finite numbers, a weight beyond DIVERGENCE_WEIGHT, or a training loss that
