@@ -9,7 +9,8 @@ playground.warmup_in_background()
 
 
 def page():
-    return PlaygroundApp()
+    """One page per browser session, opened with the settings of its link (if any)."""
+    return PlaygroundApp(query=pn.state.session_args if pn.state.curdoc else None)
 
 
 if __name__ == "__main__":

@@ -6,11 +6,13 @@ import time
 import panel as pn
 import param
 
+from .. import urlstate
 from ..state.run import Run
 from . import theme
 from .controls import TrainingControls
 from .data_panel import DataPanel
 from .hyper_panel import HyperPanel
+from .lessons_panel import LessonsPanel
 from .loss_panel import LossCurve
 from .network_panel import NetworkPanel
 from .output_panel import OutputPlot
@@ -28,12 +30,17 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     run = param.ClassSelector(class_=Run)
 
-    def __init__(self, run: Run | None = None, **params):
+    def __init__(self, run: Run | None = None, query=None, **params):
+        """query: the page's URL query (a dict of lists, as ``pn.state.session_args``, or a
+        '?a=b' string); a link's settings, lesson, hidden controls and projector flag."""
         run = run if run is not None else Run()
         run.tier = "auto"
         super().__init__(run=run, **params)
+        settings, self.view, notices = urlstate.from_query(query or {})
         if theme.PAGE_CSS not in pn.config.raw_css:     # per session under `panel serve`
             pn.config.raw_css.append(theme.PAGE_CSS)
+        if self.view.projector and theme.PROJECTOR_CSS not in pn.config.raw_css:
+            pn.config.raw_css.append(theme.PROJECTOR_CSS)
         self.controls = TrainingControls(run)
         err = self.show_error
         self.data = DataPanel(run, err)
@@ -41,6 +48,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.hyper = HyperPanel(run, err)
         self.output = OutputPlot(run)
         self.loss = LossCurve(run)
+        self.lessons = LessonsPanel(run, err)
         self._views = (self.output, self.loss, self.controls)
         self._dirty = True
         self._callback = None
@@ -50,7 +58,16 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.controls.reset.on_click(lambda e: self._reset())
         run.param.watch(self._changed, list(run._settings()))
         run.param.watch(self._on_message, ["message", "status"])
+        if self.view.preset:
+            self.lessons.open(self.view.preset)
+        notices += urlstate.apply(run, settings)
+        run.reset()
         self._layout = self._build()
+        self._apply_view()
+        if notices:
+            self.controls.show_message("This link had problems: " + "; ".join(notices),
+                                       "warning")
+        self._sync_url()
         self.refresh()
 
     # ----------------------------------------------------------------- events
@@ -59,15 +76,32 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     def _on_message(self, *events):
         run = self.run
-        if run.status == "diverged":
+        if run.status in ("diverged", "stopped"):
             self.controls.playing = False
-            self.controls.show_message(run.message, "danger")
+            self.controls.show_message(run.message, "danger" if run.status == "diverged"
+                                       else "info")
         else:
             self.controls.show_message(run.message, "info")
         self._dirty = True
 
     def _changed(self, *events):
         self._dirty = True
+        self._sync_url()
+
+    def _sync_url(self):
+        """Keep the address bar (and the copy-link box) on the current set-up."""
+        search = urlstate.to_search(self.run.settings(),
+                                    self.view._replace(preset=""))
+        loc = pn.state.location
+        if loc is not None and pn.state.curdoc is not None \
+                and pn.state.curdoc.session_context is not None:
+            if loc.search != search:
+                loc.search = search
+            port = f":{loc.port}" if loc.port else ""
+            base = f"{loc.protocol}//{loc.hostname}{port}{loc.pathname}" if loc.hostname else ""
+            self.lessons.link_text = base + search
+        else:
+            self.lessons.link_text = search
 
     def _reset(self):
         self.run.reset()
@@ -116,15 +150,38 @@ class PlaygroundApp(pn.viewable.Viewer):
         output = pn.Column(pn.pane.HTML('<div class="pg-section-title">Output</div>',
                                         margin=(0, 5)),
                            self.loss, self.output)
-        body = pn.Row(pn.Column(self.data, css_classes=["pg-card"], styles={"padding": "6px"}),
+        body = pn.Row(pn.Column(self.data, self.lessons, css_classes=["pg-card"],
+                                styles={"padding": "6px"}),
                       pn.Column(self.network, css_classes=["pg-card"],
                                 styles={"padding": "6px"}),
                       pn.Column(output, css_classes=["pg-card"], styles={"padding": "6px"}))
         return pn.Column(header, top, body, sizing_mode="stretch_width")
 
+    def _hideable(self) -> dict:
+        """The controls a teacher's link can hide (urlstate.HIDEABLE names)."""
+        hyper = dict(zip(("learning_rate", "activation", "optimizer", "loss", "regularization"),
+                         self.hyper.widgets))
+        return {"data": [self.data], "features": [self.network.features_column],
+                "layers": [self.network.layers_column], **{k: [w] for k, w in hyper.items()},
+                "regularization": [hyper["regularization"], self.hyper.widgets[5]],
+                "batch_size": [self.data.batch_row], "noise": [self.data.noise_row],
+                "ratio": [self.data.ratio_row], "speed": [self.controls.speed_row],
+                "stop": [self.lessons.stop_epoch, self.lessons.patience],
+                "presets": [self.lessons.menu, self.lessons.try_this], "export": []}
+
+    def _apply_view(self):
+        for name in self.view.hide:
+            for component in self._hideable()[name]:
+                component.visible = False
+        if self.view.projector:
+            self.output.set_size(560)
+            self.loss.set_width(560)
+
     def __panel__(self):
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
             pn.state.onload(self.start)
+            if pn.state.location is not None:   # the link box needs the page's address
+                pn.state.location.param.watch(lambda e: self._sync_url(), ["hostname"])
             pn.state.on_session_destroyed(self.stop)
         else:
             self.start()

@@ -34,6 +34,7 @@ class TrainingControls(pn.viewable.Viewer):
                                                    "(same data, same seed).")
         self.speed_slider = pn.widgets.IntSlider.from_param(
             self.param.speed, label="Epochs per frame", width=160)
+        self.speed_row = tip(self.speed_slider, self.param.speed.doc)
         self.epoch = pn.pane.HTML(margin=(0, 10))
         self.status = pn.pane.HTML(margin=(8, 5), width=420, height=44)
         self.show_message("")
@@ -56,4 +57,4 @@ class TrainingControls(pn.viewable.Viewer):
 
     def __panel__(self):
         return pn.Row(self.reset, self.play, self.step, self.epoch,
-                      tip(self.speed_slider, self.param.speed.doc), self.status, margin=0)
+                      self.speed_row, self.status, margin=0)

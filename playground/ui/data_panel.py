@@ -54,6 +54,11 @@ class DataPanel(pn.viewable.Viewer):
             description="Draw a fresh random sample of the same data set (new seed).")
         self.regenerate.on_click(lambda e: setattr(run, "seed", (run.seed + 1) % 2**31))
 
+        doc = Run.param
+        self.ratio_row = tip(self.ratio, doc.train_ratio.doc)
+        self.noise_row = tip(self.noise, doc.noise.doc)
+        self.batch_row = tip(self.batch, doc.batch_size.doc)
+
     def _highlight(self):
         for name, b in self._tiles.items():
             b.color = "primary" if name == self.run.dataset else "default"
@@ -63,8 +68,6 @@ class DataPanel(pn.viewable.Viewer):
                              '<div class="pg-readout">Which data set do you want to use?</div>',
                              margin=(0, 5))
         tiles = pn.GridBox(*self._tiles.values(), ncols=4)
-        doc = Run.param
-        return pn.Column(title, tiles, tip(self.ratio, doc.train_ratio.doc),
-                         tip(self.noise, doc.noise.doc), tip(self.batch, doc.batch_size.doc),
+        return pn.Column(title, tiles, self.ratio_row, self.noise_row, self.batch_row,
                          self.regenerate,
                          width=300)

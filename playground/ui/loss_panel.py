@@ -46,6 +46,10 @@ class LossCurve(pn.viewable.Viewer):
         f.axis.axis_label_text_font_size = "10px"
         return f
 
+    def set_width(self, px: int):
+        for f in self.figs.values():
+            f.width = px
+
     def update(self):
         h = self.run.history
         n = len(h["epoch"])

@@ -74,12 +74,14 @@ class NetworkPanel(pn.viewable.Viewer):
                                f'{"s" if n != 1 else ""}'
                                f'{" — a linear model" if n == 0 else ""}</div>')
 
+        self.features_column = pn.Column(
+            pn.pane.HTML('<div class="pg-section-title">Features</div>'
+                         '<div class="pg-readout">Which inputs feed in?</div>', margin=(0, 5)),
+            self.features, width=130)
+        self.layers_column = pn.Column(
+            pn.pane.HTML('<div class="pg-section-title">Hidden layers</div>', margin=(0, 5)),
+            pn.Row(self.add_layer, self.remove_layer, margin=0), self.summary, self.layers,
+            min_width=320)
+
     def __panel__(self):
-        feats = pn.Column(pn.pane.HTML('<div class="pg-section-title">Features</div>'
-                                       '<div class="pg-readout">Which inputs feed in?</div>',
-                                       margin=(0, 5)), self.features, width=130)
-        net = pn.Column(pn.pane.HTML('<div class="pg-section-title">Hidden layers</div>',
-                                     margin=(0, 5)),
-                        pn.Row(self.add_layer, self.remove_layer, margin=0), self.summary,
-                        self.layers, min_width=320)
-        return pn.Row(feats, net)
+        return pn.Row(self.features_column, self.layers_column)

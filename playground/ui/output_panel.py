@@ -86,6 +86,11 @@ class OutputPlot(pn.viewable.Viewer):
         self.test_glyph_1d.visible = self.show_test
         self.mapper.palette = theme.DISCRETE_PALETTE if self.discretize else theme.PALETTE
 
+    def set_size(self, px: int):
+        """Resize both plots (the projector layout uses bigger ones)."""
+        for f in (self.fig2d, self.fig1d):
+            f.width = f.height = px
+
     def update(self):
         """Push the run's current output (and its data, when they changed) to the plot."""
         run = self.run

@@ -44,7 +44,17 @@ body { background: #f7f7f7; }
 .pg-status-info { background: #e3f2fd; color: #0b4f7a; }
 .pg-status-warning { background: #fff4e5; color: #8a5300; }
 .pg-status-danger { background: #fdecea; color: #9b1c1c; font-weight: 600; }
+.pg-try { font-size: 13px; background: #fffbe6; border-left: 3px solid #f5b700;
+  padding: 6px 8px; border-radius: 3px; }
 .pg-card { background: #fff; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
+"""
+
+PROJECTOR_CSS = """
+.pg-header h1 { font-size: 32px; }
+.pg-header p, .pg-readout, .pg-try, .pg-status { font-size: 18px; }
+.pg-epoch { font-size: 40px; }
+.pg-section-title { font-size: 16px; }
+label, .bk-input, select, .bk-btn { font-size: 16px !important; }
 """
 
 

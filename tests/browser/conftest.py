@@ -147,7 +147,9 @@ def page(request, browser, server):
           if m.type == "error" else None)
     pg.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     log_start = SERVER_LOG.stat().st_size if SERVER_LOG.exists() else 0
-    pg.goto(f"{server}/app", timeout=FIRST_LOAD_TIMEOUT, wait_until="load")
+    marker = request.node.get_closest_marker("query")     # @pytest.mark.query("?a=b")
+    query = marker.args[0] if marker else ""
+    pg.goto(f"{server}/app{query}", timeout=FIRST_LOAD_TIMEOUT, wait_until="load")
     pg.locator(".pg-epoch").wait_for(state="visible", timeout=FIRST_LOAD_TIMEOUT)
     pg.get_by_role("button", name="Play", exact=True).wait_for(timeout=FIRST_LOAD_TIMEOUT)
     yield pg

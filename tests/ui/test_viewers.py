@@ -269,7 +269,8 @@ def test_every_control_has_a_tooltip(app):
     widgets = [w for w in layout.select(pn.widgets.Widget)
                if not isinstance(w, pn.widgets.TooltipIcon)]
     assert len(widgets) > 20
-    described = (pn.widgets.Select, pn.widgets.Button, pn.widgets.CheckButtonGroup)
+    described = (pn.widgets.Select, pn.widgets.Button, pn.widgets.CheckButtonGroup,
+                 pn.widgets.IntInput, pn.widgets.TextInput)
     missing = [f"{type(w).__name__} {w.label!r}" for w in widgets
                if isinstance(w, described) and not (w.description or "").strip()]
     assert not missing, f"controls without a tooltip (description): {missing}"

@@ -1,0 +1,71 @@
+"""Lessons (one-click presets), stop conditions and the shareable link."""
+from __future__ import annotations
+
+import html
+
+import panel as pn
+import param
+
+from ..state.presets import PRESETS
+from ..state.run import Run
+from .. import urlstate
+from .binding import link
+
+NO_LESSON = "Choose a lesson…"
+
+
+class LessonsPanel(pn.viewable.Viewer):
+    """A lesson menu with its 'try this' text, stop conditions, and copy-link."""
+
+    run = param.ClassSelector(class_=Run)
+    lesson = param.String(default="", doc="Key of the lesson last opened ('' for none).")
+    link_text = param.String(default="", doc="The link that opens this set-up.")
+
+    def __init__(self, run: Run, on_error, **params):
+        super().__init__(run=run, **params)
+        self.menu = pn.widgets.Select(
+            label="Lessons", options={NO_LESSON: "", **{p.title: k for k, p in PRESETS.items()}},
+            width=270, description="Each lesson opens a set-up with a short task to try. "
+                                   "It replaces the current set-up.")
+        self.menu.param.watch(lambda e: self.open(e.new), "value")
+        self.try_this = pn.pane.HTML(margin=(0, 5), width=280)
+        self.stop_epoch = link(pn.widgets.IntInput(
+            label="Stop at epoch (0: never)", start=0, end=1_000_000, step=100, width=130,
+            description=Run.param.stop_epoch.doc), run, "stop_epoch", on_error)
+        self.patience = link(pn.widgets.IntInput(
+            label="Early stopping patience", start=0, end=10_000, step=10, width=130,
+            description=Run.param.patience.doc), run, "patience", on_error)
+        self.copy = pn.widgets.Button(
+            label="Copy link", color="light", width=100,
+            description="Copy a link that opens exactly this set-up (same data, same seed, "
+                        "same numbers) — for a worksheet or a classmate.")
+        self.copy.js_on_click(code="""
+            const url = window.location.href;
+            if (navigator.clipboard && window.isSecureContext) {
+              navigator.clipboard.writeText(url);
+            }""")
+        self.link_box = pn.widgets.TextInput(value="", width=170, disabled=False,
+                                             description="Select and copy this link.")
+        self.param.watch(lambda e: setattr(self.link_box, "value", e.new), "link_text")
+
+    def open(self, key: str):
+        """Open lesson ``key``: its settings on top of the defaults, fresh weights."""
+        if not key or key not in PRESETS:
+            return
+        preset = PRESETS[key]
+        urlstate.apply(self.run, preset.settings)
+        self.run.reset()
+        self.lesson = key
+        self.try_this.object = (f'<div class="pg-try"><b>{html.escape(preset.title)}</b><br>'
+                                f'{html.escape(preset.try_this)}</div>')
+        if self.menu.value != key:
+            self.menu.value = key
+
+    def __panel__(self):
+        return pn.Column(
+            pn.pane.HTML('<div class="pg-section-title">Lessons</div>', margin=(0, 5)),
+            self.menu, self.try_this,
+            pn.pane.HTML('<div class="pg-section-title">Stop</div>', margin=(6, 5, 0, 5)),
+            pn.Row(self.stop_epoch, self.patience, margin=0),
+            pn.pane.HTML('<div class="pg-section-title">Share</div>', margin=(6, 5, 0, 5)),
+            pn.Row(self.copy, self.link_box, margin=0), width=300)

@@ -1,0 +1,73 @@
+"""Lessons menu, links (URL state), teacher mode and stop conditions through the page."""
+import panel as pn
+import pytest
+
+from playground import urlstate
+from playground.state.presets import PRESETS
+from playground.ui import PlaygroundApp
+
+
+def build(query=None):
+    app = PlaygroundApp(query=query)
+    pn.panel(app).get_root()
+    return app
+
+
+def test_lesson_menu_opens_the_preset_on_top_of_the_defaults():
+    app = build()
+    app.run.learning_rate = 1.0                    # something the lesson must undo
+    app.run.train(3)
+    app.lessons.menu.value = "circle-features"
+    run = app.run
+    assert run.features == ["x1_sq", "x2_sq"] and run.hidden == []
+    assert run.learning_rate == PRESETS["circle-features"].settings["learning_rate"]
+    assert run.epoch == 0
+    assert "X₁²" in app.lessons.try_this.object
+    assert "features=x1_sq,x2_sq" in app.lessons.link_text and "hidden=&" in app.lessons.link_text
+
+
+def test_link_opens_the_setup_and_hides_controls():
+    app = build("?preset=fit-sine&hide=features,optimizer,stop&projector=1")
+    assert app.run.dataset == "sine" and app.run.optimizer == "adam"
+    assert not app.network.features_column.visible
+    assert not app.hyper.widgets[2].visible              # optimizer
+    assert not app.lessons.stop_epoch.visible and not app.lessons.patience.visible
+    assert app.hyper.widgets[0].visible                  # learning rate stays
+    assert app.output.fig2d.width == 560
+    assert app.controls.message == ""
+    assert "hide=features,optimizer,stop" in app.lessons.link_text
+
+
+def test_bad_link_values_fall_back_with_a_visible_notice():
+    app = build({"learning_rate": [b"<script>"], "hidden": [b"4,0"], "dataset": [b"xor"]})
+    assert app.run.dataset == "xor" and app.run.learning_rate == 0.03
+    assert app.run.hidden == [4, 2]
+    assert app.controls.message_kind == "warning"
+    assert "learning_rate" in app.controls.message and "hidden" in app.controls.message
+    assert "<script>" not in app.controls.status.object          # escaped
+
+
+def test_link_of_a_trained_setup_reproduces_its_numbers():
+    app = build("?dataset=xor&hidden=5,3&learning_rate=0.1&seed=7")
+    app.run.tier = "exact"
+    app.run.train(30)
+    settings, view, notices = urlstate.from_query(app.lessons.link_text.split("?", 1)[1])
+    other = build("?" + app.lessons.link_text.split("?", 1)[1])
+    other.run.tier = "exact"
+    other.run.train(30)
+    assert other.run.metrics() == app.run.metrics()
+
+
+def test_stop_condition_pauses_playing_with_a_note():
+    app = build("?stop_epoch=6")
+    app.controls.speed = 4
+    app.controls.playing = True
+    for _ in range(4):
+        app.tick()
+    assert app.run.epoch == 6 and app.run.status == "stopped"
+    assert app.controls.playing is False
+    assert "limit" in app.controls.message and app.controls.message_kind == "info"
+    app.lessons.stop_epoch.value = 0                   # lifting the limit lets it go on
+    app.controls.playing = True
+    app.tick()
+    assert app.run.epoch == 10
