@@ -37,7 +37,7 @@ _MAX_EPOCH = 10**9
 
 
 # ----------------------------------------------------------------- messages
-_SAFE_TEXT = re.compile(r"[A-Za-z0-9_.+\- ]{0,40}")
+_SAFE_TEXT = re.compile(r"[A-Za-z0-9_.,+\- ]{0,40}")
 
 
 def _show(value) -> str:
@@ -49,7 +49,7 @@ def _show(value) -> str:
     if isinstance(value, str):
         if _SAFE_TEXT.fullmatch(value):
             return repr(value)
-        return f"a text of {len(value)} characters that is not allowed here"
+        return f"a {len(value)}-character text"
     if isinstance(value, int):
         text = str(value) if abs(value) < 10**30 else ""
         return text or f"a {len(str(abs(value)))}-digit number"
@@ -159,7 +159,9 @@ def _check_setting(name: str, value):
         ok_type = isinstance(value, int) if whole else isinstance(value, (int, float))
         lo, hi = p.bounds
         lo_in, hi_in = p.inclusive_bounds
-        rng = (f"{'from' if lo_in else 'above'} {lo} {'to' if hi_in else 'below'} {hi}")
+        rng = (f"from {lo} to {hi}" if lo_in and hi_in else
+               f"{'at least' if lo_in else 'greater than'} {lo} and "
+               f"{'at most' if hi_in else 'less than'} {hi}")
         if isinstance(value, bool) or not ok_type:
             raise ValueError(f"{name}: expected {kind} {rng}, got {_show(value)}")
         if not math.isfinite(value) or (value < lo if lo_in else value <= lo) \
@@ -237,6 +239,23 @@ def run_from_json(text: str | bytes, replay: bool = False) -> Run:
     _, epoch, run = _parse(text)
     if replay and epoch:
         run.train(epoch)
+    return run
+
+
+def apply_settings(run: Run, settings: dict) -> Run:
+    """Give an existing run (the one the page's widgets are bound to) the set-up
+    ``settings`` (from settings_from_json) on top of the defaults, from fresh weights."""
+    from . import urlstate                # the same path the presets and links take
+    notices = urlstate.apply(run, settings)
+    # a run coming back from 1-D data restores its earlier 2-D features on its own:
+    # the file's choice wins
+    wrong = {k: v for k, v in settings.items() if run.settings()[k] != v}
+    if wrong:
+        run.param.update(**wrong)
+    wrong = [k for k, v in settings.items() if run.settings()[k] != v]
+    if notices or wrong:
+        raise ValueError("settings: could not apply " + "; ".join(notices + wrong)[:300])
+    run.reset()
     return run
 
 
@@ -377,20 +396,26 @@ def load_weights_npz(data: bytes, run: Run, with_settings: bool = False) -> Run:
     file's epoch. Raises ValueError naming what does not match.
     """
     w = read_weights_npz(data)
-    if with_settings:
-        if w["settings_json"] is None:
-            raise ValueError("settings_json: missing; cannot set the run up from this file")
-        settings = settings_from_json(w["settings_json"])
-        from . import urlstate                # the same path the presets and links use
-        notices = urlstate.apply(run, settings)
-        if notices:
-            raise ValueError("settings: " + "; ".join(notices)[:300])
-        run.reset()
+    if not with_settings:
+        _set_weights(run, _padded_weights(w, run), w["epoch"])
+        return run
+    if w["settings_json"] is None:
+        raise ValueError("settings_json: missing; cannot set the run up from this file")
+    settings, _, probe = _parse(w["settings_json"])
+    padded = _padded_weights(w, probe)      # check everything before touching the run
+    apply_settings(run, settings)
+    _set_weights(run, padded, w["epoch"])
+    return run
+
+
+def _padded_weights(w: dict, run: Run):
+    """The weights of a read file in the padded layout of ``run`` (ValueError if the
+    networks differ)."""
     want = {"features": _feature_names(run.arch), "hidden": list(run.hidden),
             "activation": run.activation, "output": mlp.OUTPUTS[run.arch.output]}
-    got = {"features": w["features"], "hidden": w["hidden"], "activation": w["activation"],
+    got = {"features": [f for f in features.FEATURES if f in w["features"]],
+           "hidden": w["hidden"], "activation": w["activation"],
            "output": w["output"] or want["output"]}
-    got["features"] = [f for f in features.FEATURES if f in got["features"]]
     if not want["hidden"]:                  # no hidden layer: the activation is unused
         got["activation"] = want["activation"]
     for key in ("features", "hidden", "activation", "output"):
@@ -402,9 +427,7 @@ def load_weights_npz(data: bytes, run: Run, with_settings: bool = False) -> Run:
     Ws = [w["W"][0][order]] + w["W"][1:]
     exact = {"W": [jnp.asarray(a) for a in Ws], "b": [jnp.asarray(b) for b in w["b"]]}
     zeros = jax.tree.map(jnp.zeros_like, run.state.params)
-    padded = mlp.from_exact(exact, run.arch, zeros)
-    _set_weights(run, padded, w["epoch"])
-    return run
+    return mlp.from_exact(exact, run.arch, zeros)
 
 
 def _set_weights(run: Run, padded, epoch: int):
@@ -522,11 +545,12 @@ _SCRIPT = '''\
 
 {{DESCRIPTION}}
 
-The script starts from the same first weights and data as the playground and trains
+The script starts from the same data and first weights as the playground and trains
 the network the same way (same minibatches, same loss, same optimizer), so after
-{{EPOCHS}} epochs it ends with the same losses as the page showed (to float rounding,
-with the same versions of jax and optax). Only the settings above are replayed: if the
-learning rate or another setting was changed while the page trained, results differ.
+{{EPOCHS}} epochs it ends with the same losses as the page showed: the same numbers
+with the same versions of jax and optax on the same kind of machine, otherwise equal up
+to float rounding. Only the settings above are replayed: if the learning rate or another
+setting was changed while the page trained, the page's numbers differ.
 
 It needs only numpy, jax and optax:
 
@@ -634,9 +658,9 @@ def loss(params, x, y, live):
 def make_optimizer():
     """The optimizer gives the *direction* of each step; the step is w -= rate * direction."""
     if OPTIMIZER == "sgd":
-        return optax.identity()                       # the gradient itself
+        return optax.identity()  # the gradient itself
     if OPTIMIZER == "momentum":
-        return optax.trace(decay={{MOMENTUM}})            # running sum of gradients
+        return optax.trace(decay={{MOMENTUM}})  # a decaying sum of the gradients
     if OPTIMIZER == "adam":
         return optax.scale_by_adam()
     if OPTIMIZER == "rmsprop":
@@ -659,7 +683,7 @@ def train_step(carry, batch):
 
 @jax.jit
 def train_epoch(params, opt_state, xb, yb, live):
-    """All the minibatches of one epoch, in order (xb: (batches, BATCH_SIZE, inputs))."""
+    """All the minibatches of one epoch, in order. xb: (batches, BATCH_SIZE, features)."""
     (params, opt_state), _ = jax.lax.scan(train_step, (params, opt_state), (xb, yb, live))
     return params, opt_state
 

@@ -89,6 +89,8 @@ class Metrics(NamedTuple):
     test_accuracy: jnp.ndarray
     max_weight: jnp.ndarray   # largest |parameter|, to tell a blow-up
     grid: jnp.ndarray         # (GRID_RES², ) outputs on the label scale over the plot grid
+    pred_train: jnp.ndarray   # (N_MAX,) outputs on the label scale for each training point
+    pred_test: jnp.ndarray    # (N_MAX,) the same for the test points
 
 
 def make_hyper(learning_rate, regularization, reg_rate, batch_size, optimizer) -> Hyper:
@@ -164,21 +166,21 @@ def _masked_mean(values, mask):
 
 
 def _metrics(predict_z, kind, data: Data, params, n_train=None, n_test=None) -> Metrics:
-    """Data loss (no penalty) and accuracy on the train and test sets."""
+    """Data loss (no penalty), accuracy and every point's prediction, train and test sets.
+
+    n_train/n_test: static sizes (exact tier) or None (read from data, general tier)."""
     def one(x, y, n):
-        if isinstance(n, int):           # exact: static size
-            x, y, m = x[:n], y[:n], jnp.ones(n)
-        else:
-            m = (jnp.arange(N_MAX) < n).astype(jnp.float32)
+        m = (jnp.arange(N_MAX) < n).astype(jnp.float32)
         z = predict_z(x)
+        out = mlp.display_output(kind, z)
         loss = _masked_mean(mlp.example_loss(kind, z, y), m)
-        right = ((mlp.display_output(kind, z) >= 0) == (y > 0)).astype(jnp.float32)
-        return loss, _masked_mean(right, m)
-    tl, ta = one(data.x_train, data.y_train, data.n_train if n_train is None else n_train)
-    vl, va = one(data.x_test, data.y_test, data.n_test if n_test is None else n_test)
+        right = ((out >= 0) == (y > 0)).astype(jnp.float32)
+        return loss, _masked_mean(right, m), out
+    tl, ta, tp = one(data.x_train, data.y_train, data.n_train if n_train is None else n_train)
+    vl, va, vp = one(data.x_test, data.y_test, data.n_test if n_test is None else n_test)
     big = jnp.max(jnp.stack([jnp.max(jnp.abs(leaf)) for leaf in jax.tree.leaves(params)]))
     grid = mlp.display_output(kind, predict_z(jnp.asarray(grid_features())))
-    return Metrics(tl, vl, ta, va, big, grid)
+    return Metrics(tl, vl, ta, va, big, grid, tp, vp)
 
 
 # --------------------------------------------------------- general program

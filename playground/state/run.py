@@ -297,7 +297,7 @@ class Run(param.Parameterized):
     def _diverged(self, m) -> bool:
         """Non-finite numbers, a weight beyond DIVERGENCE_WEIGHT, or a training loss that
         rose above its start and above 1.5× that of a network that outputs 0."""
-        values = [float(v) for v in m[:-1]] + [float(np.max(np.abs(m.grid)))]
+        values = [float(v) for v in m[:5]] + [float(np.max(np.abs(m.grid)))]
         if not all(math.isfinite(v) for v in values) or m.max_weight > train.DIVERGENCE_WEIGHT:
             return True
         loss = float(m.train_loss)
@@ -322,6 +322,19 @@ class Run(param.Parameterized):
             out.update(train_accuracy=float(m.train_accuracy),
                        test_accuracy=float(m.test_accuracy))
         return out
+
+    def confusion(self, split: str = "test") -> dict:
+        """Classification counts of a split: {"counts": (2, 2) int, rows = true class
+        (+1 blue, −1 orange), columns = predicted class; "cell": (n,) int 0..3 per point,
+        row-major (0: true +1 predicted +1, 1: true +1 predicted −1, 2: true −1 predicted +1,
+        3: true −1 predicted −1); "X": (n, 2) the points}."""
+        if split not in ("train", "test"):
+            raise ValueError(f"split: 'train' or 'test', got {split!r}")
+        X, y = (self.X_train, self.y_train) if split == "train" else (self.X_test, self.y_test)
+        pred = np.asarray(getattr(self._last_metrics, f"pred_{split}"))[:len(y)]
+        cell = 2 * (y <= 0).astype(int) + (pred < 0).astype(int)
+        counts = np.bincount(cell, minlength=4).reshape(2, 2)
+        return {"counts": counts, "cell": cell, "X": X}
 
     # ------------------------------------------------------------- prediction
     def _predict_feats(self, F):

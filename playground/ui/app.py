@@ -13,6 +13,7 @@ from .controls import TrainingControls
 from .data_panel import DataPanel
 from .hyper_panel import HyperPanel
 from .lessons_panel import LessonsPanel
+from .metrics_panel import ConfusionMatrix
 from .loss_panel import LossCurve
 from .network_panel import NetworkPanel
 from .output_panel import OutputPlot
@@ -49,7 +50,10 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.output = OutputPlot(run)
         self.loss = LossCurve(run)
         self.lessons = LessonsPanel(run, err)
-        self._views = (self.output, self.loss, self.controls)
+        self.confusion = ConfusionMatrix(run)
+        self.confusion.param.watch(lambda e: self._show_cell(), ["selected", "split"])
+        self.confusion_box = pn.Column(self.confusion, margin=(10, 0, 0, 0))
+        self._views = (self.output, self.loss, self.controls, self.confusion)
         self._dirty = True
         self._callback = None
         self.frames = 0
@@ -103,6 +107,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         else:
             self.lessons.link_text = search
 
+    def _show_cell(self):
+        self.output.show_highlight(self.confusion.points())
+
     def _reset(self):
         self.run.reset()
         self._dirty = True
@@ -118,6 +125,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         with pn.io.hold():
             for v in self._views:
                 v.update()
+            self.confusion_box.visible = self.run.classification
+            if self.confusion.selected is not None:
+                self._show_cell()
         self._dirty = False
 
     def tick(self):
@@ -150,9 +160,10 @@ class PlaygroundApp(pn.viewable.Viewer):
         output = pn.Column(pn.pane.HTML('<div class="pg-section-title">Output</div>',
                                         margin=(0, 5)),
                            self.loss, self.output)
+        middle = pn.Column(self.network, self.confusion_box)
         body = pn.Row(pn.Column(self.data, self.lessons, css_classes=["pg-card"],
                                 styles={"padding": "6px"}),
-                      pn.Column(self.network, css_classes=["pg-card"],
+                      pn.Column(middle, css_classes=["pg-card"],
                                 styles={"padding": "6px"}),
                       pn.Column(output, css_classes=["pg-card"], styles={"padding": "6px"}))
         return pn.Column(header, top, body, sizing_mode="stretch_width")

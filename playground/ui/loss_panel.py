@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource
+from bokeh.models import ColumnDataSource, NumeralTickFormatter
 from bokeh.plotting import figure
 
 from ..state.run import Run
 from . import theme
 from .binding import tip
 
-KEYS = ("epoch", "train_loss", "test_loss")
+KEYS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 
 
 class LossCurve(pn.viewable.Viewer):
@@ -25,6 +25,8 @@ class LossCurve(pn.viewable.Viewer):
         self.source = ColumnDataSource({k: [] for k in KEYS})
         self.figs = {axis: self._figure(axis) for axis in ("linear", "log")}
         self.pane = pn.pane.Bokeh(self.figs["linear"], margin=0)
+        self.acc_fig = self._accuracy_figure()
+        self.acc_pane = pn.pane.Bokeh(self.acc_fig, margin=0)
         self.readout = pn.pane.HTML(margin=(0, 5))
         self.log_toggle = pn.widgets.Checkbox.from_param(self.param.log_scale,
                                                          label="Log scale")
@@ -46,8 +48,19 @@ class LossCurve(pn.viewable.Viewer):
         f.axis.axis_label_text_font_size = "10px"
         return f
 
+    def _accuracy_figure(self):
+        f = figure(width=380, height=110, toolbar_location=None, y_range=(0, 1.02),
+                   x_axis_label="epoch", y_axis_label="accuracy")
+        f.line("epoch", "test_accuracy", source=self.source, color=theme.TEST_COLOR,
+               line_width=2)
+        f.line("epoch", "train_accuracy", source=self.source, color=theme.TRAIN_COLOR,
+               line_width=2)
+        f.yaxis.formatter = NumeralTickFormatter(format="0%")
+        f.axis.axis_label_text_font_size = "10px"
+        return f
+
     def set_width(self, px: int):
-        for f in self.figs.values():
+        for f in (*self.figs.values(), self.acc_fig):
             f.width = px
 
     def update(self):
@@ -59,6 +72,7 @@ class LossCurve(pn.viewable.Viewer):
         elif n > self._sent:
             self.source.stream({k: h[k][self._sent:] for k in KEYS})
         self._sent = n
+        self.acc_pane.visible = self.run.classification
         m = self.run.metrics()
         parts = [f"Test loss <b>{m['test_loss']:.3f}</b>", f"Training loss <b>{m['train_loss']:.3f}</b>"]
         if "test_accuracy" in m:
@@ -69,4 +83,5 @@ class LossCurve(pn.viewable.Viewer):
                                + "</div>")
 
     def __panel__(self):
-        return pn.Column(self.readout, self.pane, tip(self.log_toggle, self.param.log_scale.doc))
+        return pn.Column(self.readout, self.pane, tip(self.log_toggle, self.param.log_scale.doc),
+                         self.acc_pane)

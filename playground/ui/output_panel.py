@@ -48,6 +48,9 @@ class OutputPlot(pn.viewable.Viewer):
         self.test_glyph = f.scatter("x1", "x2", source=self.test_pts, size=6,
                                     fill_color=None, line_color=fill, line_width=1.6,
                                     legend_label="test")
+        self.highlight_src = ColumnDataSource({"x1": [], "x2": []})
+        f.scatter("x1", "x2", source=self.highlight_src, size=13, fill_color=None,
+                  line_color=theme.HIGHLIGHT, line_width=2.2)
         self._style(f)
         self.fig2d = f
 
@@ -85,6 +88,10 @@ class OutputPlot(pn.viewable.Viewer):
         self.test_glyph.visible = self.show_test
         self.test_glyph_1d.visible = self.show_test
         self.mapper.palette = theme.DISCRETE_PALETTE if self.discretize else theme.PALETTE
+
+    def show_highlight(self, X):
+        """Ring the points X: (n, 2) (e.g. one cell of the confusion matrix); n = 0 clears."""
+        self.highlight_src.data = {"x1": X[:, 0], "x2": X[:, 1]}
 
     def set_size(self, px: int):
         """Resize both plots (the projector layout uses bigger ones)."""

@@ -6,6 +6,10 @@ BLUE = "#0877bd"     # label +1
 MIDDLE = "#e8eaeb"
 TRAIN_COLOR = "#333333"
 TEST_COLOR = "#e45756"
+BLUE_LIGHT = "#cfe4f3"
+ORANGE_LIGHT = "#fde3c4"
+WRONG = "#f4c7c3"
+HIGHLIGHT = "#111111"
 
 
 def _hex(c):

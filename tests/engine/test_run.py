@@ -345,3 +345,21 @@ def test_decision_grid_is_the_prediction_on_the_grid():
         np.testing.assert_allclose(grid.ravel(), run.predict(grid_points()), atol=1e-5)
     run.learning_rate = 0.1           # hyperparameters do not move the weights
     np.testing.assert_allclose(run.decision_grid().ravel(), run.predict(grid_points()), atol=1e-5)
+
+
+def test_confusion_matrix_counts_match_predict():
+    run = Run(dataset="xor", hidden=[3], noise=30)
+    run.train(20)
+    for split, X, y in (("test", run.X_test, run.y_test), ("train", run.X_train, run.y_train)):
+        c = run.confusion(split)
+        pred = run.predict(X)
+        assert c["counts"].sum() == len(y)
+        assert c["counts"][0, 0] == np.sum((y > 0) & (pred >= 0))
+        assert c["counts"][0, 1] == np.sum((y > 0) & (pred < 0))
+        assert c["counts"][1, 0] == np.sum((y < 0) & (pred >= 0))
+        assert c["counts"][1, 1] == np.sum((y < 0) & (pred < 0))
+        acc = run.metrics()[f"{split}_accuracy"]
+        assert (c["counts"][0, 0] + c["counts"][1, 1]) / len(y) == pytest.approx(acc, abs=1e-6)
+        assert np.array_equal(c["X"][c["cell"] == 1], X[(y > 0) & (pred < 0)])
+    with pytest.raises(ValueError, match="split"):
+        run.confusion("validation")

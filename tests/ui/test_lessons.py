@@ -71,3 +71,25 @@ def test_stop_condition_pauses_playing_with_a_note():
     app.controls.playing = True
     app.tick()
     assert app.run.epoch == 10
+
+
+def test_confusion_cell_click_highlights_its_points():
+    app = build("?dataset=xor&noise=40&hidden=2")
+    app.run.tier = "exact"
+    app.run.train(10)
+    app.refresh()
+    counts = app.confusion.source.data["count"]
+    assert sum(counts) == len(app.run.y_test)
+    app.confusion.source.selected.indices = [1]        # blue points called orange
+    X = app.output.highlight_src.data["x1"]
+    assert len(X) == counts[1]
+    c = app.run.confusion("test")
+    assert list(X) == list(c["X"][c["cell"] == 1][:, 0])
+    app.confusion.split_select.value = "train"
+    assert sum(app.confusion.source.data["count"]) == len(app.run.y_train)
+    assert len(app.output.highlight_src.data["x1"]) == app.confusion.source.data["count"][1]
+    app.confusion.source.selected.indices = []
+    assert len(app.output.highlight_src.data["x1"]) == 0
+    app.run.dataset = "sine"
+    app.refresh()
+    assert not app.confusion_box.visible and not app.loss.acc_pane.visible

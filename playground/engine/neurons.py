@@ -1,0 +1,127 @@
+"""Every node's output over the input plane: the pictures of the network diagram.
+
+A *node* is a used input feature, a hidden neuron or the output unit. Two tiers,
+as for training (see ``train``):
+
+* ``neuron_grids`` (general, jitted once per number of points) takes the
+  architecture as arrays, so changing layers, neurons, features or activations
+  never recompiles it;
+* the exact-shape program (``_neuron_grids_exact``) is compiled in the
+  background, cached process-wide in ``PROGRAMS`` and takes over when ready.
+
+``node_grids`` picks the tier and always returns the same thing: one row per
+node, inputs first (in ``arch.features`` order), then the hidden neurons layer
+by layer, then the output — shape (n_nodes, G) float32. Inputs are divided by
+their largest magnitude over the domain (``FEATURE_SCALE``) so that they fit in
+[-1, 1]; hidden neurons are their activations; the output is on the label scale.
+"""
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import mlp, train
+from .features import DOMAIN, FEATURES, grid_features, grid_points
+from .mlp import Arch, ArchArrays
+from .train import TRACES
+
+THUMB_RES = 24   # thumbnails are THUMB_RES × THUMB_RES points, laid out as grid_points(THUMB_RES)
+
+_HI = float(max(abs(DOMAIN[0]), abs(DOMAIN[1])))
+# largest |feature| over DOMAIN² in features.FEATURES order: x1, x2, x1², x2², x1·x2, sin, sin
+FEATURE_SCALE = np.array([_HI, _HI, _HI ** 2, _HI ** 2, _HI ** 2, 1.0, 1.0], np.float32)
+assert len(FEATURE_SCALE) == len(FEATURES)
+
+
+@functools.lru_cache(maxsize=None)
+def thumb_features() -> np.ndarray:
+    """(THUMB_RES², 7) float32 features of grid_points(THUMB_RES) (computed once)."""
+    x1, x2 = grid_points(THUMB_RES).T
+    feats = np.stack([x1, x2, x1 * x1, x2 * x2, x1 * x2, np.sin(x1), np.sin(x2)], axis=1)
+    return feats.astype(np.float32)
+
+
+@functools.lru_cache(maxsize=None)
+def device_features(res: int):
+    """The features of the thumbnail grid (res=THUMB_RES) or of the plot grid, on the device."""
+    return jax.device_put(thumb_features() if res == THUMB_RES else grid_features())
+
+
+# ------------------------------------------------------------------ general tier
+def _neuron_grids_general(params, arch: ArchArrays, feats):
+    TRACES["neurons_general"] += 1
+    inputs = (feats / FEATURE_SCALE).T                       # (7, G)
+    h0 = mlp.pad_features(feats) * arch.feature_mask
+
+    def layer(h, xs):
+        W, b, m, active, act = xs
+        a = mlp.activate(act, h @ W + b) * m                 # zero for inactive layers
+        return jnp.where(active, a, h), a
+
+    h, acts = jax.lax.scan(layer, h0, (params["W_hidden"], params["b_hidden"],
+                                       arch.neuron_mask, arch.layer_active, arch.activation))
+    out = mlp.display_output(arch.output, h @ params["W_out"] + params["b_out"])
+    return inputs, jnp.swapaxes(acts, 1, 2), out
+
+
+neuron_grids = jax.jit(_neuron_grids_general)
+neuron_grids.__doc__ = """General program: feats (G, 7) -> (inputs (7, G) scaled to [-1, 1],
+hidden (MAX_LAYERS, WIDTH, G) activations, zero where inactive, output (G,) on the label scale)."""
+
+
+# -------------------------------------------------------------- exact-shape tier
+def _neuron_grids_exact(arch: Arch, params, feats):
+    TRACES["neurons_exact"] += 1
+    exact = mlp.to_exact(params, arch)
+    fidx = np.asarray(arch.features)
+    h = feats[:, fidx]
+    rows = [(h / FEATURE_SCALE[fidx]).T]
+    for W, b, a in zip(exact["W"][:-1], exact["b"][:-1], arch.activations):
+        h = mlp.ACTIVATION_FNS[a](h @ W + b)
+        rows.append(h.T)
+    z = (h @ exact["W"][-1] + exact["b"][-1])[:, 0]
+    rows.append(mlp.display_output(arch.output, z)[None])
+    return jnp.concatenate(rows, 0)
+
+
+_neuron_grids_exact_jit = jax.jit(_neuron_grids_exact, static_argnums=0)
+
+
+class _NeuronPrograms(train.ProgramCache):
+    """Exact-shape neuron programs keyed by (arch, G); compiled on the same single
+    background thread as the training programs (so the two never compete for the CPU)."""
+
+    def __init__(self):
+        super().__init__()
+        self._pool = train.PROGRAMS._pool
+
+    @staticmethod
+    def _compile(kind, key, args):
+        return _neuron_grids_exact_jit.lower(key[0], *args).compile()
+
+
+PROGRAMS = _NeuronPrograms()
+
+
+def node_rows(arch: Arch) -> np.ndarray:
+    """Rows of the general program's hidden output (MAX_LAYERS·WIDTH) that are live, in order."""
+    return np.concatenate([l * mlp.WIDTH + np.arange(h) for l, h in enumerate(arch.hidden)]
+                          + [np.zeros(0, int)]).astype(np.int64)
+
+
+def node_grids(params, arch: Arch, arch_arrays: ArchArrays, feats, tier: str = "auto"):
+    """(n_nodes, G) float32 numpy: used inputs, hidden neurons, output (see module doc).
+
+    tier: "auto" (exact program if compiled, else general while it compiles in the
+    background), "exact" (compile now if needed), "general"."""
+    if tier != "general":
+        prog = PROGRAMS.get("neurons", (arch, int(feats.shape[0])), (params, feats),
+                            block=(tier == "exact"))
+        if prog is not None:
+            return np.asarray(prog(params, feats))
+    inputs, hidden, out = jax.device_get(neuron_grids(params, arch_arrays, feats))
+    hidden = hidden.reshape(-1, hidden.shape[-1])[node_rows(arch)]
+    return np.concatenate([inputs[list(arch.features)], hidden, out[None]])

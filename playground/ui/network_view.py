@@ -1,0 +1,233 @@
+"""The network diagram, drawn as TensorFlow Playground does: a column per layer, each node a
+small picture of its output over the input plane, lines coloured by the weight's sign and
+as thick as the weight is large. Tap a node to select it, a line or a bias square to edit it."""
+from __future__ import annotations
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.events import Tap
+from bokeh.models import (ColumnDataSource, CustomJSHover, HoverTool, LinearColorMapper,
+                          Range1d)
+from bokeh.plotting import figure
+
+from ..engine import features
+from ..state import network
+from ..state.run import Run
+from . import theme
+
+WIDTH, HEIGHT = 520, 360
+HINT = ("Tap a neuron to show it in the big plot; tap a line or a neuron's small bias "
+        "square to set its value by hand.")
+FEATURE_MEANING = {
+    "x1": "the point's left–right position", "x2": "the point's up–down position",
+    "x1_sq": "how far left or right of the middle (squared)",
+    "x2_sq": "how far above or below the middle (squared)",
+    "x1x2": "positive in two opposite quarters, negative in the other two",
+    "sin_x1": "stripes that repeat from left to right",
+    "sin_x2": "stripes that repeat from bottom to top"}
+_SIGN_JS = """
+if (format === "meaning") {
+  return value >= 0 ? "a positive weight: this input pushes the neuron up"
+                    : "a negative weight: this input pushes the neuron down";
+}
+return isNaN(value) ? "none (inputs have no bias)" : value.toFixed(3);
+"""
+
+
+def _empty(*cols):
+    return ColumnDataSource({c: [] for c in cols})
+
+
+class NetworkDiagram(pn.viewable.Viewer):
+    """Builds its Bokeh figure once; ``update()`` only replaces source data (and the layout
+    columns when the architecture changed)."""
+
+    run = param.ClassSelector(class_=Run)
+    selected_neuron = param.Tuple(default=None, allow_None=True, length=2, doc=(
+        "(layer, index) of the tapped node (layer -1: inputs, len(hidden): the output), "
+        "None when nothing is selected."))
+    edited = param.Integer(default=0, doc="Counts the weights and biases set by hand.")
+
+    def __init__(self, run: Run, on_select=None, **params):
+        super().__init__(run=run, **params)
+        self.on_select = on_select        # called with selected_neuron whenever it changes
+        self.edges = _empty("xs", "ys", "w", "width", "name")
+        self.nodes = _empty("image", "x", "y", "cx", "cy", "dw", "b", "name", "meaning")
+        self.biases = _empty("x", "y", "size", "b", "name")
+        self.labels = _empty("x", "y", "text")
+        self.headers = _empty("x", "y", "text")
+        self.selection = _empty("x", "y", "size")
+        self.sign_mapper = LinearColorMapper(palette=[theme.ORANGE, theme.BLUE], low=-1, high=1)
+        fmt = CustomJSHover(code=_SIGN_JS)
+
+        f = figure(width=WIDTH, height=HEIGHT, toolbar_location=None, tools="",
+                   x_range=Range1d(0, WIDTH), y_range=Range1d(0, HEIGHT), x_axis_type=None,
+                   y_axis_type=None, min_border=0, outline_line_color=None)
+        f.grid.visible = False
+        sign = {"field": "w", "transform": self.sign_mapper}
+        edge_r = f.multi_line("xs", "ys", source=self.edges, line_color=sign, line_width="width",
+                              line_alpha=0.75, hover_line_alpha=1.0, hover_line_color="#222222")
+        f.image(image="image", x="x", y="y", dw="dw", dh="dw", source=self.nodes,
+                color_mapper=LinearColorMapper(palette=theme.PALETTE, low=-1, high=1))
+        node_r = f.rect("cx", "cy", width="dw", height="dw", source=self.nodes, fill_alpha=0,
+                        line_color="#b0b0b0", hover_line_color="#222222", hover_line_width=2)
+        bias_r = f.rect("x", "y", width="size", height="size", source=self.biases,
+                        fill_color={"field": "b", "transform": self.sign_mapper},
+                        line_color="white", line_width=1, hover_line_color="#222222")
+        f.rect("x", "y", width="size", height="size", source=self.selection, fill_alpha=0,
+               line_color="#222222", line_width=2.5)
+        f.text("x", "y", "text", source=self.labels, text_align="right", text_baseline="middle",
+               text_font_size="12px", text_color="#333333")
+        f.text("x", "y", "text", source=self.headers, text_align="center",
+               text_baseline="top", text_font_size="11px", text_color="#666666")
+        f.add_tools(
+            HoverTool(renderers=[edge_r], formatters={"@w": fmt}, tooltips=(
+                "<b>@name</b><br>weight @w{0.000} — @w{meaning}<br><i>tap to change it</i>")),
+            HoverTool(renderers=[node_r], formatters={"@b": fmt}, tooltips=(
+                "<b>@name</b><br>bias @b{0.000}<br>@meaning")),
+            HoverTool(renderers=[bias_r], tooltips=(
+                "<b>bias of @name</b>: @b{0.000}<br>added to the weighted sum before the "
+                "activation; it shifts where the neuron switches<br><i>tap to change it</i>")))
+        f.on_event(Tap, self._on_tap)
+        self.figure = f
+        self.pane = pn.pane.Bokeh(f, margin=0)
+
+        self.value = pn.widgets.FloatInput(label="Value", value=0.0, step=0.1, width=110,
+                                           description="The new value of the weight or bias "
+                                                       "(a finite number).")
+        self.set_button = pn.widgets.Button(label="Set", color="primary", width=60,
+                                            description="Give the selected weight or bias "
+                                                        "this value (training pauses).")
+        self.close_button = pn.widgets.Button(label="Close", color="light", width=60,
+                                              description="Close the editor without changing "
+                                                          "anything.")
+        self.editor_label = pn.pane.HTML(margin=(12, 5, 0, 5), width=200)
+        self.set_button.on_click(lambda e: self.apply_edit())
+        self.close_button.on_click(lambda e: self.close_editor())
+        self.editor = pn.Row(self.editor_label, self.value, self.set_button, self.close_button,
+                             visible=False, margin=0)
+        self.hint = pn.pane.HTML(f'<div class="pg-readout" style="color:#777">{HINT}</div>',
+                                 margin=(0, 5), width=WIDTH)
+        self._target = None
+        self._key = None
+        self.layout = None
+        self.param.watch(self._selected, "selected_neuron")
+        self.update()
+
+    # -------------------------------------------------------------------- drawing
+    def _build(self):
+        """New columns for a new architecture: positions, names, labels."""
+        arch = self.run.arch
+        L = self.layout = network.diagram_layout(arch, WIDTH, HEIGHT)
+        s, nf, n_hidden = L["size"], L["sizes"][0], len(arch.hidden)
+        names = [network.node_name(arch, l, j)
+                 for l, j in zip(L["node_layer"], L["node_index"])]
+        meaning = [self._meaning(l, j) for l, j in zip(L["node_layer"], L["node_index"])]
+        n = len(names)
+        self.nodes.data = {"image": [np.zeros((2, 2), np.float32)] * n,
+                           "x": L["node_x"] - s / 2, "y": L["node_y"] - s / 2,
+                           "cx": L["node_x"], "cy": L["node_y"], "dw": np.full(n, s),
+                           "b": np.full(n, np.nan, np.float32), "name": names, "meaning": meaning}
+        self.edges.data = {"xs": list(L["edge_xs"]), "ys": list(L["edge_ys"]),
+                           "w": np.zeros(len(L["edge_layer"]), np.float32),
+                           "width": np.ones(len(L["edge_layer"]), np.float32),
+                           "name": [f"{network.node_name(arch, l - 1, i)} → "
+                                    f"{network.node_name(arch, l, j)}" for l, i, j in
+                                    zip(L["edge_layer"], L["edge_i"], L["edge_j"])]}
+        self.biases.data = {"x": L["bias_x"], "y": L["bias_y"],
+                            "size": np.full(n - nf, L["bias_size"]),
+                            "b": np.zeros(n - nf, np.float32), "name": names[nf:]}
+        self.labels.data = {"x": L["node_x"][:nf] - s / 2 - 6, "y": L["node_y"][:nf],
+                            "text": names[:nf]}
+        heads = ["Inputs", *(f"{h} neuron{'s' if h > 1 else ''}" for h in arch.hidden), "Output"]
+        self.headers.data = {"x": L["col_x"], "y": np.full(len(heads), HEIGHT - 4.0),
+                             "text": heads}
+        self.selected_neuron = None
+        self.close_editor()
+
+    def _meaning(self, layer, j):
+        arch = self.run.arch
+        if layer == network.INPUT:
+            return FEATURE_MEANING[features.FEATURES[arch.features[j]]]
+        if layer == len(arch.hidden):
+            return ("the network's answer: a weighted sum of the last column — blue +1, "
+                    "orange −1")
+        return (f"{arch.activations[layer]} of a weighted sum of the column before: blue where "
+                f"it outputs more than 0, orange less")
+
+    def update(self):
+        """Push the run's current pictures, weights and biases to the figure."""
+        run = self.run
+        if self._key != run.arch.static_key:
+            self._key = run.arch.static_key
+            self._build()
+        pics = np.concatenate(network.neuron_thumbnails(run))
+        p = network.layer_weights(run)
+        w = np.concatenate([W.ravel() for W in p["W"]])
+        b = np.concatenate(p["b"])
+        nf = self.layout["sizes"][0]
+        self.nodes.data.update(image=list(pics),
+                               b=np.concatenate([np.full(nf, np.nan, np.float32), b]))
+        self.edges.data.update(w=w, width=(0.5 + 4 * np.minimum(np.abs(w), 3) / 3)
+                               .astype(np.float32))
+        self.biases.data.update(b=b)
+
+    # ---------------------------------------------------------------- interaction
+    def _on_tap(self, event):
+        hit = network.element_at(self.layout, event.x, event.y)
+        if hit is None:
+            return
+        if hit[0] == "node":
+            sel = hit[1:]
+            self.selected_neuron = None if self.selected_neuron == sel else sel
+        else:
+            self.open_editor(hit)
+
+    def _selected(self, event):
+        L, sel = self.layout, event.new
+        if sel is None:
+            self.selection.data = {"x": [], "y": [], "size": []}
+        else:
+            k = np.flatnonzero((L["node_layer"] == sel[0]) & (L["node_index"] == sel[1]))[0]
+            self.selection.data = {"x": [L["node_x"][k]], "y": [L["node_y"][k]],
+                                   "size": [L["size"] + 5]}
+        if self.on_select is not None:
+            self.on_select(sel)
+
+    def open_editor(self, target):
+        """target: ("weight", layer, i, j) or ("bias", layer, j), as element_at returns."""
+        arch, p = self.run.arch, network.layer_weights(self.run)
+        if target[0] == "weight":
+            _, l, i, j = target
+            what = (f"Weight {network.node_name(arch, l - 1, i)} → "
+                    f"{network.node_name(arch, l, j)}")
+            value = p["W"][l][i, j]
+        else:
+            _, l, j = target
+            what, value = f"Bias of {network.node_name(arch, l, j)}", p["b"][l][j]
+        self._target = target
+        self.value.value = round(float(value), 4)
+        self.editor_label.object = f'<div class="pg-readout">{what}</div>'
+        self.editor.visible = True
+
+    def apply_edit(self):
+        """Set the edited weight or bias to the value in the box (errors are shown there)."""
+        if self._target is None:
+            return
+        kind, *where = self._target
+        try:
+            setter = network.set_weight if kind == "weight" else network.set_bias
+            setter(self.run, *where, self.value.value)
+        except (ValueError, TypeError) as exc:
+            self.editor_label.object = f'<div class="pg-status-danger">{exc}</div>'
+            return
+        self.edited += 1
+        self.update()
+
+    def close_editor(self):
+        self._target = None
+        self.editor.visible = False
+
+    def __panel__(self):
+        return pn.Column(self.pane, self.editor, self.hint, margin=0)
