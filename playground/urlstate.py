@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlencode
 import param
 
 from .state.presets import PRESETS
-from .state.run import LayerSizes, Run
+from .state.run import LayerActivations, LayerSizes, Run
 
 MAX_VALUE_LENGTH = 200
 # Controls a teacher may hide with ?hide=a,b (names the page knows; see ui.app).
@@ -56,7 +56,7 @@ def _codec(p: param.Parameter) -> Codec:
     if isinstance(p, LayerSizes):
         return Codec(lambda t: [_integer(x) for x in _names(t)],
                      lambda v: ",".join(map(str, v)))
-    if isinstance(p, param.ListSelector):
+    if isinstance(p, (param.ListSelector, LayerActivations)):
         return Codec(_names, lambda v: ",".join(v))
     if isinstance(p, param.Selector):
         return Codec(str, str)

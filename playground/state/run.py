@@ -32,7 +32,7 @@ HISTORY_MAX = 2000      # loss-curve points kept (older ones are thinned out)
 DIVERGED_MESSAGE = "Diverged — lower the learning rate or reset."
 
 _DATA_PARAMS = ("dataset", "noise", "train_ratio", "seed", "n_samples")
-_ARCH_PARAMS = ("features", "hidden", "activation", "loss")
+_ARCH_PARAMS = ("features", "hidden", "activation", "activations", "loss")
 _HYPER_PARAMS = ("learning_rate", "batch_size", "optimizer", "regularization", "reg_rate",
                  "stop_epoch", "patience")
 
@@ -51,6 +51,20 @@ class LayerSizes(param.List):
                     or not 1 <= h <= mlp.MAX_NEURONS:
                 raise ValueError(f"hidden: each layer needs 1 to {mlp.MAX_NEURONS} neurons, "
                                  f"got {h!r}")
+
+
+class LayerActivations(param.List):
+    """Per-hidden-layer activation names; empty means every layer uses ``activation``."""
+
+    def _validate_value(self, val, allow_None):
+        super()._validate_value(val, allow_None)
+        if val is None:
+            return
+        if len(val) > mlp.MAX_LAYERS:
+            raise ValueError(f"activations: at most {mlp.MAX_LAYERS} layers, got {len(val)}")
+        bad = [a for a in val if a not in mlp.ACTIVATIONS]
+        if bad:
+            raise ValueError(f"activations: unknown {bad!r}; allowed: {', '.join(mlp.ACTIVATIONS)}")
 
 
 class Run(param.Parameterized):
@@ -78,6 +92,8 @@ class Run(param.Parameterized):
         "linear model; more layers can build more complex shapes."))
     activation = param.Selector(default="tanh", objects=list(mlp.ACTIVATIONS), doc=(
         "The non-linearity each hidden neuron applies to its weighted sum."))
+    activations = LayerActivations(default=[], item_type=str, doc=(
+        "A different activation for each hidden layer (empty: all use the activation above)."))
     learning_rate = param.Number(default=0.03, bounds=(0, 10), inclusive_bounds=(False, True),
                                  doc=("Step size of gradient descent. Too small crawls; too "
                                       "large overshoots and can diverge."))
@@ -116,7 +132,7 @@ class Run(param.Parameterized):
             _check_number(name, params.get(name))
         super().__init__(**params)
         self._adapt(explicit)
-        self.tier = "auto"
+        self.tier = "exact"     # deterministic for scripts; the page uses "auto"
         self.history: dict[str, list] = {k: [] for k in ("epoch", "train_loss", "test_loss",
                                                          "train_accuracy", "test_accuracy")}
         self._make_data()
@@ -187,9 +203,23 @@ class Run(param.Parameterized):
     def _make_arch(self):
         idx = features.feature_indices(self.features, one_d=self.one_d)
         kind = mlp.output_kind(self.loss, self.classification)
-        self.arch = mlp.Arch(idx, tuple(self.hidden), (self.activation,) * len(self.hidden), kind)
+        self.arch = mlp.Arch(idx, tuple(self.hidden), tuple(self.layer_activations()), kind)
         self._arch_arrays = self.arch.arrays()
         self._baseline = mlp.baseline_loss(kind, self.y_train)
+
+    def layer_activations(self) -> list:
+        """The activation of each hidden layer: the per-layer choice where there is one,
+        else the global ``activation``."""
+        own = list(self.activations)[:len(self.hidden)]
+        return own + [self.activation] * (len(self.hidden) - len(own))
+
+    def set_layer_activation(self, layer: int, name: str):
+        """Give hidden layer ``layer`` (0-based) its own activation."""
+        if not 0 <= layer < len(self.hidden):
+            raise ValueError(f"layer: 0..{len(self.hidden) - 1}, got {layer}")
+        acts = self.layer_activations()
+        acts[layer] = name
+        self.activations = acts if len(set(acts)) > 1 or acts[0] != self.activation else []
 
     def _make_hyper(self):
         self._hyper = train.make_hyper(self.learning_rate, self.regularization, self.reg_rate,
@@ -233,6 +263,10 @@ class Run(param.Parameterized):
             self._set_message("Adjusted: " + "; ".join(notes) + ".")
 
     def _on_arch(self, *events):
+        names = {e.name for e in events}
+        if "activation" in names and "activations" not in names and self.activations:
+            self.activations = []          # the global choice sets every layer
+            return                         # (that change calls _on_arch again)
         notes = self._adapt()
         self.reset()
         if notes:

@@ -7,6 +7,7 @@ import param
 from ..engine import features, mlp
 from ..state.run import Run
 from .binding import link
+from .hyper_panel import ACTIVATION_LABELS
 
 
 class NetworkPanel(pn.viewable.Viewer):
@@ -33,7 +34,7 @@ class NetworkPanel(pn.viewable.Viewer):
         self.remove_layer.on_click(lambda e: self._set_hidden(run.hidden[:-1]))
         self.layers = pn.Row(margin=0)
         self.summary = pn.pane.HTML(margin=(0, 5))
-        run.param.watch(lambda e: self._build_layers(), "hidden")
+        run.param.watch(lambda e: self._build_layers(), ["hidden", "activation", "activations"])
         self._build_layers()
 
     def _set_feature_options(self):
@@ -51,8 +52,15 @@ class NetworkPanel(pn.viewable.Viewer):
         hidden[layer] += delta
         self._set_hidden(hidden)
 
+    def _set_activation(self, layer, name):
+        try:
+            self.run.set_layer_activation(layer, name)
+        except ValueError as exc:
+            self._on_error(str(exc))
+
     def _build_layers(self):
         cols = []
+        acts = self.run.layer_activations()
         for i, h in enumerate(self.run.hidden):
             plus = pn.widgets.Button(label="+", width=34, margin=(0, 1), color="light",
                                      description=f"Add a neuron to layer {i + 1}.",
@@ -65,7 +73,12 @@ class NetworkPanel(pn.viewable.Viewer):
             label = pn.pane.HTML(f'<div class="pg-readout" style="text-align:center">'
                                  f'layer {i + 1}<br><b>{h}</b> neuron{"s" if h > 1 else ""}</div>',
                                  margin=(0, 2), width=70)
-            cols.append(pn.Column(pn.Row(plus, minus, margin=0), label, margin=(0, 2)))
+            act = pn.widgets.Select(options={v: k for k, v in ACTIVATION_LABELS.items()},
+                                    value=acts[i], width=74, margin=(0, 2),
+                                    description=f"Activation of layer {i + 1} only (the "
+                                                f"Activation menu above sets every layer).")
+            act.param.watch(lambda e, i=i: self._set_activation(i, e.new), "value")
+            cols.append(pn.Column(pn.Row(plus, minus, margin=0), label, act, margin=(0, 2)))
         self.layers.objects = cols
         n = len(self.run.hidden)
         self.add_layer.disabled = n >= mlp.MAX_LAYERS

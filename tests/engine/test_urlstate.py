@@ -146,3 +146,17 @@ def test_stop_conditions():
     stopped_at = over.epoch
     over.train(10)                   # going on is allowed: patience counts afresh
     assert over.epoch == stopped_at + 10 and over.status == "trained"
+
+
+def test_per_layer_activations_round_trip_and_global_reset():
+    run = Run(hidden=[4, 3, 2], activation="sigmoid")
+    run.set_layer_activation(0, "gelu")
+    assert run.arch.activations == ("gelu", "sigmoid", "sigmoid")
+    settings, _, notices = urlstate.from_query(urlstate.to_search(run.settings()))
+    again = Run()
+    urlstate.apply(again, settings)
+    assert notices == [] and again.arch.activations == run.arch.activations
+    again.activation = "relu"                  # the global picker sets every layer
+    assert again.activations == [] and again.arch.activations == ("relu",) * 3
+    with pytest.raises(ValueError, match="layer"):
+        again.set_layer_activation(3, "tanh")

@@ -93,3 +93,15 @@ def test_confusion_cell_click_highlights_its_points():
     app.run.dataset = "sine"
     app.refresh()
     assert not app.confusion_box.visible and not app.loss.acc_pane.visible
+
+
+def test_per_layer_activation_pickers():
+    app = build("?hidden=4,3")
+    pickers = [w for w in app.network.layers.select(pn.widgets.Select)]
+    assert [p.value for p in pickers] == ["tanh", "tanh"]
+    pickers[1].value = "relu"
+    assert app.run.arch.activations == ("tanh", "relu")
+    assert "activations=tanh,relu" in app.lessons.link_text
+    app.hyper.widgets[1].value = "sigmoid"            # the global menu sets all layers
+    assert app.run.arch.activations == ("sigmoid", "sigmoid")
+    assert [p.value for p in app.network.layers.select(pn.widgets.Select)] == ["sigmoid"] * 2
