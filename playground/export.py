@@ -24,13 +24,14 @@ import jax.numpy as jnp
 import numpy as np
 import param
 
-from .engine import datasets, features, mlp, train
+from .engine import features, mlp, train
 from .state.run import SHUFFLE_STREAM, LayerSizes, Run
 
 FORMAT = "neural-network-playground"
 VERSION = 1
 MAX_JSON_BYTES = 100_000
 MAX_NPZ_BYTES = 1_000_000
+_NAME_MAX = 16
 _MAX_NPZ_MEMBERS = 64
 _TOP_KEYS = ("format", "version", "settings", "epoch")
 _MAX_EPOCH = 10**9
@@ -167,6 +168,17 @@ def _check_setting(name: str, value):
         if not math.isfinite(value) or (value < lo if lo_in else value <= lo) \
                 or (value > hi if hi_in else value >= hi):
             raise ValueError(f"{name}: must be {rng}, got {_show(value)}")
+    elif isinstance(p, param.List):        # e.g. per-layer activation names
+        if not isinstance(value, list):
+            raise ValueError(f"{name}: expected a list, got {_show(value)}")
+        for v in value:
+            if not isinstance(v, (str, int)) or isinstance(v, bool) or \
+                    (isinstance(v, str) and not _SAFE_TEXT.fullmatch(v)):
+                raise ValueError(f"{name}: {_show(v)} is not allowed")
+        try:
+            p._validate(value)
+        except Exception as exc:           # the run's own message (items are plain text)
+            raise ValueError(f"{name}: {str(exc).split(': ', 1)[-1][:200]}") from None
     else:                                  # a kind of setting this module does not know yet
         try:
             p._validate(value)
@@ -247,11 +259,6 @@ def apply_settings(run: Run, settings: dict) -> Run:
     ``settings`` (from settings_from_json) on top of the defaults, from fresh weights."""
     from . import urlstate                # the same path the presets and links take
     notices = urlstate.apply(run, settings)
-    # a run coming back from 1-D data restores its earlier 2-D features on its own:
-    # the file's choice wins
-    wrong = {k: v for k, v in settings.items() if run.settings()[k] != v}
-    if wrong:
-        run.param.update(**wrong)
     wrong = [k for k, v in settings.items() if run.settings()[k] != v]
     if notices or wrong:
         raise ValueError("settings: could not apply " + "; ".join(notices + wrong)[:300])
@@ -278,7 +285,8 @@ def weights_npz(run: Run) -> bytes:
     last (W{L}: (last hidden, 1)); the network computes
     ``h = act(h @ W_l + b_l)`` per hidden layer and ``z = h @ W{L} + b{L}``.
     features: the input names in the order of W0's rows; hidden: neurons per layer;
-    activation: the hidden layers' activation; output: the output unit
+    activation: the run's activation setting; activations: each hidden layer's activation
+    (what the network uses); output: the output unit
     (linear_mse, tanh_mse or sigmoid_bce); settings_json: the set-up (settings_to_json);
     epoch: the epoch reached.
     """
@@ -290,6 +298,7 @@ def weights_npz(run: Run) -> bytes:
         features=np.array(_feature_names(run.arch)),
         hidden=np.array(list(run.hidden), np.int32),
         activation=np.array(run.activation),
+        activations=np.array(list(run.arch.activations), dtype=f"<U{_NAME_MAX}"),
         output=np.array(mlp.OUTPUTS[run.arch.output]),
         settings_json=np.array(settings_to_json(run)),
         epoch=np.array(int(run.epoch), np.int64),
@@ -312,7 +321,8 @@ def _text_array(z, key) -> str:
 
 def read_weights_npz(data: bytes) -> dict:
     """Validate an .npz from ``weights_npz``; returns {"W": [...], "b": [...], "features",
-    "hidden", "activation", "output" (or None), "settings_json" (or None), "epoch"}."""
+    "hidden", "activations" (one per hidden layer), "output" (or None), "settings_json"
+    (or None), "epoch"}."""
     if isinstance(data, (bytearray, memoryview)):
         data = bytes(data)
     if not isinstance(data, bytes):
@@ -338,22 +348,31 @@ def read_weights_npz(data: bytes) -> dict:
                     len(features.FEATURES) or any(n not in features.FEATURES for n in names) \
                     or len(set(names.tolist())) != len(names):
                 raise _BadFile(f"features: expected 1 to {len(features.FEATURES)} names "
-                                 f"from {', '.join(features.FEATURES)}")
+                               f"from {', '.join(features.FEATURES)}")
             hidden = z["hidden"] if "hidden" in keys else None
             if hidden is None or hidden.ndim != 1 or hidden.dtype.kind not in "iu" or \
                     len(hidden) > mlp.MAX_LAYERS or \
                     any(not 1 <= h <= mlp.MAX_NEURONS for h in hidden.tolist()):
                 raise _BadFile(f"hidden: expected up to {mlp.MAX_LAYERS} layer sizes of 1 "
-                                 f"to {mlp.MAX_NEURONS}")
+                               f"to {mlp.MAX_NEURONS}")
             hidden = [int(h) for h in hidden]
-            activation = _text_array(z, "activation") if "activation" in keys else ""
-            if activation not in mlp.ACTIVATIONS:
-                raise _BadFile(f"activation: {_show(activation)} is not one of "
-                                 f"{', '.join(mlp.ACTIVATIONS)}")
+            if "activations" in keys:
+                acts = z["activations"]
+                if acts.shape != (len(hidden),) or (len(hidden) and acts.dtype.kind != "U"):
+                    raise _BadFile(f"activations: expected {len(hidden)} names, one per "
+                                   f"hidden layer")
+                activations = [str(a) for a in acts]
+            else:                          # one activation for every layer
+                one = _text_array(z, "activation") if "activation" in keys else ""
+                activations = [one] * len(hidden)
+            for a in activations:
+                if a not in mlp.ACTIVATIONS:
+                    raise _BadFile(f"activations: {_show(a)} is not one of "
+                                   f"{', '.join(mlp.ACTIVATIONS)}")
             output = _text_array(z, "output") if "output" in keys else None
             if output is not None and output not in mlp.OUTPUTS:
                 raise _BadFile(f"output: {_show(output)} is not one of "
-                                 f"{', '.join(mlp.OUTPUTS)}")
+                               f"{', '.join(mlp.OUTPUTS)}")
             sizes = [len(names)] + hidden + [1]
             Ws, bs = [], []
             for l in range(len(sizes) - 1):
@@ -361,11 +380,11 @@ def read_weights_npz(data: bytes) -> dict:
                 for key, want in ((f"W{l}", shape), (f"b{l}", shape[1:])):
                     if key not in keys:
                         raise _BadFile(f"{key}: missing (this network has "
-                                         f"{len(hidden) + 1} layers)")
+                                       f"{len(hidden) + 1} layers)")
                     a = z[key]
                     if a.shape != want or a.dtype.kind != "f":
                         raise _BadFile(f"{key}: expected a float array of shape {want}, "
-                                         f"got {a.dtype.kind} {a.shape}")
+                                       f"got {a.dtype.kind} {a.shape}")
                     if not np.all(np.isfinite(a)):
                         raise _BadFile(f"{key}: contains non-finite numbers")
                     (Ws if key[0] == "W" else bs).append(a.astype(np.float32))
@@ -381,7 +400,7 @@ def read_weights_npz(data: bytes) -> dict:
     except Exception:                      # zip/npy errors of every kind: one clear message
         raise ValueError("file: not a readable .npz weights file") from None
     return {"W": Ws, "b": bs, "features": [str(n) for n in names], "hidden": hidden,
-            "activation": activation, "output": output, "settings_json": settings_json,
+            "activations": activations, "output": output, "settings_json": settings_json,
             "epoch": max(0, min(epoch, _MAX_EPOCH))}
 
 
@@ -412,12 +431,10 @@ def _padded_weights(w: dict, run: Run):
     """The weights of a read file in the padded layout of ``run`` (ValueError if the
     networks differ)."""
     want = {"features": _feature_names(run.arch), "hidden": list(run.hidden),
-            "activation": run.activation, "output": mlp.OUTPUTS[run.arch.output]}
+            "activation": list(run.arch.activations), "output": mlp.OUTPUTS[run.arch.output]}
     got = {"features": [f for f in features.FEATURES if f in w["features"]],
-           "hidden": w["hidden"], "activation": w["activation"],
+           "hidden": w["hidden"], "activation": w["activations"],
            "output": w["output"] or want["output"]}
-    if not want["hidden"]:                  # no hidden layer: the activation is unused
-        got["activation"] = want["activation"]
     for key in ("features", "hidden", "activation", "output"):
         if got[key] != want[key]:
             raise ValueError(f"{key}: the file's network has {got[key]}, this run has "
@@ -520,10 +537,13 @@ def _array_code(name: str, a, comment: str = "", matrix: bool = False) -> str:
 def _describe(run: Run) -> str:
     s = run.settings()
     kind = "two classes, labels +1 / -1" if run.classification else "regression"
+    acts = list(run.arch.activations)
+    act_words = (f"activation {acts[0]}" if len(set(acts)) == 1 else
+                 f"activations {', '.join(acts)}")
     sizes = [str(h) for h in s["hidden"]]
     sizes = ", ".join(sizes[:-1]) + " and " + sizes[-1] if len(sizes) > 1 else "".join(sizes)
     hidden = (f"{len(s['hidden'])} hidden layer{'s' * (len(s['hidden']) > 1)} of {sizes} "
-              f"neuron{'s' * (s['hidden'] != [1])}, activation {s['activation']}"
+              f"neuron{'s' * (s['hidden'] != [1])}, {act_words}"
               if s["hidden"] else "no hidden layer (a linear model)")
     reg = (f"{s['regularization'].upper()} regularisation, rate {s['reg_rate']}"
            if s["regularization"] != "none" and s["reg_rate"] else "no regularisation")
@@ -613,16 +633,18 @@ def initial_params():
     return {"W": [jnp.asarray(W) for W in W_INIT], "b": [jnp.asarray(b) for b in B_INIT]}
 
 
-def activation(z):
-    """The hidden neurons' non-linearity ({{ACTIVATION}})."""
-    return {{ACTIVATION_CODE}}
+# The non-linearity each hidden layer applies to its neurons' weighted sums.
+ACTIVATION = {
+{{ACTIVATION_TABLE}}
+}
+LAYER_ACTIVATIONS = [{{LAYER_ACTIVATIONS}}]  # one per hidden layer
 
 
 def forward(params, x):
     """The output unit's weighted sum z for every row of x (before its own activation)."""
     h = x[:, INPUTS]                   # the features this network uses
-    for W, b in zip(params["W"][:-1], params["b"][:-1]):
-        h = activation(h @ W + b)
+    for W, b, name in zip(params["W"][:-1], params["b"][:-1], LAYER_ACTIVATIONS):
+        h = ACTIVATION[name](h @ W + b)
     return (h @ params["W"][-1] + params["b"][-1])[:, 0]
 
 
@@ -801,9 +823,10 @@ def python_script(run: Run, filename: str | None = None) -> str:
         "INPUT_COLUMNS": ", ".join(str(i) for i in run.arch.features),
         "FEATURE_COLUMNS": ", ".join(FEATURE_CODE[n] for n in features.FEATURES),
         "WEIGHTS": "\n".join(weights),
-        "ACTIVATION": s["activation"] if s["hidden"] else f"{s['activation']}; unused: "
-                                                          "no hidden layer",
-        "ACTIVATION_CODE": ACTIVATION_CODE[s["activation"]],
+        "ACTIVATION_TABLE": "\n".join(
+            f'    "{a}": lambda z: {ACTIVATION_CODE[a]},'
+            for a in dict.fromkeys(run.arch.activations or (s["activation"],))),
+        "LAYER_ACTIVATIONS": ", ".join(f'"{a}"' for a in run.arch.activations),
         "OUTPUT": _OUTPUT_WORDS[output],
         "LOSS_CODE": loss_code,
         "PREDICTION_NOTE": ": its sign is the class" if run.classification else "",

@@ -157,6 +157,7 @@ def apply(run: Run, settings: Mapping) -> list:
     run could not combine (they are left at what the run chose)."""
     notices = []
     values = {**DEFAULTS, **settings}
+    run.forget_adaptations()          # a whole new set-up: nothing of the last one returns
     try:
         run.param.update(**values)
     except (ValueError, TypeError) as exc:          # a combination the run refuses

@@ -137,8 +137,7 @@ class Run(param.Parameterized):
                                                          "train_accuracy", "test_accuracy")}
         self._make_data()
         self.reset()
-        self.param.watch(self._on_data, list(_DATA_PARAMS))
-        self.param.watch(self._on_arch, list(_ARCH_PARAMS))
+        self.param.watch(self._on_setup, list(_DATA_PARAMS + _ARCH_PARAMS))
         self.param.watch(self._on_hyper, list(_HYPER_PARAMS))
 
     # ------------------------------------------------------------- settings
@@ -159,7 +158,11 @@ class Run(param.Parameterized):
     def one_d(self) -> bool:
         return self.dataset in datasets.ONE_D
 
-    def _adapt(self, explicit=()):
+    def forget_adaptations(self):
+        """Forget the 2-D features kept aside while on 1-D data (before a whole new set-up)."""
+        self._features_2d = None
+
+    def _adapt(self, explicit=(), changed=()):
         """Make features and loss fit the dataset: 1-D data only has x1 and its transforms,
         cross entropy needs classes. Explicit conflicting choices raise ValueError;
         otherwise the setting is adjusted and ``message`` says so."""
@@ -174,8 +177,9 @@ class Run(param.Parameterized):
                 notes.append("1-D data: features limited to X₁ and its transforms")
         elif getattr(self, "_features_2d", None):
             # back on the plane: give back the features that 1-D data took away
+            # (unless this very change chose the features)
             restore, self._features_2d = self._features_2d, None
-            if set(self.features) <= set(features.ONE_D_FEATURES):
+            if "features" not in changed and set(self.features) <= set(features.ONE_D_FEATURES):
                 self.features = restore
         if not self.features:
             if "features" in explicit:
@@ -255,19 +259,15 @@ class Run(param.Parameterized):
             with param.edit_constant(self):
                 self.param.update(status=status, message=message)
 
-    def _on_data(self, *events):
-        notes = self._adapt()
-        self._make_data()
-        self.reset()
-        if notes:
-            self._set_message("Adjusted: " + "; ".join(notes) + ".")
-
-    def _on_arch(self, *events):
+    def _on_setup(self, *events):
+        """Data or architecture changed (one call per batch of changes): adapt, start afresh."""
         names = {e.name for e in events}
         if "activation" in names and "activations" not in names and self.activations:
             self.activations = []          # the global choice sets every layer
-            return                         # (that change calls _on_arch again)
-        notes = self._adapt()
+            return                         # (that change calls _on_setup again)
+        notes = self._adapt(changed=names)
+        if names & set(_DATA_PARAMS):
+            self._make_data()
         self.reset()
         if notes:
             self._set_message("Adjusted: " + "; ".join(notes) + ".")

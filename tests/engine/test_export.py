@@ -338,3 +338,41 @@ def test_exported_script_covers_losses_optimizers_and_partial_batches(kw, epochs
     for key in m:
         if key != "epoch":
             assert result[key] == pytest.approx(m[key], abs=1e-6), key
+
+
+# ------------------------------------------------------- per-layer activations
+per_layer = pytest.mark.skipif("activations" not in Run.param,
+                               reason="this Run has one activation for every layer")
+
+
+@per_layer
+def test_per_layer_activations_travel_through_every_export():
+    run = exact_run(dataset="circle", hidden=[5, 4], activations=["relu", "sine"],
+                    optimizer="momentum")
+    m = run.train(8)
+    text = export.settings_to_json(run)
+    assert export.settings_from_json(text)["activations"] == ["relu", "sine"]
+
+    data = export.weights_npz(run)
+    assert list(np.load(io.BytesIO(data))["activations"]) == ["relu", "sine"]
+    other = exact_run(**run.settings())
+    export.load_weights_npz(data, other)
+    assert same_tree(exact_params(other), exact_params(run))
+    with pytest.raises(ValueError, match="^activation:"):
+        export.load_weights_npz(data, Run(hidden=[5, 4]))      # tanh, tanh
+
+    code = export.python_script(run)
+    assert 'LAYER_ACTIVATIONS = ["relu", "sine"]' in code
+    result = _in_process(code, 8)
+    for key in m:
+        if key != "epoch":
+            assert result[key] == pytest.approx(m[key], abs=1e-6), key
+
+
+@per_layer
+@pytest.mark.parametrize("value", [["softmax"], ["<script>alert(1)</script>"], "relu",
+                                   [1], ["relu"] * 9])
+def test_bad_per_layer_activations_are_refused(value):
+    with pytest.raises(ValueError, match="^activations:") as info:
+        export.settings_from_json(_doc({"activations": value}))
+    assert "<" not in str(info.value)
