@@ -20,6 +20,8 @@ def warmup() -> None:
     train.PROGRAMS.wait()
     run.train(1)          # the exact programs now
     run.decision_grid()
+    from .state import network
+    network.warmup()      # the neuron pictures of the network diagram
 
 
 def warmup_in_background() -> threading.Thread:

@@ -23,12 +23,17 @@ CURVE_POINTS = 12                    # points per drawn edge
 
 
 # ------------------------------------------------------------------ pictures
-def neuron_thumbnails(run: Run) -> list[np.ndarray]:
+def neuron_thumbnails(run: Run, codes: bool = False) -> list[np.ndarray]:
     """One (n_nodes, THUMB_RES, THUMB_RES) float32 array in [-1, 1] per column of the
-    diagram: used inputs, each hidden layer, the output. Row 0 of a picture is the bottom."""
+    diagram: used inputs, each hidden layer, the output. Row 0 of a picture is the bottom.
+
+    codes=True: uint8 0..255 instead (0 is -1, 255 is +1) — one colour step of a 256-colour
+    palette each, and a quarter of the bytes to send to the browser every frame."""
     g = neurons.node_grids(run.state.params, run.arch, run._arch_arrays,
                            neurons.device_features(THUMB_RES), tier=run.tier)
     g = np.clip(g, -1.0, 1.0).reshape(-1, THUMB_RES, THUMB_RES)
+    if codes:
+        g = np.rint((g + 1.0) * 127.5).astype(np.uint8)
     cuts = np.cumsum([len(run.arch.features), *run.arch.hidden])
     return np.split(g, cuts)
 
@@ -85,10 +90,8 @@ def set_bias(run: Run, layer: int, j: int, value) -> None:
 
 
 def _replace_params(run: Run, params):
-    """New weights in place (padded layout, masks kept: only live entries are written);
-    the run's metrics, loss history and decision grid are refreshed at once."""
-    run.state = run.state._replace(params=params)
-    run._record(jax.device_get(run._evaluate()))
+    """New weights in place (padded layout, masks kept: only live entries are written)."""
+    run.set_params(params)
 
 
 def _column_sizes(run: Run) -> list[int]:
@@ -109,7 +112,7 @@ def _check_value(what, v) -> float:
 
 
 # ------------------------------------------------------------------ geometry
-def diagram_layout(arch, width: float, height: float, top: float = 24, bottom: float = 8,
+def diagram_layout(arch, width: float, height: float, top: float = 32, bottom: float = 8,
                    left: float = 56, right: float = 12) -> dict:
     """Where everything sits in a width × height drawing (y up), TensorFlow Playground style.
 
@@ -121,9 +124,9 @@ def diagram_layout(arch, width: float, height: float, top: float = 24, bottom: f
     """
     sizes = [len(arch.features), *arch.hidden, 1]
     n_cols = len(sizes)
-    pitch_x = (width - left - right - 32) / (n_cols - 1)
-    pitch_y = min(48.0, (height - top - bottom) / max(sizes))
-    s = float(min(34.0, 0.78 * pitch_y, 0.5 * pitch_x))
+    pitch_x = (width - left - right - 40) / (n_cols - 1)
+    pitch_y = min(56.0, (height - top - bottom) / max(sizes))
+    s = float(min(40.0, 0.78 * pitch_y, 0.5 * pitch_x))
     col_x = left + s / 2 + pitch_x * np.arange(n_cols)
     cy = (bottom + height - top) / 2
     xs, ys, layers, idx = [], [], [], []
@@ -133,7 +136,7 @@ def diagram_layout(arch, width: float, height: float, top: float = 24, bottom: f
         layers.append(np.full(n, c - 1))
         idx.append(np.arange(n))
     node_x, node_y = np.concatenate(xs), np.concatenate(ys)
-    bs = max(5.0, 0.3 * s)
+    bs = max(5.0, 0.25 * s)       # bias square: outside the picture, by its bottom-left
     nf = sizes[0]
     t = np.linspace(0, 1, CURVE_POINTS)[None, :]
     e_l, e_i, e_j, e_xs, e_ys = [], [], [], [], []
@@ -151,9 +154,10 @@ def diagram_layout(arch, width: float, height: float, top: float = 24, bottom: f
         e_xs.append(np.broadcast_to(bx, (len(i), CURVE_POINTS)))
         e_ys.append(by)
     return dict(node_x=node_x, node_y=node_y, node_layer=np.concatenate(layers),
-                node_index=np.concatenate(idx), size=s, col_x=col_x,
+                node_index=np.concatenate(idx), size=s, col_x=col_x, pitch_x=pitch_x,
                 col_layer=np.arange(n_cols) - 1, sizes=sizes,
-                bias_x=node_x[nf:] - s / 2, bias_y=node_y[nf:] - s / 2, bias_size=bs,
+                bias_x=node_x[nf:] - s / 2 - bs / 2 - 1, bias_y=node_y[nf:] - s / 2 + bs / 2,
+                bias_size=bs,
                 edge_layer=np.concatenate(e_l), edge_i=np.concatenate(e_i),
                 edge_j=np.concatenate(e_j), edge_xs=np.concatenate(e_xs),
                 edge_ys=np.concatenate(e_ys))

@@ -249,6 +249,14 @@ class Run(param.Parameterized):
     def _evaluate(self):
         return train.evaluate_general(self.state.params, self._arch_arrays, self._data)
 
+    def set_params(self, params):
+        """Replace the weights (padded layout, e.g. after a hand edit or a load); the
+        metrics, loss curve and heatmap are refreshed at once. Training goes on from them."""
+        self.state = self.state._replace(params=params)
+        self._record(jax.device_get(self._evaluate()))
+        if self.status == "diverged":
+            self._set_status("trained" if self.epoch else "ready", "")
+
     # --------------------------------------------------------------- watchers
     def _set_message(self, text):
         self._set_status(self.status, text)

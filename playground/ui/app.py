@@ -13,9 +13,12 @@ from .controls import TrainingControls
 from .data_panel import DataPanel
 from .hyper_panel import HyperPanel
 from .lessons_panel import LessonsPanel
+from ..state import network as network_state
+from .export_panel import ExportPanel
 from .metrics_panel import ConfusionMatrix
 from .loss_panel import LossCurve
 from .network_panel import NetworkPanel
+from .network_view import NetworkDiagram
 from .output_panel import OutputPlot
 
 FRAME_MS = 40          # one tick every 40 ms: up to 25 frames per second
@@ -50,10 +53,15 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.output = OutputPlot(run)
         self.loss = LossCurve(run)
         self.lessons = LessonsPanel(run, err)
+        self.export = ExportPanel(run, err, lambda text: self.controls.show_message(text, "info"))
+        self.export.param.watch(self._imported, "loaded")
         self.confusion = ConfusionMatrix(run)
+        self.diagram = NetworkDiagram(run, on_select=lambda sel: self._show_neuron())
+        self.diagram.param.watch(self._on_edited, "edited")
         self.confusion.param.watch(lambda e: self._show_cell(), ["selected", "split"])
         self.confusion_box = pn.Column(self.confusion, margin=(10, 0, 0, 0))
-        self._views = (self.output, self.loss, self.controls, self.confusion)
+        self.export_box = pn.Column(self.export, margin=0)
+        self._views = (self.output, self.loss, self.controls, self.confusion, self.diagram)
         self._dirty = True
         self._callback = None
         self.frames = 0
@@ -107,6 +115,23 @@ class PlaygroundApp(pn.viewable.Viewer):
         else:
             self.lessons.link_text = search
 
+    def _imported(self, *_):
+        self.controls.playing = False
+        self._dirty = True
+        self.refresh()
+
+    def _on_edited(self, *_):
+        self.controls.playing = False          # a hand edit pauses training
+        self.refresh()
+
+    def _show_neuron(self):
+        """The big plot shows the clicked neuron's output instead of the network's."""
+        sel = self.diagram.selected_neuron
+        if sel is not None and not self.run.one_d:
+            self.output.show_grid(network_state.neuron_heatmap(self.run, *sel))
+        else:
+            self.output.update()
+
     def _show_cell(self):
         self.output.show_highlight(self.confusion.points())
 
@@ -128,6 +153,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.confusion_box.visible = self.run.classification
             if self.confusion.selected is not None:
                 self._show_cell()
+            if self.diagram.selected_neuron is not None:
+                self._show_neuron()
         self._dirty = False
 
     def tick(self):
@@ -160,8 +187,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         output = pn.Column(pn.pane.HTML('<div class="pg-section-title">Output</div>',
                                         margin=(0, 5)),
                            self.loss, self.output)
-        middle = pn.Column(self.network, self.confusion_box)
-        body = pn.Row(pn.Column(self.data, self.lessons, css_classes=["pg-card"],
+        middle = pn.Column(self.network, self.diagram, self.confusion_box)
+        body = pn.Row(pn.Column(self.data, self.lessons, self.export_box, css_classes=["pg-card"],
                                 styles={"padding": "6px"}),
                       pn.Column(middle, css_classes=["pg-card"],
                                 styles={"padding": "6px"}),
@@ -178,7 +205,8 @@ class PlaygroundApp(pn.viewable.Viewer):
                 "batch_size": [self.data.batch_row], "noise": [self.data.noise_row],
                 "ratio": [self.data.ratio_row], "speed": [self.controls.speed_row],
                 "stop": [self.lessons.stop_epoch, self.lessons.patience],
-                "presets": [self.lessons.menu, self.lessons.try_this], "export": []}
+                "presets": [self.lessons.menu, self.lessons.try_this],
+                "export": [self.export_box]}
 
     def _apply_view(self):
         for name in self.view.hide:

@@ -35,6 +35,10 @@ return isNaN(value) ? "none (inputs have no bias)" : value.toFixed(3);
 """
 
 
+def _tip(html):
+    return f'<div style="max-width:260px;white-space:normal">{html}</div>'
+
+
 def _empty(*cols):
     return ColumnDataSource({c: [] for c in cols})
 
@@ -69,7 +73,7 @@ class NetworkDiagram(pn.viewable.Viewer):
         edge_r = f.multi_line("xs", "ys", source=self.edges, line_color=sign, line_width="width",
                               line_alpha=0.75, hover_line_alpha=1.0, hover_line_color="#222222")
         f.image(image="image", x="x", y="y", dw="dw", dh="dw", source=self.nodes,
-                color_mapper=LinearColorMapper(palette=theme.PALETTE, low=-1, high=1))
+                color_mapper=LinearColorMapper(palette=theme.PALETTE, low=0, high=255))
         node_r = f.rect("cx", "cy", width="dw", height="dw", source=self.nodes, fill_alpha=0,
                         line_color="#b0b0b0", hover_line_color="#222222", hover_line_width=2)
         bias_r = f.rect("x", "y", width="size", height="size", source=self.biases,
@@ -82,18 +86,18 @@ class NetworkDiagram(pn.viewable.Viewer):
         f.text("x", "y", "text", source=self.headers, text_align="center",
                text_baseline="top", text_font_size="11px", text_color="#666666")
         f.add_tools(
-            HoverTool(renderers=[edge_r], formatters={"@w": fmt}, tooltips=(
+            HoverTool(renderers=[edge_r], formatters={"@w": fmt}, tooltips=_tip(
                 "<b>@name</b><br>weight @w{0.000} — @w{meaning}<br><i>tap to change it</i>")),
-            HoverTool(renderers=[node_r], formatters={"@b": fmt}, tooltips=(
-                "<b>@name</b><br>bias @b{0.000}<br>@meaning")),
-            HoverTool(renderers=[bias_r], tooltips=(
+            HoverTool(renderers=[node_r], formatters={"@b": fmt}, tooltips=_tip(
+                "<b>@name</b><br>bias @b{0.000}<br>@meaning<br><i>tap to show it big</i>")),
+            HoverTool(renderers=[bias_r], tooltips=_tip(
                 "<b>bias of @name</b>: @b{0.000}<br>added to the weighted sum before the "
-                "activation; it shifts where the neuron switches<br><i>tap to change it</i>")))
+                "activation: it shifts where the neuron switches<br><i>tap to change it</i>")))
         f.on_event(Tap, self._on_tap)
         self.figure = f
         self.pane = pn.pane.Bokeh(f, margin=0)
 
-        self.value = pn.widgets.FloatInput(label="Value", value=0.0, step=0.1, width=110,
+        self.value = pn.widgets.FloatInput(label="New value", value=0.0, step=0.1, width=110,
                                            description="The new value of the weight or bias "
                                                        "(a finite number).")
         self.set_button = pn.widgets.Button(label="Set", color="primary", width=60,
@@ -102,13 +106,13 @@ class NetworkDiagram(pn.viewable.Viewer):
         self.close_button = pn.widgets.Button(label="Close", color="light", width=60,
                                               description="Close the editor without changing "
                                                           "anything.")
-        self.editor_label = pn.pane.HTML(margin=(12, 5, 0, 5), width=200)
+        self.editor_label = pn.pane.HTML(margin=(4, 10, 0, 10), width=WIDTH - 20)
         self.set_button.on_click(lambda e: self.apply_edit())
         self.close_button.on_click(lambda e: self.close_editor())
-        self.editor = pn.Row(self.editor_label, self.value, self.set_button, self.close_button,
-                             visible=False, margin=0)
-        self.hint = pn.pane.HTML(f'<div class="pg-readout" style="color:#777">{HINT}</div>',
-                                 margin=(0, 5), width=WIDTH)
+        self.set_button.align = self.close_button.align = "end"
+        self.editor = pn.Column(self.editor_label,
+                                pn.Row(self.value, self.set_button, self.close_button, margin=0),
+                                margin=0)     # always shown (disabled when idle): no page jump
         self._target = None
         self._key = None
         self.layout = None
@@ -125,7 +129,7 @@ class NetworkDiagram(pn.viewable.Viewer):
                  for l, j in zip(L["node_layer"], L["node_index"])]
         meaning = [self._meaning(l, j) for l, j in zip(L["node_layer"], L["node_index"])]
         n = len(names)
-        self.nodes.data = {"image": [np.zeros((2, 2), np.float32)] * n,
+        self.nodes.data = {"image": [np.zeros((2, 2), np.uint8)] * n,
                            "x": L["node_x"] - s / 2, "y": L["node_y"] - s / 2,
                            "cx": L["node_x"], "cy": L["node_y"], "dw": np.full(n, s),
                            "b": np.full(n, np.nan, np.float32), "name": names, "meaning": meaning}
@@ -140,7 +144,9 @@ class NetworkDiagram(pn.viewable.Viewer):
                             "b": np.zeros(n - nf, np.float32), "name": names[nf:]}
         self.labels.data = {"x": L["node_x"][:nf] - s / 2 - 6, "y": L["node_y"][:nf],
                             "text": names[:nf]}
-        heads = ["Inputs", *(f"{h} neuron{'s' if h > 1 else ''}" for h in arch.hidden), "Output"]
+        sep = " " if L["pitch_x"] >= 72 else "\n"     # two lines when the columns are close
+        heads = ["Inputs", *(f"{h}{sep}neuron{'s' if h > 1 else ''}" for h in arch.hidden),
+                 "Output"]
         self.headers.data = {"x": L["col_x"], "y": np.full(len(heads), HEIGHT - 4.0),
                              "text": heads}
         self.selected_neuron = None
@@ -162,7 +168,7 @@ class NetworkDiagram(pn.viewable.Viewer):
         if self._key != run.arch.static_key:
             self._key = run.arch.static_key
             self._build()
-        pics = np.concatenate(network.neuron_thumbnails(run))
+        pics = np.concatenate(network.neuron_thumbnails(run, codes=True))   # uint8 codes
         p = network.layer_weights(run)
         w = np.concatenate([W.ravel() for W in p["W"]])
         b = np.concatenate(p["b"])
@@ -178,11 +184,12 @@ class NetworkDiagram(pn.viewable.Viewer):
         hit = network.element_at(self.layout, event.x, event.y)
         if hit is None:
             return
-        if hit[0] == "node":
-            sel = hit[1:]
-            self.selected_neuron = None if self.selected_neuron == sel else sel
-        else:
-            self.open_editor(hit)
+        with pn.io.hold():
+            if hit[0] == "node":
+                sel = hit[1:]
+                self.selected_neuron = None if self.selected_neuron == sel else sel
+            else:
+                self.open_editor(hit)
 
     def _selected(self, event):
         L, sel = self.layout, event.new
@@ -209,7 +216,7 @@ class NetworkDiagram(pn.viewable.Viewer):
         self._target = target
         self.value.value = round(float(value), 4)
         self.editor_label.object = f'<div class="pg-readout">{what}</div>'
-        self.editor.visible = True
+        self.value.disabled = self.set_button.disabled = self.close_button.disabled = False
 
     def apply_edit(self):
         """Set the edited weight or bias to the value in the box (errors are shown there)."""
@@ -222,12 +229,14 @@ class NetworkDiagram(pn.viewable.Viewer):
         except (ValueError, TypeError) as exc:
             self.editor_label.object = f'<div class="pg-status-danger">{exc}</div>'
             return
-        self.edited += 1
-        self.update()
+        with pn.io.hold():      # one message, sent under the document's lock
+            self.update()
+            self.edited += 1
 
     def close_editor(self):
         self._target = None
-        self.editor.visible = False
+        self.editor_label.object = f'<div class="pg-readout" style="color:#777">{HINT}</div>'
+        self.value.disabled = self.set_button.disabled = self.close_button.disabled = True
 
     def __panel__(self):
-        return pn.Column(self.pane, self.editor, self.hint, margin=0)
+        return pn.Column(self.pane, self.editor, margin=0)

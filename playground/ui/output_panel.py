@@ -89,6 +89,10 @@ class OutputPlot(pn.viewable.Viewer):
         self.test_glyph_1d.visible = self.show_test
         self.mapper.palette = theme.DISCRETE_PALETTE if self.discretize else theme.PALETTE
 
+    def show_grid(self, grid):
+        """Show another (GRID_RES, GRID_RES) picture in the heatmap (e.g. one neuron's)."""
+        self.image.data = {"image": [grid]}
+
     def show_highlight(self, X):
         """Ring the points X: (n, 2) (e.g. one cell of the confusion matrix); n = 0 clears."""
         self.highlight_src.data = {"x1": X[:, 0], "x2": X[:, 1]}
@@ -110,7 +114,7 @@ class OutputPlot(pn.viewable.Viewer):
             x, y = run.curve()
             self.curve.data = {"x": x, "y": y}
         else:
-            self.image.data = {"image": [run.decision_grid()]}
+            self.show_grid(run.decision_grid())
 
     def __panel__(self):
         return pn.Column(self.pane, pn.Row(tip(self.show_test_toggle, self.param.show_test.doc),

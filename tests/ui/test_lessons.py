@@ -105,3 +105,25 @@ def test_per_layer_activation_pickers():
     app.hyper.widgets[1].value = "sigmoid"            # the global menu sets all layers
     assert app.run.arch.activations == ("sigmoid", "sigmoid")
     assert [p.value for p in app.network.layers.select(pn.widgets.Select)] == ["sigmoid"] * 2
+
+
+def test_export_and_import_through_the_page():
+    from playground import export
+    app = build("?dataset=xor&hidden=5")
+    app.run.train(12)
+    setup = app.export.settings_dl.callback().getvalue()
+    weights = app.export.weights_dl.callback().getvalue()
+    script = app.export.script_dl.callback().getvalue()
+    assert '"dataset": "xor"' in setup and "def main" in script and weights[:2] == b"PK"
+    other = build()
+    other.controls.playing = True
+    other.export.settings_in.value = setup.encode()
+    assert other.run.dataset == "xor" and other.run.hidden == [5]
+    assert other.controls.playing is False and other.controls.message_kind == "info"
+    other.export.weights_in.value = weights
+    assert other.run.epoch == 12
+    assert other.run.metrics()["test_loss"] == pytest.approx(app.run.metrics()["test_loss"])
+    other.export.settings_in.value = b"{not json"
+    assert other.controls.message_kind == "danger" and "Could not open" in other.controls.message
+    assert other.export.settings_in.value is None
+    assert other.run.dataset == "xor"                      # nothing already done is lost

@@ -270,7 +270,8 @@ def test_every_control_has_a_tooltip(app):
                if not isinstance(w, pn.widgets.TooltipIcon)]
     assert len(widgets) > 20
     described = (pn.widgets.Select, pn.widgets.Button, pn.widgets.CheckButtonGroup,
-                 pn.widgets.IntInput, pn.widgets.TextInput, pn.widgets.RadioButtonGroup)
+                 pn.widgets.IntInput, pn.widgets.TextInput, pn.widgets.RadioButtonGroup,
+                 pn.widgets.FileDownload, pn.widgets.FileInput, pn.widgets.FloatInput)
     missing = [f"{type(w).__name__} {w.label!r}" for w in widgets
                if isinstance(w, described) and not (w.description or "").strip()]
     assert not missing, f"controls without a tooltip (description): {missing}"
