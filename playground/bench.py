@@ -20,6 +20,7 @@ from . import Run
 from .engine import numpy_mlp, train
 from .engine.features import all_features
 from .engine.features import grid_points
+from .state import network
 from .ui.app import PlaygroundApp
 
 SETUPS = {
@@ -48,12 +49,13 @@ def bench_jax(name, setup, quick):
     s = _timeit(lambda: run.train(epochs), 3 if quick else 5)
     out = {f"samples_per_s_{name}": n_train * epochs / s, f"epoch_ms_{name}": s / epochs * 1e3}
 
-    def frame():
+    def frame():                          # K=1 epoch + the heatmap + every neuron picture
         run.train(1)
-        jax.block_until_ready(run.decision_grid())
+        run.decision_grid()
+        network.neuron_thumbnails(run, codes=True)
     out[f"frame_ms_{name}"] = _timeit(frame, 50 if quick else 200) * 1e3
 
-    app = PlaygroundApp(Run(**setup))     # the page's own tick: train + heatmap + Bokeh sources
+    app = PlaygroundApp(Run(**setup))     # the page's own tick: all of the above + Bokeh sources
     app.run.tier = "exact"
     app.controls.playing = True
     out[f"app_tick_ms_{name}"] = _timeit(app.tick, 50 if quick else 200) * 1e3
@@ -69,11 +71,12 @@ def bench_numpy(name, setup, quick):
     epochs = 5 if quick else 20
     s = _timeit(lambda: [numpy_mlp.train_epoch(layers, X, y, 0.03, 10, rng)
                          for _ in range(epochs)], 3)
-    G = grid_points()
+    G, G_thumbs = grid_points(), grid_points(network.THUMB_RES)
 
-    def frame():
+    def frame():                          # the same work as the JAX frame
         numpy_mlp.train_epoch(layers, X, y, 0.03, 10, rng)
         numpy_mlp.forward(layers, G)
+        numpy_mlp.forward(layers, G_thumbs)   # every neuron's activations
     f = _timeit(frame, 20 if quick else 50) * 1e3
     return {f"numpy_samples_per_s_{name}": len(y) * epochs / s,
             f"numpy_frame_ms_{name}": f,
