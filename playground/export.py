@@ -810,7 +810,7 @@ def python_script(run: Run, filename: str | None = None) -> str:
         "N_TRAIN": str(len(run.y_train)),
         "SEED": str(int(s["seed"])),
         "SHUFFLE_STREAM": hex(SHUFFLE_STREAM),
-        "N_MAX": str(train.N_MAX),
+        "N_MAX": str(run._data.x_train.shape[0]),
         "SETTINGS": settings_line,
         "X_TRAIN": _array_code("X_TRAIN", run.X_train,
                                f"Training set: {len(run.y_train)} points (x1, x2)"

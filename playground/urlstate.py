@@ -137,6 +137,10 @@ def from_query(query: Mapping | str) -> tuple[dict, View, list]:
             notices.append(f"unknown setting {_shown(key)} ignored")
             continue
         default = DEFAULTS[key]
+        if key == "dataset" and text == "own":
+            notices.append("your own data are not stored in links; using the default data "
+                           "(save them as a CSV instead)")
+            continue
         try:
             if len(text) > MAX_VALUE_LENGTH:
                 raise ValueError("too long")

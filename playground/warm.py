@@ -22,6 +22,10 @@ def warmup() -> None:
     run.decision_grid()
     from .state import network
     network.warmup()      # the neuron pictures of the network diagram
+    import numpy as np    # uploads of more than 512 points use the larger data bucket
+    big = np.random.default_rng(0).uniform(-5, 5, (1200, 2)).astype(np.float32)
+    run.use_own_data(big, np.sign(big[:, 0] * big[:, 1]), classification=True)
+    run.train(1)
 
 
 def warmup_in_background() -> threading.Thread:

@@ -34,7 +34,8 @@ from . import mlp
 from .features import grid_features
 from .mlp import Arch, ArchArrays
 
-N_MAX = 512        # padded size of the train and of the test set
+BUCKETS = (512, 4608)   # padded sizes of the train and test sets: built-in data, uploads
+N_MAX = BUCKETS[0]
 BATCH_MAX = 64     # largest batch size; the general program masks within it
 MOMENTUM = 0.9
 OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
@@ -68,9 +69,9 @@ class Hyper(NamedTuple):
 
 
 class Data(NamedTuple):
-    """Train and test sets as input features, padded to N_MAX rows.
+    """Train and test sets as input features, padded to a bucket size (BUCKETS).
 
-    x_train, x_test: (N_MAX, N_FEATURES) float32; y_*: (N_MAX,) float32;
+    x_train, x_test: (size, N_FEATURES) float32; y_*: (size,) float32;
     n_train, n_test: () int32 live rows.
     """
     x_train: jnp.ndarray
@@ -89,8 +90,8 @@ class Metrics(NamedTuple):
     test_accuracy: jnp.ndarray
     max_weight: jnp.ndarray   # largest |parameter|, to tell a blow-up
     grid: jnp.ndarray         # (GRID_RES², ) outputs on the label scale over the plot grid
-    pred_train: jnp.ndarray   # (N_MAX,) outputs on the label scale for each training point
-    pred_test: jnp.ndarray    # (N_MAX,) the same for the test points
+    pred_train: jnp.ndarray   # (size,) outputs on the label scale for each training point
+    pred_test: jnp.ndarray    # (size,) the same for the test points
 
 
 def make_hyper(learning_rate, regularization, reg_rate, batch_size, optimizer) -> Hyper:
@@ -101,13 +102,22 @@ def make_hyper(learning_rate, regularization, reg_rate, batch_size, optimizer) -
                  np.int32(OPTIMIZERS.index(optimizer)))
 
 
+def bucket_size(n: int) -> int:
+    """The padded size for a set of n points (ValueError past the largest bucket)."""
+    for size in BUCKETS:
+        if n <= size:
+            return size
+    raise ValueError(f"data: at most {BUCKETS[-1]} points per set, got {n}")
+
+
 def make_data(x_train, y_train, x_test, y_test) -> Data:
-    """Pad feature matrices (n, N_FEATURES) and labels (n,) to N_MAX rows."""
+    """Pad feature matrices (n, N_FEATURES) and labels (n,) to the smallest bucket that
+    holds both sets (one compiled general program per bucket)."""
+    size = bucket_size(max(len(y_train), len(y_test)))
+
     def pad(a):
         a = np.asarray(a, np.float32)
-        if len(a) > N_MAX:
-            raise ValueError(f"data: at most {N_MAX} points per set")
-        out = np.zeros((N_MAX,) + a.shape[1:], np.float32)
+        out = np.zeros((size,) + a.shape[1:], np.float32)
         out[:len(a)] = a
         return out
     return Data(pad(x_train), pad(y_train), np.int32(len(y_train)),
@@ -151,13 +161,14 @@ def _apply(params, direction, lr, mask=None):
 
 
 # ------------------------------------------------------------- minibatching
-def epoch_order(key, epoch, n_train):
-    """Shuffled row order of one epoch: (N_MAX,) int32, the first n_train are the live rows.
+def epoch_order(key, epoch, n_train, size: int = N_MAX):
+    """Shuffled row order of one epoch: (size,) int32, the first n_train are the live rows.
 
-    The same for both tiers: it only depends on the key, the epoch and n_train.
+    size: the padded size of the data (static). The same for both tiers: it only depends
+    on the key, the epoch, n_train and size.
     """
-    u = jax.random.uniform(jax.random.fold_in(key, epoch), (N_MAX,))
-    u = jnp.where(jnp.arange(N_MAX) < n_train, u, 2.0)
+    u = jax.random.uniform(jax.random.fold_in(key, epoch), (size,))
+    u = jnp.where(jnp.arange(size) < n_train, u, 2.0)
     return jnp.argsort(u).astype(jnp.int32)
 
 
@@ -170,7 +181,7 @@ def _metrics(predict_z, kind, data: Data, params, n_train=None, n_test=None) -> 
 
     n_train/n_test: static sizes (exact tier) or None (read from data, general tier)."""
     def one(x, y, n):
-        m = (jnp.arange(N_MAX) < n).astype(jnp.float32)
+        m = (jnp.arange(x.shape[0]) < n).astype(jnp.float32)
         z = predict_z(x)
         out = mlp.display_output(kind, z)
         loss = _masked_mean(mlp.example_loss(kind, z, y), m)
@@ -200,7 +211,8 @@ def _train_general(state: TrainState, arch: ArchArrays, hyper: Hyper, data: Data
         return data_loss + _penalty(_weights_general(params), hyper.l1, hyper.l2)
 
     def epoch(e, state):
-        order = jnp.concatenate([epoch_order(key, epoch0 + e, data.n_train),
+        order = jnp.concatenate([epoch_order(key, epoch0 + e, data.n_train,
+                                             data.x_train.shape[0]),
                                  jnp.zeros(BATCH_MAX, jnp.int32)])
 
         def step(i, state):
@@ -296,7 +308,7 @@ def _train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, 
         return (_apply(p, d, hyper.learning_rate), o), None
 
     def epoch(e, carry):
-        order = epoch_order(key, epoch0 + e, n)[:n]
+        order = epoch_order(key, epoch0 + e, n, data.x_train.shape[0])[:n]
         order = jnp.pad(order, (0, steps * bs - n)).reshape(steps, bs)
         carry, _ = jax.lax.scan(step, carry, (x_all[order], y_all[order], mask))
         return carry

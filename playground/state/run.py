@@ -22,6 +22,7 @@ import numpy as np
 import param
 
 from ..engine import datasets, features, mlp, train
+from . import userdata
 
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 REG_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -31,6 +32,7 @@ HISTORY_MAX = 2000      # loss-curve points kept (older ones are thinned out)
 
 DIVERGED_MESSAGE = "Diverged — lower the learning rate or reset."
 
+OWN = "own"          # the learner's own data (uploaded or clicked), kept in the run
 _DATA_PARAMS = ("dataset", "noise", "train_ratio", "seed", "n_samples")
 _ARCH_PARAMS = ("features", "hidden", "activation", "activations", "loss")
 _HYPER_PARAMS = ("learning_rate", "batch_size", "optimizer", "regularization", "reg_rate",
@@ -70,7 +72,7 @@ class LayerActivations(param.List):
 class Run(param.Parameterized):
     """One network learning one data set. Every keyword has TensorFlow Playground's default."""
 
-    dataset = param.Selector(default="circle", objects=list(datasets.DATASETS), doc=(
+    dataset = param.Selector(default="circle", objects=[*datasets.DATASETS, OWN], doc=(
         "The data to learn. circle, xor, gauss, spiral and moons are two-class problems "
         "(blue +1 / orange −1); plane and multigauss are regression over the plane; sine is "
         "a 1-D curve y = sin(x) + noise."))
@@ -130,6 +132,9 @@ class Run(param.Parameterized):
         _check_number("learning_rate", params.get("learning_rate"), positive=True)
         for name in ("noise", "train_ratio", "reg_rate"):
             _check_number(name, params.get(name))
+        self._own = {"X_train": np.zeros((0, 2), np.float32), "y_train": np.zeros(0, np.float32),
+                     "X_test": np.zeros((0, 2), np.float32), "y_test": np.zeros(0, np.float32),
+                     "classification": True, "one_d": False, "note": "empty"}
         super().__init__(**params)
         self._adapt(explicit)
         self.tier = "exact"     # deterministic for scripts; the page uses "auto"
@@ -152,10 +157,14 @@ class Run(param.Parameterized):
 
     @property
     def classification(self) -> bool:
+        if self.dataset == OWN:
+            return self._own["classification"]
         return datasets.is_classification(self.dataset)
 
     @property
     def one_d(self) -> bool:
+        if self.dataset == OWN:
+            return self._own["one_d"]
         return self.dataset in datasets.ONE_D
 
     def forget_adaptations(self):
@@ -197,12 +206,97 @@ class Run(param.Parameterized):
 
     # --------------------------------------------------------------- arrays
     def _make_data(self):
-        X, y = datasets.make_dataset(self.dataset, self.seed, self.n_samples, self.noise)
-        tr, te = datasets.train_test_split(self.seed, self.n_samples, self.train_ratio)
-        self.X_train, self.y_train, self.X_test, self.y_test = X[tr], y[tr], X[te], y[te]
-        F = np.asarray(features.all_features(X), np.float32)
-        self._data = train.make_data(F[tr], y[tr], F[te], y[te])
+        if self.dataset == OWN:
+            o = self._own
+            self.X_train, self.y_train, self.X_test, self.y_test = (
+                o["X_train"], o["y_train"], o["X_test"], o["y_test"])
+        else:
+            X, y = datasets.make_dataset(self.dataset, self.seed, self.n_samples, self.noise)
+            tr, te = datasets.train_test_split(self.seed, self.n_samples, self.train_ratio)
+            self.X_train, self.y_train, self.X_test, self.y_test = X[tr], y[tr], X[te], y[te]
+        feats = lambda X: np.asarray(features.all_features(X), np.float32).reshape(-1, 7)
+        self._data = train.make_data(feats(self.X_train), self.y_train,
+                                     feats(self.X_test), self.y_test)
         self.data_version = getattr(self, "data_version", 0) + 1
+
+    # ----------------------------------------------------------- own data
+    def use_own_data(self, X, y, classification: bool, one_d: bool = False, note: str = ""):
+        """Train on the learner's data: X (n, 2) already in the plot's range, y (n,) labels
+        (±1 for classification). Split into train/test by the seed and train ratio."""
+        X, y = np.asarray(X, np.float32).reshape(-1, 2), np.asarray(y, np.float32).ravel()
+        if len(X) != len(y) or len(y) > userdata.MAX_ROWS:
+            raise ValueError(f"data: {len(X)} points and {len(y)} labels; at most "
+                             f"{userdata.MAX_ROWS} points")
+        if len(y) >= 2:
+            tr, te = datasets.train_test_split(self.seed, len(y), self.train_ratio)
+        else:
+            tr, te = np.arange(len(y)), np.arange(0)
+        self._set_own(X[tr], y[tr], X[te], y[te], classification, one_d, note)
+
+    def _set_own(self, X_train, y_train, X_test, y_test, classification, one_d, note=""):
+        self._own = {"X_train": np.asarray(X_train, np.float32).reshape(-1, 2),
+                     "y_train": np.asarray(y_train, np.float32).ravel(),
+                     "X_test": np.asarray(X_test, np.float32).reshape(-1, 2),
+                     "y_test": np.asarray(y_test, np.float32).ravel(),
+                     "classification": bool(classification), "one_d": bool(one_d),
+                     "note": note}
+        if self.dataset == OWN:
+            self._adapt()
+            self._make_data()
+            self.reset()
+        else:
+            self.dataset = OWN
+
+    def _take_over_data(self):
+        """Make the data on screen the learner's own (before editing it point by point)."""
+        if self.dataset != OWN:
+            self._own = {"X_train": self.X_train, "y_train": self.y_train,
+                         "X_test": self.X_test, "y_test": self.y_test,
+                         "classification": self.classification, "one_d": self.one_d,
+                         "note": f"started from {self.dataset}"}
+
+    def add_point(self, x1: float, x2: float, label: float):
+        """Add a training point (label ±1 for classes, a value for regression)."""
+        if not all(math.isfinite(v) for v in (x1, x2, label)):
+            raise ValueError("point: coordinates and label must be finite numbers")
+        self._take_over_data()
+        o = self._own
+        if len(o["y_train"]) + len(o["y_test"]) >= userdata.MAX_ROWS:
+            raise ValueError(f"point: at most {userdata.MAX_ROWS} points")
+        lo, hi = DOMAIN
+        x = [min(max(x1, lo), hi), 0.0 if o["one_d"] else min(max(x2, lo), hi)]
+        if o["classification"]:
+            label = 1.0 if label > 0 else -1.0
+        self._set_own(np.vstack([o["X_train"], [x]]), np.append(o["y_train"], label),
+                      o["X_test"], o["y_test"], o["classification"], o["one_d"], o["note"])
+
+    def remove_point_near(self, x1: float, x2: float, radius: float = 0.5) -> bool:
+        """Remove the point (train or test) nearest to (x1, x2) within radius; True if one was."""
+        self._take_over_data()
+        o = self._own
+        best = None
+        for split in ("train", "test"):
+            X = o[f"X_{split}"]
+            if len(X):
+                d = np.hypot(X[:, 0] - x1, (X[:, 1] - x2) if not o["one_d"] else 0 * X[:, 1])
+                i = int(np.argmin(d))
+                if d[i] <= radius and (best is None or d[i] < best[0]):
+                    best = (d[i], split, i)
+        if best is None:
+            return False
+        _, split, i = best
+        keep = {k: o[k] for k in ("X_train", "y_train", "X_test", "y_test")}
+        keep[f"X_{split}"] = np.delete(o[f"X_{split}"], i, axis=0)
+        keep[f"y_{split}"] = np.delete(o[f"y_{split}"], i)
+        self._set_own(keep["X_train"], keep["y_train"], keep["X_test"], keep["y_test"],
+                      o["classification"], o["one_d"], o["note"])
+        return True
+
+    def clear_points(self, classification: bool | None = None):
+        """Start from empty own data (classification unless told otherwise)."""
+        kind = self.classification if classification is None else classification
+        empty = np.zeros((0, 2), np.float32)
+        self._set_own(empty, np.zeros(0), empty, np.zeros(0), kind, False, "empty")
 
     def _make_arch(self):
         idx = features.feature_indices(self.features, one_d=self.one_d)

@@ -20,6 +20,7 @@ from .loss_panel import LossCurve
 from .network_panel import NetworkPanel
 from .network_view import NetworkDiagram
 from .output_panel import OutputPlot
+from .userdata_panel import OwnDataPanel
 
 FRAME_MS = 40          # one tick every 40 ms: up to 25 frames per second
 
@@ -56,11 +57,14 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.export = ExportPanel(run, err, lambda text: self.controls.show_message(text, "info"))
         self.export.param.watch(self._imported, "loaded")
         self.confusion = ConfusionMatrix(run)
+        self.own_data = OwnDataPanel(run, err, lambda t: self.controls.show_message(t, "info"))
+        self.output.on_click = self.own_data.click
         self.diagram = NetworkDiagram(run, on_select=lambda sel: self._show_neuron())
         self.diagram.param.watch(self._on_edited, "edited")
         self.confusion.param.watch(lambda e: self._show_cell(), ["selected", "split"])
         self.confusion_box = pn.Column(self.confusion, margin=(10, 0, 0, 0))
         self.export_box = pn.Column(self.export, margin=0)
+        self.own_data_box = pn.Column(self.own_data, margin=0)
         self._views = (self.output, self.loss, self.controls, self.confusion, self.diagram)
         self._dirty = True
         self._callback = None
@@ -188,7 +192,8 @@ class PlaygroundApp(pn.viewable.Viewer):
                                         margin=(0, 5)),
                            self.loss, self.output)
         middle = pn.Column(self.network, self.diagram, self.confusion_box)
-        body = pn.Row(pn.Column(self.data, self.lessons, self.export_box, css_classes=["pg-card"],
+        body = pn.Row(pn.Column(self.data, self.own_data_box, self.lessons, self.export_box,
+                                css_classes=["pg-card"],
                                 styles={"padding": "6px"}),
                       pn.Column(middle, css_classes=["pg-card"],
                                 styles={"padding": "6px"}),
@@ -199,7 +204,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         """The controls a teacher's link can hide (urlstate.HIDEABLE names)."""
         hyper = dict(zip(("learning_rate", "activation", "optimizer", "loss", "regularization"),
                          self.hyper.widgets))
-        return {"data": [self.data], "features": [self.network.features_column],
+        return {"data": [self.data, self.own_data_box], "features": [self.network.features_column],
                 "layers": [self.network.layers_column], **{k: [w] for k, w in hyper.items()},
                 "regularization": [hyper["regularization"], self.hyper.widgets[5]],
                 "batch_size": [self.data.batch_row], "noise": [self.data.noise_row],

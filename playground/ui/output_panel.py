@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import panel as pn
 import param
+from bokeh.events import Tap
 from bokeh.models import ColumnDataSource, LinearColorMapper
 from bokeh.plotting import figure
 
@@ -53,6 +54,7 @@ class OutputPlot(pn.viewable.Viewer):
                   line_color=theme.HIGHLIGHT, line_width=2.2)
         self._style(f)
         self.fig2d = f
+        self.on_click = None        # callback(x, y, erase) for clicks on the plot
 
         g = figure(y_range=(-2, 2), **common)
         g.scatter("x1", "y", source=self.train_pts, size=5, color=theme.BLUE, alpha=0.7,
@@ -64,6 +66,8 @@ class OutputPlot(pn.viewable.Viewer):
                legend_label="network")
         self._style(g)
         self.fig1d = g
+        for fig in (f, g):
+            fig.on_event(Tap, self._tapped)
 
         self.pane = pn.pane.Bokeh(f, margin=0)
         self.show_test_toggle = pn.widgets.Checkbox.from_param(
@@ -88,6 +92,11 @@ class OutputPlot(pn.viewable.Viewer):
         self.test_glyph.visible = self.show_test
         self.test_glyph_1d.visible = self.show_test
         self.mapper.palette = theme.DISCRETE_PALETTE if self.discretize else theme.PALETTE
+
+    def _tapped(self, event):
+        if self.on_click is not None and event.x is not None and event.y is not None:
+            erase = bool((getattr(event, "modifiers", None) or {}).get("shift"))
+            self.on_click(float(event.x), float(event.y), erase)
 
     def show_grid(self, grid):
         """Show another (GRID_RES, GRID_RES) picture in the heatmap (e.g. one neuron's)."""

@@ -127,3 +127,24 @@ def test_export_and_import_through_the_page():
     assert other.controls.message_kind == "danger" and "Could not open" in other.controls.message
     assert other.export.settings_in.value is None
     assert other.run.dataset == "xor"                      # nothing already done is lost
+
+
+def test_clicks_add_and_erase_points_and_uploads_are_checked():
+    app = build("?dataset=gauss")
+    n = len(app.run.y_train)
+    app.own_data.mode.value = "orange"
+    app.output.on_click(4.0, 4.0, False)
+    assert app.run.dataset == "own" and len(app.run.y_train) == n + 1
+    assert app.run.y_train[-1] == -1.0
+    app.refresh()
+    assert len(app.output.train_pts.data["x1"]) == n + 1
+    app.output.on_click(4.0, 4.0, True)                    # shift-click erases
+    assert len(app.run.y_train) == n
+    app.own_data.upload.value = b"a,b\n1,2\n"
+    assert app.controls.message_kind == "danger" and "not used" in app.controls.message
+    assert len(app.run.y_train) == n                       # nothing already done is lost
+    rows = "\n".join(f"{i},{(i * 7) % 11},{i % 2}" for i in range(40))
+    app.own_data.upload.value = f"x1,x2,label\n{rows}\n".encode()
+    assert len(app.run.y_train) + len(app.run.y_test) == 40
+    assert "40 rows" in app.own_data.note.object and app.controls.message_kind == "info"
+    assert app.own_data.upload.value is None

@@ -1,0 +1,99 @@
+"""A learner's own data: a CSV file checked and rescaled into the plot, or clicked points.
+
+No Panel here: ``parse_csv`` takes bytes and returns arrays plus a note that tells the
+learner how the values were scaled. Every rejection is a ValueError with a message a
+student can act on; nothing in a file is ever evaluated.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+
+MAX_BYTES = 1_000_000
+MAX_ROWS = 5000
+SPAN = 5.0          # inputs are rescaled into [-SPAN, SPAN] (the plot shows [-6, 6])
+
+
+def _numbers(rows, column, name):
+    out = []
+    for line, row in rows:
+        text = row[column].strip()
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"row {line}: {name} is not a number ({text[:20]!r})") from None
+        if not math.isfinite(value):
+            raise ValueError(f"row {line}: {name} is missing or not finite ({text[:20]!r})")
+        out.append(value)
+    return np.asarray(out, np.float64)
+
+
+def _rescale(v, name, lo=-SPAN, hi=SPAN):
+    a, b = float(v.min()), float(v.max())
+    if a == b:
+        return np.zeros_like(v), f"{name} is constant ({a:g}) → 0"
+    return lo + (v - a) * (hi - lo) / (b - a), f"{name} [{a:g}, {b:g}] → [{lo:g}, {hi:g}]"
+
+
+def parse_csv(data: bytes) -> dict:
+    """Check and rescale a CSV with columns x1, x2, label (2-D) or x, y (1-D regression).
+
+    Returns {"X": (n, 2) float32, "y": (n,) float32, "classification": bool,
+    "one_d": bool, "note": str}. Two distinct labels make a classification problem (the
+    larger label becomes blue +1); otherwise labels are rescaled into [-1, 1]."""
+    if len(data) > MAX_BYTES:
+        raise ValueError(f"the file is {len(data) / 1e6:.1f} MB; at most 1 MB please")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError("the file is not a text (CSV) file") from None
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except (StopIteration, csv.Error):
+        raise ValueError("the file is empty") from None
+    if {"x1", "x2", "label"} <= set(header):
+        names, one_d = ("x1", "x2", "label"), False
+    elif {"x", "y"} <= set(header):
+        names, one_d = ("x", "y"), True
+    else:
+        raise ValueError(f"missing columns: need x1, x2, label (or x, y for a 1-D curve); "
+                         f"found {', '.join(h[:15] for h in header[:6]) or 'none'}")
+    cols = [header.index(n) for n in names]
+    rows = []
+    try:
+        for i, row in enumerate(reader, start=2):
+            if not any(c.strip() for c in row):
+                continue
+            if len(rows) >= MAX_ROWS:
+                raise ValueError(f"more than {MAX_ROWS:,} rows; at most {MAX_ROWS:,} please")
+            if len(row) <= max(cols):
+                raise ValueError(f"row {i}: too few values")
+            rows.append((i, row))
+    except csv.Error as exc:
+        raise ValueError(f"not a valid CSV file ({exc})") from None
+    if len(rows) < 4:
+        raise ValueError("at least 4 data rows are needed")
+    values = [_numbers(rows, c, n) for c, n in zip(cols, names)]
+    labels = values[-1]
+    notes = []
+    xs = []
+    for v, n in zip(values[:-1], names[:-1]):
+        scaled, note = _rescale(v, n)
+        xs.append(scaled)
+        notes.append(note)
+    X = np.stack([xs[0], xs[1] if not one_d else np.zeros_like(xs[0])], 1)
+    distinct = np.unique(labels)
+    classification = not one_d and len(distinct) == 2
+    if classification:
+        y = np.where(labels == distinct[1], 1.0, -1.0)
+        notes.append(f"label {distinct[1]:g} → blue (+1), {distinct[0]:g} → orange (−1)")
+    else:
+        y, note = _rescale(labels, names[-1], -1.0, 1.0)
+        notes.append(note)
+    return {"X": X.astype(np.float32), "y": y.astype(np.float32),
+            "classification": bool(classification), "one_d": one_d,
+            "note": f"{len(rows):,} rows; " + "; ".join(notes)}

@@ -1,0 +1,83 @@
+"""YOUR DATA: click the output plot to add or erase points, clear, or upload a CSV."""
+from __future__ import annotations
+
+import html
+
+import panel as pn
+import param
+
+from ..state import userdata
+from ..state.run import Run
+from .binding import tip
+
+MODES = {"Add blue (+1)": "blue", "Add orange (−1)": "orange", "Erase": "erase"}
+
+
+class OwnDataPanel(pn.viewable.Viewer):
+    """What a click on the output plot does, plus clear and CSV upload."""
+
+    run = param.ClassSelector(class_=Run)
+    value = param.Number(default=0.5, bounds=(-1, 1), doc=(
+        "For regression data: the target value a clicked point gets."))
+
+    def __init__(self, run: Run, on_error, on_info, **params):
+        super().__init__(run=run, **params)
+        self._on_error, self._on_info = on_error, on_info
+        self.mode = pn.widgets.RadioButtonGroup(
+            options=MODES, value="blue", width=280,
+            description="Click the big plot to add a point of this class (or the value below "
+                        "for regression), or to erase the nearest point. Shift-click erases.")
+        self.value_slider = pn.widgets.FloatSlider.from_param(
+            self.param.value, label="Value of new points (regression)", step=0.1, width=240)
+        self.value_row = tip(self.value_slider, self.param.value.doc)
+        self.clear = pn.widgets.Button(label="Clear all points", color="light", width=130,
+                                       description="Start from an empty plot and click your "
+                                                   "own points in.")
+        self.clear.on_click(lambda e: self._guard(self.run.clear_points))
+        self.upload = pn.widgets.FileInput(
+            accept=".csv", width=150,
+            description="Upload a CSV with columns x1, x2, label (or x, y for a 1-D curve), at "
+                        "most 5,000 rows and 1 MB. Values are rescaled into the plot.")
+        self.upload.param.watch(self._uploaded, "value")
+        self.note = pn.pane.HTML(margin=(0, 5), width=280)
+
+    def _guard(self, action, *args):
+        try:
+            action(*args)
+        except ValueError as exc:
+            self._on_error(str(exc))
+
+    def click(self, x: float, y: float, erase: bool = False):
+        """A click on the output plot at data coordinates (x, y)."""
+        run = self.run
+        if erase or self.mode.value == "erase":
+            self._guard(run.remove_point_near, x, y)
+            return
+        if run.one_d:
+            self._guard(run.add_point, x, 0.0, y)
+        elif run.classification:
+            self._guard(run.add_point, x, y, 1.0 if self.mode.value == "blue" else -1.0)
+        else:
+            self._guard(run.add_point, x, y, self.value)
+
+    def _uploaded(self, event):
+        if event.new is None:
+            return
+        try:
+            d = userdata.parse_csv(event.new)
+            self.run.use_own_data(d["X"], d["y"], d["classification"], d["one_d"], d["note"])
+        except ValueError as exc:
+            self._on_error(f"That file was not used: {exc}")
+        else:
+            self.note.object = f'<div class="pg-readout">Your data: {html.escape(d["note"])}</div>'
+            self._on_info("Your data are loaded: " + d["note"])
+        finally:
+            self.upload.value = None
+
+    def __panel__(self):
+        return pn.Column(
+            pn.pane.HTML('<div class="pg-section-title">Your data</div>'
+                         '<div class="pg-readout">Click the big plot to add points.</div>',
+                         margin=(6, 5, 0, 5)),
+            self.mode, self.value_row, pn.Row(self.clear, self.upload, margin=0), self.note,
+            width=300)
