@@ -58,14 +58,17 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.export.param.watch(self._imported, "loaded")
         self.confusion = ConfusionMatrix(run)
         self.own_data = OwnDataPanel(run, err, lambda t: self.controls.show_message(t, "info"))
-        self.output.on_click = self.own_data.click
+        self.output.on_click = self._clicked
+        self.own_data.upload.param.watch(self._changed, "value")
+        self.own_data.clear.on_click(self._changed)
         self.diagram = NetworkDiagram(run, on_select=lambda sel: self._show_neuron())
         self.diagram.param.watch(self._on_edited, "edited")
         self.confusion.param.watch(lambda e: self._show_cell(), ["selected", "split"])
         self.confusion_box = pn.Column(self.confusion, margin=(10, 0, 0, 0))
         self.export_box = pn.Column(self.export, margin=0)
         self.own_data_box = pn.Column(self.own_data, margin=0)
-        self._views = (self.output, self.loss, self.controls, self.confusion, self.diagram)
+        self._views = (self.output, self.loss, self.controls, self.confusion, self.diagram,
+                       self.own_data)
         self._dirty = True
         self._callback = None
         self.frames = 0
@@ -118,6 +121,10 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.lessons.link_text = base + search
         else:
             self.lessons.link_text = search
+
+    def _clicked(self, x, y, erase):
+        self.own_data.click(x, y, erase)
+        self._dirty = True          # the points changed, perhaps without any setting
 
     def _imported(self, *_):
         self.controls.playing = False

@@ -118,7 +118,9 @@ class OutputPlot(pn.viewable.Viewer):
             self._data_version = run.data_version
             self.train_pts.data = _points(run.X_train, run.y_train)
             self.test_pts.data = _points(run.X_test, run.y_test)
-            self.pane.object = self.fig1d if run.one_d else self.fig2d
+            fig = self.fig1d if run.one_d else self.fig2d
+            if self.pane.object is not fig:       # re-rendering the same figure loses events
+                self.pane.object = fig
         if run.one_d:
             x, y = run.curve()
             self.curve.data = {"x": x, "y": y}

@@ -40,6 +40,8 @@ class OwnDataPanel(pn.viewable.Viewer):
                         "most 5,000 rows and 1 MB. Values are rescaled into the plot.")
         self.upload.param.watch(self._uploaded, "value")
         self.note = pn.pane.HTML(margin=(0, 5), width=280)
+        self.counts = pn.pane.HTML(margin=(0, 5), width=280)
+        self._version = None
 
     def _guard(self, action, *args):
         try:
@@ -74,10 +76,21 @@ class OwnDataPanel(pn.viewable.Viewer):
         finally:
             self.upload.value = None
 
+    def update(self):
+        """The number of points of the learner's own data (when they are on screen)."""
+        if self._version == self.run.data_version:
+            return
+        self._version = self.run.data_version
+        run = self.run
+        self.counts.object = (f'<div class="pg-readout">Your data: <b>{len(run.y_train)}</b> '
+                              f'training and <b>{len(run.y_test)}</b> test points.</div>'
+                              if run.dataset == "own" else "")
+
     def __panel__(self):
         return pn.Column(
             pn.pane.HTML('<div class="pg-section-title">Your data</div>'
                          '<div class="pg-readout">Click the big plot to add points.</div>',
                          margin=(6, 5, 0, 5)),
-            self.mode, self.value_row, pn.Row(self.clear, self.upload, margin=0), self.note,
+            self.mode, self.value_row, pn.Row(self.clear, self.upload, margin=0), self.counts,
+            self.note,
             width=300)
