@@ -46,7 +46,7 @@ class LossCurve(pn.viewable.Viewer):
         f.legend.label_text_font_size = "10px"
         f.legend.background_fill_alpha = 0.5
         f.axis.axis_label_text_font_size = "10px"
-        return f
+        return theme.add_save_button(f, "playground-loss")
 
     def _accuracy_figure(self):
         f = figure(width=380, height=110, toolbar_location=None, y_range=(0, 1.02),
@@ -57,7 +57,7 @@ class LossCurve(pn.viewable.Viewer):
                line_width=2)
         f.yaxis.formatter = NumeralTickFormatter(format="0%")
         f.axis.axis_label_text_font_size = "10px"
-        return f
+        return theme.add_save_button(f, "playground-accuracy")
 
     def set_width(self, px: int):
         for f in (*self.figs.values(), self.acc_fig):

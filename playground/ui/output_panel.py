@@ -53,6 +53,7 @@ class OutputPlot(pn.viewable.Viewer):
         f.scatter("x1", "x2", source=self.highlight_src, size=13, fill_color=None,
                   line_color=theme.HIGHLIGHT, line_width=2.2)
         self._style(f)
+        theme.add_save_button(f, "playground-output")
         self.fig2d = f
         self.on_click = None        # callback(x, y, erase) for clicks on the plot
 
@@ -65,6 +66,7 @@ class OutputPlot(pn.viewable.Viewer):
         g.line("x", "y", source=self.curve, line_width=3, color="#222222",
                legend_label="network")
         self._style(g)
+        theme.add_save_button(g, "playground-curve")
         self.fig1d = g
         for fig in (f, g):
             fig.on_event(Tap, self._tapped)

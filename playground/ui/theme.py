@@ -62,6 +62,17 @@ label, .bk-input, select, .bk-btn { font-size: 16px !important; }
 """
 
 
+def add_save_button(fig, filename: str):
+    """A toolbar (shown while the pointer is over the plot) whose button saves it as PNG,
+    rendered by the browser itself."""
+    from bokeh.models import SaveTool
+    fig.add_tools(SaveTool(filename=filename))
+    fig.toolbar_location = "right"
+    fig.toolbar.autohide = True
+    fig.toolbar.logo = None
+    return fig
+
+
 def thumb_button_css(data_uri: str) -> str:
     """Stylesheet that turns a Panel Button into a labelled picture tile."""
     return f"""

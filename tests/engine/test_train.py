@@ -279,9 +279,12 @@ def test_make_data_pads_and_limits():
     assert d.x_train.shape == (train.N_MAX, mlp.N_FEATURES) and d.y_test.shape == (train.N_MAX,)
     assert int(d.n_train) == 6 and int(d.n_test) == 3
     assert np.all(d.x_train[6:] == 0) and np.all(d.y_train[6:] == 0)
-    with pytest.raises(ValueError):
-        big = np.zeros((train.N_MAX + 1, mlp.N_FEATURES), np.float32)
-        train.make_data(big, np.zeros(train.N_MAX + 1), F, y)
+    n = train.N_MAX + 1                       # one more point: the next bucket
+    big = train.make_data(np.zeros((n, mlp.N_FEATURES), np.float32), np.zeros(n), F, y)
+    assert big.x_train.shape[0] == big.x_test.shape[0] == train.BUCKETS[1]
+    with pytest.raises(ValueError, match="at most"):
+        n = train.BUCKETS[-1] + 1
+        train.make_data(np.zeros((n, mlp.N_FEATURES), np.float32), np.zeros(n), F, y)
 
 
 def test_zero_epochs_only_evaluates():
