@@ -54,9 +54,15 @@ def grid_points(res: int = GRID_RES) -> np.ndarray:
     return np.stack([xx.ravel(), yy.ravel()], 1)
 
 
+THUMB_RES = 24          # the network diagram's pictures are THUMB_RES × THUMB_RES
+_HI = float(max(abs(DOMAIN[0]), abs(DOMAIN[1])))
+# largest |feature| over DOMAIN², in FEATURES order: scales input pictures into [-1, 1]
+FEATURE_SCALE = np.array([_HI, _HI, _HI ** 2, _HI ** 2, _HI ** 2, 1.0, 1.0], np.float32)
+
+
 @functools.lru_cache(maxsize=None)
-def grid_features() -> np.ndarray:
-    """(GRID_RES², 7) float32 features of the grid points (computed once, in numpy)."""
-    x1, x2 = grid_points().T
+def grid_features(res: int = GRID_RES) -> np.ndarray:
+    """(res², 7) float32 features of grid_points(res) (computed once per res, in numpy)."""
+    x1, x2 = grid_points(res).T
     feats = np.stack([x1, x2, x1 * x1, x2 * x2, x1 * x2, np.sin(x1), np.sin(x2)], axis=1)
     return feats.astype(np.float32)

@@ -271,3 +271,18 @@ def neuron_outputs_exact(exact, arch: Arch, feats):
         h = ACTIVATION_FNS[a](h @ W + b)
         outs.append(h)
     return outs
+
+
+def node_rows_exact(exact, arch: Arch, feats, feature_scale):
+    """Every node's output for every row of feats: (n_nodes, n) — the used inputs divided by
+    feature_scale (into [-1, 1]), each hidden neuron's activation, the output on the label
+    scale. The pictures of the network diagram."""
+    fidx = np.asarray(arch.features)
+    h = feats[:, fidx]
+    rows = [(h / feature_scale[fidx]).T]
+    for W, b, a in zip(exact["W"][:-1], exact["b"][:-1], arch.activations):
+        h = ACTIVATION_FNS[a](h @ W + b)
+        rows.append(h.T)
+    z = (h @ exact["W"][-1] + exact["b"][-1])[:, 0]
+    rows.append(display_output(arch.output, z)[None])
+    return jnp.concatenate(rows, 0)

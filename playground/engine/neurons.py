@@ -24,30 +24,19 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import mlp, train
-from .features import DOMAIN, FEATURES, grid_features, grid_points
+from .features import FEATURE_SCALE, THUMB_RES, grid_features
 from .mlp import Arch, ArchArrays
 from .train import TRACES
 
-THUMB_RES = 24   # thumbnails are THUMB_RES × THUMB_RES points, laid out as grid_points(THUMB_RES)
-
-_HI = float(max(abs(DOMAIN[0]), abs(DOMAIN[1])))
-# largest |feature| over DOMAIN² in features.FEATURES order: x1, x2, x1², x2², x1·x2, sin, sin
-FEATURE_SCALE = np.array([_HI, _HI, _HI ** 2, _HI ** 2, _HI ** 2, 1.0, 1.0], np.float32)
-assert len(FEATURE_SCALE) == len(FEATURES)
-
-
-@functools.lru_cache(maxsize=None)
 def thumb_features() -> np.ndarray:
     """(THUMB_RES², 7) float32 features of grid_points(THUMB_RES) (computed once)."""
-    x1, x2 = grid_points(THUMB_RES).T
-    feats = np.stack([x1, x2, x1 * x1, x2 * x2, x1 * x2, np.sin(x1), np.sin(x2)], axis=1)
-    return feats.astype(np.float32)
+    return grid_features(THUMB_RES)
 
 
 @functools.lru_cache(maxsize=None)
 def device_features(res: int):
     """The features of the thumbnail grid (res=THUMB_RES) or of the plot grid, on the device."""
-    return jax.device_put(thumb_features() if res == THUMB_RES else grid_features())
+    return jax.device_put(grid_features(res))
 
 
 # ------------------------------------------------------------------ general tier
@@ -75,16 +64,7 @@ hidden (MAX_LAYERS, WIDTH, G) activations, zero where inactive, output (G,) on t
 # -------------------------------------------------------------- exact-shape tier
 def _neuron_grids_exact(arch: Arch, params, feats):
     TRACES["neurons_exact"] += 1
-    exact = mlp.to_exact(params, arch)
-    fidx = np.asarray(arch.features)
-    h = feats[:, fidx]
-    rows = [(h / FEATURE_SCALE[fidx]).T]
-    for W, b, a in zip(exact["W"][:-1], exact["b"][:-1], arch.activations):
-        h = mlp.ACTIVATION_FNS[a](h @ W + b)
-        rows.append(h.T)
-    z = (h @ exact["W"][-1] + exact["b"][-1])[:, 0]
-    rows.append(mlp.display_output(arch.output, z)[None])
-    return jnp.concatenate(rows, 0)
+    return mlp.node_rows_exact(mlp.to_exact(params, arch), arch, feats, FEATURE_SCALE)
 
 
 _neuron_grids_exact_jit = jax.jit(_neuron_grids_exact, static_argnums=0)

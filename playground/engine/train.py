@@ -31,7 +31,7 @@ import numpy as np
 import optax
 
 from . import mlp
-from .features import grid_features
+from .features import FEATURE_SCALE, THUMB_RES, grid_features
 from .mlp import Arch, ArchArrays
 
 BUCKETS = (512, 4608)   # padded sizes of the train and test sets: built-in data, uploads
@@ -92,6 +92,7 @@ class Metrics(NamedTuple):
     grid: jnp.ndarray         # (GRID_RES², ) outputs on the label scale over the plot grid
     pred_train: jnp.ndarray   # (size,) outputs on the label scale for each training point
     pred_test: jnp.ndarray    # (size,) the same for the test points
+    thumbs: object = None     # exact tier: (n_nodes, THUMB_RES²) the network diagram's pictures
 
 
 def make_hyper(learning_rate, regularization, reg_rate, batch_size, optimizer) -> Hyper:
@@ -321,7 +322,10 @@ def _train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, 
         new = _map_params_like(lambda t, like: mlp.from_exact(t, arch, like), opt_part, old)
         opt = opt._replace(**{k.optimizer: new})
     pz = lambda x: mlp.forward_exact(params, arch, x)
-    return TrainState(padded, opt), _metrics(pz, kind, data, params, k.n_train, k.n_test)
+    thumbs = mlp.node_rows_exact(params, arch, jnp.asarray(grid_features(THUMB_RES)),
+                                 FEATURE_SCALE)
+    metrics = _metrics(pz, kind, data, params, k.n_train, k.n_test)._replace(thumbs=thumbs)
+    return TrainState(padded, opt), metrics
 
 
 _train_exact_jit = jax.jit(_train_exact, static_argnums=0)

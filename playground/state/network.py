@@ -29,8 +29,10 @@ def neuron_thumbnails(run: Run, codes: bool = False) -> list[np.ndarray]:
 
     codes=True: uint8 0..255 instead (0 is -1, 255 is +1) — one colour step of a 256-colour
     palette each, and a quarter of the bytes to send to the browser every frame."""
-    g = neurons.node_grids(run.state.params, run.arch, run._arch_arrays,
-                           neurons.device_features(THUMB_RES), tier=run.tier)
+    g = run.last_thumbnails()           # made by the training call itself, when it could
+    if g is None:
+        g = neurons.node_grids(run.state.params, run.arch, run._arch_arrays,
+                               neurons.device_features(THUMB_RES), tier=run.tier)
     g = np.clip(g, -1.0, 1.0).reshape(-1, THUMB_RES, THUMB_RES)
     if codes:
         g = np.rint((g + 1.0) * 127.5).astype(np.uint8)

@@ -434,6 +434,8 @@ class Run(param.Parameterized):
         """Non-finite numbers, a weight beyond DIVERGENCE_WEIGHT, or a training loss that
         rose above its start and above 1.5× that of a network that outputs 0."""
         values = [float(v) for v in m[:5]] + [float(np.max(np.abs(m.grid)))]
+        if m.thumbs is not None:
+            values.append(float(np.max(np.abs(m.thumbs))))
         if not all(math.isfinite(v) for v in values) or m.max_weight > train.DIVERGENCE_WEIGHT:
             return True
         loss = float(m.train_loss)
@@ -458,6 +460,12 @@ class Run(param.Parameterized):
             out.update(train_accuracy=float(m.train_accuracy),
                        test_accuracy=float(m.test_accuracy))
         return out
+
+    def last_thumbnails(self):
+        """The diagram's pictures (n_nodes, THUMB_RES²) computed by the last training call
+        of the exact-shape program, or None (then they are computed on their own)."""
+        thumbs = self._last_metrics.thumbs
+        return None if thumbs is None else np.asarray(thumbs)
 
     def confusion(self, split: str = "test") -> dict:
         """Classification counts of a split: {"counts": (2, 2) int, rows = true class

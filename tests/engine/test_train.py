@@ -216,7 +216,7 @@ def test_padding_stays_zero_with_l1(opt, tier):
     for tree in (s.opt.momentum.trace, s.opt.adam.mu, s.opt.adam.nu, s.opt.rmsprop.nu):
         for k in ("W_hidden", "b_hidden", "W_out"):
             assert np.all(np.asarray(tree[k])[np.asarray(aa.param_mask[k]) == 0] == 0.0)
-    assert all(np.isfinite(np.asarray(v)).all() for v in m)
+    assert all(np.isfinite(np.asarray(v)).all() for v in m if v is not None)
 
 
 # --------------------------------------------------------------- minibatches
@@ -332,6 +332,13 @@ def test_tiers_agree(setup):
     for a, b in zip(jax.tree.leaves(sg.opt), jax.tree.leaves(se.opt)):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-6)
     for name, a, b in zip(train.Metrics._fields, mg, me):
+        if name == "thumbs":              # only the exact program draws the pictures
+            assert a is None
+            from playground.engine import neurons
+            want = neurons.node_grids(se.params, arch, aa, neurons.thumb_features(),
+                                      tier="general")
+            np.testing.assert_allclose(np.asarray(b), want, rtol=1e-5, atol=1e-5)
+            continue
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5,
                                    err_msg=name)
     # and the weights actually changed
