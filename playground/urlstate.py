@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlencode
 import param
 
 from .state.presets import PRESETS
-from .state.run import LayerActivations, LayerSizes, Run
+from .state.run import LayerActivations, LayerRates, LayerSizes, Run
 
 MAX_VALUE_LENGTH = 200
 # Controls a teacher may hide with ?hide=a,b (names the page knows; see ui.app).
@@ -56,6 +56,9 @@ def _codec(p: param.Parameter) -> Codec:
     if isinstance(p, LayerSizes):
         return Codec(lambda t: [_integer(x) for x in _names(t)],
                      lambda v: ",".join(map(str, v)))
+    if isinstance(p, LayerRates):
+        return Codec(lambda t: [_number(x) for x in _names(t)],
+                     lambda v: ",".join(f"{x:g}" for x in v))
     if isinstance(p, (param.ListSelector, LayerActivations)):
         return Codec(_names, lambda v: ",".join(v))
     if isinstance(p, param.Selector):

@@ -207,18 +207,32 @@ def pad_features(feats):
 
 
 # --------------------------------------------------------- general (masked) net
-def forward_general(params, arch: ArchArrays, feats):
-    """Pre-activation of the output unit for every row. feats: (n, N_FEATURES) -> (n,)."""
+def forward_general(params, arch: ArchArrays, feats, keep=None):
+    """Pre-activation of the output unit for every row. feats: (n, N_FEATURES) -> (n,).
+
+    keep: optional dropout multipliers (MAX_LAYERS, n, WIDTH) (0 for a dropped neuron,
+    1/(1-rate) for a kept one), applied to each hidden layer's output (training only)."""
     h = pad_features(feats) * arch.feature_mask
+    if keep is None:
+        keep = jnp.ones((MAX_LAYERS, 1, 1), feats.dtype)
 
     def layer(h, xs):
-        W, b, m, active, act = xs
-        a = activate(act, h @ W + b) * m
+        W, b, m, active, act, k = xs
+        a = activate(act, h @ W + b) * m * k
         return jnp.where(active, a, h), None
 
-    h, _ = jax.lax.scan(layer, h, (params["W_hidden"], params["b_hidden"],
-                                   arch.neuron_mask, arch.layer_active, arch.activation))
+    h, _ = jax.lax.scan(layer, h, (params["W_hidden"], params["b_hidden"], arch.neuron_mask,
+                                   arch.layer_active, arch.activation, keep))
     return h @ params["W_out"] + params["b_out"]
+
+
+def dropout_keep(key, rates, rows: int):
+    """Inverted-dropout multipliers (MAX_LAYERS, rows, WIDTH): 0 where a neuron is dropped
+    (probability rates[l] in layer l), 1/(1 − rate) where it is kept. The same draw serves
+    both tiers (the exact one slices it), so they agree."""
+    u = jax.random.uniform(key, (MAX_LAYERS, rows, WIDTH))
+    rates = jnp.asarray(rates)[:, None, None]
+    return jnp.where(u >= rates, 1.0 / (1.0 - rates), 0.0)
 
 
 # ------------------------------------------------------------ exact-shape net
@@ -255,11 +269,15 @@ def from_exact(exact, arch: Arch, like):
     return {"W_hidden": Wh, "b_hidden": bh, "W_out": W_out, "b_out": exact["b"][-1][0]}
 
 
-def forward_exact(exact, arch: Arch, feats):
-    """Same as forward_general for exact-shape params. feats: (n, N_FEATURES) -> (n,)."""
+def forward_exact(exact, arch: Arch, feats, keep=None):
+    """Same as forward_general for exact-shape params. feats: (n, N_FEATURES) -> (n,).
+    keep: optional dropout multipliers as from dropout_keep, at least (layers, n, width)."""
     h = feats[:, np.asarray(arch.features)]
-    for W, b, a in zip(exact["W"][:-1], exact["b"][:-1], arch.activations):
+    n = feats.shape[0]
+    for l, (W, b, a) in enumerate(zip(exact["W"][:-1], exact["b"][:-1], arch.activations)):
         h = ACTIVATION_FNS[a](h @ W + b)
+        if keep is not None:
+            h = h * keep[l, :n, :h.shape[1]]
     return (h @ exact["W"][-1] + exact["b"][-1])[:, 0]
 
 

@@ -66,6 +66,7 @@ class Hyper(NamedTuple):
     l2: jnp.ndarray
     batch_size: jnp.ndarray
     optimizer: jnp.ndarray
+    dropout: jnp.ndarray      # (MAX_LAYERS,) dropout rate of each hidden layer (0: none)
 
 
 class Data(NamedTuple):
@@ -95,12 +96,31 @@ class Metrics(NamedTuple):
     thumbs: object = None     # exact tier: (n_nodes, THUMB_RES²) the network diagram's pictures
 
 
-def make_hyper(learning_rate, regularization, reg_rate, batch_size, optimizer) -> Hyper:
+def make_hyper(learning_rate, regularization, reg_rate, batch_size, optimizer,
+               dropout=()) -> Hyper:
+    """dropout: a rate per hidden layer (missing layers: 0)."""
     l1 = reg_rate if regularization == "l1" else 0.0
     l2 = reg_rate if regularization == "l2" else 0.0
     f = np.float32
+    rates = np.zeros(mlp.MAX_LAYERS, np.float32)
+    rates[:len(dropout)] = dropout
     return Hyper(f(learning_rate), f(l1), f(l2), np.int32(batch_size),
-                 np.int32(OPTIMIZERS.index(optimizer)))
+                 np.int32(OPTIMIZERS.index(optimizer)), rates)
+
+
+DROPOUT_STREAM = 0xD20   # fold_in tag of the dropout draws
+
+
+def dropout_key(key, epoch, step):
+    """The key of the dropout draw of one minibatch step (the same in both tiers)."""
+    return jax.random.fold_in(jax.random.fold_in(jax.random.fold_in(key, DROPOUT_STREAM),
+                                                 epoch), step)
+
+
+@jax.jit
+def last_dropout(key, epoch, step, rates):
+    """(MAX_LAYERS, WIDTH) bool: which neurons the first example of a step kept."""
+    return mlp.dropout_keep(dropout_key(key, epoch, step), rates, BATCH_MAX)[:, 0, :] > 0
 
 
 def bucket_size(n: int) -> int:
@@ -206,8 +226,8 @@ def _train_general(state: TrainState, arch: ArchArrays, hyper: Hyper, data: Data
     bs = hyper.batch_size
     steps = (data.n_train + bs - 1) // bs
 
-    def loss_fn(params, xb, yb, m):
-        z = mlp.forward_general(params, arch, xb)
+    def loss_fn(params, xb, yb, m, keep):
+        z = mlp.forward_general(params, arch, xb, keep)
         data_loss = _masked_mean(mlp.example_loss(arch.output, z, yb), m)
         return data_loss + _penalty(_weights_general(params), hyper.l1, hyper.l2)
 
@@ -221,7 +241,8 @@ def _train_general(state: TrainState, arch: ArchArrays, hyper: Hyper, data: Data
             idx = jax.lax.dynamic_slice(order, (start,), (BATCH_MAX,))
             j = jnp.arange(BATCH_MAX)
             m = ((j < bs) & (start + j < data.n_train)).astype(jnp.float32)
-            g = jax.grad(loss_fn)(state.params, data.x_train[idx], data.y_train[idx], m)
+            keep = mlp.dropout_keep(dropout_key(key, epoch0 + e, i), hyper.dropout, BATCH_MAX)
+            g = jax.grad(loss_fn)(state.params, data.x_train[idx], data.y_train[idx], m, keep)
             g = mlp.mask_tree(g, arch.param_mask)
             d, opt = _direction_switch(hyper.optimizer, g, state.opt, state.params)
             return TrainState(_apply(state.params, d, hyper.learning_rate, arch.param_mask), opt)
@@ -277,6 +298,7 @@ class ExactKey(NamedTuple):
     n_train: int
     n_test: int
     regularized: bool     # False: the penalty is left out of the program altogether
+    dropout: bool = False  # False: no dropout draws in the program
 
 
 def _train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, epoch0, n_epochs):
@@ -291,8 +313,8 @@ def _train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, 
     mask = (jnp.arange(steps * bs) < n).astype(jnp.float32).reshape(steps, bs)
     full_batches = n % bs == 0
 
-    def loss_fn(p, xb, yb, m):
-        losses = mlp.example_loss(kind, mlp.forward_exact(p, arch, xb), yb)
+    def loss_fn(p, xb, yb, m, keep):
+        losses = mlp.example_loss(kind, mlp.forward_exact(p, arch, xb, keep), yb)
         loss = jnp.mean(losses) if full_batches else _masked_mean(losses, m)
         return loss + _penalty(p["W"], hyper.l1, hyper.l2) if k.regularized else loss
 
@@ -302,17 +324,20 @@ def _train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, 
         return _DIRECTIONS[k.optimizer].update(g, o, p)
 
     def step(carry, batch):
-        p, o = carry
-        xb, yb, m = batch
-        g = jax.grad(loss_fn)(p, xb, yb, m)
+        p, o, ep = carry
+        xb, yb, m, i = batch
+        keep = (mlp.dropout_keep(dropout_key(key, ep, i), hyper.dropout, BATCH_MAX)
+                if k.dropout else None)
+        g = jax.grad(loss_fn)(p, xb, yb, m, keep)
         d, o = direction(g, o, p)
-        return (_apply(p, d, hyper.learning_rate), o), None
+        return (_apply(p, d, hyper.learning_rate), o, ep), None
 
     def epoch(e, carry):
         order = epoch_order(key, epoch0 + e, n, data.x_train.shape[0])[:n]
         order = jnp.pad(order, (0, steps * bs - n)).reshape(steps, bs)
-        carry, _ = jax.lax.scan(step, carry, (x_all[order], y_all[order], mask))
-        return carry
+        batches = (x_all[order], y_all[order], mask, jnp.arange(steps))
+        (p, o, _), _ = jax.lax.scan(step, (*carry, epoch0 + e), batches)
+        return p, o
 
     params, opt_part = jax.lax.fori_loop(0, n_epochs, epoch, (params, opt_part))
     padded = mlp.from_exact(params, arch, state.params)
@@ -424,7 +449,7 @@ PROGRAMS = ProgramCache()
 
 def exact_key(arch: Arch, hyper: Hyper, data: Data, optimizer: str) -> ExactKey:
     return ExactKey(arch, int(hyper.batch_size), optimizer, int(data.n_train), int(data.n_test),
-                    bool(hyper.l1 or hyper.l2))
+                    bool(hyper.l1 or hyper.l2), bool(np.any(np.asarray(hyper.dropout) > 0)))
 
 
 def train_epochs(state, arch: Arch, arch_arrays: ArchArrays, hyper: Hyper, data: Data, key,

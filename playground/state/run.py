@@ -32,11 +32,12 @@ HISTORY_MAX = 2000      # loss-curve points kept (older ones are thinned out)
 
 DIVERGED_MESSAGE = "Diverged — lower the learning rate or reset."
 
+MAX_DROPOUT = 0.9
 OWN = "own"          # the learner's own data (uploaded or clicked), kept in the run
 _DATA_PARAMS = ("dataset", "noise", "train_ratio", "seed", "n_samples")
 _ARCH_PARAMS = ("features", "hidden", "activation", "activations", "loss")
 _HYPER_PARAMS = ("learning_rate", "batch_size", "optimizer", "regularization", "reg_rate",
-                 "stop_epoch", "patience")
+                 "stop_epoch", "patience", "dropout")
 
 
 class LayerSizes(param.List):
@@ -69,6 +70,21 @@ class LayerActivations(param.List):
             raise ValueError(f"activations: unknown {bad!r}; allowed: {', '.join(mlp.ACTIVATIONS)}")
 
 
+class LayerRates(param.List):
+    """Per-hidden-layer dropout rates in [0, 0.9]; missing layers have none."""
+
+    def _validate_value(self, val, allow_None):
+        super()._validate_value(val, allow_None)
+        if val is None:
+            return
+        if len(val) > mlp.MAX_LAYERS:
+            raise ValueError(f"dropout: at most {mlp.MAX_LAYERS} layers, got {len(val)}")
+        for r in val:
+            if isinstance(r, bool) or not isinstance(r, (int, float, np.number)) \
+                    or not 0 <= r <= MAX_DROPOUT:
+                raise ValueError(f"dropout: each rate between 0 and {MAX_DROPOUT}, got {r!r}")
+
+
 class Run(param.Parameterized):
     """One network learning one data set. Every keyword has TensorFlow Playground's default."""
 
@@ -96,6 +112,9 @@ class Run(param.Parameterized):
         "The non-linearity each hidden neuron applies to its weighted sum."))
     activations = LayerActivations(default=[], item_type=str, doc=(
         "A different activation for each hidden layer (empty: all use the activation above)."))
+    dropout = LayerRates(default=[], item_type=(int, float), doc=(
+        "Dropout: while training, each neuron of a layer is switched off at random with this "
+        "probability in every step, so the network cannot rely on any single neuron."))
     learning_rate = param.Number(default=0.03, bounds=(0, 10), inclusive_bounds=(False, True),
                                  doc=("Step size of gradient descent. Too small crawls; too "
                                       "large overshoots and can diverge."))
@@ -311,6 +330,27 @@ class Run(param.Parameterized):
         own = list(self.activations)[:len(self.hidden)]
         return own + [self.activation] * (len(self.hidden) - len(own))
 
+    def set_layer_dropout(self, layer: int, rate: float):
+        """Set the dropout rate of hidden layer ``layer`` (0-based)."""
+        if not 0 <= layer < len(self.hidden):
+            raise ValueError(f"layer: 0..{len(self.hidden) - 1}, got {layer}")
+        rates = (list(self.dropout) + [0.0] * len(self.hidden))[:len(self.hidden)]
+        rates[layer] = float(rate)
+        self.dropout = rates if any(rates) else []
+
+    def dropped_neurons(self):
+        """Which neurons dropout switched off for the first example of the last training
+        step: a list of (neurons,) bool arrays, one per hidden layer (all False without
+        dropout or before training)."""
+        off = [np.zeros(h, bool) for h in self.hidden]
+        rates = np.asarray(self._hyper.dropout)
+        if self.epoch == 0 or not np.any(rates > 0) or len(self.y_train) == 0:
+            return off
+        last_step = -(-len(self.y_train) // self.batch_size) - 1
+        kept = np.asarray(train.last_dropout(self._shuffle_key, np.int32(self.epoch - 1),
+                                             np.int32(last_step), rates))
+        return [~kept[l, :h] for l, h in enumerate(self.hidden)]
+
     def set_layer_activation(self, layer: int, name: str):
         """Give hidden layer ``layer`` (0-based) its own activation."""
         if not 0 <= layer < len(self.hidden):
@@ -321,7 +361,8 @@ class Run(param.Parameterized):
 
     def _make_hyper(self):
         self._hyper = train.make_hyper(self.learning_rate, self.regularization, self.reg_rate,
-                                       self.batch_size, self.optimizer)
+                                       self.batch_size, self.optimizer,
+                                       list(self.dropout)[:len(self.hidden)])
 
     def reset(self):
         """Fresh weights from the seed, epoch 0, empty history (same data)."""

@@ -9,6 +9,9 @@ from ..state.run import Run
 from .binding import link
 from .hyper_panel import ACTIVATION_LABELS
 
+DROPOUT_OPTIONS = {"no dropout": 0.0, "drop 10%": 0.1, "drop 20%": 0.2, "drop 30%": 0.3,
+                   "drop 50%": 0.5}
+
 
 class NetworkPanel(pn.viewable.Viewer):
     """Feature checkboxes, add/remove hidden layers, neurons per layer."""
@@ -34,7 +37,8 @@ class NetworkPanel(pn.viewable.Viewer):
         self.remove_layer.on_click(lambda e: self._set_hidden(run.hidden[:-1]))
         self.layers = pn.Row(margin=0)
         self.summary = pn.pane.HTML(margin=(0, 5))
-        run.param.watch(lambda e: self._build_layers(), ["hidden", "activation", "activations"])
+        run.param.watch(lambda e: self._build_layers(),
+                        ["hidden", "activation", "activations", "dropout"])
         self._build_layers()
 
     def _set_feature_options(self):
@@ -58,9 +62,17 @@ class NetworkPanel(pn.viewable.Viewer):
         except ValueError as exc:
             self._on_error(str(exc))
 
+    def _set_dropout(self, layer, rate):
+        try:
+            self.run.set_layer_dropout(layer, rate)
+        except ValueError as exc:
+            self._on_error(str(exc))
+
     def _build_layers(self):
         cols = []
         acts = self.run.layer_activations()
+        rates = [min(DROPOUT_OPTIONS.values(), key=lambda o: abs(o - r))
+                 for r in (list(self.run.dropout) + [0.0] * 8)[:len(self.run.hidden)]]
         for i, h in enumerate(self.run.hidden):
             plus = pn.widgets.Button(label="+", width=34, margin=(0, 1), color="light",
                                      description=f"Add a neuron to layer {i + 1}.",
@@ -78,7 +90,14 @@ class NetworkPanel(pn.viewable.Viewer):
                                     description=f"Activation of layer {i + 1} only (the "
                                                 f"Activation menu above sets every layer).")
             act.param.watch(lambda e, i=i: self._set_activation(i, e.new), "value")
-            cols.append(pn.Column(pn.Row(plus, minus, margin=0), label, act, margin=(0, 2)))
+            drop = pn.widgets.Select(options=DROPOUT_OPTIONS, value=rates[i], width=74,
+                                     margin=(2, 2),
+                                     description=f"Dropout in layer {i + 1}: while training, "
+                                                 "switch each neuron off at random with this "
+                                                 "probability (crossed out in the diagram).")
+            drop.param.watch(lambda e, i=i: self._set_dropout(i, e.new), "value")
+            cols.append(pn.Column(pn.Row(plus, minus, margin=0), label, act, drop,
+                                  margin=(0, 2)))
         self.layers.objects = cols
         n = len(self.run.hidden)
         self.add_layer.disabled = n >= mlp.MAX_LAYERS

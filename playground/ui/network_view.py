@@ -74,6 +74,11 @@ class NetworkDiagram(pn.viewable.Viewer):
                               line_alpha=0.75, hover_line_alpha=1.0, hover_line_color="#222222")
         f.image(image="image", x="x", y="y", dw="dw", dh="dw", source=self.nodes,
                 color_mapper=LinearColorMapper(palette=theme.PALETTE, low=0, high=255))
+        self.dropped = _empty("x", "y", "dw")
+        f.rect("x", "y", width="dw", height="dw", source=self.dropped, fill_color="#ffffff",
+               fill_alpha=0.6, line_alpha=0)
+        f.scatter("x", "y", source=self.dropped, marker="x", size=14, line_color="#555555",
+                  line_width=2)
         node_r = f.rect("cx", "cy", width="dw", height="dw", source=self.nodes, fill_alpha=0,
                         line_color="#b0b0b0", hover_line_color="#222222", hover_line_width=2)
         bias_r = f.rect("x", "y", width="size", height="size", source=self.biases,
@@ -178,6 +183,10 @@ class NetworkDiagram(pn.viewable.Viewer):
         self.edges.data.update(w=w, width=(0.5 + 4 * np.minimum(np.abs(w), 3) / 3)
                                .astype(np.float32))
         self.biases.data.update(b=b)
+        off = np.concatenate([np.zeros(nf, bool), *run.dropped_neurons(), [False]])
+        L = self.layout
+        self.dropped.data = {"x": L["node_x"][off], "y": L["node_y"][off],
+                             "dw": np.full(int(off.sum()), float(L["size"]))}
 
     # ---------------------------------------------------------------- interaction
     def _on_tap(self, event):

@@ -444,3 +444,51 @@ def test_widget_changes_never_recompile_the_general_program(warmed):
     assert run.last_tier == "exact"
     assert train.TRACES["train_exact"] > exact_before
     assert general_traces() == before
+
+
+# ------------------------------------------------------------------- dropout
+def test_dropout_keep_draws_the_right_share_and_scale():
+    rates = np.array([0.5, 0.2] + [0.0] * (mlp.MAX_LAYERS - 2), np.float32)
+    keep = np.asarray(mlp.dropout_keep(jax.random.PRNGKey(3), rates, 4000))
+    assert keep.shape == (mlp.MAX_LAYERS, 4000, mlp.WIDTH)
+    assert np.mean(keep[0] == 0) == pytest.approx(0.5, abs=0.01)
+    assert np.mean(keep[1] == 0) == pytest.approx(0.2, abs=0.01)
+    assert np.all(keep[2:] == 1.0)
+    np.testing.assert_allclose(keep[0][keep[0] > 0], 2.0)        # inverted dropout: 1/(1-p)
+    np.testing.assert_allclose(keep[1][keep[1] > 0], 1.25, rtol=1e-6)
+    assert np.mean(keep[0]) == pytest.approx(1.0, abs=0.03)       # expectation unchanged
+
+
+@pytest.mark.parametrize("bsz", [7, 10])
+def test_dropout_tiers_agree_and_zero_rate_is_no_dropout(bsz):
+    arch = mlp.Arch((0, 1, 4), (6, 5), ("tanh", "relu"), 1)
+    data, _, _ = make_setup(arch, 60, 20, seed=4)
+    state0, aa = start(arch, seed=5)
+    with_drop = train.make_hyper(0.05, "none", 0.0, bsz, "momentum", [0.4, 0.2])
+    out = {t: train.train_epochs(state0, arch, aa, with_drop, data, KEY, 2, 4, tier=t)
+           for t in TIERS}
+    for k in state0.params:
+        np.testing.assert_allclose(np.asarray(out["general"][0].params[k]),
+                                   np.asarray(out["exact"][0].params[k]), rtol=1e-5, atol=1e-5)
+    plain = train.make_hyper(0.05, "none", 0.0, bsz, "momentum")
+    zero = train.make_hyper(0.05, "none", 0.0, bsz, "momentum", [0.0, 0.0])
+    a = train.train_epochs(state0, arch, aa, plain, data, KEY, 2, 4, tier="general")[0]
+    b = train.train_epochs(state0, arch, aa, zero, data, KEY, 2, 4, tier="general")[0]
+    for k in state0.params:
+        np.testing.assert_array_equal(np.asarray(a.params[k]), np.asarray(b.params[k]))
+        assert not np.allclose(np.asarray(a.params[k]), np.asarray(out["exact"][0].params[k]))
+
+
+def test_dropout_changes_do_not_recompile_the_general_program():
+    run = Run(hidden=[8, 8])
+    run.tier = "general"
+    run.train(1)
+    before = dict(train.TRACES)
+    for rates in ([0.5], [0.1, 0.3], [], [0.9, 0.9]):
+        run.dropout = rates
+        run.train(2)
+    assert {k: v for k, v in train.TRACES.items() if k.endswith("general")} == \
+        {k: v for k, v in before.items() if k.endswith("general")}
+    assert run.status == "trained"
+    shown = run.dropped_neurons()
+    assert [len(s) for s in shown] == [8, 8] and any(s.any() for s in shown)

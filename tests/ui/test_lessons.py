@@ -95,16 +95,20 @@ def test_confusion_cell_click_highlights_its_points():
     assert not app.confusion_box.visible and not app.loss.acc_pane.visible
 
 
+def activation_pickers(app):
+    return [w for w in app.network.layers.select(pn.widgets.Select) if isinstance(w.value, str)]
+
+
 def test_per_layer_activation_pickers():
     app = build("?hidden=4,3")
-    pickers = [w for w in app.network.layers.select(pn.widgets.Select)]
+    pickers = activation_pickers(app)
     assert [p.value for p in pickers] == ["tanh", "tanh"]
     pickers[1].value = "relu"
     assert app.run.arch.activations == ("tanh", "relu")
     assert "activations=tanh,relu" in app.lessons.link_text
     app.hyper.widgets[1].value = "sigmoid"            # the global menu sets all layers
     assert app.run.arch.activations == ("sigmoid", "sigmoid")
-    assert [p.value for p in app.network.layers.select(pn.widgets.Select)] == ["sigmoid"] * 2
+    assert [p.value for p in activation_pickers(app)] == ["sigmoid"] * 2
 
 
 def test_export_and_import_through_the_page():
@@ -148,3 +152,17 @@ def test_clicks_add_and_erase_points_and_uploads_are_checked():
     assert len(app.run.y_train) + len(app.run.y_test) == 40
     assert "40 rows" in app.own_data.note.object and app.controls.message_kind == "info"
     assert app.own_data.upload.value is None
+
+
+def test_dropout_pickers_and_crossed_out_neurons():
+    app = build("?hidden=6,4")
+    drops = [w for w in app.network.layers.select(pn.widgets.Select)
+             if isinstance(w.value, float)]
+    assert [d.value for d in drops] == [0.0, 0.0]
+    drops[0].value = 0.5
+    assert app.run.dropout == [0.5, 0.0] and "dropout=0.5,0" in app.lessons.link_text
+    assert len(app.diagram.dropped.data["x"]) == 0          # nothing dropped before training
+    app.controls.playing = True
+    app.tick()
+    n = len(app.diagram.dropped.data["x"])
+    assert 0 < n <= 6                                        # only layer 1 drops neurons
