@@ -63,7 +63,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.own_data.clear.on_click(self._changed)
         self.diagram = NetworkDiagram(run, on_select=lambda sel: self._show_neuron())
         self.diagram.param.watch(self._on_edited, "edited")
-        self.confusion.param.watch(lambda e: self._show_cell(), ["selected", "split"])
+        self.confusion.param.watch(lambda *e: self._show_cell(), ["selected", "split"])
         self.confusion_box = pn.Column(self.confusion, margin=(10, 0, 0, 0))
         self.export_box = pn.Column(self.export, margin=0)
         self.own_data_box = pn.Column(self.own_data, margin=0)

@@ -23,6 +23,7 @@ class LessonsPanel(pn.viewable.Viewer):
 
     def __init__(self, run: Run, on_error, **params):
         super().__init__(run=run, **params)
+        self._on_error = on_error
         self.menu = pn.widgets.Select(
             label="Lessons", options={NO_LESSON: "", **{p.title: k for k, p in PRESETS.items()}},
             width=270, description="Each lesson opens a set-up with a short task to try. "
@@ -53,7 +54,9 @@ class LessonsPanel(pn.viewable.Viewer):
         if not key or key not in PRESETS:
             return
         preset = PRESETS[key]
-        urlstate.apply(self.run, preset.settings)
+        notices = urlstate.apply(self.run, preset.settings)
+        if notices:
+            self._on_error("; ".join(notices))
         self.run.reset()
         self.lesson = key
         self.try_this.object = (f'<div class="pg-try"><b>{html.escape(preset.title)}</b><br>'

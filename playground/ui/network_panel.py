@@ -37,7 +37,7 @@ class NetworkPanel(pn.viewable.Viewer):
         self.remove_layer.on_click(lambda e: self._set_hidden(run.hidden[:-1]))
         self.layers = pn.Row(margin=0)
         self.summary = pn.pane.HTML(margin=(0, 5))
-        run.param.watch(lambda e: self._build_layers(),
+        run.param.watch(lambda *e: self._build_layers(),
                         ["hidden", "activation", "activations", "dropout"])
         self._build_layers()
 

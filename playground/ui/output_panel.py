@@ -77,7 +77,7 @@ class OutputPlot(pn.viewable.Viewer):
         self.discretize_toggle = pn.widgets.Checkbox.from_param(
             self.param.discretize, label="Discretize output")
         self._data_version = None
-        self.param.watch(lambda e: self._apply_toggles(), ["show_test", "discretize"])
+        self.param.watch(lambda *e: self._apply_toggles(), ["show_test", "discretize"])
         self._apply_toggles()
         self.update()
 

@@ -23,7 +23,12 @@ def test_lesson_menu_opens_the_preset_on_top_of_the_defaults():
     assert run.learning_rate == PRESETS["circle-features"].settings["learning_rate"]
     assert run.epoch == 0
     assert "X₁²" in app.lessons.try_this.object
-    assert "features=x1_sq,x2_sq" in app.lessons.link_text and "hidden=&" in app.lessons.link_text
+    assert "features=x1_sq,x2_sq" in app.lessons.link_text
+    for key, preset in PRESETS.items():           # every panel follows every lesson
+        app.lessons.menu.value = key
+        assert len(app.network.layers.objects) == len(app.run.hidden), key
+        assert app.run.hidden == preset.settings.get("hidden", [4, 2]), key
+        assert app.controls.message_kind != "danger", (key, app.controls.message) and "hidden=&" in app.lessons.link_text
 
 
 def test_link_opens_the_setup_and_hides_controls():
