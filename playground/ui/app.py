@@ -193,7 +193,8 @@ class PlaygroundApp(pn.viewable.Viewer):
     def _build(self):
         header = pn.pane.HTML(f'<div class="pg-header"><h1>Neural Network Playground</h1>'
                               f'<p>{INTRO}</p></div>', sizing_mode="stretch_width")
-        top = pn.Column(self.controls, self.hyper, css_classes=["pg-card"], margin=(8, 0),
+        top = pn.Column(self.lessons.banner, self.controls, self.hyper, css_classes=["pg-card"],
+                        margin=(8, 0),
                         sizing_mode="stretch_width", styles={"padding": "8px"})
         output = pn.Column(pn.pane.HTML('<div class="pg-section-title">Output</div>',
                                         margin=(0, 5)),

@@ -30,6 +30,8 @@ class LessonsPanel(pn.viewable.Viewer):
                                    "It replaces the current set-up.")
         self.menu.param.watch(lambda e: self.open(e.new), "value")
         self.try_this = pn.pane.HTML(margin=(0, 5), width=280)
+        # the open lesson's task, shown across the top of the page (hidden without one)
+        self.banner = pn.pane.HTML(margin=(0, 5), sizing_mode="stretch_width", visible=False)
         self.stop_epoch = link(pn.widgets.IntInput(
             label="Stop at epoch (0: never)", start=0, end=1_000_000, step=100, width=130,
             description=Run.param.stop_epoch.doc), run, "stop_epoch", on_error)
@@ -61,6 +63,9 @@ class LessonsPanel(pn.viewable.Viewer):
         self.lesson = key
         self.try_this.object = (f'<div class="pg-try"><b>{html.escape(preset.title)}</b><br>'
                                 f'{html.escape(preset.try_this)}</div>')
+        self.banner.object = (f'<div class="pg-try"><b>Lesson: {html.escape(preset.title)}.</b> '
+                              f'{html.escape(preset.try_this)}</div>')
+        self.banner.visible = True
         if self.menu.value != key:
             self.menu.value = key
 

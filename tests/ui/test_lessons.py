@@ -23,6 +23,7 @@ def test_lesson_menu_opens_the_preset_on_top_of_the_defaults():
     assert run.learning_rate == PRESETS["circle-features"].settings["learning_rate"]
     assert run.epoch == 0
     assert "X₁²" in app.lessons.try_this.object
+    assert app.lessons.banner.visible and "Lesson: Feature engineering" in app.lessons.banner.object
     assert "features=x1_sq,x2_sq" in app.lessons.link_text
     for key, preset in PRESETS.items():           # every panel follows every lesson
         app.lessons.menu.value = key
