@@ -376,6 +376,7 @@ def warmed():
     run.tier = "general"
     run.train(1)
     run.decision_grid()
+    run.predict(np.zeros((3, 2), np.float32))      # the grid program serves predict()
     return True
 
 
