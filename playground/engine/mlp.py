@@ -281,16 +281,6 @@ def forward_exact(exact, arch: Arch, feats, keep=None):
     return (h @ exact["W"][-1] + exact["b"][-1])[:, 0]
 
 
-def neuron_outputs_exact(exact, arch: Arch, feats):
-    """Every hidden neuron's activation: list of (n, neurons) arrays, one per layer."""
-    h = feats[:, np.asarray(arch.features)]
-    outs = []
-    for W, b, a in zip(exact["W"][:-1], exact["b"][:-1], arch.activations):
-        h = ACTIVATION_FNS[a](h @ W + b)
-        outs.append(h)
-    return outs
-
-
 def node_rows_exact(exact, arch: Arch, feats, feature_scale):
     """Every node's output for every row of feats: (n_nodes, n) — the used inputs divided by
     feature_scale (into [-1, 1]), each hidden neuron's activation, the output on the label

@@ -120,11 +120,17 @@ def test_exact_shapes():
     assert [w.shape for w in ex0["W"]] == [(3, 1)] and [b.shape for b in ex0["b"]] == [(1,)]
 
 
-def test_neuron_outputs_exact():
+def test_node_rows_exact_hidden_neurons():
     arch = ARCHS["mixed_sig_elu_gelu"]
     params, _ = make_params(arch, seed=5)
     F = feats()
-    outs = mlp.neuron_outputs_exact(to_exact(params, arch), arch, jnp.asarray(F))
+    scale = np.ones(mlp.N_FEATURES, np.float32)
+    rows = np.asarray(mlp.node_rows_exact(to_exact(params, arch), arch, jnp.asarray(F), scale))
+    nf = len(arch.features)
+    assert rows.shape == (nf + sum(arch.hidden) + 1, len(F))
+    np.testing.assert_allclose(rows[:nf], F[:, list(arch.features)].T, rtol=1e-6)
+    cuts = np.cumsum([nf, *arch.hidden])
+    outs = [rows[a:b].T for a, b in zip(cuts[:-1], cuts[1:])]
     Ws, bs = np_exact(params, arch)
     h = F[:, list(arch.features)].astype(np.float64)
     assert len(outs) == 3
