@@ -40,49 +40,54 @@ _HYPER_PARAMS = ("learning_rate", "batch_size", "optimizer", "regularization", "
                  "stop_epoch", "patience", "dropout")
 
 
-class LayerSizes(param.List):
-    """A list of hidden-layer sizes, each 1..MAX_NEURONS, at most MAX_LAYERS long."""
+class PerLayer(param.List):
+    """A list with at most one entry per hidden layer; subclasses say what an entry may be
+    (``_entry_error`` returns the reason an entry is refused, or None)."""
+
+    field = ""
 
     def _validate_value(self, val, allow_None):
         super()._validate_value(val, allow_None)
         if val is None:
             return
         if len(val) > mlp.MAX_LAYERS:
-            raise ValueError(f"hidden: at most {mlp.MAX_LAYERS} hidden layers, got {len(val)}")
-        for h in val:
-            if isinstance(h, bool) or not isinstance(h, (int, np.integer)) \
-                    or not 1 <= h <= mlp.MAX_NEURONS:
-                raise ValueError(f"hidden: each layer needs 1 to {mlp.MAX_NEURONS} neurons, "
-                                 f"got {h!r}")
+            raise ValueError(f"{self.field}: at most {mlp.MAX_LAYERS} hidden layers, "
+                             f"got {len(val)}")
+        for entry in val:
+            reason = self._entry_error(entry)
+            if reason:
+                raise ValueError(f"{self.field}: {reason}, got {entry!r}")
 
 
-class LayerActivations(param.List):
+def _is_number(v, kinds=(int, float, np.number)) -> bool:
+    return not isinstance(v, bool) and isinstance(v, kinds)
+
+
+class LayerSizes(PerLayer):
+    """Hidden-layer sizes, each 1..MAX_NEURONS."""
+    field = "hidden"
+
+    def _entry_error(self, h):
+        if not (_is_number(h, (int, np.integer)) and 1 <= h <= mlp.MAX_NEURONS):
+            return f"each layer needs 1 to {mlp.MAX_NEURONS} neurons"
+
+
+class LayerActivations(PerLayer):
     """Per-hidden-layer activation names; empty means every layer uses ``activation``."""
+    field = "activations"
 
-    def _validate_value(self, val, allow_None):
-        super()._validate_value(val, allow_None)
-        if val is None:
-            return
-        if len(val) > mlp.MAX_LAYERS:
-            raise ValueError(f"activations: at most {mlp.MAX_LAYERS} layers, got {len(val)}")
-        bad = [a for a in val if a not in mlp.ACTIVATIONS]
-        if bad:
-            raise ValueError(f"activations: unknown {bad!r}; allowed: {', '.join(mlp.ACTIVATIONS)}")
+    def _entry_error(self, a):
+        if a not in mlp.ACTIVATIONS:
+            return f"unknown activation (allowed: {', '.join(mlp.ACTIVATIONS)})"
 
 
-class LayerRates(param.List):
-    """Per-hidden-layer dropout rates in [0, 0.9]; missing layers have none."""
+class LayerRates(PerLayer):
+    """Per-hidden-layer dropout rates in [0, MAX_DROPOUT]; missing layers have none."""
+    field = "dropout"
 
-    def _validate_value(self, val, allow_None):
-        super()._validate_value(val, allow_None)
-        if val is None:
-            return
-        if len(val) > mlp.MAX_LAYERS:
-            raise ValueError(f"dropout: at most {mlp.MAX_LAYERS} layers, got {len(val)}")
-        for r in val:
-            if isinstance(r, bool) or not isinstance(r, (int, float, np.number)) \
-                    or not 0 <= r <= MAX_DROPOUT:
-                raise ValueError(f"dropout: each rate between 0 and {MAX_DROPOUT}, got {r!r}")
+    def _entry_error(self, r):
+        if not (_is_number(r) and 0 <= r <= MAX_DROPOUT):
+            return f"each rate between 0 and {MAX_DROPOUT}"
 
 
 class Run(param.Parameterized):
