@@ -1,0 +1,89 @@
+"""The neuron lab's engine: the course's perceptron numbers, the delta rule against autodiff,
+hand backprop against jax.grad and central finite differences (float64)."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from playground.engine import neuron_lab as nl
+
+W, T = [0.7, 0.4, 0.2], 0.8
+
+
+def test_perceptron_worked_examples():
+    assert nl.perceptron([0, 1, 1], W, T) == (pytest.approx(0.6), 0)
+    assert nl.perceptron([1, 0, 1], W, T) == (pytest.approx(0.9), 1)
+
+
+def test_truth_table():
+    table = nl.truth_table(W, T)
+    assert [r[0] for r in table] == [(a, b, c) for a in (0, 1) for b in (0, 1) for c in (0, 1)]
+    sums = [round(r[1], 10) for r in table]
+    assert sums == [0.0, 0.2, 0.4, 0.6, 0.7, 0.9, 1.1, 1.3]
+    assert [r[2] for r in table] == [0, 0, 0, 0, 0, 1, 1, 1]
+    assert all(out == 0 for _, _, out in nl.truth_table(W, 5.0))   # a high threshold never fires
+
+
+@pytest.mark.parametrize("t", [0.0, 1.0, 0.3])
+def test_delta_rule_equals_autodiff(t):
+    w, x, eta = np.array([0.5, -0.3, 0.8]), np.array([1.0, 2.0, -1.5]), 0.7
+    o, dw, w_new = nl.delta_rule_step(w, x, t, eta)
+    assert o == pytest.approx(1 / (1 + np.exp(-(w @ x))))
+    np.testing.assert_allclose(dw, eta * x * (o - t) * o * (1 - o))
+    np.testing.assert_allclose(w_new, nl.autodiff_step(w, x, t, eta), rtol=1e-12)
+
+
+NET = nl.TinyNet(np.array([[0.15, 0.25], [0.20, 0.30]]), np.array([0.35, 0.35]),
+                 np.array([0.40, 0.45]), 0.60)
+
+
+def _jax_grads(net, x, t, activation):
+    f = jax.nn.sigmoid if activation == "sigmoid" else jnp.tanh
+
+    def loss(p):
+        h = f(jnp.asarray(x) @ p["W1"] + p["b1"])
+        return 0.5 * (f(h @ p["W2"] + p["b2"]) - t) ** 2
+    with nl.float64():
+        p = {k: jnp.asarray(v, jnp.float64) for k, v in net._asdict().items()}
+        return {k: np.asarray(v) for k, v in jax.grad(loss)(p).items()}
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_hand_backprop_equals_jax_grad_and_finite_differences(activation):
+    x, t = np.array([0.05, 0.10]), 0.01
+    r = nl.tiny_net_backprop(NET, x, t, activation)
+    assert r["loss"] == pytest.approx(nl.tiny_net_loss(NET, x, t, activation))
+    want = _jax_grads(NET, x, t, activation)
+    for k in ("W1", "b1", "W2", "b2"):
+        got = np.asarray(getattr(r["grads"], k), float)
+        np.testing.assert_allclose(got, want[k], rtol=1e-10, atol=1e-14, err_msg=k)
+        for index in np.ndindex(np.shape(got)) if np.ndim(got) else [None]:
+            lo, hi, slope = nl.nudge(NET, x, t, k, index, 1e-5, activation)
+            exact = got[index] if index is not None else got
+            assert abs(slope - exact) <= 1e-4 * max(abs(exact), 1e-8), (k, index)
+    assert r["delta2"] == pytest.approx(r["dL_do"] * r["do_dz2"])
+    np.testing.assert_allclose(r["delta1"], r["dL_dh"] * r["dh_dz1"])
+
+
+def test_nudge_tells_the_direction():
+    x, t = np.array([0.05, 0.10]), 0.01
+    lo, hi, slope = nl.nudge(NET, x, t, "W2", 0, 1.0)
+    base = nl.tiny_net_loss(NET, x, t)
+    assert (hi > base) == (slope > 0) and (lo > base) == (slope < 0)
+
+
+@pytest.mark.parametrize("name", list(nl.GALLERY))
+def test_gallery_derivatives_match_jax_grad(name):
+    z = np.linspace(-5, 5, 401)
+    z = z[np.abs(z) > 1e-9]                      # the kink at 0 has no derivative
+    _, _, f, df = nl.GALLERY[name]
+    np.testing.assert_allclose(nl.autodiff_derivative(name, z), df(z), rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(np.asarray(nl._JAX_ACT[name](jnp.asarray(z))), f(z),
+                               rtol=1e-6, atol=1e-6)
+
+
+def test_saturation_of_sigmoid_and_tanh_but_not_relu():
+    z = np.array([-8.0, 0.5, 8.0])
+    assert list(nl.saturation("sigmoid", z)) == [True, False, True]
+    assert list(nl.saturation("tanh", z)) == [True, False, True]
+    assert list(nl.saturation("relu", z)) == [True, False, False]
