@@ -157,3 +157,64 @@ def autodiff_derivative(name: str, z) -> np.ndarray:
 def saturation(name: str, z, below: float = 0.01) -> np.ndarray:
     """Where the slope is (nearly) zero: learning through this neuron stalls there."""
     return np.abs(GALLERY[name][3](np.asarray(z, float))) < below
+
+
+# ------------------------------------------------------------------- house prices
+HOUSE_FEATURES = ("age", "floor_area", "bedrooms", "location")
+
+
+def house_prices(seed: int = 0, n: int = 400):
+    """A synthetic housing market: X (n, 4) raw [age years, floor area m², bedrooms,
+    location score 0..10], price y (n,) in thousands. Price rises with area and location,
+    falls with age; bedrooms raise it — unless the flat is small: many bedrooms squeezed
+    into a small area lower the price (an interaction a linear model cannot represent)."""
+    rng = np.random.default_rng(seed)
+    age = rng.uniform(0, 80, n)
+    area = rng.uniform(30, 200, n)
+    bedrooms = rng.integers(1, 6, n).astype(float)
+    location = rng.uniform(0, 10, n)
+    crowding = bedrooms / (area / 40.0)               # > 1: more bedrooms than the area holds
+    price = (50 + 2.2 * area + 25 * location - 1.2 * age + 20 * bedrooms
+             - 90 * np.maximum(crowding - 1.0, 0.0) ** 2
+             + rng.normal(0, 10, n))
+    return np.stack([age, area, bedrooms, location], 1).astype(np.float32), \
+        price.astype(np.float32)
+
+
+def train_house_net(X, y, hidden: int = 3, epochs: int = 300, lr: float = 0.03, seed: int = 0):
+    """A 4→hidden→1 tanh network on standardised inputs and prices, full-batch Adam.
+
+    Returns {"rmse": [per-epoch RMSE in price units], "baseline_rmse": RMSE of always
+    predicting the mean price, "hidden": (n, hidden) activations, "predict": fn(X) -> prices}."""
+    import optax
+    mu, sd = X.mean(0), X.std(0) + 1e-9
+    ym, ys = float(y.mean()), float(y.std()) + 1e-9
+    Xs, yt = jnp.asarray((X - mu) / sd), jnp.asarray((y - ym) / ys)
+    k1, k2 = jax.random.split(jax.random.PRNGKey(seed))
+    p = {"W1": jax.random.uniform(k1, (4, hidden), minval=-0.5, maxval=0.5),
+         "b1": jnp.full(hidden, 0.1), "W2": jax.random.uniform(k2, (hidden,), minval=-0.5,
+                                                              maxval=0.5), "b2": jnp.asarray(0.1)}
+
+    def forward(p, x):
+        h = jnp.tanh(x @ p["W1"] + p["b1"])
+        return h @ p["W2"] + p["b2"], h
+
+    def loss(p):
+        return jnp.mean((forward(p, Xs)[0] - yt) ** 2)
+
+    opt = optax.adam(lr)
+
+    @jax.jit
+    def run(p):
+        def step(carry, _):
+            p, s = carry
+            value, g = jax.value_and_grad(loss)(p)
+            u, s = opt.update(g, s, p)
+            return (optax.apply_updates(p, u), s), jnp.sqrt(value) * ys
+        (p, _), rmse = jax.lax.scan(step, (p, opt.init(p)), None, length=epochs)
+        return p, rmse
+
+    p, rmse = run(p)
+    predict = lambda Xn: np.asarray(forward(p, jnp.asarray((Xn - mu) / sd))[0]) * ys + ym
+    return {"rmse": np.asarray(rmse), "baseline_rmse": float(np.std(y)),
+            "hidden": np.asarray(forward(p, Xs)[1]), "predict": predict}

@@ -87,3 +87,27 @@ def test_saturation_of_sigmoid_and_tanh_but_not_relu():
     assert list(nl.saturation("sigmoid", z)) == [True, False, True]
     assert list(nl.saturation("tanh", z)) == [True, False, True]
     assert list(nl.saturation("relu", z)) == [True, False, False]
+
+
+def test_house_prices_have_the_bedroom_interaction():
+    X, y = nl.house_prices(seed=1, n=2000)
+    assert X.shape == (2000, 4) and y.shape == (2000,)
+    age, area, bedrooms, loc = X.T
+    big = area > 150
+    small = area < 60
+    # in big flats more bedrooms add value; in small ones they take it away
+    assert np.polyfit(bedrooms[big], y[big], 1)[0] > 0
+    assert np.polyfit(bedrooms[small], y[small], 1)[0] < 0
+
+
+def test_house_net_beats_the_mean_predictor_and_a_linear_fit():
+    X, y = nl.house_prices(seed=2, n=600)
+    out = nl.train_house_net(X, y, hidden=3, epochs=400, lr=0.03)
+    assert out["rmse"][-1] < 0.35 * out["baseline_rmse"]
+    assert out["rmse"][-1] < out["rmse"][0]
+    A = np.c_[X, np.ones(len(X))]
+    linear = np.sqrt(np.mean((A @ np.linalg.lstsq(A, y, rcond=None)[0] - y) ** 2))
+    assert out["rmse"][-1] < linear                  # the hidden layer captures the interaction
+    assert out["hidden"].shape == (600, 3)
+    np.testing.assert_allclose(np.sqrt(np.mean((out["predict"](X) - y) ** 2)), out["rmse"][-1],
+                               rtol=0.05)
