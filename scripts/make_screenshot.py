@@ -48,7 +48,7 @@ def main():
             browser = p.chromium.launch(executable_path=args.chromium, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync"])
-            page = browser.new_page(viewport={"width": 1180, "height": 930})
+            page = browser.new_page(viewport={"width": 1290, "height": 930})
             page.goto(url)
             page.get_by_role("button", name="Play").click(timeout=60000)
             page.locator("input[type=checkbox]").nth(1).check()   # Log scale, *Show test data*, Discretize

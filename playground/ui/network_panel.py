@@ -9,7 +9,7 @@ from ..state.run import Run
 from .binding import link
 from .hyper_panel import ACTIVATION_LABELS
 
-DROPOUT_OPTIONS = {"no dropout": 0.0, "drop 10%": 0.1, "drop 20%": 0.2, "drop 30%": 0.3,
+DROPOUT_OPTIONS = {"drop 0%": 0.0, "drop 10%": 0.1, "drop 20%": 0.2, "drop 30%": 0.3,
                    "drop 50%": 0.5}
 
 
@@ -86,11 +86,11 @@ class NetworkPanel(pn.viewable.Viewer):
                                  f'layer {i + 1}<br><b>{h}</b> neuron{"s" if h > 1 else ""}</div>',
                                  margin=(0, 2), width=70)
             act = pn.widgets.Select(options={v: k for k, v in ACTIVATION_LABELS.items()},
-                                    value=acts[i], width=74, margin=(0, 2),
+                                    value=acts[i], width=86, margin=(0, 2),
                                     description=f"Activation of layer {i + 1} only (the "
                                                 f"Activation menu above sets every layer).")
             act.param.watch(lambda e, i=i: self._set_activation(i, e.new), "value")
-            drop = pn.widgets.Select(options=DROPOUT_OPTIONS, value=rates[i], width=74,
+            drop = pn.widgets.Select(options=DROPOUT_OPTIONS, value=rates[i], width=86,
                                      margin=(2, 2),
                                      description=f"Dropout in layer {i + 1}: while training, "
                                                  "switch each neuron off at random with this "
