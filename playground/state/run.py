@@ -143,6 +143,8 @@ class Run(param.Parameterized):
         "Early stopping: stop when the test loss has not improved for this many epochs "
         "(0: off). Stops before the network starts to overfit."))
 
+    data_version = param.Integer(default=0, bounds=(0, None), constant=True, doc=(
+        "Counts changes of the points (new data set, upload, a clicked point): views watch it."))
     status = param.Selector(default="ready", objects=["ready", "trained", "stopped", "diverged"],
                             constant=True, doc="ready, trained, stopped or diverged.")
     message = param.String(default="", constant=True, doc="What the run wants the learner to know.")
@@ -172,7 +174,7 @@ class Run(param.Parameterized):
     # ------------------------------------------------------------- settings
     @classmethod
     def _settings(cls):
-        return [n for n in cls.param if n not in ("name", "status", "message")]
+        return [n for n in cls.param if n not in ("name", "status", "message", "data_version")]
 
     def settings(self) -> dict:
         """The set-up as plain values (what a link or an export stores)."""
@@ -241,7 +243,8 @@ class Run(param.Parameterized):
         feats = lambda X: np.asarray(features.all_features(X), np.float32).reshape(-1, 7)
         self._data = train.make_data(feats(self.X_train), self.y_train,
                                      feats(self.X_test), self.y_test)
-        self.data_version = getattr(self, "data_version", 0) + 1
+        with param.edit_constant(self):
+            self.data_version += 1
 
     # ----------------------------------------------------------- own data
     def use_own_data(self, X, y, classification: bool, one_d: bool = False, note: str = ""):

@@ -58,9 +58,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.export.param.watch(self._imported, "loaded")
         self.confusion = ConfusionMatrix(run)
         self.own_data = OwnDataPanel(run, err, lambda t: self.controls.show_message(t, "info"))
-        self.output.on_click = self._clicked
-        self.own_data.upload.param.watch(self._changed, "value")
-        self.own_data.clear.on_click(self._changed)
+        self.output.on_click = self.own_data.click
         self.diagram = NetworkDiagram(run, on_select=lambda sel: self._show_neuron())
         self.diagram.param.watch(self._on_edited, "edited")
         self.confusion.param.watch(lambda *e: self._show_cell(), ["selected", "split"])
@@ -77,6 +75,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.controls.reset.on_click(lambda e: self._reset())
         run.param.watch(self._changed, list(run._settings()))
         run.param.watch(self._on_message, ["message", "status"])
+        run.param.watch(lambda *e: setattr(self, "_dirty", True), ["data_version"])
         if self.view.preset:
             self.lessons.open(self.view.preset)
         notices += urlstate.apply(run, settings)
@@ -121,10 +120,6 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.lessons.link_text = base + search
         else:
             self.lessons.link_text = search
-
-    def _clicked(self, x, y, erase):
-        self.own_data.click(x, y, erase)
-        self._dirty = True          # the points changed, perhaps without any setting
 
     def _imported(self, *_):
         self.controls.playing = False
