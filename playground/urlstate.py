@@ -24,6 +24,8 @@ MAX_VALUE_LENGTH = 200
 HIDEABLE = ("data", "features", "layers", "learning_rate", "activation", "optimizer", "loss",
             "regularization", "batch_size", "noise", "ratio", "speed", "stop", "presets",
             "export")
+# The page's tabs, as ?tab=name opens them (the first is the default).
+TABS = ("playground", "neurons")
 
 
 class Codec(NamedTuple):
@@ -80,6 +82,7 @@ class View(NamedTuple):
     hide: tuple = ()
     projector: bool = False
     preset: str = ""
+    tab: str = ""
 
 
 def to_query(settings: Mapping, view: View = View()) -> dict:
@@ -94,6 +97,8 @@ def to_query(settings: Mapping, view: View = View()) -> dict:
         out["hide"] = ",".join(view.hide)
     if view.projector:
         out["projector"] = "1"
+    if view.tab and view.tab != TABS[0]:
+        out["tab"] = view.tab
     return out
 
 
@@ -135,6 +140,10 @@ def from_query(query: Mapping | str) -> tuple[dict, View, list]:
     if bad_hide:
         notices.append(f"cannot hide {', '.join(map(_shown, bad_hide))}")
     projector = raw.pop("projector", "") in ("1", "true", "yes", "on")
+    tab = raw.pop("tab", "")
+    if tab and tab not in TABS:
+        notices.append(f"unknown tab {_shown(tab)}; showing {TABS[0]}")
+        tab = ""
     for key, text in raw.items():
         if key not in TABLE:
             notices.append(f"unknown setting {_shown(key)} ignored")
@@ -155,7 +164,7 @@ def from_query(query: Mapping | str) -> tuple[dict, View, list]:
                            f"using {TABLE[key].format(default)!r}")
             continue
         settings[key] = value
-    view = View(tuple(h for h in hide if h in HIDEABLE), projector, preset)
+    view = View(tuple(h for h in hide if h in HIDEABLE), projector, preset, tab)
     return settings, view, notices
 
 

@@ -8,11 +8,13 @@ Pure functions (numpy in, numpy out; JAX only where autodiff is the point):
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
 
 def perceptron(inputs, weights, threshold):
@@ -103,6 +105,25 @@ def tiny_net_loss(net: TinyNet, x, t, activation: str = "sigmoid") -> float:
     return 0.5 * (float(f(h @ net.W2 + net.b2)) - t) ** 2
 
 
+def tiny_net_autodiff(net: TinyNet, x, t, activation: str = "sigmoid") -> TinyNet:
+    """The gradients of ½(o − t)² by jax.grad (float64), to set beside the hand backprop."""
+    f = jax.nn.sigmoid if activation == "sigmoid" else jnp.tanh
+
+    def loss(p):
+        h = f(jnp.asarray(x, jnp.float64) @ p["W1"] + p["b1"])
+        return 0.5 * (f(h @ p["W2"] + p["b2"]) - t) ** 2
+    with float64():
+        p = {k: jnp.asarray(v, jnp.float64) for k, v in net._asdict().items()}
+        g = jax.grad(loss)(p)
+        return TinyNet(*(np.asarray(g[k]) for k in TinyNet._fields))
+
+
+def tiny_net_update(net: TinyNet, grads: TinyNet, lr: float) -> TinyNet:
+    """One gradient-descent step: every parameter p ← p − lr · dL/dp."""
+    return TinyNet(*(np.asarray(p, float) - lr * np.asarray(g, float)
+                     for p, g in zip(net, grads)))
+
+
 def nudge(net: TinyNet, x, t, which: str, index, h: float, activation: str = "sigmoid"):
     """Finite differences: the loss with one parameter moved by −h and +h, and the slope
     estimate (L(+h) − L(−h)) / 2h. which: "W1", "b1", "W2" or "b2"; index: tuple or int."""
@@ -175,10 +196,69 @@ def house_prices(seed: int = 0, n: int = 400):
     location = rng.uniform(0, 10, n)
     crowding = bedrooms / (area / 40.0)               # > 1: more bedrooms than the area holds
     price = (50 + 2.2 * area + 25 * location - 1.2 * age + 20 * bedrooms
-             - 90 * np.maximum(crowding - 1.0, 0.0) ** 2
+             - 60 * np.maximum(crowding - 1.0, 0.0)
              + rng.normal(0, 10, n))
+    price = np.maximum(price, 20.0)                   # nothing sells for less
     return np.stack([age, area, bedrooms, location], 1).astype(np.float32), \
         price.astype(np.float32)
+
+
+class HouseScaler(NamedTuple):
+    """Standardisation of the house inputs and prices (the network sees z-scores)."""
+    mu: np.ndarray
+    sd: np.ndarray
+    y_mean: float
+    y_sd: float
+
+    @classmethod
+    def fit(cls, X, y):
+        return cls(X.mean(0), X.std(0) + 1e-9, float(y.mean()), float(y.std()) + 1e-9)
+
+    def inputs(self, X):
+        return jnp.asarray((np.asarray(X, np.float32) - self.mu) / self.sd, jnp.float32)
+
+    def targets(self, y):
+        return jnp.asarray((np.asarray(y, np.float32) - self.y_mean) / self.y_sd, jnp.float32)
+
+
+HOUSE_OPTIMIZER = optax.inject_hyperparams(optax.adam)(learning_rate=0.03)
+
+
+def house_init(seed: int = 0, hidden: int = 3):
+    """Weights of a 4→hidden→1 tanh network, U(−0.5, 0.5) with biases 0.1, and Adam's state
+    (the learning rate lives in the state, so changing it never recompiles)."""
+    k1, k2 = jax.random.split(jax.random.PRNGKey(seed))
+    p = {"W1": jax.random.uniform(k1, (4, hidden), minval=-0.5, maxval=0.5),
+         "b1": jnp.full(hidden, 0.1, jnp.float32),
+         "W2": jax.random.uniform(k2, (hidden,), minval=-0.5, maxval=0.5),
+         "b2": jnp.asarray(0.1, jnp.float32)}
+    state = HOUSE_OPTIMIZER.init(p)
+    state.hyperparams["learning_rate"] = jnp.asarray(0.03, jnp.float32)   # not weakly typed
+    return p, state
+
+
+def house_forward(p, Xs):
+    """Xs: (n, 4) standardised -> (prediction (n,) standardised, hidden (n, hidden))."""
+    h = jnp.tanh(Xs @ p["W1"] + p["b1"])
+    return h @ p["W2"] + p["b2"], h
+
+
+@partial(jax.jit, static_argnames="steps")
+def house_train(p, opt_state, Xs, yt, lr, steps: int):
+    """``steps`` full-batch Adam steps on ½·MSE… returns (p, opt_state, rmse per step in
+    standardised units; multiply by the price scale)."""
+    opt_state.hyperparams["learning_rate"] = jnp.asarray(lr, jnp.float32)
+
+    def loss(p):
+        return jnp.mean((house_forward(p, Xs)[0] - yt) ** 2)
+
+    def step(carry, _):
+        p, s = carry
+        value, g = jax.value_and_grad(loss)(p)
+        u, s = HOUSE_OPTIMIZER.update(g, s, p)
+        return (optax.apply_updates(p, u), s), jnp.sqrt(value)
+    (p, opt_state), rmse = jax.lax.scan(step, (p, opt_state), None, length=steps)
+    return p, opt_state, rmse
 
 
 def train_house_net(X, y, hidden: int = 3, epochs: int = 300, lr: float = 0.03, seed: int = 0):
@@ -186,35 +266,44 @@ def train_house_net(X, y, hidden: int = 3, epochs: int = 300, lr: float = 0.03, 
 
     Returns {"rmse": [per-epoch RMSE in price units], "baseline_rmse": RMSE of always
     predicting the mean price, "hidden": (n, hidden) activations, "predict": fn(X) -> prices}."""
-    import optax
-    mu, sd = X.mean(0), X.std(0) + 1e-9
-    ym, ys = float(y.mean()), float(y.std()) + 1e-9
-    Xs, yt = jnp.asarray((X - mu) / sd), jnp.asarray((y - ym) / ys)
-    k1, k2 = jax.random.split(jax.random.PRNGKey(seed))
-    p = {"W1": jax.random.uniform(k1, (4, hidden), minval=-0.5, maxval=0.5),
-         "b1": jnp.full(hidden, 0.1), "W2": jax.random.uniform(k2, (hidden,), minval=-0.5,
-                                                              maxval=0.5), "b2": jnp.asarray(0.1)}
+    scale = HouseScaler.fit(X, y)
+    Xs = scale.inputs(X)
+    p, s = house_init(seed, hidden)
+    p, s, rmse = house_train(p, s, Xs, scale.targets(y), lr, epochs)
+    predict = lambda Xn: np.asarray(house_forward(p, scale.inputs(Xn))[0]) * scale.y_sd \
+        + scale.y_mean
+    return {"rmse": np.asarray(rmse) * scale.y_sd, "baseline_rmse": float(np.std(y)),
+            "hidden": np.asarray(house_forward(p, Xs)[1]), "predict": predict}
 
-    def forward(p, x):
-        h = jnp.tanh(x @ p["W1"] + p["b1"])
-        return h @ p["W2"] + p["b2"], h
 
-    def loss(p):
-        return jnp.mean((forward(p, Xs)[0] - yt) ** 2)
+# ------------------------------------------------------------ logistic regression
+def logistic_data(seed: int = 0, n: int = 60):
+    """Two overlapping 2-D clouds: X (n, 2) in [−5, 5]², labels t (n,) in {0, 1}."""
+    rng = np.random.default_rng(seed)
+    t = (np.arange(n) % 2).astype(float)
+    centres = np.where(t[:, None] == 1, [1.6, 1.2], [-1.4, -1.0])
+    return np.clip(centres + rng.normal(0, 1.2, (n, 2)), -4.9, 4.9), t
 
-    opt = optax.adam(lr)
 
-    @jax.jit
-    def run(p):
-        def step(carry, _):
-            p, s = carry
-            value, g = jax.value_and_grad(loss)(p)
-            u, s = opt.update(g, s, p)
-            return (optax.apply_updates(p, u), s), jnp.sqrt(value) * ys
-        (p, _), rmse = jax.lax.scan(step, (p, opt.init(p)), None, length=epochs)
-        return p, rmse
+def logistic_loss(w, b, X, t) -> float:
+    """Mean cross-entropy −[t·log o + (1 − t)·log(1 − o)] of one sigmoid neuron."""
+    o = np.clip(sigmoid(X @ np.asarray(w, float) + b), 1e-12, 1 - 1e-12)
+    return float(-np.mean(t * np.log(o) + (1 - t) * np.log(1 - o)))
 
-    p, rmse = run(p)
-    predict = lambda Xn: np.asarray(forward(p, jnp.asarray((Xn - mu) / sd))[0]) * ys + ym
-    return {"rmse": np.asarray(rmse), "baseline_rmse": float(np.std(y)),
-            "hidden": np.asarray(forward(p, Xs)[1]), "predict": predict}
+
+def logistic_step(w, b, X, t, lr):
+    """One full-batch gradient step of the cross-entropy. With a sigmoid output the chain
+    rule collapses: dL/dz = o − t, so dL/dw = mean((o − t)·x), dL/db = mean(o − t).
+    Returns (w_new, b_new, grad_w, grad_b)."""
+    w = np.asarray(w, float)
+    err = sigmoid(X @ w + b) - t
+    gw, gb = X.T @ err / len(t), float(err.mean())
+    return w - lr * gw, b - lr * gb, gw, gb
+
+
+def logistic_surface(w, b, res: int = 60, extent: float = 5.0):
+    """The neuron's probability σ(w·x + b) on a res×res grid over [−extent, extent]²
+    (rows: x2 from low to high)."""
+    g = np.linspace(-extent, extent, res)
+    x1, x2 = np.meshgrid(g, g)
+    return sigmoid(w[0] * x1 + w[1] * x2 + b)

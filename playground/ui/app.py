@@ -16,6 +16,7 @@ from .lessons_panel import LessonsPanel
 from ..state import network as network_state
 from .export_panel import ExportPanel
 from .metrics_panel import ConfusionMatrix
+from .neuron_lab import NeuronLab
 from .loss_panel import LossCurve
 from .network_panel import NetworkPanel
 from .network_view import NetworkDiagram
@@ -24,6 +25,7 @@ from .userdata_panel import OwnDataPanel
 
 FRAME_MS = 40          # one tick every 40 ms: up to 25 frames per second
 
+TAGLINE = "Train small neural networks live: from one neuron to the whole network."
 INTRO = ("Watch a neural network learn. Press <b>Play</b>: the background shows what the "
          "network predicts (blue +1, orange −1) and the loss curve falls.<br>Change the data, "
          "the input features, the hidden layers and the learning rate, and see what makes a "
@@ -60,6 +62,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.own_data = OwnDataPanel(run, err, lambda t: self.controls.show_message(t, "info"))
         self.output.on_click = self.own_data.click
         self.diagram = NetworkDiagram(run, on_select=lambda sel: self._show_neuron())
+        self.neuron_lab = NeuronLab()
         self.diagram.param.watch(self._on_edited, "edited")
         self.confusion.param.watch(lambda *e: self._show_cell(), ["selected", "split"])
         self.confusion_box = pn.Column(self.confusion, margin=(10, 0, 0, 0))
@@ -109,7 +112,7 @@ class PlaygroundApp(pn.viewable.Viewer):
     def _sync_url(self):
         """Keep the address bar (and the copy-link box) on the current set-up."""
         search = urlstate.to_search(self.run.settings(),
-                                    self.view._replace(preset=""))
+                                    self.view._replace(preset="", tab=self.active_tab))
         loc = pn.state.location
         if loc is not None and pn.state.curdoc is not None \
                 and pn.state.curdoc.session_context is not None:
@@ -163,15 +166,23 @@ class PlaygroundApp(pn.viewable.Viewer):
                 self._show_neuron()
         self._dirty = False
 
+    @property
+    def active_tab(self) -> str:
+        return urlstate.TABS[self.tabs.active] if hasattr(self, "tabs") else self.view.tab
+
     def tick(self):
-        """One frame: train `speed` epochs when playing, then redraw if anything changed."""
+        """One frame: train `speed` epochs when playing, then redraw what is shown if anything
+        changed. A playing run keeps training while another tab is shown, unseen."""
         t0 = time.perf_counter()
         if self.controls.playing:
             self.run.train(self.controls.speed)
             self._dirty = True
-        if self._dirty:
+        tab = self.active_tab
+        if tab == "playground" and self._dirty:
             self.refresh()
             self.frames += 1
+        elif tab == "neurons":
+            self.neuron_lab.tick()
         self.tick_ms = (time.perf_counter() - t0) * 1e3
 
     def start(self):
@@ -187,7 +198,9 @@ class PlaygroundApp(pn.viewable.Viewer):
     # ----------------------------------------------------------------- layout
     def _build(self):
         header = pn.pane.HTML(f'<div class="pg-header"><h1>Neural Network Playground</h1>'
-                              f'<p>{INTRO}</p></div>', sizing_mode="stretch_width")
+                              f'<p>{TAGLINE}</p></div>', sizing_mode="stretch_width")
+        intro = pn.pane.HTML(f'<div class="pg-tab-intro">{INTRO}</div>',
+                             sizing_mode="stretch_width")
         top = pn.Column(self.lessons.banner, self.controls, self.hyper, css_classes=["pg-card"],
                         margin=(8, 0),
                         sizing_mode="stretch_width", styles={"padding": "8px"})
@@ -201,7 +214,18 @@ class PlaygroundApp(pn.viewable.Viewer):
                       pn.Column(middle, css_classes=["pg-card"],
                                 styles={"padding": "6px"}),
                       pn.Column(output, css_classes=["pg-card"], styles={"padding": "6px"}))
-        return pn.Column(header, top, body, sizing_mode="stretch_width")
+        playground = pn.Column(intro, top, body, sizing_mode="stretch_width")
+        self.tabs = pn.Tabs(("Playground", playground), ("Neuron lab", self.neuron_lab),
+                            dynamic=True, sizing_mode="stretch_width",
+                            stylesheets=[theme.TABS_CSS])
+        if self.view.tab in urlstate.TABS:
+            self.tabs.active = urlstate.TABS.index(self.view.tab)
+        self.tabs.param.watch(self._tab_changed, "active")
+        return pn.Column(header, self.tabs, sizing_mode="stretch_width")
+
+    def _tab_changed(self, *_):
+        self._dirty = True
+        self._sync_url()
 
     def _hideable(self) -> dict:
         """The controls a teacher's link can hide (urlstate.HIDEABLE names)."""

@@ -51,6 +51,24 @@ body { background: #f7f7f7; }
 .pg-try { font-size: 13px; background: #fffbe6; border-left: 3px solid #f5b700;
   padding: 6px 8px; border-radius: 3px; }
 .pg-card { background: #fff; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
+.pg-tab-intro { font-size: 14px; color: #333; background: #eef5fa; border-left: 3px solid
+  #0877bd; padding: 8px 12px; border-radius: 3px; margin: 4px 0; }
+.pg-explain { font-size: 13px; color: #444; margin: 2px 0 6px 0; max-width: 900px; }
+.pg-note { font-size: 12px; color: #555; margin: 6px 0; }
+.pg-table { border-collapse: collapse; font-size: 12px; font-family: monospace; }
+.pg-table th { background: #f0f0f0; font-family: sans-serif; font-weight: 600;
+  padding: 2px 6px; border-bottom: 1px solid #ccc; }
+.pg-table td { padding: 2px 6px; border-bottom: 1px solid #eee; text-align: right; }
+.pg-row-current td { background: #fff2c6; font-weight: 700; }
+.pg-lamp-on b, .pg-lamp-off b { display: inline-block; width: 26px; text-align: center;
+  border-radius: 13px; color: #fff; font-size: 16px; }
+.pg-lamp-on b { background: #0877bd; }
+.pg-lamp-off b { background: #9e9e9e; }
+"""
+
+TABS_CSS = """
+.bk-tab { font-size: 15px; padding: 6px 18px; color: #444; }
+.bk-tab.bk-active { color: #0877bd; font-weight: 600; border-top: 3px solid #0877bd; }
 """
 
 PROJECTOR_CSS = """

@@ -111,3 +111,45 @@ def test_house_net_beats_the_mean_predictor_and_a_linear_fit():
     assert out["hidden"].shape == (600, 3)
     np.testing.assert_allclose(np.sqrt(np.mean((out["predict"](X) - y) ** 2)), out["rmse"][-1],
                                rtol=0.05)
+
+
+def test_autodiff_helper_and_update_step_lower_the_loss():
+    x, t = np.array([0.05, 0.10]), 0.01
+    r = nl.tiny_net_backprop(NET, x, t)
+    auto = nl.tiny_net_autodiff(NET, x, t)
+    for k in nl.TinyNet._fields:
+        np.testing.assert_allclose(getattr(auto, k), _jax_grads(NET, x, t, "sigmoid")[k],
+                                   rtol=1e-12)
+    new = nl.tiny_net_update(NET, r["grads"], 0.5)
+    np.testing.assert_allclose(new.W1, NET.W1 - 0.5 * r["grads"].W1)
+    assert nl.tiny_net_loss(new, x, t) < r["loss"]
+
+
+def test_logistic_step_is_the_cross_entropy_gradient():
+    X, t = nl.logistic_data(seed=3, n=40)
+    w, b = np.array([0.3, -0.7]), 0.2
+
+    def loss(p):
+        o = jax.nn.sigmoid(jnp.asarray(X) @ p[:2] + p[2])
+        return -jnp.mean(t * jnp.log(o) + (1 - t) * jnp.log(1 - o))
+    with nl.float64():
+        g = np.asarray(jax.grad(loss)(jnp.array([w[0], w[1], b], jnp.float64)))
+    w2, b2, gw, gb = nl.logistic_step(w, b, X, t, 0.1)
+    np.testing.assert_allclose(np.r_[gw, gb], g, rtol=1e-9)
+    assert nl.logistic_loss(w, b, X, t) == pytest.approx(float(loss(jnp.array([*w, b]))))
+    for _ in range(200):
+        w, b, *_ = nl.logistic_step(w, b, X, t, 0.5)
+    assert nl.logistic_loss(w, b, X, t) < 0.4
+    surface = nl.logistic_surface(w, b, res=11)
+    assert surface.shape == (11, 11) and surface[-1, -1] > 0.9 and surface[0, 0] < 0.1
+
+
+def test_house_training_continues_without_recompiling():
+    X, y = nl.house_prices(seed=0, n=200)
+    scale = nl.HouseScaler.fit(X, y)
+    p, s = nl.house_init(0, 3)
+    before = nl.house_train._cache_size()
+    p1, s1, r1 = nl.house_train(p, s, scale.inputs(X), scale.targets(y), 0.03, 10)
+    p2, s2, r2 = nl.house_train(p1, s1, scale.inputs(X), scale.targets(y), 0.003, 10)
+    assert nl.house_train._cache_size() <= before + 1      # a new rate is not a new program
+    assert r2[-1] < r1[0]
