@@ -54,8 +54,10 @@ class BackpropView(pn.viewable.Viewer):
         self.explain = pn.pane.HTML(margin=(0, 8), width=470)
         self.nudge_param = pn.widgets.Select.from_param(m.param.nudge_param, label="weight",
                                                         width=90)
-        self.nudge_h = pn.widgets.DiscreteSlider(options=NUDGE_STEPS, value=m.nudge_h,
-                                                 label="nudge h", width=220)
+        self.nudge_h = pn.widgets.RadioButtonGroup(
+            options={f"{h:g}": h for h in NUDGE_STEPS}, value=m.nudge_h, label="nudge h",
+            color="light", description="How far to move the weight each way. The smaller h, "
+                                       "the closer the slope estimate gets to the gradient.")
         self.nudge_h.param.watch(lambda e: setattr(m, "nudge_h", float(e.new)), "value")
         self.nudge_readout = pn.pane.HTML(margin=(0, 8), css_classes=["pg-nudge"])
         self.nudge_table = pn.pane.HTML(margin=(0, 8))
@@ -245,5 +247,5 @@ class BackpropView(pn.viewable.Viewer):
                          "<small>Move one weight by ±h and measure the loss again: the slope "
                          "estimate approaches backprop's gradient as h shrinks.</small>",
                          margin=(0, 5), width=440),
-            pn.Row(self.nudge_param, self.nudge_h), self.nudge_readout, self.nudge_table)
+            pn.Row(self.nudge_param, pn.Column(pn.pane.HTML('nudge by ± h', margin=(0, 8)), self.nudge_h)), self.nudge_readout, self.nudge_table)
         return pn.Row(walk, pn.Column(weights, nudge))

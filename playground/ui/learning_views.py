@@ -259,7 +259,8 @@ class HousePricesView(pn.viewable.Viewer):
             self.update()
 
     def __panel__(self):
-        return pn.Column(pn.Row(tip(self.play, PLAY_TIP), self.reset_btn, self.hidden, self.lr),
+        return pn.Column(pn.Row(tip(self.play, PLAY_TIP), self.reset_btn,
+                                tip(self.hidden, self.model.param.hidden.doc), self.lr),
                          self.readout, pn.Row(self.rmse_fig, self.scatter_fig),
                          pn.pane.HTML("<b>Hidden neurons for five example houses</b> "
                                       "(tanh outputs, −1 orange … +1 blue). The second is the "

@@ -107,11 +107,12 @@ class PerceptronView(pn.viewable.Viewer):
         self.fig.x_range.start, self.fig.x_range.end = lo, hi
 
     def __panel__(self):
-        inputs = pn.Row(*self.toggles, margin=(0, 0, 4, 0))
+        inputs = pn.Row(*(tip(t, f"Input {i + 1}: click to switch it between 0 and 1. It adds "
+                                 f"its weight w{i + 1} to the sum when it is 1.")
+                          for i, t in enumerate(self.toggles)), margin=(0, 0, 4, 0))
         weights = pn.Row(*self.weights, self.threshold)
         return pn.Column(
-            tip(pn.pane.HTML("<b>Inputs</b> (click to switch 0 ↔ 1)", margin=(8, 5)),
-                "A perceptron's inputs are 0 or 1. Each is multiplied by its weight."),
+            pn.pane.HTML("<b>Inputs</b> (click to switch 0 ↔ 1)", margin=(8, 5)),
             inputs, weights, self.readout,
             pn.Row(self.fig, self.table))
 
@@ -177,4 +178,4 @@ class GalleryView(pn.viewable.Viewer):
             f'<p class="pg-note">{SATURATION_NOTES[m.activation]}</p>')
 
     def __panel__(self):
-        return pn.Column(self.picker, pn.Row(self.fig, pn.Column(self.slider, self.info)))
+        return pn.Column(self.picker, pn.Row(self.fig, pn.Column(tip(self.slider, self.model.param.z.doc), self.info)))

@@ -280,7 +280,7 @@ def test_every_control_has_a_tooltip(app):
     lonely = []
     for w in widgets:
         if not isinstance(w, (pn.widgets.IntSlider, pn.widgets.FloatSlider,
-                              pn.widgets.Checkbox)):
+                              pn.widgets.Checkbox, pn.widgets.Toggle)):
             continue
         ok = False
         for row in rows:
@@ -296,5 +296,5 @@ def test_every_control_has_a_tooltip(app):
     assert not lonely, f"sliders/checkboxes without a TooltipIcon beside them: {lonely}"
     others = [f"{type(w).__name__} {w.label!r}" for w in widgets
               if not isinstance(w, described + (pn.widgets.IntSlider, pn.widgets.FloatSlider,
-                                                pn.widgets.Checkbox))]
+                                                pn.widgets.Checkbox, pn.widgets.Toggle))]
     assert not others, f"widget kinds this test does not know how to check: {others}"
