@@ -3,16 +3,55 @@
 The persistent compilation cache keeps compiled programs on disk, so a restarted
 server (or the test suite's second process) serves its first page without waiting
 for XLA. Set PLAYGROUND_CACHE_DIR to move it, or to "off" to disable it.
+
+PLAYGROUND_DEVICE=cpu|gpu picks where JAX computes (default: JAX's default device, a GPU
+when one is usable). Nothing here starts a JAX backend, so ``panel serve --num-procs N``
+can fork safely after the import.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import warnings
+
 import jax
+
+DEVICE_ENV = "PLAYGROUND_DEVICE"
+DEVICE_CHOICES = ("cpu", "gpu")
+
+
+def requested_device() -> str:
+    """The device asked for in $PLAYGROUND_DEVICE ("" when unset or not understood)."""
+    want = os.environ.get(DEVICE_ENV, "").strip().lower()
+    if want and want not in DEVICE_CHOICES:
+        warnings.warn(f"{DEVICE_ENV}={want!r} is not one of {DEVICE_CHOICES}; using JAX's "
+                      f"default device", stacklevel=2)
+        return ""
+    return want
+
+
+def choose_device() -> None:
+    """cpu: JAX uses only the CPU. gpu: the GPU is required to be JAX's default; when there
+    is none, the page says so in its device readout (see ``device_description``)."""
+    if requested_device() == "cpu":
+        jax.config.update("jax_platforms", "cpu")
+
+
+def device_description() -> str:
+    """Where the training runs, for the page's readout, e.g. 'CPU' or 'GPU: NVIDIA H100'."""
+    dev = jax.devices()[0]
+    if dev.platform == "cpu":
+        text = f"CPU ({os.cpu_count()} cores)"
+    else:
+        text = f"{dev.platform.upper()}: {getattr(dev, 'device_kind', dev.platform)}"
+    if requested_device() == "gpu" and dev.platform == "cpu":
+        text += " — no GPU found, running on the CPU"
+    return text
 
 
 def configure() -> None:
+    choose_device()
     where = os.environ.get("PLAYGROUND_CACHE_DIR",
                            str(Path.home() / ".cache" / "neural-network-playground" / "jax"))
     if where.lower() in ("off", "0", "none", "") or jax.config.jax_compilation_cache_dir:

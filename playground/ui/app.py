@@ -1,12 +1,13 @@
 """The playground page: composes the Viewers and runs one training loop per session."""
 from __future__ import annotations
 
+import html
 import time
 
 import panel as pn
 import param
 
-from .. import urlstate
+from .. import jaxconfig, urlstate
 from ..state.run import Run
 from . import theme
 from .controls import TrainingControls
@@ -197,7 +198,10 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     # ----------------------------------------------------------------- layout
     def _build(self):
-        header = pn.pane.HTML(f'<div class="pg-header"><h1>Neural Network Playground</h1>'
+        device = html.escape(jaxconfig.device_description())
+        header = pn.pane.HTML(f'<div class="pg-header"><span class="pg-device" title="Where '
+                              f'the training runs (set PLAYGROUND_DEVICE=cpu or gpu)">'
+                              f'computing on {device}</span><h1>Neural Network Playground</h1>'
                               f'<p>{TAGLINE}</p></div>', sizing_mode="stretch_width")
         intro = pn.pane.HTML(f'<div class="pg-tab-intro">{INTRO}</div>',
                              sizing_mode="stretch_width")

@@ -36,6 +36,7 @@ body { background: #f7f7f7; }
 .pg-header { background: #183d4e; color: #fff; padding: 10px 18px; border-radius: 4px; }
 .pg-header h1 { font-size: 22px; margin: 0 0 2px 0; font-weight: 500; }
 .pg-header p { margin: 0; font-size: 13px; opacity: 0.9; }
+.pg-device { float: right; font-size: 12px; opacity: 0.8; margin-top: 4px; }
 .pg-section-title { font-size: 12px; letter-spacing: 0.08em; text-transform: uppercase;
   color: #555; font-weight: 600; margin: 4px 0 2px 0; }
 .pg-epoch { font-size: 26px; font-family: monospace; color: #333; }

@@ -168,6 +168,7 @@ def test_link_opens_the_tab_and_the_address_follows():
     app = PlaygroundApp(query="?tab=neurons")
     app.stop()
     assert app.active_tab == "neurons" and "tab=neurons" in app.lessons.link_text
+    assert "computing on CPU" in app._layout.objects[0].object      # the device readout
     app.tabs.active = 0
     assert "tab=" not in app.lessons.link_text
     bad = PlaygroundApp(query="?tab=<script>")
