@@ -12,6 +12,7 @@ names the field and never echoes hostile text (safe to show on the page as is).
 """
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import math
@@ -25,6 +26,7 @@ import numpy as np
 import param
 
 from .engine import features, mlp, train
+from .engine import lr as schedules
 from .state.run import SHUFFLE_STREAM, LayerSizes, Run
 
 FORMAT = "neural-network-playground"
@@ -454,6 +456,7 @@ def _set_weights(run: Run, padded, epoch: int):
         v.clear()
     run.history_version += 1
     run.epoch = int(epoch)
+    run.restart_trajectory()
     run._set_status("trained" if epoch else "ready", "")
     run._last_metrics = None
     run._record(jax.device_get(run._evaluate()))
@@ -554,8 +557,46 @@ def _describe(run: Run) -> str:
         f"Inputs:    {', '.join(_feature_names(run.arch))}",
         f"Network:   {hidden},",
         f"           {_OUTPUT_WORDS[mlp.OUTPUTS[run.arch.output]]}",
-        f"Training:  {_OPTIMIZER_WORDS[s['optimizer']]}, learning rate {s['learning_rate']}, "
-        f"batch size {s['batch_size']}, {reg}",
+        f"Training:  {_OPTIMIZER_WORDS[s['optimizer']]}, learning rate {s['learning_rate']}"
+        f"{_schedule_words(s)}, batch size {s['batch_size']}, {reg}",
+    ])
+
+
+def _schedule_words(s: dict) -> str:
+    name, period = s["schedule"], s["schedule_epochs"]
+    return {
+        "constant": "",
+        "step": f" × {s['step_factor']:g} every {period} epochs",
+        "cosine": f" annealed to 0 over {period} epochs (cosine)",
+        "sgdr": f" in cosine cycles of {period} epochs, each {s['cycle_mult']}× longer "
+                f"than the last (SGDR)",
+        "one_cycle": f" as the peak of one cycle over {period} epochs",
+    }[name]
+
+
+def _schedule_code(s: dict) -> str:
+    """The script's learning_rate(epoch): the playground's own schedule function."""
+    if s["schedule"] == "constant":
+        return ('def learning_rate(epoch):\n'
+                '    """The learning rate of an epoch: the same for every epoch."""\n'
+                '    return LEARNING_RATE')
+    source = inspect.getsource(schedules.schedule_lr)
+    return "\n".join([
+        f'SCHEDULE = "{s["schedule"]}"',
+        f"SCHEDULE_EPOCHS = {int(s['schedule_epochs'])}",
+        f"CYCLE_MULT = {int(s['cycle_mult'])}",
+        f"STEP_FACTOR = {float(s['step_factor'])!r}",
+        "",
+        "",
+        "# The playground's schedule function, as it is in the playground:",
+        source.rstrip(),
+        "",
+        "",
+        "def learning_rate(epoch):",
+        '    """The learning rate of an epoch (0-based) under the schedule."""',
+        "    return np.float32(schedule_lr(SCHEDULE, epoch, float(LEARNING_RATE), "
+        "SCHEDULE_EPOCHS,",
+        "                                  CYCLE_MULT, STEP_FACTOR))",
     ])
 
 
@@ -590,7 +631,7 @@ import optax
 
 # ------------------------------------------------------------------ the set-up
 EPOCHS = {{EPOCHS}}
-LEARNING_RATE = np.float32({{LEARNING_RATE}})
+LEARNING_RATE = np.float32({{LEARNING_RATE}})  # the schedule's base: see learning_rate()
 BATCH_SIZE = {{BATCH_SIZE}}
 OPTIMIZER = "{{OPTIMIZER}}"  # "sgd", "momentum", "adam" or "rmsprop"
 L1 = np.float32({{L1}})  # strength of the L1 penalty: L1 * sum of |w|
@@ -603,6 +644,11 @@ N_MAX = {{N_MAX}}  # the playground draws one random number per slot of its data
 
 # The settings as the playground stores them (its settings export):
 {{SETTINGS}}
+
+
+# ------------------------------------------------------------ the learning rate
+{{SCHEDULE_CODE}}
+
 
 # -------------------------------------------------------------------- the data
 {{X_TRAIN}}
@@ -693,20 +739,22 @@ def make_optimizer():
 OPTIMIZER_FN = make_optimizer()
 
 
-def train_step(carry, batch):
+def train_step(carry, batch, rate):
     """One minibatch: gradient, direction, step."""
     params, opt_state = carry
     x, y, live = batch
     grads = jax.grad(loss)(params, x, y, live)
     direction, opt_state = OPTIMIZER_FN.update(grads, opt_state, params)
-    params = jax.tree_util.tree_map(lambda w, d: w - LEARNING_RATE * d, params, direction)
+    params = jax.tree_util.tree_map(lambda w, d: w - rate * d, params, direction)
     return (params, opt_state), None
 
 
 @jax.jit
-def train_epoch(params, opt_state, xb, yb, live):
-    """All the minibatches of one epoch, in order. xb: (batches, BATCH_SIZE, features)."""
-    (params, opt_state), _ = jax.lax.scan(train_step, (params, opt_state), (xb, yb, live))
+def train_epoch(params, opt_state, xb, yb, live, rate):
+    """All the minibatches of one epoch, in order, at learning rate `rate`.
+    xb: (batches, BATCH_SIZE, features)."""
+    step = lambda carry, batch: train_step(carry, batch, rate)
+    (params, opt_state), _ = jax.lax.scan(step, (params, opt_state), (xb, yb, live))
     return params, opt_state
 
 
@@ -735,7 +783,8 @@ def train(params, x, y, epochs, report=None):
         order = np.zeros(batches * BATCH_SIZE, np.int64)   # padding rows: example 0
         order[:n] = epoch_order(epoch, n)
         order = order.reshape(batches, BATCH_SIZE)
-        params, opt_state = train_epoch(params, opt_state, x[order], y[order], live)
+        params, opt_state = train_epoch(params, opt_state, x[order], y[order], live,
+                                        learning_rate(epoch))
         if report:
             report(epoch + 1, params)
     return params
@@ -803,6 +852,7 @@ def python_script(run: Run, filename: str | None = None) -> str:
         "EPOCHS": str(int(run.epoch)),
         "FILENAME": filename or script_filename(run),
         "LEARNING_RATE": _num(s["learning_rate"]),
+        "SCHEDULE_CODE": _schedule_code(s),
         "BATCH_SIZE": str(int(s["batch_size"])),
         "OPTIMIZER": s["optimizer"],
         "L1": _num(l1), "L2": _num(l2),

@@ -42,6 +42,7 @@ OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
 REGULARIZATIONS = ("none", "l1", "l2")
 LOSSES = ("mse", "cross_entropy")
 DIVERGENCE_WEIGHT = 1e3  # a weight beyond this means the run has blown up
+LR_TABLE_LEN = 64  # epochs of one compiled call that can each have their own learning rate
 
 TRACES: collections.Counter = collections.Counter()
 
@@ -60,13 +61,18 @@ class TrainState(NamedTuple):
 
 
 class Hyper(NamedTuple):
-    """Dynamic hyperparameters (arrays). optimizer: index into OPTIMIZERS."""
+    """Dynamic hyperparameters (arrays). optimizer: index into OPTIMIZERS.
+
+    lr_table: (LR_TABLE_LEN,) the learning rate of each epoch of one training call: epoch
+    e of the call (0-based) steps with lr_table[min(e, LR_TABLE_LEN - 1)]. ``make_hyper``
+    fills it with learning_rate; ``train_epochs(lrs=...)`` follows a schedule with it."""
     learning_rate: jnp.ndarray
     l1: jnp.ndarray
     l2: jnp.ndarray
     batch_size: jnp.ndarray
     optimizer: jnp.ndarray
     dropout: jnp.ndarray      # (MAX_LAYERS,) dropout rate of each hidden layer (0: none)
+    lr_table: jnp.ndarray
 
 
 class Data(NamedTuple):
@@ -105,7 +111,13 @@ def make_hyper(learning_rate, regularization, reg_rate, batch_size, optimizer,
     rates = np.zeros(mlp.MAX_LAYERS, np.float32)
     rates[:len(dropout)] = dropout
     return Hyper(f(learning_rate), f(l1), f(l2), np.int32(batch_size),
-                 np.int32(OPTIMIZERS.index(optimizer)), rates)
+                 np.int32(OPTIMIZERS.index(optimizer)), rates,
+                 np.full(LR_TABLE_LEN, learning_rate, np.float32))
+
+
+def epoch_lr(hyper: Hyper, e):
+    """The learning rate of epoch e (0-based, traced) of a training call."""
+    return hyper.lr_table[jnp.minimum(e, LR_TABLE_LEN - 1)]
 
 
 DROPOUT_STREAM = 0xD20   # fold_in tag of the dropout draws
@@ -220,33 +232,51 @@ def _weights_general(p):
     return (p["W_hidden"], p["W_out"])
 
 
+def general_loss(params, arch: ArchArrays, hyper: Hyper, xb, yb, m, keep):
+    """Mean loss of the live rows (m: 1.0) of a minibatch plus the weight penalty."""
+    z = mlp.forward_general(params, arch, xb, keep)
+    data_loss = _masked_mean(mlp.example_loss(arch.output, z, yb), m)
+    return data_loss + _penalty(_weights_general(params), hyper.l1, hyper.l2)
+
+
+def general_order(key, epoch, data: Data):
+    """epoch_order of the general program, padded so that any batch slice fits."""
+    return jnp.concatenate([epoch_order(key, epoch, data.n_train, data.x_train.shape[0]),
+                            jnp.zeros(BATCH_MAX, jnp.int32)])
+
+
+def general_step(state: TrainState, arch: ArchArrays, hyper: Hyper, data: Data, key, order,
+                 epoch, i, lr, with_loss: bool = False):
+    """Minibatch i of epoch ``epoch`` (rows ``order``, from general_order) in the general
+    program: gradient, optimizer direction, step of size lr. Returns the new state, and
+    with_loss=True also the minibatch's loss before the step (general_loss)."""
+    bs = hyper.batch_size
+    start = i * bs
+    idx = jax.lax.dynamic_slice(order, (start,), (BATCH_MAX,))
+    j = jnp.arange(BATCH_MAX)
+    m = ((j < bs) & (start + j < data.n_train)).astype(jnp.float32)
+    keep = mlp.dropout_keep(dropout_key(key, epoch, i), hyper.dropout, BATCH_MAX)
+    args = (state.params, arch, hyper, data.x_train[idx], data.y_train[idx], m, keep)
+    if with_loss:
+        loss, g = jax.value_and_grad(general_loss)(*args)
+    else:
+        loss, g = None, jax.grad(general_loss)(*args)
+    g = mlp.mask_tree(g, arch.param_mask)
+    d, opt = _direction_switch(hyper.optimizer, g, state.opt, state.params)
+    state = TrainState(_apply(state.params, d, lr, arch.param_mask), opt)
+    return (state, loss) if with_loss else state
+
+
 def _train_general(state: TrainState, arch: ArchArrays, hyper: Hyper, data: Data,
                    key, epoch0, n_epochs):
     TRACES["train_general"] += 1
-    bs = hyper.batch_size
-    steps = (data.n_train + bs - 1) // bs
-
-    def loss_fn(params, xb, yb, m, keep):
-        z = mlp.forward_general(params, arch, xb, keep)
-        data_loss = _masked_mean(mlp.example_loss(arch.output, z, yb), m)
-        return data_loss + _penalty(_weights_general(params), hyper.l1, hyper.l2)
+    steps = (data.n_train + hyper.batch_size - 1) // hyper.batch_size
 
     def epoch(e, state):
-        order = jnp.concatenate([epoch_order(key, epoch0 + e, data.n_train,
-                                             data.x_train.shape[0]),
-                                 jnp.zeros(BATCH_MAX, jnp.int32)])
-
-        def step(i, state):
-            start = i * bs
-            idx = jax.lax.dynamic_slice(order, (start,), (BATCH_MAX,))
-            j = jnp.arange(BATCH_MAX)
-            m = ((j < bs) & (start + j < data.n_train)).astype(jnp.float32)
-            keep = mlp.dropout_keep(dropout_key(key, epoch0 + e, i), hyper.dropout, BATCH_MAX)
-            g = jax.grad(loss_fn)(state.params, data.x_train[idx], data.y_train[idx], m, keep)
-            g = mlp.mask_tree(g, arch.param_mask)
-            d, opt = _direction_switch(hyper.optimizer, g, state.opt, state.params)
-            return TrainState(_apply(state.params, d, hyper.learning_rate, arch.param_mask), opt)
-
+        order = general_order(key, epoch0 + e, data)
+        lr = epoch_lr(hyper, e)
+        step = lambda i, state: general_step(state, arch, hyper, data, key, order,
+                                             epoch0 + e, i, lr)
         return jax.lax.fori_loop(0, steps, step, state)
 
     state = jax.lax.fori_loop(0, n_epochs, epoch, state)
@@ -324,19 +354,20 @@ def _train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, 
         return _DIRECTIONS[k.optimizer].update(g, o, p)
 
     def step(carry, batch):
-        p, o, ep = carry
+        p, o, ep, lr = carry
         xb, yb, m, i = batch
         keep = (mlp.dropout_keep(dropout_key(key, ep, i), hyper.dropout, BATCH_MAX)
                 if k.dropout else None)
         g = jax.grad(loss_fn)(p, xb, yb, m, keep)
         d, o = direction(g, o, p)
-        return (_apply(p, d, hyper.learning_rate), o, ep), None
+        return (_apply(p, d, lr), o, ep, lr), None
 
     def epoch(e, carry):
         order = epoch_order(key, epoch0 + e, n, data.x_train.shape[0])[:n]
         order = jnp.pad(order, (0, steps * bs - n)).reshape(steps, bs)
         batches = (x_all[order], y_all[order], mask, jnp.arange(steps))
-        (p, o, _), _ = jax.lax.scan(step, (*carry, epoch0 + e), batches)
+        (p, o, _, _), _ = jax.lax.scan(step, (*carry, epoch0 + e, epoch_lr(hyper, e)),
+                                       batches)
         return p, o
 
     params, opt_part = jax.lax.fori_loop(0, n_epochs, epoch, (params, opt_part))
@@ -393,11 +424,14 @@ class ProgramCache:
         self._lock = threading.Lock()
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="compile")
         self.max_entries = max_entries
+        self._kinds = {"train": _train_exact_jit, "grid": _grid_exact_jit}
 
-    @staticmethod
-    def _compile(kind, key, args):
-        fn = {"train": _train_exact_jit, "grid": _grid_exact_jit}[kind]
-        return fn.lower(key, *args).compile()
+    def register(self, kind: str, fn):
+        """Serve another kind of program: fn is jitted with its key as static argument 0."""
+        self._kinds[kind] = fn
+
+    def _compile(self, kind, key, args):
+        return self._kinds[kind].lower(key, *args).compile()
 
     def _store(self, ck, fut):
         try:
@@ -453,13 +487,34 @@ def exact_key(arch: Arch, hyper: Hyper, data: Data, optimizer: str) -> ExactKey:
 
 
 def train_epochs(state, arch: Arch, arch_arrays: ArchArrays, hyper: Hyper, data: Data, key,
-                 epoch0: int, n_epochs: int, tier: str = "auto"):
+                 epoch0: int, n_epochs: int, tier: str = "auto", lrs=None):
     """Run n_epochs of shuffled minibatch training from epoch number epoch0.
 
     tier: "auto" (exact program if compiled, else general, queueing the exact
-    compile), "exact" (compile now if needed), "general". Returns
+    compile), "exact" (compile now if needed), "general". lrs: None (every epoch at
+    hyper's lr_table, as make_hyper fills it: its learning rate) or (n_epochs,) the
+    learning rate of each epoch (a schedule); then the epochs run in calls of at most
+    LR_TABLE_LEN epochs, still without compiling anything new. Returns
     (state, Metrics, tier_used).
     """
+    if lrs is None:
+        return _train_call(state, arch, arch_arrays, hyper, data, key, epoch0, n_epochs, tier)
+    lrs = np.asarray(lrs, np.float32).ravel()
+    if len(lrs) != n_epochs:
+        raise ValueError(f"lrs: one learning rate per epoch ({n_epochs}), got {len(lrs)}")
+    start, out = 0, None
+    while out is None or start < n_epochs:
+        k = min(LR_TABLE_LEN, n_epochs - start)
+        table = np.full(LR_TABLE_LEN, lrs[start + k - 1] if k else hyper.learning_rate,
+                        np.float32)
+        table[:k] = lrs[start:start + k]
+        out = _train_call(state, arch, arch_arrays, hyper._replace(lr_table=table), data,
+                          key, epoch0 + start, k, tier)
+        state, start = out[0], start + k
+    return out
+
+
+def _train_call(state, arch, arch_arrays, hyper, data, key, epoch0, n_epochs, tier):
     optimizer = OPTIMIZERS[int(hyper.optimizer)]
     args = (state, hyper, data, key, np.int32(epoch0), np.int32(n_epochs))
     if tier != "general":

@@ -10,8 +10,12 @@ page's widgets are bound to, so the two can never disagree::
 
 Changing the data (dataset, noise, train ratio, seed, points) or the
 architecture (features, layers, activation, loss) starts the run afresh from
-the seed; changing the learning rate, batch size, optimizer or regularisation
-carries on training the same weights.
+the seed; changing the learning rate, its schedule, batch size, optimizer or
+regularisation carries on training the same weights.
+
+The learning rate of each epoch follows ``schedule`` (``current_lr()`` is the
+next epoch's); ``trajectory`` keeps a bounded record of the weights after each
+training call, for the loss-landscape views.
 """
 from __future__ import annotations
 
@@ -21,7 +25,8 @@ import jax
 import numpy as np
 import param
 
-from ..engine import datasets, features, mlp, train
+from ..engine import datasets, descent, features, mlp, train
+from ..engine import lr as schedules
 from . import userdata
 
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -29,6 +34,7 @@ REG_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 GRID_RES, DOMAIN = features.GRID_RES, features.DOMAIN
 INIT_STREAM, SHUFFLE_STREAM = 0x1A17, 0x5F1E   # fold_in tags: independent random streams
 HISTORY_MAX = 2000      # loss-curve points kept (older ones are thinned out)
+TRAJECTORY_MAX = 200    # weight snapshots kept (older ones are thinned out)
 
 DIVERGED_MESSAGE = "Diverged — lower the learning rate or reset."
 
@@ -36,8 +42,9 @@ MAX_DROPOUT = 0.9
 OWN = "own"          # the learner's own data (uploaded or clicked), kept in the run
 _DATA_PARAMS = ("dataset", "noise", "train_ratio", "seed", "n_samples")
 _ARCH_PARAMS = ("features", "hidden", "activation", "activations", "loss")
-_HYPER_PARAMS = ("learning_rate", "batch_size", "optimizer", "regularization", "reg_rate",
-                 "stop_epoch", "patience", "dropout")
+_LR_PARAMS = ("learning_rate", "schedule", "schedule_epochs", "cycle_mult", "step_factor")
+_HYPER_PARAMS = _LR_PARAMS + ("batch_size", "optimizer", "regularization", "reg_rate",
+                              "stop_epoch", "patience", "dropout")
 
 
 class PerLayer(param.List):
@@ -123,6 +130,19 @@ class Run(param.Parameterized):
     learning_rate = param.Number(default=0.03, bounds=(0, 10), inclusive_bounds=(False, True),
                                  doc=("Step size of gradient descent. Too small crawls; too "
                                       "large overshoots and can diverge."))
+    schedule = param.Selector(default="constant", objects=list(schedules.SCHEDULES), doc=(
+        "How the learning rate changes from epoch to epoch: constant; step decay (times the "
+        "step factor after every period); cosine annealing (down to 0 over the period); SGDR, "
+        "cosine with warm restarts (back up at the end of each cycle, every cycle 'cycle "
+        "mult' times longer than the last); one cycle (up from rate/25 to the rate over the "
+        "first 30 % of the period, then down to almost 0)."))
+    schedule_epochs = param.Integer(default=100, bounds=(1, 100_000), doc=(
+        "The schedule's period in epochs: the length of cosine annealing and of the one "
+        "cycle, SGDR's first cycle, the interval between two step decays."))
+    cycle_mult = param.Integer(default=2, bounds=(1, 4), doc=(
+        "SGDR: each cycle lasts this many times longer than the one before (1: all equal)."))
+    step_factor = param.Number(default=0.5, bounds=(0.01, 1.0), doc=(
+        "Step decay: the learning rate is multiplied by this after every period."))
     batch_size = param.Integer(default=10, bounds=(1, train.BATCH_MAX), doc=(
         "Examples per weight update (minibatch). An epoch is one pass over the training set."))
     optimizer = param.Selector(default="sgd", objects=list(train.OPTIMIZERS), doc=(
@@ -386,8 +406,39 @@ class Run(param.Parameterized):
         self._set_status("ready", "")
         self._last_metrics = None
         self.epoch = 0
+        self.restart_trajectory()
         self._record(jax.device_get(self._evaluate()))
         self._best = (self.history["test_loss"][0], 0)     # for early stopping
+
+    # ------------------------------------------------------------- trajectory
+    def restart_trajectory(self):
+        """The weight trajectory starts afresh at the current weights (and epoch)."""
+        self.trajectory = [descent.flatten_params(self.state.params)]
+        self.trajectory_epochs = [self.epoch]
+
+    def _snapshot(self):
+        self.trajectory.append(descent.flatten_params(self.state.params))
+        self.trajectory_epochs.append(self.epoch)
+        _thin((self.trajectory, self.trajectory_epochs), TRAJECTORY_MAX)
+
+    def trajectory_array(self) -> np.ndarray:
+        """(T, descent.N_PARAMS) float32: the flattened weights at reset and after each
+        training call since (at most TRAJECTORY_MAX; older snapshots are thinned out, the
+        epochs are in ``trajectory_epochs``)."""
+        return np.stack(self.trajectory)
+
+    # ----------------------------------------------------------- learning rate
+    def learning_rates(self, epochs, base: float | None = None) -> np.ndarray:
+        """The learning rate of each epoch (0-based) in ``epochs`` under the schedule:
+        float32, the shape of ``epochs`` (what training uses; also for a preview plot).
+        base: the schedule's base rate (default: ``learning_rate``)."""
+        base = float(np.float32(self.learning_rate if base is None else base))
+        return schedules.schedule_lr(self.schedule, epochs, base, self.schedule_epochs,
+                                     self.cycle_mult, self.step_factor).astype(np.float32)
+
+    def current_lr(self) -> float:
+        """The learning rate the next epoch trains with."""
+        return float(self.learning_rates(self.epoch))
 
     def _evaluate(self):
         return train.evaluate_general(self.state.params, self._arch_arrays, self._data)
@@ -396,6 +447,7 @@ class Run(param.Parameterized):
         """Replace the weights (padded layout, e.g. after a hand edit or a load); the
         metrics, loss curve and heatmap are refreshed at once. Training goes on from them."""
         self.state = self.state._replace(params=params)
+        self._snapshot()
         self._record(jax.device_get(self._evaluate()))
         if self.status == "diverged":
             self._set_status("trained" if self.epoch else "ready", "")
@@ -427,7 +479,7 @@ class Run(param.Parameterized):
         self._make_hyper()
         if any(e.name == "optimizer" for e in events):
             self.state = train.TrainState(self.state.params, train.opt_init(self.state.params))
-        if self.status == "diverged" and any(e.name == "learning_rate" for e in events):
+        if self.status == "diverged" and any(e.name in _LR_PARAMS for e in events):
             self._set_status("trained" if self.epoch else "ready", "")
         if self.status == "stopped" and any(e.name in ("stop_epoch", "patience") for e in events):
             self._set_status("trained", "")
@@ -451,15 +503,18 @@ class Run(param.Parameterized):
             epochs = min(int(epochs), self.stop_epoch - self.epoch)
         if self.status == "stopped":       # going on after a stop: patience starts afresh
             self._best = (self.history["test_loss"][-1], self.epoch)
+        lrs = (None if self.schedule == "constant" else
+               self.learning_rates(np.arange(self.epoch, self.epoch + int(epochs))))
         state, m, self.last_tier = train.train_epochs(
             self.state, self.arch, self._arch_arrays, self._hyper, self._data,
-            self._shuffle_key, self.epoch, int(epochs), tier=self.tier)
+            self._shuffle_key, self.epoch, int(epochs), tier=self.tier, lrs=lrs)
         m = jax.device_get(m)          # one transfer for all the numbers
         if self._diverged(m):
             self._set_status("diverged", DIVERGED_MESSAGE)
             return self.metrics()
         self.state = state
         self.epoch += int(epochs)
+        self._snapshot()
         if self.status != "trained":
             self._set_status("trained", "" if self.status == "stopped" else self.message)
         self._record(m)
@@ -496,9 +551,7 @@ class Run(param.Parameterized):
         h["epoch"].append(self.epoch)
         for k in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
             h[k].append(float(getattr(m, k)))
-        if len(h["epoch"]) > HISTORY_MAX:      # keep every other old point
-            for k in h:
-                h[k][:] = h[k][:HISTORY_MAX // 2:2] + h[k][HISTORY_MAX // 2:]
+        if _thin(list(h.values()), HISTORY_MAX):
             self.history_version += 1
 
     def metrics(self) -> dict:
@@ -565,6 +618,16 @@ class Run(param.Parameterized):
         """For 1-D data: x (GRID_RES,) and the fitted y (GRID_RES,)."""
         g = self.decision_grid()
         return features.grid_points()[:GRID_RES, 0], g[0]
+
+
+def _thin(lists, limit: int) -> bool:
+    """Parallel lists longer than limit keep every other entry of their older half;
+    True if they were thinned."""
+    if len(lists[0]) <= limit:
+        return False
+    for v in lists:
+        v[:] = v[:limit // 2:2] + v[limit // 2:]
+    return True
 
 
 def _check_number(name, value, positive=False):

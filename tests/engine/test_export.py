@@ -330,11 +330,20 @@ def test_exported_scripts_train_to_the_same_losses(tmp_path):
           features=["sin_x1", "x1"], noise=10.0, learning_rate=0.01), 10),
     (dict(dataset="moons", activation="leaky_relu", hidden=[], n_samples=77, seed=123,
           batch_size=64, train_ratio=0.3), 15),
-], ids=["spiral-bce-rmsprop-l1", "sine-momentum-gelu", "moons-linear-partial-batch"])
+    (dict(dataset="xor", optimizer="adam", schedule="sgdr", schedule_epochs=3, cycle_mult=2,
+          learning_rate=0.1, batch_size=7), 14),
+    (dict(dataset="circle", schedule="one_cycle", schedule_epochs=10, learning_rate=0.3), 12),
+    (dict(dataset="gauss", schedule="step", schedule_epochs=4, step_factor=0.3,
+          optimizer="momentum", n_samples=90), 10),
+], ids=["spiral-bce-rmsprop-l1", "sine-momentum-gelu", "moons-linear-partial-batch",
+        "xor-adam-sgdr", "circle-one-cycle", "gauss-step-decay"])
 def test_exported_script_covers_losses_optimizers_and_partial_batches(kw, epochs):
     run = exact_run(**kw)
     m = run.train(epochs)
-    result = _in_process(export.python_script(run), epochs)
+    code = export.python_script(run)
+    if kw.get("schedule"):
+        assert f'SCHEDULE = "{kw["schedule"]}"' in code and "def schedule_lr(" in code
+    result = _in_process(code, epochs)
     for key in m:
         if key != "epoch":
             assert result[key] == pytest.approx(m[key], abs=1e-6), key

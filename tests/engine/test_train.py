@@ -416,6 +416,11 @@ def test_widget_changes_never_recompile_the_general_program(warmed):
         change(optimizer=opt)
     for lr in (0.1, 0.001, 0.03):
         change(learning_rate=lr)
+    for schedule in ("step", "cosine", "sgdr", "one_cycle", "constant"):
+        change(schedule=schedule, schedule_epochs=3)
+    change(schedule="sgdr", cycle_mult=3, schedule_epochs=2)
+    change(schedule="step", step_factor=0.2)
+    change(schedule="constant", schedule_epochs=100, cycle_mult=2, step_factor=0.5)
     for b in (1, 7, 64, 10):
         change(batch_size=b)
     for reg, rate in (("l1", 0.01), ("l2", 0.003), ("l2", 0.3), ("none", 0.0)):

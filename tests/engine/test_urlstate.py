@@ -11,6 +11,9 @@ from playground.state.presets import PRESETS
 def test_table_is_the_runs_parameter_list():
     assert list(urlstate.TABLE) == Run._settings()
     assert urlstate.to_query(Run().settings()) == {}          # defaults make a bare link
+    assert {"schedule", "schedule_epochs", "cycle_mult", "step_factor"} <= set(urlstate.TABLE)
+    query = urlstate.to_query(Run(schedule="cosine").settings())
+    assert query == {"schedule": "cosine"}                    # only what differs
 
 
 @pytest.mark.parametrize("settings", [
@@ -19,6 +22,8 @@ def test_table_is_the_runs_parameter_list():
     dict(dataset="spiral", hidden=[16] * 8, activation="gelu", regularization="l2",
          reg_rate=0.003, batch_size=64, train_ratio=0.3, seed=12345, stop_epoch=500,
          patience=40, loss="cross_entropy"),
+    dict(dataset="xor", schedule="sgdr", schedule_epochs=7, cycle_mult=3, learning_rate=0.3),
+    dict(schedule="step", schedule_epochs=5, step_factor=0.25),
 ])
 def test_round_trip_gives_the_same_setup_and_the_same_numbers(settings):
     run = Run(**settings)
@@ -44,6 +49,10 @@ HOSTILE = {
     "train_ratio": ["0", "0.95", "5"],
     "activation": ["softmax", "relu;drop"],
     "stop_epoch": ["-1", "1e12"],
+    "schedule": ["warm", "<b>cosine</b>", "COSINE", ""],
+    "schedule_epochs": ["0", "-5", "2.5", "1e9", "nan"],
+    "cycle_mult": ["0", "5", "1.5", "two"],
+    "step_factor": ["0", "1.5", "-0.5", "inf"],
 }
 
 

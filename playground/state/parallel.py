@@ -1,0 +1,165 @@
+"""Parallel runs: up to 16 copies of a run's network, across learning rates or seeds.
+
+    sweep = ParallelRuns(run, over="learning_rate")     # 16 rates from lr_min to lr_max
+    sweep.train(50)                                     # all copies, one compiled call
+    sweep.curves()["train_loss"]                        # (T, 16) loss curves
+    sweep.grids()                                       # (16, 24, 24) decision grids
+
+Every copy trains on the run's data with the run's minibatches, architecture, optimizer,
+batch size, regularisation and learning-rate schedule (no dropout). Across learning
+rates every copy starts from the run's first weights (its seed's); across seeds copy k
+starts from the first weights of seed ``run.seed + k``.
+"""
+from __future__ import annotations
+
+import jax
+import numpy as np
+import param
+
+from ..engine import parallel, train
+from .run import HISTORY_MAX, INIT_STREAM, _thin
+
+OVER = ("learning_rate", "seed")
+
+
+class ParallelRuns(param.Parameterized):
+    """Copies of ``run``'s network trained side by side (engine.parallel)."""
+
+    over = param.Selector(default="learning_rate", objects=list(OVER), doc=(
+        "What differs between the copies: the learning rate, or the seed of the first "
+        "weights."))
+    copies = param.Integer(default=parallel.MAX_COPIES, bounds=(1, parallel.MAX_COPIES),
+                           doc="How many copies train at once.")
+    lr_min = param.Number(default=0.001, bounds=(1e-6, 10.0), doc="The smallest learning rate.")
+    lr_max = param.Number(default=3.0, bounds=(1e-6, 10.0), doc="The largest learning rate.")
+    epoch = param.Integer(default=0, bounds=(0, None), constant=True)
+
+    def __init__(self, run, **params):
+        super().__init__(**params)
+        self.run = run
+        self.reset()
+        self.param.watch(lambda e: self.reset(), ["over", "copies", "lr_min", "lr_max"])
+
+    # ---------------------------------------------------------------- set-up
+    def values(self) -> list:
+        """Each copy's learning rate (log-spaced lr_min..lr_max) or seed."""
+        if self.over == "seed":
+            return [(self.run.seed + k) % 2**31 for k in range(self.copies)]
+        lo, hi = sorted((self.lr_min, self.lr_max))
+        return [float(v) for v in np.geomspace(lo, hi, self.copies).astype(np.float32)]
+
+    def _setup_key(self):
+        r = self.run
+        return (r.arch, r.data_version, r._hyper.batch_size.item(), r.optimizer,
+                r.regularization, r.reg_rate, r.seed)
+
+    def reset(self):
+        """Every copy back to its first weights, epoch 0, empty curves."""
+        r = self.run
+        seeds = self.values() if self.over == "seed" else [r.seed] * self.copies
+        padded = [train.init_state(jax.random.fold_in(jax.random.PRNGKey(s), INIT_STREAM),
+                                   r._arch_arrays).params for s in seeds]
+        self.state = parallel.init_packed(padded, r.arch, r.optimizer)
+        self._key = self._setup_key()
+        self.history = {k: [] for k in ("epoch", "train_loss", "test_loss", "train_accuracy",
+                                        "test_accuracy")}
+        self._metrics = None
+        with param.edit_constant(self):
+            self.epoch = 0
+
+    def _lr_table(self, epoch0: int, n: int) -> np.ndarray:
+        """(copies, LR_TABLE_LEN): each copy's rate in the epochs of a call (the run's
+        schedule, with each copy's own base rate across learning rates)."""
+        r = self.run
+        epochs = np.arange(epoch0, epoch0 + min(max(n, 1), train.LR_TABLE_LEN))
+        bases = self.values() if self.over == "learning_rate" else [None] * self.copies
+        table = np.stack([r.learning_rates(epochs, b) for b in bases])
+        return np.concatenate([table, np.repeat(table[:, -1:], train.LR_TABLE_LEN
+                                                - table.shape[1], 1)], 1)
+
+    # -------------------------------------------------------------- training
+    def ready(self) -> bool:
+        """True when the program for this set-up is compiled (else it starts compiling in
+        the background)."""
+        return self.train(0, block=False) is not None
+
+    def train(self, epochs: int = 1, block: bool = True):
+        """Train every copy ``epochs`` epochs; returns ``metrics()``, or None when
+        block=False and the program is still compiling (nothing was trained). The first
+        call also records the copies at epoch 0 (the start of the curves)."""
+        if self._setup_key() != self._key:           # the run was set up anew
+            self.reset()
+        if not self.history["epoch"]:
+            if not self._call(0, block):
+                return None
+            self._record()
+        if epochs:
+            if not self._call(int(epochs), block):
+                return None
+            with param.edit_constant(self):
+                self.epoch += int(epochs)
+            self._record()
+        return self.metrics()
+
+    def _call(self, epochs: int, block: bool) -> bool:
+        """Train in calls of at most LR_TABLE_LEN epochs while a schedule changes the rate."""
+        r = self.run
+        chunk = max(epochs, 1) if r.schedule == "constant" else train.LR_TABLE_LEN
+        done = 0
+        while True:
+            n = min(chunk, epochs - done)
+            out = parallel.train_packed(self.state, r.arch, self._lr_table(self.epoch + done, n),
+                                        r._hyper, r._data, r._shuffle_key, self.epoch + done,
+                                        n, block=block)
+            if out is None:
+                return False
+            self.state, self._metrics = out
+            done += n
+            if done >= epochs:
+                return True
+
+    def _record(self):
+        self._metrics = m = jax.device_get(self._metrics)
+        self.history["epoch"].append(self.epoch)
+        for k in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
+            self.history[k].append(np.asarray(getattr(m, k)))
+        _thin(list(self.history.values()), HISTORY_MAX)
+
+    def metrics(self) -> dict:
+        """The latest numbers of every copy: {"epoch", "values", "train_loss" (copies,),
+        "test_loss", "train_accuracy", "test_accuracy", "diverged" (copies,) bool}."""
+        if self._metrics is None:
+            self.train(0)
+        m = self._metrics
+        return {"epoch": self.epoch, "values": self.values(),
+                "train_loss": np.asarray(m.train_loss), "test_loss": np.asarray(m.test_loss),
+                "train_accuracy": np.asarray(m.train_accuracy),
+                "test_accuracy": np.asarray(m.test_accuracy),
+                "diverged": self.diverged()}
+
+    def diverged(self) -> np.ndarray:
+        """(copies,) bool, by the run's rule: weights that blew up (the copy stopped), or
+        a training loss above its start and above 1.5× that of a network that outputs 0."""
+        m = self._metrics
+        loss = np.asarray(m.train_loss)
+        start = self.history["train_loss"][0]
+        blown = ~np.isfinite(loss) | ((loss > 1.5 * self.run._baseline) & (loss > start))
+        return ~np.asarray(m.alive) | blown
+
+    def curves(self) -> dict:
+        """Loss curves of every copy: {"epoch": (T,), "train_loss": (T, copies), ...}
+        (one point per training call; at most HISTORY_MAX, older ones thinned out)."""
+        return {k: np.asarray(v) for k, v in self.history.items()}
+
+    def grids(self) -> np.ndarray:
+        """(copies, GRID_RES, GRID_RES) each copy's outputs over the plot, row 0 at the
+        bottom."""
+        if self._metrics is None:
+            self.train(0)
+        res = parallel.GRID_RES
+        return np.asarray(self._metrics.grid).reshape(self.copies, res, res)
+
+    def copy_params(self, k: int) -> dict:
+        """The exact-shape weights of copy k ({"W": [...], "b": [...]})."""
+        return jax.device_get(parallel.unpack(self.state.params, self.run.arch, k))
+

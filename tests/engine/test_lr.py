@@ -1,0 +1,258 @@
+"""Learning rate (playground.engine.lr, engine.parallel): schedules and their use in
+training, the LR finder, and parallel runs against separate runs."""
+import jax
+import numpy as np
+import optax
+import pytest
+
+from playground import Run
+from playground.engine import lr, mlp, parallel, train
+from playground.state.descent import run_lr_finder
+from playground.state.parallel import ParallelRuns
+
+
+# ======================================================================== schedules
+def test_schedule_values_at_known_epochs():
+    f = lambda name, e, **kw: lr.schedule_lr(name, np.asarray(e), 0.1, **kw)
+    np.testing.assert_allclose(f("constant", [0, 7, 1000]), 0.1)
+    np.testing.assert_allclose(f("step", [0, 9, 10, 19, 20, 35], period=10, step_factor=0.5),
+                               [0.1, 0.1, 0.05, 0.05, 0.025, 0.0125])
+    np.testing.assert_allclose(f("cosine", [0, 25, 50, 75, 100, 150], period=100),
+                               [0.1, 0.1 * (1 + np.cos(np.pi / 4)) / 2, 0.05,
+                                0.1 * (1 - np.cos(np.pi / 4)) / 2, 0.0, 0.0], atol=1e-15)
+    # SGDR, cycles of 10, 20, 40 epochs: restarts at 0, 10, 30, 70; half-way at 5, 20, 50
+    e = [0, 5, 10, 20, 30, 50, 70, 69.999]
+    np.testing.assert_allclose(f("sgdr", e, period=10, cycle_mult=2),
+                               [0.1, 0.05, 0.1, 0.05, 0.1, 0.05, 0.1, 0.0], atol=1e-6)
+    np.testing.assert_allclose(f("sgdr", [0, 4, 8, 12, 16], period=8, cycle_mult=1),
+                               [0.1, 0.05, 0.1, 0.05, 0.1], atol=1e-15)
+    np.testing.assert_allclose(f("sgdr", [0, 3, 7.5, 12, 25.5, 6], period=3, cycle_mult=3),
+                               [0.1, 0.1, 0.05, 0.1, 0.05, 0.075], atol=1e-12)   # 3, 9, 27
+    oc = f("one_cycle", [0, 30, 100, 200], period=100)
+    np.testing.assert_allclose(oc, [0.1 / 25, 0.1, 0.1 / 25 / 1e4, 0.1 / 25 / 1e4])
+    with pytest.raises(ValueError):
+        lr.schedule_lr("warm", 0, 0.1)
+
+
+def test_schedules_match_optax():
+    steps = np.arange(0, 130)
+    np.testing.assert_allclose(lr.schedule_lr("cosine", steps, 0.3, period=100),
+                               optax.cosine_decay_schedule(0.3, 100)(steps), rtol=2e-6,
+                               atol=1e-8)
+    for period in (100, 37):
+        sched = optax.cosine_onecycle_schedule(period, 0.3)
+        np.testing.assert_allclose(lr.schedule_lr("one_cycle", steps, 0.3, period=period),
+                                   [float(sched(int(s))) for s in steps], rtol=2e-5, atol=1e-7)
+    e = np.arange(0, 100)
+    np.testing.assert_allclose(lr.schedule_lr("step", e, 1.0, period=7, step_factor=0.3),
+                               optax.exponential_decay(1.0, 7, 0.3, staircase=True)(e),
+                               rtol=2e-6)
+
+
+def test_lrs_table_follows_a_schedule_without_recompiling():
+    """A schedule through train_epochs(lrs=...) equals training epoch by epoch at each
+    epoch's rate; crossing the table's length needs no new program."""
+    arch = mlp.Arch((0, 1), (4,), ("tanh",), 1)
+    aa = arch.arrays()
+    rng = np.random.default_rng(2)
+    X = rng.uniform(-4, 4, (60, 2)).astype(np.float32)
+    from playground.engine import features
+    F = np.asarray(features.all_features(X), np.float32)
+    y = np.sign(X[:, 0] * X[:, 1]).astype(np.float32)
+    data = train.make_data(F[:40], y[:40], F[40:], y[40:])
+    state0 = train.init_state(jax.random.PRNGKey(1), aa)
+    key = jax.random.PRNGKey(5)
+    n = train.LR_TABLE_LEN + 6
+    rates = lr.schedule_lr("sgdr", np.arange(n), 0.2, period=5, cycle_mult=2).astype(np.float32)
+    hyper = train.make_hyper(0.2, "none", 0.0, 10, "momentum")
+    s_all, m_all, _ = train.train_epochs(state0, arch, aa, hyper, data, key, 0, n,
+                                         tier="general", lrs=rates)
+    traces = dict(train.TRACES)
+    s = state0
+    for e in range(n):
+        s, m, _ = train.train_epochs(s, arch, aa, train.make_hyper(float(rates[e]), "none", 0.0,
+                                                                   10, "momentum"),
+                                     data, key, e, 1, tier="general")
+    assert train.TRACES["train_general"] == traces["train_general"]
+    for a, b in zip(jax.tree.leaves(s_all), jax.tree.leaves(s)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+    assert float(m_all.train_loss) == pytest.approx(float(m.train_loss), rel=1e-5)
+    # the exact tier follows the same schedule (a few epochs: rounding differences
+    # between the tiers grow over many epochs of momentum)
+    out = {t: train.train_epochs(state0, arch, aa, hyper, data, key, 0, 8, tier=t,
+                                 lrs=rates[:8]) for t in ("general", "exact")}
+    assert out["exact"][2] == "exact"
+    for a, b in zip(jax.tree.leaves(out["general"][0].params),
+                    jax.tree.leaves(out["exact"][0].params)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="lrs"):
+        train.train_epochs(state0, arch, aa, hyper, data, key, 0, 3, lrs=rates)
+
+
+def test_run_follows_its_schedule_and_shows_the_current_rate():
+    run = Run(schedule="step", schedule_epochs=3, step_factor=0.1, learning_rate=0.3)
+    run.tier = "general"
+    assert run.current_lr() == pytest.approx(0.3)
+    np.testing.assert_allclose(run.learning_rates(np.arange(7)),
+                               [0.3] * 3 + [0.03] * 3 + [0.003], rtol=1e-6)
+    split = Run(**run.settings())
+    split.tier = "general"
+    run.train(7)
+    for k in (2, 3, 2):
+        split.train(k)
+    assert run.current_lr() == pytest.approx(0.003, rel=1e-6)
+    assert split.metrics() == run.metrics()
+    plain = Run(learning_rate=0.3)
+    plain.tier = "general"
+    plain.train(7)
+    assert plain.metrics() != run.metrics()
+    epoch, loss = run.epoch, run.metrics()["train_loss"]
+    run.schedule = "constant"                     # a hyperparameter: training carries on
+    assert run.epoch == epoch and run.current_lr() == pytest.approx(0.3)
+    assert run.metrics()["train_loss"] == loss
+
+
+# ====================================================================== LR finder
+@pytest.fixture(scope="module")
+def diverging_run():
+    """Linear output, squared error, plain SGD: large rates blow the loss up."""
+    run = Run(dataset="plane", hidden=[4], activation="relu")
+    run.tier = "general"
+    return run
+
+
+@pytest.fixture(scope="module")
+def found(diverging_run):
+    before = {k: np.asarray(v) for k, v in diverging_run.state.params.items()}
+    result = run_lr_finder(diverging_run)
+    after = diverging_run.state.params
+    assert all(np.array_equal(before[k], np.asarray(after[k])) for k in before)  # a copy
+    return result
+
+
+def test_finder_rates_and_smoothing(found):
+    lrs = found.lrs
+    assert len(lrs) == lr.LR_FIND_STEPS
+    assert lrs[0] == pytest.approx(1e-6) and lrs[-1] == pytest.approx(10.0, rel=1e-6)
+    ratios = lrs[1:] / lrs[:-1]
+    np.testing.assert_allclose(ratios, ratios[0], rtol=1e-4)         # exponential
+    for raw, smooth in zip(found.losses, found.smoothed):
+        avg, ref = 0.0, []
+        for i, v in enumerate(raw[np.isfinite(raw)]):
+            avg = lr.SMOOTHING * avg + (1 - lr.SMOOTHING) * v
+            ref.append(avg / (1 - lr.SMOOTHING ** (i + 1)))
+        np.testing.assert_allclose(smooth[:len(ref)], ref, rtol=1e-5)
+
+
+def test_finder_stops_early_on_a_diverging_loss(found):
+    assert found.losses.shape == (lr.LR_FIND_SEEDS, lr.LR_FIND_STEPS)
+    assert np.all(found.recorded < lr.LR_FIND_STEPS)
+    for raw, smooth, n in zip(found.losses, found.smoothed, found.recorded):
+        assert np.all(np.isfinite(raw[:n])) and np.all(np.isnan(raw[n:]))
+        # the stop comes at the first step whose smoothed loss exceeds 4× the best before
+        over = smooth[1:n] > 4.0 * np.minimum.accumulate(smooth[:n - 1])
+        assert np.isfinite(smooth[n - 1]) and over[-1] and not np.any(over[:-1])
+    assert found.falls
+
+
+def test_finder_suggestions_lie_in_range(found):
+    for v in (found.suggestion, found.lr_steepest, found.lr_min_div10):
+        assert lr.LR_FIND_START <= v <= lr.LR_FIND_END
+    assert found.suggested_by == "minimum/10"
+    assert found.suggestion == pytest.approx(found.lr_at_minimum / 10)
+    common = int(np.min(found.recorded))
+    i = int(np.argmin(np.abs(found.lrs - found.lr_at_minimum)))
+    kept = found.mean[lr.SKIP_START:common - lr.SKIP_END]
+    assert found.mean[i] == pytest.approx(np.min(kept))
+    ok = np.isfinite(found.low)
+    assert np.all(found.low[ok] <= found.mean[ok] + 1e-7)
+    assert np.all(found.mean[ok] <= found.high[ok] + 1e-7)
+
+
+def test_five_seed_vmap_equals_five_separate_calls(diverging_run, found):
+    r = diverging_run
+    keys = lr.finder_keys(r._shuffle_key)
+    lrs = lr.finder_learning_rates()
+    for s in range(lr.LR_FIND_SEEDS):
+        losses, smooth = lr.lr_find_one(r.state.params, r._arch_arrays, r._hyper, r._data,
+                                        keys[s], lrs)
+        losses = np.asarray(losses)
+        np.testing.assert_array_equal(np.isnan(losses), np.isnan(found.losses[s]))
+        np.testing.assert_allclose(losses, found.losses[s], rtol=1e-4, equal_nan=True)
+    assert len({tuple(np.round(x[:30], 6)) for x in found.losses}) == lr.LR_FIND_SEEDS
+
+
+def test_finder_compiles_once_for_every_setup(found):
+    before = train.TRACES["lr_finder"]
+    other = Run(dataset="xor", hidden=[8, 8], optimizer="adam", batch_size=25,
+                loss="cross_entropy", dropout=[0.2])
+    result = run_lr_finder(other)
+    assert train.TRACES["lr_finder"] == before
+    assert lr.LR_FIND_START <= result.suggestion <= lr.LR_FIND_END
+
+
+# ================================================================== parallel runs
+def _separate(run, params, rate, epochs, optimizer=None):
+    """One ordinary (exact-tier) training of the run's set-up from params at rate."""
+    hyper = train.make_hyper(rate, run.regularization, run.reg_rate, run.batch_size,
+                             optimizer or run.optimizer)
+    state = train.TrainState(params, train.opt_init(params))
+    s, m, _ = train.train_epochs(state, run.arch, run._arch_arrays, hyper, run._data,
+                                 run._shuffle_key, 0, epochs, tier="exact")
+    return jax.device_get(mlp.to_exact(s.params, run.arch)), m
+
+
+def _assert_same(a, b, tol=2e-5):
+    for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
+        np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_parallel_runs_across_rates_equal_separate_runs(optimizer):
+    run = Run(dataset="xor", hidden=[5, 3], optimizer=optimizer, batch_size=7,
+              regularization="l2", reg_rate=0.001)
+    sweep = ParallelRuns(run, copies=5, lr_min=0.003, lr_max=0.05)
+    m = sweep.train(4)
+    start = run.state.params                   # the run has not trained: its first weights
+    for k, rate in enumerate(sweep.values()):
+        ref, mk = _separate(run, start, rate, 4)
+        _assert_same(sweep.copy_params(k), ref)
+        assert m["train_loss"][k] == pytest.approx(float(mk.train_loss), rel=1e-5)
+        assert m["test_accuracy"][k] == pytest.approx(float(mk.test_accuracy), abs=1e-6)
+    assert sweep.grids().shape == (5, parallel.GRID_RES, parallel.GRID_RES)
+    assert sweep.curves()["train_loss"].shape == (2, 5)    # epoch 0 and epoch 4
+
+
+def test_parallel_runs_across_seeds_equal_separate_runs_and_keep_the_schedule():
+    run = Run(dataset="circle", hidden=[4, 2], schedule="cosine", schedule_epochs=6,
+              learning_rate=0.1)
+    sweep = ParallelRuns(run, over="seed", copies=3)
+    sweep.train(3)
+    sweep.train(2)
+    traces = train.TRACES["train_packed"]
+    for k, seed in enumerate(sweep.values()):
+        probe = Run(**{**run.settings(), "seed": seed})        # that seed's first weights
+        hyper = train.make_hyper(0.1, "none", 0.0, 10, "sgd")
+        state = train.TrainState(probe.state.params, train.opt_init(probe.state.params))
+        s, m, _ = train.train_epochs(state, run.arch, run._arch_arrays, hyper, run._data,
+                                     run._shuffle_key, 0, 5, tier="exact",
+                                     lrs=run.learning_rates(np.arange(5)))
+        _assert_same(sweep.copy_params(k), jax.device_get(mlp.to_exact(s.params, run.arch)))
+    sweep.lr_max = 1.0                                   # a new sweep: no new program
+    sweep.over = "learning_rate"
+    sweep.copies = 3
+    sweep.train(1)
+    assert train.TRACES["train_packed"] == traces
+
+
+def test_a_diverging_copy_stops_and_leaves_the_others_alone():
+    run = Run(dataset="plane", hidden=[6], activation="relu", learning_rate=0.01)
+    sweep = ParallelRuns(run, copies=3, lr_min=0.01, lr_max=10.0)
+    m = sweep.train(3)
+    assert list(m["diverged"]) == [False, False, True]
+    for k, rate in enumerate(sweep.values()[:2]):
+        ref, _ = _separate(run, run.state.params, rate, 3)
+        _assert_same(sweep.copy_params(k), ref)
+    assert np.all(np.isfinite(sweep.copy_params(2)["W"][0]))        # its last good weights
+    big = max(np.max(np.abs(w)) for w in sweep.copy_params(2)["W"])
+    assert big <= train.DIVERGENCE_WEIGHT
