@@ -120,6 +120,8 @@ def main(argv=None):
         res.update(bench_jax(name, setup, args.quick))
         res.update(bench_numpy(name, setup, args.quick))
     res.update(bench_first_frame(args.quick))
+    from .bench_descent import bench_descent          # the gradient-descent lab's hot paths
+    res.update({f"descent_{k}": v for k, v in bench_descent(args.quick).items()})
     res["bench_seconds"] = time.perf_counter() - t0
     width = max(map(len, res))
     for k, v in res.items():

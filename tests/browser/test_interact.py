@@ -23,6 +23,7 @@ def diagram(page):
 
 
 def test_hover_and_click_a_neuron(page):
+    before = output_figure(page).screenshot()      # (may scroll: read positions after it)
     box = diagram(page)
     layout = network.diagram_layout(Run().arch, WIDTH, HEIGHT)
     k = len(Run().arch.features)                    # the first hidden neuron
@@ -32,7 +33,6 @@ def test_hover_and_click_a_neuron(page):
     tip = page.get_by_text("neuron 1 of layer 1")
     wait_until(lambda: tip.count() > 0 and tip.first.is_visible(), 10,
                message="a tooltip on the neuron")
-    before = output_figure(page).screenshot()
     page.mouse.click(x, y)
     wait_until(lambda: output_figure(page).screenshot() != before, 10,
                message="the big plot to show the neuron")
