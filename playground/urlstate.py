@@ -25,7 +25,7 @@ HIDEABLE = ("data", "features", "layers", "learning_rate", "activation", "optimi
             "regularization", "batch_size", "noise", "ratio", "speed", "stop", "presets",
             "export")
 # The page's tabs, as ?tab=name opens them (the first is the default).
-TABS = ("playground", "neurons")
+TABS = ("playground", "neurons", "descent", "convolution")
 
 
 class Codec(NamedTuple):
@@ -83,6 +83,7 @@ class View(NamedTuple):
     projector: bool = False
     preset: str = ""
     tab: str = ""
+    play: bool = False     # start training as soon as the page opens (demos, load tests)
 
 
 def to_query(settings: Mapping, view: View = View()) -> dict:
@@ -99,6 +100,8 @@ def to_query(settings: Mapping, view: View = View()) -> dict:
         out["projector"] = "1"
     if view.tab and view.tab != TABS[0]:
         out["tab"] = view.tab
+    if view.play:
+        out["play"] = "1"
     return out
 
 
@@ -140,6 +143,7 @@ def from_query(query: Mapping | str) -> tuple[dict, View, list]:
     if bad_hide:
         notices.append(f"cannot hide {', '.join(map(_shown, bad_hide))}")
     projector = raw.pop("projector", "") in ("1", "true", "yes", "on")
+    play = raw.pop("play", "") in ("1", "true", "yes", "on")
     tab = raw.pop("tab", "")
     if tab and tab not in TABS:
         notices.append(f"unknown tab {_shown(tab)}; showing {TABS[0]}")
@@ -164,7 +168,7 @@ def from_query(query: Mapping | str) -> tuple[dict, View, list]:
                            f"using {TABLE[key].format(default)!r}")
             continue
         settings[key] = value
-    view = View(tuple(h for h in hide if h in HIDEABLE), projector, preset, tab)
+    view = View(tuple(h for h in hide if h in HIDEABLE), projector, preset, tab, play)
     return settings, view, notices
 
 

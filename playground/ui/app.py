@@ -17,6 +17,8 @@ from .lessons_panel import LessonsPanel
 from ..state import network as network_state
 from .export_panel import ExportPanel
 from .metrics_panel import ConfusionMatrix
+from .conv_lab import ConvLabTab
+from .descent_lab import DescentLab
 from .neuron_lab import NeuronLab
 from .loss_panel import LossCurve
 from .network_panel import NetworkPanel
@@ -63,7 +65,15 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.own_data = OwnDataPanel(run, err, lambda t: self.controls.show_message(t, "info"))
         self.output.on_click = self.own_data.click
         self.diagram = NetworkDiagram(run, on_select=lambda sel: self._show_neuron())
-        self.neuron_lab = NeuronLab()
+        # The other tabs, by their urlstate.TABS name, built the first time they are shown
+        # (a class opening the page at once waits only for the playground). Each has
+        # tick() for its live parts.
+        self._lab_factories = {"neurons": NeuronLab,
+                               "descent": lambda: DescentLab(run, self.show_error),
+                               "convolution": ConvLabTab}
+        self.labs: dict = {}
+        self._lab_boxes = {name: pn.Column(sizing_mode="stretch_width", margin=0)
+                           for name in self._lab_factories}
         self.diagram.param.watch(self._on_edited, "edited")
         self.confusion.param.watch(lambda *e: self._show_cell(), ["selected", "split"])
         self.confusion_box = pn.Column(self.confusion, margin=(10, 0, 0, 0))
@@ -73,6 +83,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                        self.own_data)
         self._dirty = True
         self._callback = None
+        self._doc = None
         self.frames = 0
         self.tick_ms = 0.0
         self.controls.step.on_click(lambda e: self._train_now(1))
@@ -113,7 +124,8 @@ class PlaygroundApp(pn.viewable.Viewer):
     def _sync_url(self):
         """Keep the address bar (and the copy-link box) on the current set-up."""
         search = urlstate.to_search(self.run.settings(),
-                                    self.view._replace(preset="", tab=self.active_tab))
+                                    self.view._replace(preset="", tab=self.active_tab,
+                                                       play=False))
         loc = pn.state.location
         if loc is not None and pn.state.curdoc is not None \
                 and pn.state.curdoc.session_context is not None:
@@ -171,9 +183,19 @@ class PlaygroundApp(pn.viewable.Viewer):
     def active_tab(self) -> str:
         return urlstate.TABS[self.tabs.active] if hasattr(self, "tabs") else self.view.tab
 
+    def _disconnected(self) -> bool:
+        """True once the browser's websocket is gone (a closed tab): nothing to draw for."""
+        ctx = self._doc.session_context if self._doc is not None else None
+        session = getattr(ctx, "_session", None)
+        return session is not None and session.connection_count == 0
+
     def tick(self):
         """One frame: train `speed` epochs when playing, then redraw what is shown if anything
-        changed. A playing run keeps training while another tab is shown, unseen."""
+        changed. A playing run keeps training while another tab is shown, unseen. A closed
+        tab stops its frames at once (the session itself goes when the server drops it)."""
+        if self._disconnected():
+            self.stop()
+            return
         t0 = time.perf_counter()
         if self.controls.playing:
             self.run.train(self.controls.speed)
@@ -182,13 +204,17 @@ class PlaygroundApp(pn.viewable.Viewer):
         if tab == "playground" and self._dirty:
             self.refresh()
             self.frames += 1
-        elif tab == "neurons":
-            self.neuron_lab.tick()
+        elif tab in self.labs:
+            self.labs[tab].tick()
         self.tick_ms = (time.perf_counter() - t0) * 1e3
 
     def start(self):
         if self._callback is None:
+            self._doc = pn.state.curdoc if pn.state.curdoc is not None \
+                and pn.state.curdoc.session_context is not None else None
             self._callback = pn.state.add_periodic_callback(self.tick, period=FRAME_MS)
+            if self.view.play:                  # ?play=1: train from the first frame
+                self.controls.playing = True
 
     def stop(self, *_):
         if self._callback is not None:
@@ -219,15 +245,27 @@ class PlaygroundApp(pn.viewable.Viewer):
                                 styles={"padding": "6px"}),
                       pn.Column(output, css_classes=["pg-card"], styles={"padding": "6px"}))
         playground = pn.Column(intro, top, body, sizing_mode="stretch_width")
-        self.tabs = pn.Tabs(("Playground", playground), ("Neuron lab", self.neuron_lab),
+        box = self._lab_boxes
+        self.tabs = pn.Tabs(("Playground", playground), ("Neuron lab", box["neurons"]),
+                            ("Gradient descent", box["descent"]),
+                            ("Convolution", box["convolution"]),
                             dynamic=True, sizing_mode="stretch_width",
                             stylesheets=[theme.TABS_CSS])
         if self.view.tab in urlstate.TABS:
             self.tabs.active = urlstate.TABS.index(self.view.tab)
+            self.lab(self.view.tab)
         self.tabs.param.watch(self._tab_changed, "active")
         return pn.Column(header, self.tabs, sizing_mode="stretch_width")
 
+    def lab(self, name: str):
+        """The tab ``name``'s Viewer, built (and put in its tab) on first use."""
+        if name not in self.labs and name in self._lab_factories:
+            self.labs[name] = self._lab_factories[name]()
+            self._lab_boxes[name].objects = [self.labs[name]]
+        return self.labs.get(name)
+
     def _tab_changed(self, *_):
+        self.lab(self.active_tab)
         self._dirty = True
         self._sync_url()
 
@@ -255,6 +293,8 @@ class PlaygroundApp(pn.viewable.Viewer):
     def __panel__(self):
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
             pn.state.onload(self.start)
+            if self.view.play:          # ?play=1 trains even before the page reports ready
+                self.start()
             if pn.state.location is not None:   # the link box needs the page's address
                 pn.state.location.param.watch(lambda e: self._sync_url(), ["hostname"])
             pn.state.on_session_destroyed(self.stop)

@@ -1,0 +1,444 @@
+"""The Gradient descent tab: one weight, two weights, the real network's landscape, and the
+learning rate (finder, schedules, parallel runs)."""
+from __future__ import annotations
+
+import concurrent.futures
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.models import ColumnDataSource, LinearColorMapper, Span
+from bokeh.plotting import figure
+
+from ..engine import lr as lr_engine
+from ..engine import parallel
+from ..state.descent import run_landscape, run_lr_finder
+from ..state.parallel import ParallelRuns
+from ..state.run import LEARNING_RATES, Run
+from . import theme
+from .binding import tip
+from .descent_views import CONTOUR_PALETTE, OneWeightView, RaceView
+from .learning_views import PLAY_TIP, play_button, sync_play_label
+from .neuron_views import small_figure
+
+INTRO = ("Training is walking downhill on the loss. Start with one weight, where you can see "
+         "the whole error curve, then race five optimizers over two weights, then look at the "
+         "real network's landscape.<br>Last, the learning rate: find a good one, change it "
+         "as training goes, and train 16 copies at once to compare.")
+
+SECTIONS = (   # key, title, two-line explanation, card width
+    ("one", "1. One weight",
+     "Five observations of weight and price; the model is price = W · weight. The right plot "
+     "is the error for every W: each step moves W against the slope (the red tangent).", 720),
+    ("race", "2. Two weights: the optimizer race",
+     "The same start, five optimizers (optax). Pick a surface: in the long valley momentum "
+     "builds speed; at the saddle, see who escapes. Click the plot to move the start.", 800),
+    ("landscape", "3. The real network's landscape",
+     "The playground's network has hundreds of weights. Here is its loss on a plane through "
+     "its current weights, with the path training took; the readout says how faithful the "
+     "plane is.", 720),
+    ("finder", "4a. Learning-rate finder",
+     "From a copy of the network, train a few minibatches while raising the rate from 1e-6 "
+     "to 10, and plot the loss. Pick a rate about ten times below the minimum.", 720),
+    ("schedule", "4b. Learning-rate schedules",
+     "Lower the rate as training goes (step decay, cosine), restart it (SGDR) or warm up and "
+     "cool down (one-cycle). The playground trains with the schedule chosen here.", 720),
+    ("parallel", "4c. Parallel runs",
+     "Train up to 16 copies of the playground's network at once, across learning rates or "
+     "seeds: one compiled program trains all of them together.", 900),
+)
+
+# Long computations run here, one at a time per process, off the server's event loop.
+WORKER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="descent")
+
+
+class Job:
+    """One background computation at a time for a view (a busy guard)."""
+
+    def __init__(self):
+        self.future = None
+
+    @property
+    def busy(self) -> bool:
+        return self.future is not None and not self.future.done()
+
+    def start(self, fn, *args) -> bool:
+        if self.busy:
+            return False
+        self.future = WORKER.submit(fn, *args)
+        return True
+
+    def take(self):
+        """The result once done (once), else None. An exception comes back as itself."""
+        if self.future is None or not self.future.done():
+            return None
+        f, self.future = self.future, None
+        exc = f.exception()
+        return exc if exc is not None else f.result()
+
+
+def _spinner():
+    return pn.indicators.LoadingSpinner(value=True, size=24, visible=False, margin=(8, 5),
+                                        color="primary")
+
+
+class LandscapeView(pn.viewable.Viewer):
+    """The loss on a plane through the current weights, with the trajectory projected."""
+
+    run = param.ClassSelector(class_=Run)
+    directions = param.Selector(default="pca", objects=["pca", "random"], doc=(
+        "pca: the plane in which the weights moved most so far (principal components of the "
+        "trajectory). random: two random directions, each neuron's part rescaled to the size "
+        "of its weights (filter normalisation, Li et al. 2018)."))
+
+    def __init__(self, run: Run, **params):
+        super().__init__(run=run, **params)
+        self.pick = pn.widgets.RadioButtonGroup.from_param(
+            self.param.directions, options={"trajectory plane (PCA)": "pca",
+                                            "random directions": "random"},
+            color="light", description=self.param.directions.doc)
+        self.compute = pn.widgets.Button(label="Compute landscape", color="primary", width=160,
+                                         description="Evaluate the loss on a 41×41 grid "
+                                                     "around the current weights.")
+        self.compute.on_click(lambda e: self._start())
+        self.spinner = _spinner()
+        self.job = Job()
+        self.image = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []})
+        self.path = ColumnDataSource({"x": [], "y": []})
+        self.now = ColumnDataSource({"x": [], "y": []})
+        self.readout = pn.pane.HTML(margin=(0, 8), width=300)
+        self.mapper = LinearColorMapper(palette=CONTOUR_PALETTE)
+        f = figure(width=380, height=360, toolbar_location=None, tools="",
+                   x_axis_label="direction 1", y_axis_label="direction 2")
+        f.image("image", x="x", y="y", dw="dw", dh="dh", source=self.image,
+                color_mapper=self.mapper)
+        f.line("x", "y", source=self.path, color=theme.ORANGE, line_width=2)
+        f.scatter("x", "y", source=self.path, color=theme.ORANGE, size=4)
+        f.scatter("x", "y", source=self.now, color="#ffd700", marker="star", size=16,
+                  line_color="#222")
+        self.fig = theme.add_save_button(f, "loss-landscape")
+        self.readout.object = ('<div class="pg-readout">Train the network in the Playground '
+                               "tab for a while, then press <b>Compute landscape</b>.</div>")
+
+    MIN_POINTS = 3          # a trajectory of fewer points spans no plane
+
+    def _start(self):
+        points = len(self.run.trajectory_array())
+        if self.directions == "pca" and points < self.MIN_POINTS:
+            self.readout.object = (
+                f'<div class="pg-status pg-status-warning">The path so far has {points} '
+                "point(s): train the network in the Playground tab for a while first, or "
+                "pick random directions.</div>")
+            return
+        if self.job.start(run_landscape, self.run, self.directions):
+            self.spinner.visible = True
+            self.readout.object = '<div class="pg-readout">Computing 41 × 41 losses…</div>'
+
+    def tick(self):
+        out = self.job.take()
+        if out is None:
+            return
+        self.spinner.visible = False
+        if isinstance(out, Exception):
+            self.readout.object = f'<div class="pg-status pg-status-danger">{out}</div>'
+            return
+        a, b = out.alphas, out.betas
+        loss = np.log10(np.maximum(out.loss, 1e-6))
+        self.mapper.low, self.mapper.high = float(np.nanmin(loss)), float(np.nanmax(loss))
+        self.image.data = {"image": [loss], "x": [a[0]], "y": [b[0]], "dw": [a[-1] - a[0]],
+                           "dh": [b[-1] - b[0]]}
+        self.fig.x_range.start, self.fig.x_range.end = float(a[0]), float(a[-1])
+        self.fig.y_range.start, self.fig.y_range.end = float(b[0]), float(b[-1])
+        self.path.data = {"x": out.path[:, 0], "y": out.path[:, 1]}
+        self.now.data = {"x": [0.0], "y": [0.0]}
+        kind = "the trajectory's plane (PCA)" if out.directions == "pca" else \
+            "two random filter-normalised directions"
+        centre = out.loss[len(b) // 2, len(a) // 2]
+        self.readout.object = (
+            f'<div class="pg-readout">Plane: {kind}.<br>Colour: log₁₀ of the training loss '
+            f"(dark = high). Star: the weights now (loss {centre:.4f}). Orange: the path "
+            f"training took, projected.<br>This plane explains <b class='pg-explained'>"
+            f"{out.explained:.1%}</b> of the path's movement"
+            + (" — the rest happens in other directions, so read the picture with care."
+               if out.explained < 0.9 else ".") + "</div>")
+
+    def __panel__(self):
+        return pn.Column(pn.Row(self.pick, self.compute, self.spinner),
+                         pn.Row(self.fig, self.readout))
+
+
+class FinderView(pn.viewable.Viewer):
+    """fast.ai's LR finder on a copy of the network, five seeds at once."""
+
+    run = param.ClassSelector(class_=Run)
+
+    def __init__(self, run: Run, **params):
+        super().__init__(run=run, **params)
+        self.go = pn.widgets.Button(label="Run the finder", color="primary", width=140,
+                                    description="About 100 minibatches with a rising learning "
+                                                "rate, from a copy of the current weights, "
+                                                "for 5 seeds at once.")
+        self.use = pn.widgets.Button(label="Use it", width=90, disabled=True,
+                                     description="Set the playground's learning rate to the "
+                                                 "suggestion (the nearest choice in its menu).")
+        self.go.on_click(lambda e: self._start())
+        self.use.on_click(lambda e: self._use())
+        self.spinner = _spinner()
+        self.job = Job()
+        self.result = None
+        self.band = ColumnDataSource({"lr": [], "low": [], "high": []})
+        self.mean = ColumnDataSource({"lr": [], "loss": []})
+        self.seeds = ColumnDataSource({"xs": [], "ys": []})
+        self.readout = pn.pane.HTML(margin=(0, 8), width=300)
+        f = small_figure(380, 260, x_axis_type="log", x_axis_label="learning rate",
+                         y_axis_label="loss (smoothed)")
+        f.varea("lr", "low", "high", source=self.band, color=theme.BLUE, alpha=0.2,
+                legend_label="5 seeds: min–max")
+        f.multi_line("xs", "ys", source=self.seeds, color=theme.BLUE, alpha=0.25)
+        f.line("lr", "loss", source=self.mean, color=theme.BLUE, line_width=2.5,
+               legend_label="mean")
+        self.suggest_span = Span(location=1e-3, dimension="height", line_color="#2e7d32",
+                                 line_width=2, visible=False)
+        self.min_span = Span(location=1e-2, dimension="height", line_color="#888",
+                             line_dash="dashed", visible=False)
+        f.add_layout(self.suggest_span)
+        f.add_layout(self.min_span)
+        f.legend.location = "top_left"
+        f.legend.label_text_font_size = "10px"
+        self.fig = theme.add_save_button(f, "lr-finder")
+        self.readout.object = '<div class="pg-readout">Press <b>Run the finder</b>.</div>'
+
+    def _start(self):
+        if self.job.start(run_lr_finder, self.run):
+            self.spinner.visible = True
+            self.use.disabled = True
+            self.readout.object = '<div class="pg-readout">Training 5 copies…</div>'
+
+    def _use(self):
+        if self.result is not None:
+            self.run.learning_rate = lr_engine.nearest_choice(self.result.suggestion,
+                                                              LEARNING_RATES)
+            self.readout.object = self.readout.object.replace(
+                "</div>", f"<br>Learning rate set to <b class='pg-lr-used'>"
+                          f"{self.run.learning_rate:g}</b>.</div>")
+
+    def tick(self):
+        out = self.job.take()
+        if out is None:
+            return
+        self.spinner.visible = False
+        if isinstance(out, Exception):
+            self.readout.object = f'<div class="pg-status pg-status-danger">{out}</div>'
+            return
+        self.result = r = out
+        ok = np.isfinite(r.mean)
+        self.mean.data = {"lr": r.lrs[ok], "loss": r.mean[ok]}
+        band = np.isfinite(r.low) & np.isfinite(r.high)
+        self.band.data = {"lr": r.lrs[band], "low": r.low[band], "high": r.high[band]}
+        xs, ys = [], []
+        for s in r.smoothed:
+            good = np.isfinite(s)
+            xs.append(r.lrs[good])
+            ys.append(s[good])
+        self.seeds.data = {"xs": xs, "ys": ys}
+        finite = r.mean[ok]
+        if finite.size:
+            lo, hi = float(finite.min()), float(np.percentile(finite, 95))
+            self.fig.y_range.start, self.fig.y_range.end = lo - 0.05 * (hi - lo), hi * 1.05
+        self.suggest_span.location, self.suggest_span.visible = r.suggestion, True
+        self.min_span.location, self.min_span.visible = r.lr_at_minimum, True
+        stopped = int(np.max(r.recorded))
+        end = (f"Stopped after {stopped} of {len(r.lrs)} minibatches, when the loss passed 4× "
+               "its best." if stopped < len(r.lrs) else
+               f"Ran all {len(r.lrs)} minibatches (the loss never passed 4× its best).")
+        self.readout.object = (
+            f'<div class="pg-readout">Lowest loss at lr ≈ {r.lr_at_minimum:.2g} (grey dashed). '
+            f"Suggested: <b class='pg-lr-suggestion'>{r.suggestion:.2g}</b> (green), one order "
+            f"of magnitude below the minimum, where the loss still falls steeply (steepest "
+            f"descent at {r.lr_steepest:.2g}). {end}"
+            + ("" if r.falls else "<br><b>The loss hardly falls</b> within these minibatches, "
+                                  "so there is nothing to suggest: this network learns slowly "
+                                  "at any rate here. Try it on another data set, or with "
+                                  "Adam.") + "</div>")
+        self.use.disabled = not r.falls       # no suggestion worth using from a flat curve
+
+    def __panel__(self):
+        return pn.Column(pn.Row(self.go, self.use, self.spinner),
+                         pn.Row(self.fig, self.readout))
+
+
+class ScheduleView(pn.viewable.Viewer):
+    """The playground's learning-rate schedule: its settings, a preview and the rate now."""
+
+    run = param.ClassSelector(class_=Run)
+
+    def __init__(self, run: Run, on_error, **params):
+        super().__init__(run=run, **params)
+        p = run.param
+        self.widgets = [
+            pn.widgets.Select.from_param(p.schedule, width=120),
+            pn.widgets.IntInput.from_param(p.schedule_epochs, label="period (epochs)", width=120),
+            pn.widgets.IntInput.from_param(p.cycle_mult, label="cycle × (SGDR)", width=110),
+            pn.widgets.FloatInput.from_param(p.step_factor, label="factor (step)", width=110,
+                                             step=0.1)]
+        self.curve = ColumnDataSource({"epoch": [], "lr": []})
+        self.now = Span(location=0, dimension="height", line_color=theme.TEST_COLOR,
+                        line_width=2)
+        f = small_figure(420, 200, x_axis_label="epoch", y_axis_label="learning rate")
+        f.line("epoch", "lr", source=self.curve, color=theme.BLUE, line_width=2)
+        f.add_layout(self.now)
+        self.fig = theme.add_save_button(f, "lr-schedule")
+        self.readout = pn.pane.HTML(margin=(0, 8))
+        self._shown = None
+        self._dirty = True
+        run.param.watch(lambda *e: setattr(self, "_dirty", True),
+                        ["schedule", "schedule_epochs", "cycle_mult", "step_factor",
+                         "learning_rate"])
+
+    def tick(self):
+        r = self.run
+        if self._dirty:
+            self._dirty = False
+            n = max(300, 3 * r.schedule_epochs) if r.schedule != "sgdr" else \
+                r.schedule_epochs * (1 + r.cycle_mult + r.cycle_mult ** 2)
+            epochs = np.arange(min(n, 5000))
+            self.curve.data = {"epoch": epochs, "lr": r.learning_rates(epochs)}
+        shown = (r.epoch, r.current_lr())
+        if shown != self._shown:
+            self._shown = shown
+            self.now.location = r.epoch
+            self.readout.object = (f'<div class="pg-readout">epoch {r.epoch}: the playground '
+                                   f"trains with learning rate <b class='pg-lr-now'>"
+                                   f"{shown[1]:.4g}</b> ({r.schedule}).</div>")
+
+    def __panel__(self):
+        return pn.Column(pn.Row(*self.widgets), self.readout, self.fig)
+
+
+class ParallelView(pn.viewable.Viewer):
+    """N copies of the playground's network trained at once: their boundaries and curves."""
+
+    run = param.ClassSelector(class_=Run)
+    THUMB = 86
+
+    def __init__(self, run: Run, **params):
+        super().__init__(run=run, **params)
+        self.sweep = ParallelRuns(run)
+        p = self.sweep.param
+        self.over = pn.widgets.RadioButtonGroup.from_param(
+            p.over, options={"learning rates": "learning_rate", "seeds": "seed"},
+            color="light", description=p.over.doc)
+        self.copies = pn.widgets.IntSlider.from_param(p.copies, width=150)
+        self.lr_min = pn.widgets.FloatInput.from_param(p.lr_min, label="from lr", width=90)
+        self.lr_max = pn.widgets.FloatInput.from_param(p.lr_max, label="to lr", width=90)
+        self.play = sync_play_label(play_button())
+        self.reset_btn = pn.widgets.Button(label="Reset", width=70,
+                                           description="Every copy back to its first weights.")
+        self.reset_btn.on_click(lambda e: (self.sweep.reset(), self._touch()))
+        self.status = pn.pane.HTML(margin=(0, 8))
+        self.curves = ColumnDataSource({"xs": [], "ys": [], "color": []})
+        f = small_figure(330, 260, x_axis_label="epoch", y_axis_label="training loss",
+                         y_axis_type="log")
+        f.multi_line("xs", "ys", source=self.curves, color="color", line_width=1.5)
+        self.curve_fig = theme.add_save_button(f, "parallel-runs")
+        self.thumbs = [self._thumb() for _ in range(parallel.MAX_COPIES)]
+        self.grid_box = pn.GridBox(*[t[0] for t in self.thumbs], ncols=4, margin=0)
+        self._dirty = True
+        self.sweep.param.watch(lambda *e: self._touch(), ["over", "copies", "lr_min", "lr_max"])
+
+    def _thumb(self):
+        src = ColumnDataSource({"image": []})
+        f = figure(width=self.THUMB, height=self.THUMB + 16, toolbar_location=None, tools="",
+                   x_range=(0, 1), y_range=(0, 1), title="")
+        f.image("image", x=0, y=0, dw=1, dh=1, source=src,
+                color_mapper=LinearColorMapper(palette=theme.PALETTE, low=-1, high=1))
+        f.axis.visible = False
+        f.grid.visible = False
+        f.title.text_font_size = "9px"
+        f.min_border = 0
+        return f, src
+
+    def _touch(self):
+        self._dirty = True
+
+    def tick(self):
+        if self.play.value:
+            out = self.sweep.train(1, block=False)
+            if out is None:
+                self.status.object = '<div class="pg-readout">Compiling the program for ' \
+                                     'this set-up (a few seconds)…</div>'
+                return
+            self._dirty = True
+        if self._dirty:
+            self._dirty = False
+            self._draw()
+
+    def _draw(self):
+        s = self.sweep
+        if not s.ready():
+            self.status.object = '<div class="pg-readout">Compiling…</div>'
+            self._dirty = True
+            return
+        m = s.metrics()
+        grids = s.grids()
+        values = m["values"]
+        for k, (f, src) in enumerate(self.thumbs):
+            visible = k < s.copies
+            f.visible = visible
+            if not visible:
+                continue
+            src.data = {"image": [np.tanh(grids[k])]}
+            label = f"lr {values[k]:.2g}" if s.over == "learning_rate" else f"seed {values[k]}"
+            f.title.text = label + (" ✗ diverged" if m["diverged"][k] else
+                                    f" · {m['train_loss'][k]:.3f}")
+        c = s.curves()
+        colors = [theme._blend(theme.ORANGE, theme.BLUE, k / max(s.copies - 1, 1))
+                  for k in range(s.copies)]
+        loss = c["train_loss"].reshape(len(c["epoch"]), -1) if len(c["epoch"]) else None
+        self.curves.data = {"xs": [c["epoch"]] * s.copies if loss is not None else [],
+                            "ys": [np.maximum(loss[:, k], 1e-6) for k in range(s.copies)]
+                            if loss is not None else [],
+                            "color": colors if loss is not None else []}
+        best = int(np.nanargmin(np.where(m["diverged"], np.inf, m["train_loss"])))
+        self.status.object = (f'<div class="pg-readout">epoch <b class="pg-parallel-epoch">'
+                              f"{s.epoch}</b> · {s.copies} copies in one program · best: "
+                              f"{'lr ' + format(values[best], '.2g') if s.over == 'learning_rate' else 'seed ' + str(values[best])}"
+                              f" (loss {m['train_loss'][best]:.4f})</div>")
+
+    def __panel__(self):
+        return pn.Column(pn.Row(self.over, tip(self.copies, self.sweep.param.copies.doc),
+                                self.lr_min, self.lr_max),
+                         pn.Row(tip(self.play, PLAY_TIP), self.reset_btn, self.status),
+                         pn.Row(self.grid_box, self.curve_fig))
+
+
+class DescentLab(pn.viewable.Viewer):
+    """The tab: six cards; ``tick`` advances and redraws them on the page's frame."""
+
+    def __init__(self, run: Run, on_error=lambda text: None, **params):
+        super().__init__(**params)
+        self.one = OneWeightView()
+        self.race = RaceView()
+        self.landscape = LandscapeView(run)
+        self.finder = FinderView(run)
+        self.schedule = ScheduleView(run, on_error)
+        self.parallel = ParallelView(run)
+        cards = []
+        for key, title, text, width in SECTIONS:
+            cards.append(pn.Column(
+                pn.pane.HTML(f'<div class="pg-section-title">{title}</div>'
+                             f'<p class="pg-explain">{text}</p>', margin=(0, 5), width=width),
+                getattr(self, key), css_classes=["pg-card", f"pg-lab-{key}"],
+                styles={"padding": "8px"}, margin=(6, 4)))
+        self._layout = pn.Column(
+            pn.pane.HTML(f'<div class="pg-tab-intro">{INTRO}</div>', sizing_mode="stretch_width"),
+            pn.FlexBox(*cards, flex_wrap="wrap", sizing_mode="stretch_width"),
+            sizing_mode="stretch_width")
+
+    def tick(self):
+        for view in (self.one, self.race, self.landscape, self.finder, self.schedule,
+                     self.parallel):
+            view.tick()
+
+    def __panel__(self):
+        return self._layout

@@ -1,0 +1,111 @@
+"""The Gradient descent tab without a server: each card's buttons and what they draw."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import panel as pn
+import pytest
+from bokeh.events import Tap
+
+from playground import Run
+from playground.engine import descent
+from playground.ui.descent_lab import DescentLab
+
+
+def wait(view, attr="job", timeout=120):
+    deadline = time.monotonic() + timeout
+    while getattr(view, attr).busy and time.monotonic() < deadline:
+        time.sleep(0.05)
+    view.tick()
+
+
+@pytest.fixture(scope="module")
+def lab():
+    run = Run()
+    run.tier = "auto"
+    lab = DescentLab(run)
+    assert pn.panel(lab).get_root() is not None
+    lab.tick()
+    return lab
+
+
+def test_one_weight_steps_and_presets(lab):
+    v = lab.one
+    v.step_btn.clicks += 1
+    lab.tick()
+    s = descent.one_weight_step(0.5, 0.03)
+    assert f"{s.new_w:.4f}" in v.readout.object and list(v.steps.data["w"]) == [0.5, s.new_w]
+    v.presets[3].clicks += 1                    # too high: the error grows step by step
+    for _ in range(5):
+        v.step_btn.clicks += 1
+    lab.tick()
+    losses = v.model.losses
+    assert losses[-1] > losses[-2] > losses[1]
+
+
+def test_race_plays_and_tap_moves_the_start(lab):
+    v = lab.race
+    v.play.value = True
+    for _ in range(5):
+        lab.tick()
+    v.play.value = False
+    assert v.model.steps == 10 and len(v.paths["adam"].data["x"]) == 11
+    v.fig._trigger_event(Tap(v.fig, x=0.5, y=-1.0))
+    lab.tick()
+    assert v.model.start == (0.5, -1.0) and v.model.steps == 0
+    assert v.marks.data["x"][0] == 0.5
+
+
+def test_landscape_needs_a_path_then_draws_it(lab):
+    v = lab.landscape
+    v.run.reset()
+    v._start()
+    assert "train the network" in v.readout.object and not v.job.busy
+    for _ in range(4):
+        v.run.train(5)
+    v._start()
+    wait(v)
+    assert "explains" in v.readout.object
+    assert np.asarray(v.image.data["image"][0]).shape == (descent.LANDSCAPE_RES,) * 2
+    assert len(v.path.data["x"]) == len(v.run.trajectory_array())
+
+
+def test_finder_and_use_it(lab):
+    v = lab.finder
+    v._start()                                     # the default circle: a flat curve
+    wait(v)
+    assert v.result is not None and not v.result.falls and v.use.disabled
+    assert "nothing to suggest" in v.readout.object
+    v.run.dataset = "plane"                        # regression: the loss falls, then blows up
+    v._start()
+    wait(v)
+    assert v.result is not None and not v.use.disabled and len(v.mean.data["lr"]) > 10
+    v.use.clicks += 1
+    assert v.run.learning_rate in (1e-05, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0,
+                                   3.0, 10.0)
+    v.run.param.update(learning_rate=0.03, dataset="circle")
+
+
+def test_schedule_preview_and_live_rate(lab):
+    v = lab.schedule
+    v.run.param.update(schedule="cosine", schedule_epochs=50)
+    lab.tick()
+    lrs = np.asarray(v.curve.data["lr"])
+    assert lrs[0] == pytest.approx(0.03) and lrs[50] == pytest.approx(0.0, abs=1e-9)
+    assert f"{v.run.current_lr():.4g}" in v.readout.object
+    v.run.schedule = "constant"
+
+
+def test_parallel_runs_train_together(lab):
+    v = lab.parallel
+    v.sweep.copies = 4
+    v.play.value = True
+    deadline = time.monotonic() + 120
+    while v.sweep.epoch < 3 and time.monotonic() < deadline:
+        lab.tick()
+        time.sleep(0.02)
+    v.play.value = False
+    lab.tick()
+    assert v.sweep.epoch >= 3 and len(v.curves.data["ys"]) == 4
+    assert [t[0].visible for t in v.thumbs[:5]] == [True] * 4 + [False]
