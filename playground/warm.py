@@ -27,6 +27,14 @@ def warmup() -> None:
     big = np.random.default_rng(0).uniform(-5, 5, (1200, 2)).astype(np.float32)
     run.use_own_data(big, np.sign(big[:, 0] * big[:, 1]), classification=True)
     run.train(1)
+    # the gradient-descent lab's programs: the landscape grid and the 5-seed LR finder
+    from .state.descent import run_landscape, run_lr_finder
+    lab = Run()
+    lab.tier = "auto"
+    for _ in range(3):
+        lab.train(1)
+    run_landscape(lab, "pca")
+    run_lr_finder(lab)
     # Everything alive now (modules, compiled programs) lives as long as the process:
     # keep it out of the garbage collector's full passes, which otherwise take ~300 ms
     # (measured) and stall every session's frames; with it frozen they take ~50 ms.
