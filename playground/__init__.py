@@ -12,6 +12,7 @@ from .jaxconfig import configure as _configure_jax
 _configure_jax()
 
 from .state.run import Run  # noqa: E402
+from .state.digits import DigitsRun  # noqa: E402
 from .warm import warmup, warmup_in_background  # noqa: E402
 
-__all__ = ["Run", "warmup", "warmup_in_background"]
+__all__ = ["Run", "DigitsRun", "warmup", "warmup_in_background"]

@@ -122,6 +122,8 @@ def main(argv=None):
     res.update(bench_first_frame(args.quick))
     from .bench_descent import bench_descent          # the gradient-descent lab's hot paths
     res.update({f"descent_{k}": v for k, v in bench_descent(args.quick).items()})
+    from .bench_digits import bench_digits            # the digits CNN, MLP and scikit-learn
+    res.update({f"digits_{k}": v for k, v in bench_digits(args.quick).items()})
     res["bench_seconds"] = time.perf_counter() - t0
     width = max(map(len, res))
     for k, v in res.items():

@@ -53,7 +53,7 @@ def start_server(procs: int, log_path: Path, timeout: float = 180.0):
     cmd = [sys.executable, "-m", "panel", "serve", "app.py", "--port", str(port),
            "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}",
            "--num-procs", str(procs), "--check-unused-sessions", "2000",
-           "--unused-session-lifetime", "5000"] + os.environ.get("LOADTEST_SERVER_ARGS", "").split()
+           "--unused-session-lifetime", "5000", "--stats-log-frequency", "1000"] + os.environ.get("LOADTEST_SERVER_ARGS", "").split()
     log = open(log_path, "w")
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -249,6 +249,46 @@ def run(url: str, sessions: int, seconds: float, browsers: int = 0, pid: int | N
     }
 
 
+def soak(url: str, cycles: int, pid: int | None, log_path: Path | None) -> dict:
+    """Open a session, let it train a moment, close it; ``cycles`` times. RSS after the
+    first 10 cycles (the process warmed up) against RSS at the end, once the server has
+    dropped the closed sessions; and how many sessions the server still holds."""
+    from tornado.ioloop import IOLoop
+    from bokeh.client.util import websocket_url_for_server_url
+
+    loop = IOLoop.current()
+    Session = _session_class()
+    ws = websocket_url_for_server_url(url)
+    pids = process_tree(pid) if pid else []
+    errors, rss_start = [], None
+    for i in range(cycles):
+        try:
+            s = Session(websocket_url=ws, io_loop=loop, arguments={"play": "1"})
+            s.pull()
+            announce_ready(s)
+            keep_reading(s)
+            loop.run_sync(lambda: _sleep(0.15))
+            s.close()
+        except Exception as exc:
+            errors.append(f"cycle {i}: {exc}")
+        if i == 9:
+            loop.run_sync(lambda: _sleep(8.0))        # let the server drop the first ones
+            rss_start = rss_mb(pids) if pids else None
+    loop.run_sync(lambda: _sleep(10.0))               # unused-session lifetime + checks
+    rss_end = rss_mb(pids) if pids else None
+    left = None
+    if log_path is not None:
+        lines = [ln for ln in log_path.read_text(errors="replace").splitlines()
+                 if " has " in ln and " sessions" in ln]
+        if lines:
+            left = int(lines[-1].split(" has ")[1].split()[0])
+    growth = (100 * (rss_end - rss_start) / rss_start) if rss_start else None
+    return {"cycles": cycles, "rss_start_mb": rss_start and round(rss_start, 1),
+            "rss_end_mb": rss_end and round(rss_end, 1),
+            "rss_growth_percent": growth if growth is None else round(growth, 1),
+            "sessions_left": left, "errors": len(errors), "error_messages": errors[:5]}
+
+
 async def _sleep(s):
     import asyncio
     await asyncio.sleep(s)
@@ -270,6 +310,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--pid", type=int, help="the running server's process id (CPU, RSS)")
     ap.add_argument("--browsers", type=int, default=0, help="headless Chromium pages as well")
     ap.add_argument("--json", help="also write the result to this file")
+    ap.add_argument("--soak", type=int, default=0,
+                    help="instead: open and close this many sessions one after another")
     a = ap.parse_args(argv)
     if not (1 <= a.sessions <= MAX_SESSIONS and 1 <= a.seconds <= MAX_SECONDS
             and 0 <= a.browsers <= MAX_BROWSERS and 1 <= a.procs <= 16):
@@ -283,6 +325,12 @@ def main(argv=None) -> dict:
         proc, url = start_server(a.procs, log_path)
         pid = proc.pid
     try:
+        if a.soak:
+            if not 10 < a.soak <= 2000:
+                ap.error("--soak: 11..2000 cycles")
+            result = soak(url, a.soak, pid, log_path)
+            print(json.dumps(result))
+            return result
         result = run(url, a.sessions, a.seconds, a.browsers, pid)
     finally:
         if proc is not None:

@@ -25,7 +25,7 @@ HIDEABLE = ("data", "features", "layers", "learning_rate", "activation", "optimi
             "regularization", "batch_size", "noise", "ratio", "speed", "stop", "presets",
             "export")
 # The page's tabs, as ?tab=name opens them (the first is the default).
-TABS = ("playground", "neurons", "descent", "convolution")
+TABS = ("playground", "neurons", "descent", "convolution", "digits")
 
 
 class Codec(NamedTuple):

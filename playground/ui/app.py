@@ -19,6 +19,7 @@ from .export_panel import ExportPanel
 from .metrics_panel import ConfusionMatrix
 from .conv_lab import ConvLabTab
 from .descent_lab import DescentLab
+from .digits_lab import DigitsLab
 from .neuron_lab import NeuronLab
 from .loss_panel import LossCurve
 from .network_panel import NetworkPanel
@@ -70,7 +71,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         # tick() for its live parts.
         self._lab_factories = {"neurons": NeuronLab,
                                "descent": lambda: DescentLab(run, self.show_error),
-                               "convolution": ConvLabTab}
+                               "convolution": ConvLabTab,
+                               "digits": lambda: DigitsLab(on_use_filter=self._open_filter)}
         self.labs: dict = {}
         self._lab_boxes = {name: pn.Column(sizing_mode="stretch_width", margin=0)
                            for name in self._lab_factories}
@@ -249,6 +251,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.tabs = pn.Tabs(("Playground", playground), ("Neuron lab", box["neurons"]),
                             ("Gradient descent", box["descent"]),
                             ("Convolution", box["convolution"]),
+                            ("Digits CNN", box["digits"]),
                             dynamic=True, sizing_mode="stretch_width",
                             stylesheets=[theme.TABS_CSS])
         if self.view.tab in urlstate.TABS:
@@ -263,6 +266,16 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.labs[name] = self._lab_factories[name]()
             self._lab_boxes[name].objects = [self.labs[name]]
         return self.labs.get(name)
+
+    def _open_filter(self, kernel, k: int):
+        """A learned filter of the digits CNN goes into the convolution lab, shown at once."""
+        conv = self.lab("convolution")
+        conv.lab.model.param.update(source="digit")
+        conv.lab.model.use_kernel(kernel)
+        self.tabs.active = urlstate.TABS.index("convolution")
+        conv.lab.note.object = (f'<div class="pg-try pg-learned-filter">Learned filter {k} of '
+                                "the digits CNN is now the kernel: step through it over a "
+                                "digit, or try it on the photo.</div>")
 
     def _tab_changed(self, *_):
         self.lab(self.active_tab)

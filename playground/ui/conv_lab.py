@@ -5,7 +5,7 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.events import Tap
-from bokeh.models import ColumnDataSource, LinearColorMapper
+from bokeh.models import ColumnDataSource, LinearColorMapper, Range1d
 from bokeh.plotting import figure
 
 from ..engine import conv
@@ -38,7 +38,7 @@ class GridPlot:
         self.text = ColumnDataSource({"x": [], "y": [], "t": [], "c": []})
         self.box = ColumnDataSource({"x": [], "y": [], "w": [], "h": []})
         f = figure(width=size, height=size, title=title, toolbar_location=None, tools="",
-                   match_aspect=True)
+                   x_range=Range1d(0, 1), y_range=Range1d(0, 1))
         f.image("image", x=0, y=0, dw="dw", dh="dh", source=self.image,
                 color_mapper=self.mapper)
         f.text("x", "y", text="t", source=self.text, text_align="center",
@@ -141,6 +141,7 @@ class ConvLabView(pn.viewable.Viewer):
         self.kernel_note = pn.pane.HTML(margin=(0, 5), width=300)
         self.formula = pn.pane.HTML(margin=(0, 5))
         self.arith = pn.pane.HTML(margin=(0, 5), width=560)
+        self.note = pn.pane.HTML(margin=(0, 5), sizing_mode="stretch_width")  # e.g. from Digits
         self.input_plot = GridPlot("input (grey: padding)", 300, GREYS)
         self.output_plot = GridPlot("feature map (blue +, orange −)", 240, theme.PALETTE,
                                     diverging=True)
@@ -304,4 +305,4 @@ class ConvLabView(pn.viewable.Viewer):
                        pn.Column(self.relu_plot.fig, self.pool_plot.fig))
         paint = pn.pane.HTML("<small>Paint your own: choose it as the input, then click its "
                              "pixels to switch them on and off.</small>", margin=(0, 5))
-        return pn.Column(controls, self.formula, walk, self.arith, plots, paint)
+        return pn.Column(self.note, controls, self.formula, walk, self.arith, plots, paint)

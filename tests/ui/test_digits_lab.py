@@ -1,0 +1,56 @@
+"""The Digits CNN tab without a server: training in the trainer thread, the pictures it
+redraws, the confusion cells, the drawing pad, and a filter handed to the convolution lab."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import panel as pn
+
+from playground.ui import PlaygroundApp
+from playground.ui.digits_lab import DigitsLab, mosaic
+
+
+def test_mosaic_tiles_and_scales():
+    m = mosaic(np.stack([np.zeros((2, 2)), np.arange(4.0).reshape(2, 2)]), ncols=2)
+    assert m.shape == (2, 5) and np.isnan(m[:, 2]).all()
+    assert m[1, 4] == 1.0 and m[0, 3] == 0.0 and (m[:, :2] == 0).all()
+
+
+def test_train_draw_and_hand_a_filter_over():
+    app = PlaygroundApp(query="?tab=digits")
+    app.stop()
+    lab: DigitsLab = app.lab("digits")
+    assert pn.panel(app).get_root() is not None
+    lab.tick()
+    before = np.array(lab.filters.source.data["image"][0])
+    lab.play.value = True
+    deadline = time.monotonic() + 120
+    while lab.run.epoch < 3 and time.monotonic() < deadline:
+        lab.tick()
+        time.sleep(0.02)
+    lab.play.value = False
+    while lab._job is not None and time.monotonic() < deadline:
+        lab.tick()
+        time.sleep(0.02)
+    lab.tick()
+    assert lab.run.epoch >= 3 and len(lab.curves.data["epoch"]) == lab.run.epoch + 1
+    after = np.array(lab.filters.source.data["image"][0])
+    assert after.shape == before.shape and not np.allclose(after, before, equal_nan=True)
+    assert lab.run.metrics()["test_accuracy"] > 0.5
+    assert sum(lab.matrix.data["n"]) == len(lab.run.split.y_test)
+    lab._selected_cell = (3, 3)
+    lab._touch("mistakes")
+    lab.tick()
+    assert "true 3, predicted 3" in lab.mistakes_text.object
+    lab.pad_cells[2:14, 6:8] = 1                    # fills whole 2×2 blocks: 16 each
+    lab._touch("pad")
+    lab.tick()
+    assert lab.drawing().max() == 16 and abs(sum(lab.probs.data["p"]) - 1) < 1e-4
+    assert "the network says" in lab.pad_text.object
+    lab.filter_pick.value = 2
+    lab.use_filter.clicks += 1
+    assert app.active_tab == "convolution"
+    conv = app.lab("convolution").lab.model
+    np.testing.assert_allclose(conv.kernel(), lab.run.filters()[2], rtol=1e-6)
+    assert conv.source == "digit" and "Learned filter 2" in app.lab("convolution").lab.note.object
