@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import time
 
 import panel as pn
@@ -28,6 +29,22 @@ from .output_panel import OutputPlot
 from .userdata_panel import OwnDataPanel
 
 FRAME_MS = 40          # one tick every 40 ms: up to 25 frames per second
+
+
+class _ClosedTabFilter(logging.Filter):
+    """A tab closed while a frame was on its way makes tornado log a WebSocketClosedError
+    traceback ("Task exception was never retrieved"). The frame is simply not needed any
+    more; the session's frames stop at the next tick. Drop that one log record."""
+
+    def filter(self, record):
+        exc = record.exc_info[1] if record.exc_info else None
+        text = record.getMessage() if record.args else str(record.msg)
+        return not (type(exc).__name__ in ("WebSocketClosedError", "StreamClosedError")
+                    or "WebSocketClosedError()" in text)
+
+
+if not any(isinstance(f, _ClosedTabFilter) for f in logging.getLogger("asyncio").filters):
+    logging.getLogger("asyncio").addFilter(_ClosedTabFilter())
 
 TAGLINE = "Train small neural networks live: from one neuron to the whole network."
 INTRO = ("Watch a neural network learn. Press <b>Play</b>: the background shows what the "
