@@ -15,7 +15,9 @@ from playground import urlstate  # noqa: E402
 from playground.state.run import Run  # noqa: E402
 from playground.state.userdata import parse_csv  # noqa: E402
 
-FAST = settings(max_examples=60, deadline=None,
+# derandomize: CI runs the same (generated) examples every time, so a red run is
+# reproducible; run with --hypothesis-seed=random locally to explore further.
+FAST = settings(max_examples=60, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
 
@@ -64,7 +66,8 @@ def test_every_setting_accepts_or_explains(run, name, value):
         setattr(run, name, value)
     except (ValueError, TypeError) as exc:
         text = str(exc)
-        assert text and len(text) < 600, text
+        echoed = len(repr(value))                   # the message may quote the bad value
+        assert text and len(text) < 600 + echoed, text
         assert name in text or name.replace("_", " ") in text, (name, text)
         assert run.settings() == before                     # nothing half-applied
     else:
