@@ -17,6 +17,7 @@ from ..state.parallel import ParallelRuns
 from ..state.run import LEARNING_RATES, Run
 from . import theme
 from .binding import tip
+from .cards import lab_layout
 from .descent_views import CONTOUR_PALETTE, OneWeightView, RaceView
 from .learning_views import PLAY_TIP, play_button, sync_play_label
 from .neuron_views import small_figure
@@ -68,13 +69,20 @@ class Job:
         self.future = WORKER.submit(fn, *args)
         return True
 
-    def take(self):
-        """The result once done (once), else None. An exception comes back as itself."""
+    def take(self, spinner=None, readout=None):
+        """The result once done (once), else None. The spinner is hidden then; a failure
+        is shown in ``readout`` (and None returned)."""
         if self.future is None or not self.future.done():
             return None
         f, self.future = self.future, None
+        if spinner is not None:
+            spinner.visible = False
         exc = f.exception()
-        return exc if exc is not None else f.result()
+        if exc is not None:
+            if readout is not None:
+                readout.object = f'<div class="pg-status pg-status-danger">{exc}</div>'
+            return None
+        return f.result()
 
 
 def _spinner():
@@ -135,12 +143,8 @@ class LandscapeView(pn.viewable.Viewer):
             self.readout.object = '<div class="pg-readout">Computing 41 × 41 losses…</div>'
 
     def tick(self):
-        out = self.job.take()
+        out = self.job.take(self.spinner, self.readout)
         if out is None:
-            return
-        self.spinner.visible = False
-        if isinstance(out, Exception):
-            self.readout.object = f'<div class="pg-status pg-status-danger">{out}</div>'
             return
         a, b = out.alphas, out.betas
         loss = np.log10(np.maximum(out.loss, 1e-6))
@@ -223,12 +227,8 @@ class FinderView(pn.viewable.Viewer):
                           f"{self.run.learning_rate:g}</b>.</div>")
 
     def tick(self):
-        out = self.job.take()
+        out = self.job.take(self.spinner, self.readout)
         if out is None:
-            return
-        self.spinner.visible = False
-        if isinstance(out, Exception):
-            self.readout.object = f'<div class="pg-status pg-status-danger">{out}</div>'
             return
         self.result = r = out
         ok = np.isfinite(r.mean)
@@ -423,17 +423,7 @@ class DescentLab(pn.viewable.Viewer):
         self.finder = FinderView(run)
         self.schedule = ScheduleView(run, on_error)
         self.parallel = ParallelView(run)
-        cards = []
-        for key, title, text, width in SECTIONS:
-            cards.append(pn.Column(
-                pn.pane.HTML(f'<div class="pg-section-title">{title}</div>'
-                             f'<p class="pg-explain">{text}</p>', margin=(0, 5), width=width),
-                getattr(self, key), css_classes=["pg-card", f"pg-lab-{key}"],
-                styles={"padding": "8px"}, margin=(6, 4)))
-        self._layout = pn.Column(
-            pn.pane.HTML(f'<div class="pg-tab-intro">{INTRO}</div>', sizing_mode="stretch_width"),
-            pn.FlexBox(*cards, flex_wrap="wrap", sizing_mode="stretch_width"),
-            sizing_mode="stretch_width")
+        self._layout = lab_layout(self, INTRO, SECTIONS)
 
     def tick(self):
         for view in (self.one, self.race, self.landscape, self.finder, self.schedule,

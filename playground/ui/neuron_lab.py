@@ -4,6 +4,7 @@ from __future__ import annotations
 import panel as pn
 
 from .backprop_view import BackpropView
+from .cards import lab_layout
 from .learning_views import DeltaRuleView, HousePricesView, LogisticView
 from .neuron_views import GalleryView, PerceptronView
 
@@ -57,17 +58,7 @@ class NeuronLab(pn.viewable.Viewer):
         return self.logistic.play.value or self.house.play.value
 
     def _build(self):
-        cards = []
-        for key, title, text, width in SECTIONS:
-            cards.append(pn.Column(
-                pn.pane.HTML(f'<div class="pg-section-title">{title}</div>'
-                             f'<p class="pg-explain">{text}</p>', margin=(0, 5), width=width),
-                getattr(self, key), css_classes=["pg-card", f"pg-lab-{key}"],
-                styles={"padding": "8px"}, margin=(6, 4)))
-        header = pn.pane.HTML(f'<div class="pg-tab-intro">{INTRO}</div>',
-                              sizing_mode="stretch_width")
-        grid = pn.FlexBox(*cards, flex_wrap="wrap", sizing_mode="stretch_width")
-        return pn.Column(header, grid, sizing_mode="stretch_width")
+        return lab_layout(self, INTRO, SECTIONS)
 
     def __panel__(self):
         return self._layout

@@ -1,0 +1,20 @@
+"""The layout every lab tab shares: a two-line introduction, then cards with a title and a
+two-line explanation each, wrapping to the width of the screen."""
+from __future__ import annotations
+
+import panel as pn
+
+
+def lab_layout(owner, intro: str, sections) -> pn.Column:
+    """sections: (attribute of ``owner`` holding the card's Viewer, title, explanation,
+    card width in pixels). Each card carries the CSS class ``pg-lab-<attribute>``."""
+    cards = [pn.Column(
+        pn.pane.HTML(f'<div class="pg-section-title">{title}</div>'
+                     f'<p class="pg-explain">{text}</p>', margin=(0, 5), width=width),
+        getattr(owner, key), css_classes=["pg-card", f"pg-lab-{key}"],
+        styles={"padding": "8px"}, margin=(6, 4))
+        for key, title, text, width in sections]
+    return pn.Column(
+        pn.pane.HTML(f'<div class="pg-tab-intro">{intro}</div>', sizing_mode="stretch_width"),
+        pn.FlexBox(*cards, flex_wrap="wrap", sizing_mode="stretch_width"),
+        sizing_mode="stretch_width")
