@@ -265,9 +265,12 @@ def test_loss_curve_alone_restarts_from_zero(_compiled):
 
 # ---------------------------------------------------------------------- tooltips
 def test_every_control_has_a_tooltip(app):
+    from playground.urlstate import TABS
+    for name in TABS[1:]:                   # every tab, built as when first opened
+        app.lab(name)
     layout = app._layout
-    widgets = [w for w in layout.select(pn.widgets.Widget)
-               if not isinstance(w, pn.widgets.TooltipIcon)]
+    widgets = [w for w in layout.select(pn.widgets.Widget)      # indicators are no controls
+               if not isinstance(w, (pn.widgets.TooltipIcon, pn.widgets.indicators.Indicator))]
     assert len(widgets) > 20
     described = (pn.widgets.Select, pn.widgets.Button, pn.widgets.CheckButtonGroup,
                  pn.widgets.IntInput, pn.widgets.TextInput, pn.widgets.RadioButtonGroup,
