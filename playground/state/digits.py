@@ -285,3 +285,12 @@ class DigitsRun(param.Parameterized):
         augmented = digits.augment_preview(key, images, self._hyper.shift, self._hyper.rotate,
                                            copies=int(copies))
         return {"images": images, "labels": y[rows], "augmented": np.asarray(augmented)}
+
+
+def pad_to_digit(cells) -> np.ndarray:
+    """A drawing on a 16×16 pad of 0/1 cells as a digit image: (8, 8) in 0..16, each 2×2
+    block of cells summed and ×4 (a fully inked block is 16, the digits' darkest grey)."""
+    c = np.asarray(cells, np.float32)
+    if c.shape != (16, 16):
+        raise ValueError(f"cells: a 16×16 pad is needed, got {c.shape}")
+    return c.reshape(8, 2, 8, 2).sum(axis=(1, 3)) * 4.0

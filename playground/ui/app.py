@@ -87,7 +87,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         # (a class opening the page at once waits only for the playground). Each has
         # tick() for its live parts.
         self._lab_factories = {"neurons": NeuronLab,
-                               "descent": lambda: DescentLab(run, self.show_error),
+                               "descent": lambda: DescentLab(run),
                                "convolution": ConvLabTab,
                                "digits": lambda: DigitsLab(on_use_filter=self._open_filter)}
         self.labs: dict = {}

@@ -8,6 +8,7 @@ from bokeh.plotting import figure
 
 from ..state.neuron_lab import PARAM_HELP, PARAM_NAMES, STAGES, Backprop
 from . import theme
+from .frames import DrawsOnFrame
 
 NODES = {"x1": (0.0, 0.8), "x2": (0.0, 0.2), "h1": (1.0, 0.8), "h2": (1.0, 0.2), "o": (2.0, 0.5)}
 EDGES = {"w11": ("x1", "h1"), "w21": ("x2", "h1"), "w12": ("x1", "h2"), "w22": ("x2", "h2"),
@@ -24,7 +25,7 @@ def _n(v) -> str:
     return f"({v:.4g})" if v < 0 else f"{v:.4g}"
 
 
-class BackpropView(pn.viewable.Viewer):
+class BackpropView(DrawsOnFrame, pn.viewable.Viewer):
     """The network drawn with its numbers; Next/Back walk forward, backward, then update."""
 
     model = param.ClassSelector(class_=Backprop)
@@ -65,7 +66,7 @@ class BackpropView(pn.viewable.Viewer):
         self.labels = ColumnDataSource({k: [] for k in ("x", "y", "text", "color")})
         self.nodes = ColumnDataSource({k: [] for k in ("x", "y", "name", "fill")})
         self.fig = self._figure()
-        m.param.watch(lambda *e: self.update(), list(m.param))
+        m.param.watch(self.touch, list(m.param))
         self.update()
 
     def _figure(self):

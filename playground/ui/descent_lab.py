@@ -272,7 +272,7 @@ class ScheduleView(pn.viewable.Viewer):
 
     run = param.ClassSelector(class_=Run)
 
-    def __init__(self, run: Run, on_error, **params):
+    def __init__(self, run: Run, **params):
         super().__init__(run=run, **params)
         p = run.param
         self.widgets = [
@@ -415,13 +415,13 @@ class ParallelView(pn.viewable.Viewer):
 class DescentLab(pn.viewable.Viewer):
     """The tab: six cards; ``tick`` advances and redraws them on the page's frame."""
 
-    def __init__(self, run: Run, on_error=lambda text: None, **params):
+    def __init__(self, run: Run, **params):
         super().__init__(**params)
         self.one = OneWeightView()
         self.race = RaceView()
         self.landscape = LandscapeView(run)
         self.finder = FinderView(run)
-        self.schedule = ScheduleView(run, on_error)
+        self.schedule = ScheduleView(run)
         self.parallel = ParallelView(run)
         self._layout = lab_layout(self, INTRO, SECTIONS)
 

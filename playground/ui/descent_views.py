@@ -195,7 +195,6 @@ class RaceView(pn.viewable.Viewer):
         info = m.info
         x0, x1, y0, y1 = info.extent
         t0, t1, Z = m.grid(121)
-        self.mapper.low, self.mapper.high = float(np.log1p(Z.min())), float(np.log1p(Z.max()))
         self.image.data = {"image": [np.log1p(Z - Z.min())], "x": [x0], "y": [y0],
                            "dw": [x1 - x0], "dh": [y1 - y0]}
         self.mapper.low, self.mapper.high = 0.0, float(np.log1p(Z.max() - Z.min()))

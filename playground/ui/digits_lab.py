@@ -11,7 +11,7 @@ from bokeh.events import Pan, PanStart, Tap
 from bokeh.models import ColumnDataSource, LinearColorMapper, Range1d
 from bokeh.plotting import figure
 
-from ..state.digits import DigitsRun
+from ..state.digits import DigitsRun, pad_to_digit
 from . import theme
 from .binding import tip
 from .learning_views import PLAY_TIP, play_button, sync_play_label
@@ -224,8 +224,8 @@ class DigitsLab(pn.viewable.Viewer):
         self._touch("pad")
 
     def drawing(self) -> np.ndarray:
-        """The pad as a digit image: (8, 8) in 0..16 (each 2×2 block of cells, summed ×4)."""
-        return self.pad_cells.reshape(8, 2, 8, 2).sum(axis=(1, 3)) * 4.0
+        """The pad as a digit image (see ``pad_to_digit``)."""
+        return pad_to_digit(self.pad_cells)
 
     def _augment(self, new=False):
         if new:
@@ -358,7 +358,6 @@ class DigitsLab(pn.viewable.Viewer):
     # -------------------------------------------------------------------- layout
     def _build(self):
         w = self.widgets
-        r = self.run
         settings = pn.Column(
             w["model"],
             pn.Row(w["filters1"], w["filters2"], w["kernel_size"], w["hidden"]),
@@ -401,7 +400,6 @@ class DigitsLab(pn.viewable.Viewer):
                          "flips: a mirrored 2, 3 or 7 is no longer that digit.</p>",
                          margin=(0, 5), width=340),
             self.aug.fig, self.aug_btn)
-        del r
         cards = [pn.Column(c, css_classes=["pg-card", f"pg-digits-{k}"], margin=(6, 4),
                            styles={"padding": "8px"})
                  for k, c in (("train", train_card), ("filters", filter_card),

@@ -10,6 +10,7 @@ from bokeh.plotting import figure
 from ..state.neuron_lab import DeltaRule, HousePrices, Logistic
 from . import theme
 from .binding import tip
+from .frames import DrawsOnFrame
 from .neuron_views import small_figure
 
 
@@ -30,7 +31,7 @@ def sync_play_label(toggle):
     return toggle
 
 
-class DeltaRuleView(pn.viewable.Viewer):
+class DeltaRuleView(DrawsOnFrame, pn.viewable.Viewer):
     """Step a sigmoid neuron through the delta rule; jax.grad's step shown beside it."""
 
     model = param.ClassSelector(class_=DeltaRule)
@@ -46,9 +47,9 @@ class DeltaRuleView(pn.viewable.Viewer):
                                           description="Undo the last step.")
         self.reset_btn = pn.widgets.Button(label="Reset", width=70,
                                            description="Back to the starting weights.")
-        self.step_btn.on_click(lambda e: (m.step(), self.update()))
-        self.back_btn.on_click(lambda e: (m.back(), self.update()))
-        self.reset_btn.on_click(lambda e: (m.reset(), self.update()))
+        self.step_btn.on_click(lambda e: (m.step(), self.touch()))
+        self.back_btn.on_click(lambda e: (m.back(), self.touch()))
+        self.reset_btn.on_click(lambda e: (m.reset(), self.touch()))
         self.table = pn.pane.HTML(margin=(0, 8), css_classes=["pg-delta-table"])
         self.source = ColumnDataSource({"step": [], "o": [], "loss": []})
         self.fig = small_figure(300, 200, x_axis_label="step", y_range=(-0.02, 1.02))
@@ -60,7 +61,7 @@ class DeltaRuleView(pn.viewable.Viewer):
         self.fig.scatter("step", "loss", source=self.source, color=theme.TEST_COLOR, size=6)
         self.fig.legend.label_text_font_size = "10px"
         self.fig.legend.location = "center_right"
-        m.param.watch(lambda *e: self.update(), ["x1", "x2", "target", "eta", "w1_start",
+        m.param.watch(self.touch, ["x1", "x2", "target", "eta", "w1_start",
                                                  "w2_start"])
         self.update()
 
@@ -94,7 +95,7 @@ class DeltaRuleView(pn.viewable.Viewer):
                          pn.Row(self.table, self.fig))
 
 
-class LogisticView(pn.viewable.Viewer):
+class LogisticView(DrawsOnFrame, pn.viewable.Viewer):
     """One sigmoid neuron separating two clouds: its probability surface and decision line."""
 
     model = param.ClassSelector(class_=Logistic)
@@ -111,8 +112,8 @@ class LogisticView(pn.viewable.Viewer):
                                            description="Start again from the first line.")
         self.lr = pn.widgets.Select.from_param(m.param.learning_rate, label="learning rate",
                                                width=110)
-        self.step_btn.on_click(lambda e: (m.step(1), self.update()))
-        self.reset_btn.on_click(lambda e: (m.reset(), self.update()))
+        self.step_btn.on_click(lambda e: (m.step(1), self.touch()))
+        self.reset_btn.on_click(lambda e: (m.reset(), self.touch()))
         self.image = ColumnDataSource({"image": []})
         self.points = ColumnDataSource({"x": m.X[:, 0], "y": m.X[:, 1],
                                         "color": self._colors()})
@@ -164,7 +165,8 @@ class LogisticView(pn.viewable.Viewer):
     def tick(self):
         if self.play.value:
             self.model.step(2)
-            self.update()
+            self.touch()
+        super().tick()
 
     def __panel__(self):
         return pn.Row(self.fig, pn.Column(pn.Row(tip(self.play, PLAY_TIP), self.step_btn, self.reset_btn),
@@ -176,7 +178,7 @@ EXAMPLE_HOUSES = np.array([   # age, floor area, bedrooms, location
     np.float32)
 
 
-class HousePricesView(pn.viewable.Viewer):
+class HousePricesView(DrawsOnFrame, pn.viewable.Viewer):
     """A 4 → hidden → 1 network learns house prices; RMSE against two baselines."""
 
     model = param.ClassSelector(class_=HousePrices)
@@ -187,12 +189,12 @@ class HousePricesView(pn.viewable.Viewer):
         self.play = sync_play_label(play_button())
         self.reset_btn = pn.widgets.Button(label="Reset", width=70,
                                            description="New random start weights.")
-        self.reset_btn.on_click(lambda e: (m.reset(), self.update()))
+        self.reset_btn.on_click(lambda e: (m.reset(), self.touch()))
         self.hidden = pn.widgets.IntSlider.from_param(m.param.hidden, label="hidden neurons",
                                                       width=160)
         self.lr = pn.widgets.Select.from_param(m.param.learning_rate, label="learning rate",
                                                width=110)
-        m.param.watch(lambda *e: self.update(), ["hidden", "seed"])
+        m.param.watch(self.touch, ["hidden", "seed"])
         self.rmse = ColumnDataSource({"epoch": [], "rmse": []})
         self.scatter = ColumnDataSource({"actual": [], "predicted": []})
         self.readout = pn.pane.HTML(margin=(0, 8))
@@ -256,7 +258,8 @@ class HousePricesView(pn.viewable.Viewer):
     def tick(self):
         if self.play.value:
             self.model.train(10)
-            self.update()
+            self.touch()
+        super().tick()
 
     def __panel__(self):
         return pn.Column(pn.Row(tip(self.play, PLAY_TIP), self.reset_btn,

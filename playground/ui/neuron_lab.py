@@ -49,13 +49,11 @@ class NeuronLab(pn.viewable.Viewer):
         self._layout = self._build()
 
     def tick(self):
-        """Called by the page's one periodic callback while this tab is shown."""
-        self.logistic.tick()
-        self.house.tick()
-
-    @property
-    def playing(self) -> bool:
-        return self.logistic.play.value or self.house.play.value
+        """Called by the page's one periodic callback while this tab is shown: advances
+        what is playing and redraws what changed."""
+        for view in (self.perceptron, self.gallery, self.delta, self.logistic, self.backprop,
+                     self.house):
+            view.tick()
 
     def _build(self):
         return lab_layout(self, INTRO, SECTIONS)

@@ -9,6 +9,7 @@ from bokeh.plotting import figure
 from ..state.neuron_lab import Gallery, Perceptron
 from . import theme
 from .binding import tip
+from .frames import DrawsOnFrame
 
 SATURATION_NOTES = {
     "step": "Its slope is 0 everywhere (and undefined at 0): gradient descent gets no signal "
@@ -35,7 +36,7 @@ def small_figure(width, height, **kw):
     return f
 
 
-class PerceptronView(pn.viewable.Viewer):
+class PerceptronView(DrawsOnFrame, pn.viewable.Viewer):
     """Toggle three binary inputs; read the weighted sum, the output and the truth table."""
 
     model = param.ClassSelector(class_=Perceptron)
@@ -58,7 +59,7 @@ class PerceptronView(pn.viewable.Viewer):
         self.current = ColumnDataSource({"s": [], "out": []})
         self.step_line = ColumnDataSource({"s": [], "out": []})
         self.fig = self._figure()
-        m.param.watch(lambda *e: self.update(), ["x1", "x2", "x3", "w1", "w2", "w3",
+        m.param.watch(self.touch, ["x1", "x2", "x3", "w1", "w2", "w3",
                                                  "threshold"])
         self.update()
 
@@ -117,7 +118,7 @@ class PerceptronView(pn.viewable.Viewer):
             pn.Row(self.fig, self.table))
 
 
-class GalleryView(pn.viewable.Viewer):
+class GalleryView(DrawsOnFrame, pn.viewable.Viewer):
     """One activation at a time: the function, its derivative by formula and by jax.grad."""
 
     model = param.ClassSelector(class_=Gallery)
@@ -136,7 +137,7 @@ class GalleryView(pn.viewable.Viewer):
         self.tangent = ColumnDataSource({"z": [], "y": []})
         self.info = pn.pane.HTML(margin=(0, 8), width=290)
         self.fig = self._figure()
-        m.param.watch(lambda *e: self.update(), ["activation", "z"])
+        m.param.watch(self.touch, ["activation", "z"])
         self.update()
 
     def _figure(self):

@@ -126,28 +126,34 @@ def test_every_section_has_a_title_and_two_line_text(lab):
 def test_perceptron_toggle_updates_readout_and_plot(lab):
     view = lab.perceptron
     view.toggles[0].value = True
+    lab.tick()                                   # views redraw on the page's frame
     assert "1.3" in view.readout.object and view.toggles[0].label == "x1 = 1"
     assert view.current.data["s"] == [pytest.approx(1.3)]
     view.toggles[0].value = False
+    lab.tick()
     assert "0.6" in view.readout.object and "output" in view.readout.object
 
 
 def test_gallery_switch_updates_curves(lab):
     view = lab.gallery
     view.model.activation = "relu"
+    lab.tick()
     assert max(view.curves.data["f"]) == pytest.approx(6.0)
     assert "relu" in view.info.object
 
 
 def test_delta_and_backprop_buttons(lab):
     press(lab.delta.step_btn)
+    lab.tick()
     assert "✓" in lab.delta.table.object
     press(lab.delta.reset_btn)
     bp = lab.backprop
     press(bp.next_btn)
+    lab.tick()
     assert "Forward, hidden neuron 1" in bp.explain.object
     assert bp.back_btn.disabled is False and bp.apply_btn.disabled is True
     bp.model.w11 = 3.0                   # an edit starts the walk-through again
+    lab.tick()
     assert bp.model.stage == 0 and "w11 = 3" in " ".join(bp.labels.data["text"])
     bp.model.w11 = 2.5
 
