@@ -7,10 +7,11 @@ import time
 
 import panel as pn
 import param
+from panel.io.state import set_curdoc
 
 from .. import jaxconfig, urlstate
 from ..state.run import Run
-from . import theme
+from . import theme, wire
 from .controls import TrainingControls
 from .data_panel import DataPanel
 from .hyper_panel import HyperPanel
@@ -29,6 +30,7 @@ from .output_panel import OutputPlot
 from .userdata_panel import OwnDataPanel
 
 FRAME_MS = 40          # one tick every 40 ms: up to 25 frames per second
+wire.install()         # frames are built without walking every model of the page
 
 
 class _ClosedTabFilter(logging.Filter):
@@ -191,7 +193,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         with pn.io.hold():
             for v in self._views:
                 v.update()
-            self.confusion_box.visible = self.run.classification
+            if self.confusion_box.visible != self.run.classification:
+                self.confusion_box.visible = self.run.classification
             if self.confusion.selected is not None:
                 self._show_cell()
             if self.diagram.selected_neuron is not None:
@@ -227,18 +230,34 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.labs[tab].tick()
         self.tick_ms = (time.perf_counter() - t0) * 1e3
 
+    def _frame(self):
+        with set_curdoc(self._doc):
+            self.tick()
+
     def start(self):
+        """Start the frames. Under a server they are Bokeh's own periodic callback on the
+        session's document (Panel's wrapper adds busy-indicator bookkeeping that cost a
+        tenth of every frame); in a notebook, Panel's."""
         if self._callback is None:
-            self._doc = pn.state.curdoc if pn.state.curdoc is not None \
-                and pn.state.curdoc.session_context is not None else None
-            self._callback = pn.state.add_periodic_callback(self.tick, period=FRAME_MS)
+            doc = pn.state.curdoc
+            if doc is not None and doc.session_context is not None:
+                self._doc = doc
+                self._callback = doc.add_periodic_callback(self._frame, FRAME_MS)
+            else:
+                self._callback = pn.state.add_periodic_callback(self.tick, period=FRAME_MS)
             if self.view.play:                  # ?play=1: train from the first frame
                 self.controls.playing = True
 
     def stop(self, *_):
-        if self._callback is not None:
-            self._callback.stop()
-            self._callback = None
+        callback, self._callback = self._callback, None
+        if callback is not None:
+            if self._doc is not None:
+                try:
+                    self._doc.remove_periodic_callback(callback)
+                except ValueError:          # already gone with its session
+                    pass
+            else:
+                callback.stop()
         self.controls.playing = False
 
     # ----------------------------------------------------------------- layout

@@ -8,6 +8,7 @@ import param
 
 from ..state.run import Run
 from .binding import tip
+from .frames import LiveHTML
 
 
 class TrainingControls(pn.viewable.Viewer):
@@ -35,7 +36,7 @@ class TrainingControls(pn.viewable.Viewer):
         self.speed_slider = pn.widgets.IntSlider.from_param(
             self.param.speed, label="Epochs per frame", width=160)
         self.speed_row = tip(self.speed_slider, self.param.speed.doc)
-        self.epoch = pn.pane.HTML(margin=(0, 10))
+        self.epoch = LiveHTML(margin=(0, 10))
         self.status = pn.pane.HTML(margin=(8, 5), width=420, height=44)
         self.show_message("")
         self.param.watch(lambda e: self._show_playing(), "playing")
@@ -52,8 +53,7 @@ class TrainingControls(pn.viewable.Viewer):
         self.message, self.message_kind = ("", "") if kind == "hint" else (text, kind)
 
     def update(self):
-        self.epoch.object = (f'<div class="pg-epoch"><small>Epoch</small>'
-                             f'{self.run.epoch:07,d}</div>')
+        self.epoch.show(f'<div class="pg-epoch"><small>Epoch</small>{self.run.epoch:07,d}</div>')
 
     def __panel__(self):
         return pn.Row(self.reset, self.play, self.step, self.epoch,

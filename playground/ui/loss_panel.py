@@ -9,6 +9,7 @@ from bokeh.plotting import figure
 from ..state.run import Run
 from . import theme
 from .binding import tip
+from .frames import LiveHTML
 
 KEYS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
 
@@ -27,7 +28,7 @@ class LossCurve(pn.viewable.Viewer):
         self.pane = pn.pane.Bokeh(self.figs["linear"], margin=0)
         self.acc_fig = self._accuracy_figure()
         self.acc_pane = pn.pane.Bokeh(self.acc_fig, margin=0)
-        self.readout = pn.pane.HTML(margin=(0, 5))
+        self.readout = LiveHTML(margin=(0, 5))
         self.log_toggle = pn.widgets.Checkbox.from_param(self.param.log_scale,
                                                          label="Log scale")
         self.param.watch(lambda e: setattr(self.pane, "object",
@@ -72,15 +73,16 @@ class LossCurve(pn.viewable.Viewer):
         elif n > self._sent:
             self.source.stream({k: h[k][self._sent:] for k in KEYS})
         self._sent = n
-        self.acc_pane.visible = self.run.classification
+        if self.acc_pane.visible != self.run.classification:
+            self.acc_pane.visible = self.run.classification
         m = self.run.metrics()
         parts = [f"Test loss <b>{m['test_loss']:.3f}</b>", f"Training loss <b>{m['train_loss']:.3f}</b>"]
         if "test_accuracy" in m:
             parts.append(f"Test accuracy <b>{m['test_accuracy']:.0%}</b>")
             parts.append(f"Training accuracy <b>{m['train_accuracy']:.0%}</b>")
-        self.readout.object = ('<div class="pg-readout">' + " &nbsp;·&nbsp; ".join(parts[:2])
-                               + ("<br>" + " &nbsp;·&nbsp; ".join(parts[2:]) if parts[2:] else "")
-                               + "</div>")
+        self.readout.show('<div class="pg-readout">' + " &nbsp;·&nbsp; ".join(parts[:2])
+                          + ("<br>" + " &nbsp;·&nbsp; ".join(parts[2:]) if parts[2:] else "")
+                          + "</div>")
 
     def __panel__(self):
         return pn.Column(self.readout, self.pane, tip(self.log_toggle, self.param.log_scale.doc),

@@ -52,6 +52,7 @@ class ConfusionMatrix(pn.viewable.Viewer):
         self.param.watch(lambda e: self.update(), "split")
         self.hint = pn.pane.HTML('<div class="pg-readout">Click a cell to see its points.</div>',
                                  margin=(0, 5))
+        self._shown = None
         self.update()
 
     def _tapped(self, attr, old, new):
@@ -67,12 +68,14 @@ class ConfusionMatrix(pn.viewable.Viewer):
     def update(self):
         if not self.run.classification:
             return
-        counts = self.run.confusion(self.split)["counts"].ravel()
-        total = max(int(counts.sum()), 1)
+        counts = self.run.confusion(self.split)["counts"].ravel().tolist()
+        if counts == self._shown:             # nothing new to send this frame
+            return
+        self._shown = counts
+        total = max(sum(counts), 1)
         colours = [theme.BLUE_LIGHT, theme.WRONG, theme.WRONG, theme.ORANGE_LIGHT]
-        self.source.data = {**self.source.data, "count": counts.tolist(),
-                            "label": [f"{c} ({c / total:.0%})" for c in counts],
-                            "color": colours}
+        self.source.data.update(count=counts, label=[f"{c} ({c / total:.0%})" for c in counts],
+                                color=colours)
 
     def __panel__(self):
         return pn.Column(pn.pane.HTML('<div class="pg-section-title">Confusion matrix</div>',

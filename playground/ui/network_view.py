@@ -120,6 +120,7 @@ class NetworkDiagram(pn.viewable.Viewer):
                                 margin=0)     # always shown (disabled when idle): no page jump
         self._target = None
         self._key = None
+        self._dropped_key = None
         self.layout = None
         self.param.watch(self._selected, "selected_neuron")
         self.update()
@@ -184,9 +185,11 @@ class NetworkDiagram(pn.viewable.Viewer):
                                .astype(np.float32))
         self.biases.data.update(b=b)
         off = np.concatenate([np.zeros(nf, bool), *run.dropped_neurons(), [False]])
-        L = self.layout
-        self.dropped.data = {"x": L["node_x"][off], "y": L["node_y"][off],
-                             "dw": np.full(int(off.sum()), float(L["size"]))}
+        if self._dropped_key != (key := (self._key, off.tobytes())):   # only when it changed
+            self._dropped_key = key
+            L = self.layout
+            self.dropped.data = {"x": L["node_x"][off], "y": L["node_y"][off],
+                                 "dw": np.full(int(off.sum()), float(L["size"]))}
 
     # ---------------------------------------------------------------- interaction
     def _on_tap(self, event):

@@ -1,0 +1,133 @@
+"""The faster PATCH-DOC builder sends what Bokeh's own would, for the playground's frames."""
+import base64
+import json
+import re
+
+import numpy as np
+import pytest
+from bokeh.document import Document
+from bokeh.models import ColumnDataSource, Div, Row
+from bokeh.plotting import figure
+from bokeh.protocol import Protocol
+from bokeh.protocol.messages.patch_doc import patch_doc
+
+from playground.ui import wire
+
+
+def _normalise(msg):
+    """The content of a message as the browser decodes it: every array's bytes in place,
+    whether they came as a binary buffer or inline as base64."""
+    buffers = {b.id: bytes(b.to_bytes()) for b in msg.buffers}
+
+    def walk(x):
+        if isinstance(x, dict):
+            if x.get("type") == "bytes":
+                data = x["data"]
+                raw = base64.b64decode(data) if isinstance(data, str) else buffers[data["id"]]
+                return ("bytes", raw)
+            return {k: walk(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [walk(v) for v in x]
+        return x
+    return walk(json.loads(msg.content_json))
+
+
+def _page():
+    doc = Document()
+    src = ColumnDataSource({"image": [np.zeros((3, 3), np.float32)], "x": [0.0]})
+    fig = figure(width=100, height=100)
+    fig.image(image="image", x=0, y=0, dw=1, dh=1, source=src)
+    div = Div(text="epoch 0")
+    doc.add_root(Row(fig, div))
+    doc.models.flush_synced()                 # as after the page was first sent
+    return doc, src, div, fig
+
+
+def _both(doc, change):
+    """Bokeh's message and ours for the same events, from the same document state."""
+    events = []
+    doc.on_change(events.append)
+    change()
+    new_before = set(doc.models._new_models)
+    proto = Protocol()
+    wire.uninstall()
+    try:
+        original = proto.create("PATCH-DOC", events)
+        new_after_original = set(doc.models._new_models)
+        doc.models._new_models = set(new_before)
+        assert wire.install()
+        ours = proto.create("PATCH-DOC", events)
+        new_after_ours = set(doc.models._new_models)
+    finally:
+        wire.uninstall()
+    return original, ours, new_after_original, new_after_ours
+
+
+def test_supported_on_the_pinned_bokeh():
+    assert wire.supported()
+
+
+def test_a_frame_of_data_and_text_is_the_same_message():
+    doc, src, div, _ = _page()
+
+    def change():
+        src.data = {"image": [np.arange(9, dtype=np.float32).reshape(3, 3)], "x": [1.0]}
+        div.text = "epoch 12"
+    a, b, na, nb = _both(doc, change)
+    assert _normalise(a) == _normalise(b)
+    assert na == nb
+    assert '"epoch 12"' in a.content_json
+
+
+def test_a_new_model_is_sent_whole_and_then_by_reference():
+    doc, src, div, fig = _page()
+    added = Div(text="new")
+
+    def change():
+        doc.roots[0].children = [*doc.roots[0].children, added]
+        div.text = "changed"
+    a, b, na, nb = _both(doc, change)
+    assert _normalise(a) == _normalise(b)
+    assert na == nb and added not in nb          # sent once: synced from now on
+    content = json.loads(b.content_json)
+    whole = [r for r in re.findall(r'"id":"[^"]+"', b.content_json) if added.id in r]
+    assert whole and '"new"' in b.content_json and content["events"]
+
+
+def test_small_arrays_travel_inline_and_big_ones_as_buffers():
+    doc, src, div, _ = _page()
+    big = np.arange(100 * 100, dtype=np.float32).reshape(100, 100)
+
+    def change():
+        src.data = {"image": [big], "x": np.arange(1, dtype=np.float64)}
+    a, b, *_ = _both(doc, change)
+    assert _normalise(a) == _normalise(b)
+    assert len(a.buffers) == 2                  # Bokeh: every array a buffer
+    assert len(b.buffers) == 1                  # ours: only the 40 kB picture
+    assert b.buffers[0].to_bytes() == big.tobytes()
+
+
+def test_stream_and_patch_events_too():
+    doc, src, div, _ = _page()
+
+    def change():
+        src.stream({"image": [np.ones((3, 3), np.float32)], "x": [2.0]})
+        src.patch({"x": [(0, 5.0)]})
+    a, b, na, nb = _both(doc, change)
+    assert _normalise(a) == _normalise(b)
+
+
+def test_install_is_what_a_server_uses_and_uninstall_restores_bokeh():
+    wire.uninstall()
+    original = patch_doc.__dict__["create"]
+    assert wire.install()
+    assert patch_doc.__dict__["create"] is not original
+    wire.uninstall()
+    assert patch_doc.__dict__["create"] is original
+
+
+@pytest.fixture(autouse=True)
+def _restore():
+    installed = patch_doc.__dict__["create"]
+    yield
+    patch_doc.create = installed
