@@ -5,9 +5,9 @@
     python -m playground.loadtest --sessions 20 --seconds 20 --url http://127.0.0.1:5006/app
 
 Each session is a real Bokeh client session (the same websocket protocol as a browser): it
-opens the page with ``?play=1`` so training starts at once, announces that its document is
-ready (as a browser does), and then counts the frames the server pushes (one message per
-frame). ``--browsers B`` adds B headless Chromium pages (Playwright), whose frame rate is read
+opens the page, announces that its document is ready (as a browser does) and counts the
+frames the server pushes (one message per frame). Once all sessions are open (the class is
+in), each one clicks Play, as a student would. ``--browsers B`` adds B headless Chromium pages (Playwright), whose frame rate is read
 from the page's epoch counter.
 
 Reported: frames per second per session (min, p50), the interval between two frames as a
@@ -68,8 +68,30 @@ def start_server(procs: int, log_path: Path, timeout: float = 180.0):
                     return proc, url
         except OSError:
             time.sleep(0.5)
-    proc.kill()
+    stop_server(proc)
     raise RuntimeError(f"the server did not answer within {timeout:.0f}s: see {log_path}")
+
+
+def stop_server(proc) -> None:
+    """Stop the server and, with --procs N, its forked workers (its whole process group:
+    the workers outlive a parent that is only told to stop)."""
+    import signal
+    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:         # the workers go after the parent
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
 
 
 def _children(pid: int) -> list[int]:
@@ -161,6 +183,17 @@ def announce_ready(session):
     session._connection._send_patch_document(session.id, event)
 
 
+def press_play(session):
+    """What a click on the page's Play button sends."""
+    from bokeh.document.events import MessageSentEvent
+    from bokeh.events import ButtonClick
+    from bokeh.models import AbstractButton
+    button = next(m for m in session.document.models
+                  if isinstance(m, AbstractButton) and getattr(m, "label", "") == "Play")
+    event = MessageSentEvent(session.document, "bokeh_event", ButtonClick(button))
+    session._connection._send_patch_document(session.id, event)
+
+
 def browser_worker(url: str, n: int, seconds: float, results: list, errors: list,
                    ready: threading.Event, go: threading.Event):
     try:
@@ -205,7 +238,7 @@ def run(url: str, sessions: int, seconds: float, browsers: int = 0, pid: int | N
     t_open = time.perf_counter()
     for i in range(sessions):
         try:
-            s = Session(websocket_url=ws, io_loop=loop, arguments={"play": "1"})
+            s = Session(websocket_url=ws, io_loop=loop)
             s.pull()
             announce_ready(s)
             keep_reading(s)
@@ -213,6 +246,11 @@ def run(url: str, sessions: int, seconds: float, browsers: int = 0, pid: int | N
         except Exception as exc:
             errors.append(f"session {i}: {exc}")
     open_s = time.perf_counter() - t_open
+    for s in opened:                          # the class is in: everyone presses Play
+        try:
+            press_play(s)
+        except Exception as exc:
+            errors.append(f"session {s.id[:8]}: Play: {exc}")
     browser_fps: list[float] = []
     ready, go = threading.Event(), threading.Event()
     thread = None
@@ -347,11 +385,7 @@ def main(argv=None) -> dict:
         result = run(url, a.sessions, a.seconds, a.browsers, pid, log_path)
     finally:
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_server(proc)
     if log_path is not None:
         raw = log_path.read_bytes()
         mark = result.pop("log_mark", None) or len(raw)

@@ -30,6 +30,7 @@ from .output_panel import OutputPlot
 from .userdata_panel import OwnDataPanel
 
 FRAME_MS = 40          # one tick every 40 ms: up to 25 frames per second
+BUSY_MS = 67           # frames further apart than this (under 15 a second): the server is busy
 wire.install()         # frames are built without walking every model of the page
 
 
@@ -107,6 +108,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._doc = None
         self.frames = 0
         self.tick_ms = 0.0
+        self.interval_ms = float(FRAME_MS)     # smoothed time between two frames
+        self._last_tick = None
+        self.clock = time.perf_counter         # seconds (tests give it a fake clock)
         self.controls.step.on_click(lambda e: self._train_now(1))
         self.controls.reset.on_click(lambda e: self._reset())
         run.param.watch(self._changed, list(run._settings()))
@@ -188,9 +192,17 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.refresh()
 
     # ------------------------------------------------------------------- loop
-    def refresh(self):
-        """Push the run's state to every view as one message."""
+    def refresh(self, light: bool = False):
+        """Push the run's state to every view as one message. A light frame (a busy server,
+        every other frame while playing) draws only the big plot, the loss curve and the
+        counter; the network diagram and the confusion matrix wait for the next frame."""
         with pn.io.hold():
+            if light:
+                self.loss.update()
+                self.controls.update()
+                if self.diagram.selected_neuron is None:    # else the big plot shows a neuron
+                    self.output.update()
+                return
             for v in self._views:
                 v.update()
             if self.confusion_box.visible != self.run.classification:
@@ -200,6 +212,12 @@ class PlaygroundApp(pn.viewable.Viewer):
             if self.diagram.selected_neuron is not None:
                 self._show_neuron()
         self._dirty = False
+
+    @property
+    def busy(self) -> bool:
+        """True while this session's frames come less often than BUSY_MS apart on average:
+        the server has more sessions than it can draw in full 25 times a second."""
+        return self.interval_ms > BUSY_MS
 
     @property
     def active_tab(self) -> str:
@@ -218,17 +236,23 @@ class PlaygroundApp(pn.viewable.Viewer):
         if self._disconnected():
             self.stop()
             return
-        t0 = time.perf_counter()
+        t0 = self.clock()
+        if self._last_tick is not None:       # how far apart this session's frames come
+            gap = min((t0 - self._last_tick) * 1e3, 1000.0)
+            self.interval_ms += 0.2 * (gap - self.interval_ms)
+        self._last_tick = t0
         if self.controls.playing:
             self.run.train(self.controls.speed)
             self._dirty = True
         tab = self.active_tab
         if tab == "playground" and self._dirty:
-            self.refresh()
+            light = self.busy and self.controls.playing and self.frames % 2 == 1
+            self.refresh(light=light)
+            self._dirty = light                 # a light frame leaves the diagram to draw
             self.frames += 1
         elif tab in self.labs:
             self.labs[tab].tick()
-        self.tick_ms = (time.perf_counter() - t0) * 1e3
+        self.tick_ms = (self.clock() - t0) * 1e3
 
     def _frame(self):
         with set_curdoc(self._doc):

@@ -82,11 +82,56 @@ def test_tick_trains_speed_epochs_only_when_playing(app):
 
     controls.playing = False
     assert controls.play.label == "Play"
+    app.tick()          # may finish a light frame's diagram (a slow machine counts as busy)
     frames = app.frames
     app.tick()
     app.tick()
     assert run.epoch == e0 + 6
     assert app.frames == frames, "a paused, unchanged app redrew"
+
+
+def test_a_busy_server_draws_the_diagram_every_other_frame(app):
+    """Frames 100 ms apart (a busy server): the big plot, loss curve and counter every
+    frame, the network diagram every other one; pausing draws it once more to catch up."""
+    now = iter(np.arange(0.0, 100.0, 0.05))     # read twice a frame: 100 ms apart
+    app.clock = lambda: float(next(now))
+    drawn = []
+    update = app.diagram.update
+    app.diagram.update = lambda: (drawn.append(app.run.epoch), update())[1]
+    app.controls.playing = True
+    for _ in range(8):                  # the smoothed interval climbs past BUSY_MS
+        app.tick()
+    assert app.busy and app.interval_ms > 67
+    drawn.clear()
+    start, images = app.run.epoch, []
+    for _ in range(6):
+        app.tick()
+        images.append(image(app).copy())
+        assert app.loss.source.data["epoch"][-1] == app.run.epoch
+        assert f"{app.run.epoch:07,d}" in app.controls.epoch.object
+    assert app.run.epoch == start + 6
+    assert len(drawn) == 3, drawn                       # every other frame
+    assert all(not np.array_equal(a, b) for a, b in zip(images, images[1:]))
+    app.controls.playing = False
+    app.tick()
+    app.tick()
+    assert drawn[-1] == app.run.epoch                   # the diagram caught up, once
+    n = len(drawn)
+    app.tick()
+    assert len(drawn) == n
+
+
+def test_a_quiet_server_draws_everything_every_frame(app):
+    now = iter(np.arange(0.0, 100.0, 0.02))     # read twice a frame: 40 ms apart
+    app.clock = lambda: float(next(now))
+    drawn = []
+    update = app.diagram.update
+    app.diagram.update = lambda: (drawn.append(1), update())[1]
+    app.controls.playing = True
+    for _ in range(10):
+        app.tick()
+    assert not app.busy
+    assert len(drawn) == 10
 
 
 def test_buttons_play_step_reset(app):
