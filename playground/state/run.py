@@ -492,26 +492,59 @@ class Run(param.Parameterized):
         good weights, sets status "diverged" and does not train further until the
         learning rate is changed or the run is reset.
         """
+        self.launch(epochs)
+        self.settle()
+        return self.metrics()
+
+    def _inputs(self) -> tuple:
+        """What a training call starts from: a launch is applied only if none has changed."""
+        return (self.epoch, (self.state, self._data, self._hyper, self._arch_arrays))
+
+    def launch(self, epochs: int = 1) -> bool:
+        """Start training ``epochs`` epochs and return at once: JAX computes while Python
+        goes on (with other sessions' frames, on a server). ``settle()`` applies the result;
+        if the run was changed in between (reset, new data or settings, a hand edit), the
+        result is dropped instead. ``train()`` is launch + settle. Returns whether anything
+        was started (not after divergence, at the stop epoch, or for 0 epochs)."""
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs: a whole number ≥ 0 is needed, got {epochs!r}")
+        self.settle()
         if self.status == "diverged" or epochs == 0:
-            return self.metrics()
+            return False
         if self.stop_epoch:
             if self.epoch >= self.stop_epoch:
                 self._set_status("stopped", f"Stopped at epoch {self.epoch:,}: the limit you set.")
-                return self.metrics()
+                return False
             epochs = min(int(epochs), self.stop_epoch - self.epoch)
         if self.status == "stopped":       # going on after a stop: patience starts afresh
             self._best = (self.history["test_loss"][-1], self.epoch)
         lrs = (None if self.schedule == "constant" else
                self.learning_rates(np.arange(self.epoch, self.epoch + int(epochs))))
-        state, m, self.last_tier = train.train_epochs(
+        state, m, tier = train.train_epochs(
             self.state, self.arch, self._arch_arrays, self._hyper, self._data,
             self._shuffle_key, self.epoch, int(epochs), tier=self.tier, lrs=lrs)
+        self._pending = (self._inputs(), state, m, tier, int(epochs))
+        return True
+
+    @property
+    def pending(self) -> bool:
+        """True between a launch() and its settle()."""
+        return getattr(self, "_pending", None) is not None
+
+    def settle(self) -> bool:
+        """Apply the launched training (waiting for it if needed); True if it was applied."""
+        pending, self._pending = getattr(self, "_pending", None), None
+        if pending is None:
+            return False
+        inputs, state, m, tier, epochs = pending
+        epoch, objects = self._inputs()
+        if inputs[0] != epoch or any(a is not b for a, b in zip(inputs[1], objects)):
+            return False                   # the run changed meanwhile: drop it
+        self.last_tier = tier
         m = jax.device_get(m)          # one transfer for all the numbers
         if self._diverged(m):
             self._set_status("diverged", DIVERGED_MESSAGE)
-            return self.metrics()
+            return False
         self.state = state
         self.epoch += int(epochs)
         self._snapshot()
@@ -519,7 +552,7 @@ class Run(param.Parameterized):
             self._set_status("trained", "" if self.status == "stopped" else self.message)
         self._record(m)
         self._check_stop()
-        return self.metrics()
+        return True
 
     def _check_stop(self):
         """Apply the stop conditions after a training call (status "stopped" + why)."""

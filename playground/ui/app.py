@@ -230,9 +230,12 @@ class PlaygroundApp(pn.viewable.Viewer):
         return session is not None and session.connection_count == 0
 
     def tick(self):
-        """One frame: train `speed` epochs when playing, then redraw what is shown if anything
-        changed. A playing run keeps training while another tab is shown, unseen. A closed
-        tab stops its frames at once (the session itself goes when the server drops it)."""
+        """One frame: apply the epochs launched last frame, redraw what is shown if anything
+        changed, and, when playing, launch the next `speed` epochs. JAX computes them while
+        the server draws other sessions' frames (on other cores), so a frame never waits
+        for its own training. A playing run keeps training while another tab is shown,
+        unseen. A closed tab stops its frames at once (the session itself goes when the
+        server drops it)."""
         if self._disconnected():
             self.stop()
             return
@@ -241,8 +244,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             gap = min((t0 - self._last_tick) * 1e3, 1000.0)
             self.interval_ms += 0.2 * (gap - self.interval_ms)
         self._last_tick = t0
-        if self.controls.playing:
-            self.run.train(self.controls.speed)
+        if self.run.settle():                   # the epochs launched last frame
             self._dirty = True
         tab = self.active_tab
         if tab == "playground" and self._dirty:
@@ -252,6 +254,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.frames += 1
         elif tab in self.labs:
             self.labs[tab].tick()
+        if self.controls.playing:               # computed while the server does other work
+            self.run.launch(self.controls.speed)
         self.tick_ms = (self.clock() - t0) * 1e3
 
     def _frame(self):

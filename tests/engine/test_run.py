@@ -363,3 +363,50 @@ def test_confusion_matrix_counts_match_predict():
         assert np.array_equal(c["X"][c["cell"] == 1], X[(y > 0) & (pred < 0)])
     with pytest.raises(ValueError, match="split"):
         run.confusion("validation")
+
+
+# ------------------------------------------------------------- launch / settle
+def test_launch_then_settle_is_train():
+    a, b = Run(dataset="xor", hidden=[4, 2]), Run(dataset="xor", hidden=[4, 2])
+    a.train(3)
+    assert b.launch(3) and b.pending
+    assert b.epoch == 0                      # nothing applied before settle
+    assert b.settle() and not b.pending
+    assert b.epoch == a.epoch == 3
+    np.testing.assert_array_equal(a.decision_grid(), b.decision_grid())
+    assert a.history["test_loss"] == b.history["test_loss"]
+
+
+def test_a_launch_is_dropped_when_the_run_changes_meanwhile():
+    r = Run(dataset="xor")
+    r.train(2)
+    r.launch(5)
+    r.reset()                                # a reset while the frame was computing
+    assert not r.settle() and r.epoch == 0
+    r.train(2)
+    r.launch(5)
+    r.learning_rate = 0.01                   # new settings: the 5 epochs are not applied
+    assert not r.settle() and r.epoch == 2
+    r.launch(5)
+    r.noise = 10                             # new data (which starts the run afresh)
+    assert not r.settle() and r.epoch == 0
+
+
+def test_train_settles_a_pending_launch_first():
+    r = Run(dataset="circle")
+    r.launch(2)
+    r.train(1)
+    assert r.epoch == 3 and not r.pending
+
+
+def test_a_diverging_launch_is_not_applied():
+    r = Run(dataset="circle", learning_rate=10)
+    before = r.decision_grid()
+    for _ in range(50):
+        r.launch(5)
+        r.settle()
+        if r.status == "diverged":
+            break
+    assert r.status == "diverged"
+    assert not r.launch(1) and not r.pending
+    assert np.isfinite(r.decision_grid()).all() and before.shape == r.decision_grid().shape

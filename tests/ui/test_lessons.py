@@ -75,6 +75,7 @@ def test_stop_condition_pauses_playing_with_a_note():
     assert "limit" in app.controls.message and app.controls.message_kind == "info"
     app.lessons.stop_epoch.value = 0                   # lifting the limit lets it go on
     app.controls.playing = True
+    app.tick()                          # launches 4 epochs; the next frame shows them
     app.tick()
     assert app.run.epoch == 10
 
@@ -169,6 +170,7 @@ def test_dropout_pickers_and_crossed_out_neurons():
     assert app.run.dropout == [0.5, 0.0] and "dropout=0.5,0" in app.lessons.link_text
     assert len(app.diagram.dropped.data["x"]) == 0          # nothing dropped before training
     app.controls.playing = True
+    app.tick()                          # launches an epoch; the next frame shows it
     app.tick()
     n = len(app.diagram.dropped.data["x"])
     assert 0 < n <= 6                                        # only layer 1 drops neurons

@@ -74,7 +74,9 @@ def test_tick_trains_speed_epochs_only_when_playing(app):
     controls.playing = True
     assert controls.play.label == "Pause"
     e0 = run.epoch
-    app.tick()
+    app.tick()                  # launches 3 epochs: JAX computes them until the next frame
+    assert run.epoch == e0 and run.pending
+    app.tick()                  # shows them and launches 3 more
     assert run.epoch == e0 + 3
     app.tick()
     assert run.epoch == e0 + 6
@@ -82,11 +84,12 @@ def test_tick_trains_speed_epochs_only_when_playing(app):
 
     controls.playing = False
     assert controls.play.label == "Play"
-    app.tick()          # may finish a light frame's diagram (a slow machine counts as busy)
+    app.tick()          # shows the last launch (and a light frame's diagram, if any)
+    assert run.epoch == e0 + 9 and not run.pending
     frames = app.frames
     app.tick()
     app.tick()
-    assert run.epoch == e0 + 6
+    assert run.epoch == e0 + 9
     assert app.frames == frames, "a paused, unchanged app redrew"
 
 
@@ -131,7 +134,7 @@ def test_a_quiet_server_draws_everything_every_frame(app):
     for _ in range(10):
         app.tick()
     assert not app.busy
-    assert len(drawn) == 10
+    assert len(drawn) == 9                  # every frame after the first launch
 
 
 def test_buttons_play_step_reset(app):
@@ -282,14 +285,17 @@ def test_divergence_stops_playing_and_shows_the_message(app):
 def test_loss_curve_streams_and_restarts_after_reset(app):
     src, controls = app.loss.source, app.controls
     controls.playing = True
-    for _ in range(4):
-        app.tick()
+    for _ in range(5):
+        app.tick()              # each frame shows the epoch launched the frame before
     assert list(src.data["epoch"]) == [0, 1, 2, 3, 4]
     assert len(src.data["train_loss"]) == len(src.data["test_loss"]) == 5
     controls.playing = False
-    press(controls.reset)
+    press(controls.reset)       # drops the epoch still being computed
+    assert list(src.data["epoch"]) == [0]
+    app.tick()
     assert list(src.data["epoch"]) == [0]
     controls.playing = True
+    app.tick()
     app.tick()
     assert list(src.data["epoch"]) == [0, 1]
 
