@@ -47,13 +47,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(procs: int, log_path: Path, timeout: float = 180.0):
+def start_server(procs: int, log_path: Path, timeout: float = 180.0, extra=()):
     """``panel serve app.py`` on a free local port; returns (process, page URL)."""
     port = free_port()
     cmd = [sys.executable, "-m", "panel", "serve", "app.py", "--port", str(port),
            "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}",
            "--num-procs", str(procs), "--check-unused-sessions", "2000",
-           "--unused-session-lifetime", "5000", "--stats-log-frequency", "1000"] + os.environ.get("LOADTEST_SERVER_ARGS", "").split()
+           "--unused-session-lifetime", "5000", "--stats-log-frequency", "1000", *extra]
     log = open(log_path, "w")
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -327,17 +327,21 @@ def soak(url: str, cycles: int, pid: int | None, log_path: Path | None) -> dict:
             rss_start = rss_mb(pids) if pids else None
     loop.run_sync(lambda: _sleep(10.0))               # unused-session lifetime + checks
     rss_end = rss_mb(pids) if pids else None
-    left = None
+    left = drawing = None
     if log_path is not None:
-        lines = [ln for ln in log_path.read_text(errors="replace").splitlines()
-                 if " has " in ln and " sessions" in ln]
-        if lines:
+        text = log_path.read_text(errors="replace").splitlines()
+        lines = [ln for ln in text if " has " in ln and " sessions" in ln]
+        if lines:                       # Bokeh's statistics (logged at --log-level debug)
             left = int(lines[-1].split(" has ")[1].split()[0])
+        lines = [ln for ln in text if "pages still drawing" in ln]
+        if lines:                       # the app's own line when a page's frames stop
+            drawing = int(lines[-1].split("; ")[-1].split()[0])
     growth = (100 * (rss_end - rss_start) / rss_start) if rss_start else None
     return {"cycles": cycles, "rss_start_mb": rss_start and round(rss_start, 1),
             "rss_end_mb": rss_end and round(rss_end, 1),
             "rss_growth_percent": growth if growth is None else round(growth, 1),
-            "sessions_left": left, "errors": len(errors), "error_messages": errors[:5]}
+            "sessions_left": left, "pages_still_drawing": drawing,
+            "errors": len(errors), "error_messages": errors[:5]}
 
 
 async def _sleep(s):
@@ -373,7 +377,9 @@ def main(argv=None) -> dict:
         url, pid = _check_local(a.url), a.pid
     else:
         log_path = Path(tempfile.gettempdir()) / "playground-loadtest-server.log"
-        proc, url = start_server(a.procs, log_path)
+        # a soak reads the server's session count from its statistics, logged at debug
+        proc, url = start_server(a.procs, log_path,
+                                 extra=("--log-level", "debug") if a.soak else ())
         pid = proc.pid
     try:
         if a.soak:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import logging
 import time
+import weakref
 
 import panel as pn
 import param
@@ -48,6 +49,15 @@ class _ClosedTabFilter(logging.Filter):
 
 if not any(isinstance(f, _ClosedTabFilter) for f in logging.getLogger("asyncio").filters):
     logging.getLogger("asyncio").addFilter(_ClosedTabFilter())
+
+log = logging.getLogger("playground")
+if not log.handlers:            # the server's log (stderr), beside Bokeh's own lines
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+DRAWING: "weakref.WeakSet[PlaygroundApp]" = weakref.WeakSet()   # pages whose frames run here
 
 TAGLINE = "Train small neural networks live: from one neuron to the whole network."
 INTRO = ("Watch a neural network learn. Press <b>Play</b>: the background shows what the "
@@ -273,6 +283,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                 self._callback = doc.add_periodic_callback(self._frame, FRAME_MS)
             else:
                 self._callback = pn.state.add_periodic_callback(self.tick, period=FRAME_MS)
+            DRAWING.add(self)
             if self.view.play:                  # ?play=1: train from the first frame
                 self.controls.playing = True
 
@@ -286,6 +297,9 @@ class PlaygroundApp(pn.viewable.Viewer):
                     pass
             else:
                 callback.stop()
+            DRAWING.discard(self)
+            log.info("Frames stopped for a page; %d pages still drawing in this process",
+                     len(DRAWING))
         self.controls.playing = False
 
     # ----------------------------------------------------------------- layout

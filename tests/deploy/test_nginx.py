@@ -1,0 +1,366 @@
+"""``deploy/nginx.conf`` for real: nginx in front of two ``panel serve app.py`` processes.
+
+The site config is used as it is, except that its two ``server appN:5006;`` upstreams become
+two local processes on free ports and ``listen 8080`` a free port. It is wrapped in a small
+top-level config whose pid file, logs and temp folders all lie in a temporary folder, so
+nginx runs as an ordinary process (``nginx -c DIR/nginx.conf -p DIR``). The access log
+records ``$upstream_addr``, the process each request was passed to.
+
+Checked: the page comes through the proxy; a Bokeh client session (a websocket) opens
+through it, and a browser's ``Origin`` is accepted while a foreign one is refused; the
+websocket of a page reaches the process that made the page (``ip_hash``), so the session
+found is the page's own; every proxied request went to one upstream; both processes
+answer directly.
+
+Missing nginx: skipped on a laptop, a *failure* under ``CI`` (as the browser tests).
+Kept in ``tests/artifacts/``: ``nginx-{app1,app2,access,error}.log`` and the configs used
+(``nginx-wrapper.conf``, ``nginx-site.conf``).
+
+By hand: ``python -m tests.deploy.test_nginx DIR NGINX_PORT APP1_PORT APP2_PORT`` writes the
+config into DIR and prints the nginx command (see deploy/README.md).
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.deploy
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "deploy" / "nginx.conf"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+START_TIMEOUT = 180            # s until both processes answer GET /app with 200 (JAX compiles)
+TITLE = "<title>Neural Network Playground</title>"
+
+
+def _under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _unavailable(reason: str):
+    """Skip on a laptop; under CI a missing nginx is an error, never a skip."""
+    if _under_ci():
+        pytest.fail(f"the deploy test cannot run under CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _nginx() -> str | None:
+    found = shutil.which("nginx")
+    if found:
+        return found
+    for path in ("/usr/sbin/nginx", "/usr/local/sbin/nginx"):    # sbin is not always on PATH
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def _free_ports(n: int) -> list[int]:
+    socks = []
+    try:
+        for _ in range(n):                  # hold all of them at once so they differ
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def site_config(port: int, upstreams: list[int]) -> str:
+    """deploy/nginx.conf with local upstreams and listen port (each replaced exactly once)."""
+    text = SITE.read_text()
+    for i, up in enumerate(upstreams, start=1):
+        text, n = re.subn(rf"(?m)^(\s*)server\s+app{i}:5006\s*;",
+                          rf"\g<1>server 127.0.0.1:{up};", text)
+        assert n == 1, f"deploy/nginx.conf: expected one `server app{i}:5006;` line, found {n}"
+    text, n = re.subn(r"(?m)^(\s*)listen\s+8080\s*;", rf"\g<1>listen 127.0.0.1:{port};", text)
+    assert n == 1, f"deploy/nginx.conf: expected one `listen 8080;` line, found {n}"
+    assert re.search(r"(?m)^\s*ip_hash\s*;", text), "deploy/nginx.conf lost its ip_hash"
+    return text
+
+
+def write_config(folder: Path, port: int, upstreams: list[int]) -> Path:
+    """Write site.conf and the wrapping nginx.conf into ``folder``; return the latter."""
+    folder = folder.resolve()
+    (folder / "temp").mkdir(parents=True, exist_ok=True)
+    (folder / "site.conf").write_text(site_config(port, upstreams))
+    mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").is_file() else ""
+    # As root, nginx's workers would switch to `nobody`, who cannot write the temp folders.
+    user = "user root;" if hasattr(os, "geteuid") and os.geteuid() == 0 else ""
+    conf = folder / "nginx.conf"
+    conf.write_text(f"""\
+# Written by tests/deploy/test_nginx.py: deploy/nginx.conf (site.conf) with local upstreams.
+{user}
+daemon off;
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log info;
+
+events {{
+    worker_connections 256;
+}}
+
+http {{
+    {mime}
+    log_format upstream '$remote_addr "$request" $status upstream=$upstream_addr';
+    access_log {folder}/access.log upstream;
+    client_body_temp_path {folder}/temp/client_body;
+    proxy_temp_path {folder}/temp/proxy;
+    fastcgi_temp_path {folder}/temp/fastcgi;
+    uwsgi_temp_path {folder}/temp/uwsgi;
+    scgi_temp_path {folder}/temp/scgi;
+
+    include {folder}/site.conf;
+}}
+""")
+    return conf
+
+
+def nginx_command(nginx: str, conf: Path, *extra: str) -> list[str]:
+    folder = conf.parent
+    # -e: the error log used before the config is read (else /var/log/nginx/error.log)
+    return [nginx, "-c", str(conf), "-p", str(folder), "-e", str(folder / "error.log"), *extra]
+
+
+def _get(url: str, timeout: float = 30):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.status, dict(r.headers), r.read().decode(errors="replace")
+
+
+def _stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
+
+def _tail(path: Path, n: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return f"(no {path.name})"
+
+
+class Stack:
+    def __init__(self, folder: Path, port: int, upstreams: list[int], apps, app_logs, nginx):
+        self.folder, self.port, self.upstreams = folder, port, upstreams
+        self.apps, self.app_logs, self.nginx = apps, app_logs, nginx
+        self.url = f"http://127.0.0.1:{port}"
+        self.access_log = folder / "access.log"
+        self.error_log = folder / "error.log"
+
+    def access_lines(self) -> list[str]:
+        try:
+            return self.access_log.read_text().splitlines()
+        except OSError:
+            return []
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    nginx = _nginx()
+    if nginx is None:
+        _unavailable("no nginx executable (apt-get install nginx)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port, *upstreams = _free_ports(3)
+    folder = tmp_path_factory.mktemp("nginx")
+    conf = write_config(folder, port, upstreams)
+    shutil.copy(conf.parent / "site.conf", ARTIFACTS / "nginx-site.conf")
+
+    check = subprocess.run(nginx_command(nginx, conf, "-t"), capture_output=True, text=True)
+    assert check.returncode == 0, f"nginx -t failed:\n{check.stdout}{check.stderr}"
+
+    # Unique model ids in every process: otherwise two processes number their models alike
+    # and a page's document could not be told from a fresh one made by the other process.
+    env = dict(os.environ, BOKEH_SIMPLE_IDS="no")
+    apps, logs = [], []
+    try:
+        for i, up in enumerate(upstreams, start=1):
+            log_path = ARTIFACTS / f"nginx-app{i}.log"
+            log = open(log_path, "w")
+            logs.append((log, log_path))
+            cmd = [sys.executable, "-m", "panel", "serve", "app.py", "--port", str(up),
+                   "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"]
+            apps.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True))
+        proxy = subprocess.Popen(nginx_command(nginx, conf), cwd=folder,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+        st = Stack(folder, port, upstreams, apps, [p for _, p in logs], proxy)
+
+        deadline = time.monotonic() + START_TIMEOUT
+        for proc, up, (_, log_path) in zip(apps, upstreams, logs):
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(f"panel serve on :{up} exited with {proc.returncode}\n"
+                                f"--- {log_path.name} ---\n{_tail(log_path)}", pytrace=False)
+                try:
+                    if _get(f"http://127.0.0.1:{up}/app")[0] == 200:
+                        break
+                except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"panel serve on :{up} did not answer 200 on /app within "
+                                f"{START_TIMEOUT}s\n--- {log_path.name} ---\n{_tail(log_path)}",
+                                pytrace=False)
+                time.sleep(0.5)
+        assert proxy.poll() is None, f"nginx exited:\n{_tail(st.error_log)}"
+        yield st
+    finally:
+        if "proxy" in locals():
+            _stop(proxy)
+        for proc in apps:
+            _stop(proc)
+        for log, _ in logs:
+            log.close()
+        for name, kept in (("access.log", "nginx-access.log"), ("error.log", "nginx-error.log"),
+                           ("nginx.conf", "nginx-wrapper.conf")):
+            if (folder / name).exists():
+                shutil.copy(folder / name, ARTIFACTS / kept)
+
+
+def _page_token(html: str) -> str:
+    m = re.search(r'"token"\s*:\s*"([^"]+)"', html)
+    assert m, "no session token in the page"
+    return m.group(1)
+
+
+def _page_roots(html: str) -> set[str]:
+    m = re.search(r'"roots"\s*:\s*\{([^}]*)\}', html)
+    assert m, "no roots in the page"
+    roots = set(re.findall(r'"([^"]+)"\s*:', m.group(1)))
+    assert roots, "the page names no root models"
+    return roots
+
+
+def test_both_upstreams_answer_directly(stack):
+    for proc, up in zip(stack.apps, stack.upstreams):
+        assert proc.poll() is None, f"panel serve on :{up} has exited"
+        status, _, html = _get(f"http://127.0.0.1:{up}/app")
+        assert status == 200 and TITLE in html
+
+
+def test_page_through_the_proxy(stack):
+    status, headers, html = _get(f"{stack.url}/app")
+    assert status == 200
+    assert headers.get("Server", "").startswith("nginx"), headers
+    assert TITLE in html
+    _page_token(html)
+
+
+def _in_a_thread(fn, *args, **kwargs):
+    """Run fn in a thread of its own: the Bokeh client and asyncio.run need an event loop,
+    and the browser tests' Playwright keeps one running in this thread when they ran first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args, **kwargs).result(timeout=120)
+
+
+def _pull_session(**kwargs) -> dict:
+    """Open a Bokeh client session (a websocket) and close it again, in a thread of its own;
+    what it found: connected, the root model ids and the number of models."""
+    import panel.models  # noqa: F401  (the page's Panel models must be known to decode it)
+    from bokeh.client import pull_session
+
+    def pull():
+        import asyncio
+        from tornado.ioloop import IOLoop
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        session = pull_session(io_loop=IOLoop.current(), **kwargs)
+        try:
+            return {"connected": session.connected,
+                    "roots": {m.id for m in session.document.roots},
+                    "models": len(session.document.models)}
+        finally:
+            session.close()
+    return _in_a_thread(pull)
+
+
+def test_websocket_through_the_proxy(stack):
+    found = _pull_session(url=f"{stack.url}/app")
+    assert found["connected"]
+    assert len(found["roots"]) > 0
+    assert found["models"] > 10
+
+
+def test_browser_origin_is_accepted_and_a_foreign_one_refused(stack):
+    """What a browser sends: the page's token and an Origin header (checked by Bokeh)."""
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    token = _page_token(_get(f"{stack.url}/app")[2])
+    ws_url = f"ws://127.0.0.1:{stack.port}/app/ws"
+
+    async def first_message(origin: str) -> str:
+        req = HTTPRequest(ws_url, headers={"Origin": origin}, request_timeout=30)
+        conn = await websocket_connect(req, subprotocols=["bokeh", token])
+        try:
+            msg = await asyncio.wait_for(conn.read_message(), 30)   # the header of an ACK
+            return msg if isinstance(msg, str) else msg.decode()
+        finally:
+            conn.close()
+
+    assert '"ACK"' in _in_a_thread(asyncio.run, first_message(f"http://127.0.0.1:{stack.port}"))
+    with pytest.raises(HTTPClientError) as refused:
+        _in_a_thread(asyncio.run, first_message("http://elsewhere.example"))
+    assert refused.value.code == 403
+
+
+def test_a_page_and_its_websocket_reach_the_same_process(stack):
+    """ip_hash: the websocket finds the session made for the page, not a fresh one."""
+    from bokeh.util.token import get_session_id
+
+    before = len(stack.access_lines())
+    html = _get(f"{stack.url}/app")[2]
+    session_id, roots = get_session_id(_page_token(html)), _page_roots(html)
+    pulled = _pull_session(session_id=session_id, url=f"{stack.url}/app")["roots"]
+    # a process that did not make the page would build a new document with other ids
+    assert pulled == roots, f"the websocket reached another process: {pulled} != {roots}"
+
+    for _ in range(3):
+        assert _get(f"{stack.url}/app")[0] == 200
+
+    # every proxied request, websockets included (logged when they close), went to one process
+    expected = {f"127.0.0.1:{up}" for up in stack.upstreams}
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [ln for ln in stack.access_lines() if ln.startswith("127.0.0.1 ")]
+        new = stack.access_lines()[before:]
+        ws_done = [ln for ln in new if "/app/ws" in ln and '" 101 ' in ln]
+        if ws_done or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert ws_done, "no websocket in nginx's access log:\n" + "\n".join(lines)
+    used = {ln.rsplit("upstream=", 1)[1] for ln in lines}
+    assert len(used) == 1 and used <= expected, "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 5:
+        sys.exit("usage: python -m tests.deploy.test_nginx DIR NGINX_PORT APP1_PORT APP2_PORT")
+    out, port, up1, up2 = Path(sys.argv[1]), *map(int, sys.argv[2:])
+    conf = write_config(out, port, [up1, up2])
+    print(" ".join(nginx_command(_nginx() or "nginx", conf)))
