@@ -1,5 +1,6 @@
 """Neural Network Playground — `panel serve app.py` (or `python app.py`)."""
 import panel as pn
+from panel.io.resources import LOCAL_DIST
 
 import playground
 from playground.ui import PlaygroundApp
@@ -16,4 +17,9 @@ def page():
 if __name__ == "__main__":
     pn.serve(page, port=5006, show=False, title="Neural Network Playground")
 elif pn.state.served:
+    # Panel's stylesheets from this server, never its CDN (a class may have no internet).
+    # Panel records where they are when it renders a page over HTTP; with --num-procs a
+    # page's websocket can reach the other process, which then builds the session itself.
+    pn.state.curdoc._template_variables.setdefault(
+        "dist_url", f"{pn.state.rel_path}/{LOCAL_DIST}" if pn.state.rel_path else LOCAL_DIST)
     page().servable(title="Neural Network Playground")
