@@ -4,18 +4,13 @@ share one port); that process then builds the session, and its stylesheets must 
 from this server (they pointed at Panel's CDN before app.py patched them)."""
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
-from .conftest import ARTIFACTS, FIRST_LOAD_TIMEOUT, ROOT, SERVER_START_TIMEOUT, _free_port, \
-    _is_local
+from playground.loadtest import start_server, stop_server
+
+from .conftest import ARTIFACTS, FIRST_LOAD_TIMEOUT, SERVER_START_TIMEOUT, _is_local
 
 pytestmark = pytest.mark.browser
 PAGES = 6
@@ -24,33 +19,13 @@ PAGES = 6
 @pytest.fixture(scope="module")
 def two_procs():
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    log = open(ARTIFACTS / "panel-serve-num-procs.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "panel", "serve", "app.py", "--port", str(port), "--address",
-         "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}", "--num-procs", "2"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/app", timeout=30) as r:
-                if r.status == 200:
-                    break
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            os.killpg(proc.pid, signal.SIGKILL)
-            pytest.fail("`panel serve app.py --num-procs 2` did not start", pytrace=False)
-        time.sleep(0.5)
-    yield base
-    for sig in (signal.SIGTERM, signal.SIGKILL):       # the forked workers too
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            break
-        time.sleep(1)
-    log.close()
+    try:
+        proc, url = start_server(2, ARTIFACTS / "panel-serve-num-procs.log",
+                                 timeout=SERVER_START_TIMEOUT)
+    except RuntimeError as exc:
+        pytest.fail(f"`panel serve app.py --num-procs 2`: {exc}", pytrace=False)
+    yield url.rsplit("/app", 1)[0]
+    stop_server(proc)                   # the forked workers too
 
 
 def test_every_page_trains_and_loads_nothing_from_elsewhere(browser, two_procs):

@@ -25,8 +25,6 @@ import asyncio
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +33,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from playground.loadtest import stop_server
+from tests.support import free_ports, unavailable
 
 pytestmark = pytest.mark.deploy
 
@@ -45,15 +46,8 @@ START_TIMEOUT = 180            # s until both processes answer GET /app with 200
 TITLE = "<title>Neural Network Playground</title>"
 
 
-def _under_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
 def _unavailable(reason: str):
-    """Skip on a laptop; under CI a missing nginx is an error, never a skip."""
-    if _under_ci():
-        pytest.fail(f"the deploy test cannot run under CI: {reason}", pytrace=False)
-    pytest.skip(reason)
+    unavailable(reason, "the deploy test")
 
 
 def _nginx() -> str | None:
@@ -64,19 +58,6 @@ def _nginx() -> str | None:
         if os.path.isfile(path) and os.access(path, os.X_OK):
             return path
     return None
-
-
-def _free_ports(n: int) -> list[int]:
-    socks = []
-    try:
-        for _ in range(n):                  # hold all of them at once so they differ
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def site_config(port: int, upstreams: list[int]) -> str:
@@ -140,22 +121,6 @@ def _get(url: str, timeout: float = 30):
         return r.status, dict(r.headers), r.read().decode(errors="replace")
 
 
-def _stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait(timeout=10)
-
-
 def _tail(path: Path, n: int = 40) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
@@ -184,7 +149,7 @@ def stack(tmp_path_factory):
     if nginx is None:
         _unavailable("no nginx executable (apt-get install nginx)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port, *upstreams = _free_ports(3)
+    port, *upstreams = free_ports(3)
     folder = tmp_path_factory.mktemp("nginx")
     conf = write_config(folder, port, upstreams)
     shutil.copy(conf.parent / "site.conf", ARTIFACTS / "nginx-site.conf")
@@ -230,9 +195,9 @@ def stack(tmp_path_factory):
         yield st
     finally:
         if "proxy" in locals():
-            _stop(proxy)
+            stop_server(proxy)
         for proc in apps:
-            _stop(proc)
+            stop_server(proc)
         for log, _ in logs:
             log.close()
         for name, kept in (("access.log", "nginx-access.log"), ("error.log", "nginx-error.log"),

@@ -1,0 +1,32 @@
+"""What the browser and deploy tests share: the CI rule for missing tools, free ports."""
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+
+def under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def unavailable(reason: str, what: str):
+    """Skip on a laptop; under CI a missing tool (browser, nginx) is an error, never a skip."""
+    if under_ci():
+        pytest.fail(f"{what} cannot run under CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def free_ports(n: int = 1) -> list[int]:
+    """n different free local ports (all held at once while they are picked)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
