@@ -9,7 +9,7 @@ from bokeh.models import ColumnDataSource, LinearColorMapper, Range1d
 from bokeh.plotting import figure
 
 from ..engine import conv
-from ..state.conv_lab import KERNEL_SIZES, PAINT_SIZE, SOURCE_LABELS, ConvLab
+from ..state.conv_lab import PAINT_SIZE, SOURCE_LABELS, ConvLab
 from . import theme
 from .binding import tip
 from .learning_views import PLAY_TIP, play_button, sync_play_label

@@ -5,7 +5,6 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.models import ColumnDataSource, LinearColorMapper, Span
-from bokeh.plotting import figure
 
 from ..state.neuron_lab import DeltaRule, HousePrices, Logistic
 from . import theme

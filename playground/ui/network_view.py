@@ -130,7 +130,7 @@ class NetworkDiagram(pn.viewable.Viewer):
         """New columns for a new architecture: positions, names, labels."""
         arch = self.run.arch
         L = self.layout = network.diagram_layout(arch, WIDTH, HEIGHT)
-        s, nf, n_hidden = L["size"], L["sizes"][0], len(arch.hidden)
+        s, nf = L["size"], L["sizes"][0]
         names = [network.node_name(arch, l, j)
                  for l, j in zip(L["node_layer"], L["node_index"])]
         meaning = [self._meaning(l, j) for l, j in zip(L["node_layer"], L["node_index"])]
