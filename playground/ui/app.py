@@ -117,7 +117,6 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._callback = None
         self._doc = None
         self.frames = 0
-        self.tick_ms = 0.0
         self.interval_ms = float(FRAME_MS)     # smoothed time between two frames
         self._last_tick = None
         self.clock = time.perf_counter         # seconds (tests give it a fake clock)
@@ -266,7 +265,6 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.labs[tab].tick()
         if self.controls.playing:               # computed while the server does other work
             self.run.launch(self.controls.speed)
-        self.tick_ms = (self.clock() - t0) * 1e3
 
     def _frame(self):
         with set_curdoc(self._doc):
