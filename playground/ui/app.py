@@ -12,7 +12,7 @@ from panel.io.state import set_curdoc
 
 from .. import jaxconfig, urlstate
 from ..state.run import Run
-from . import theme, wire
+from . import gcpolicy, theme, wire
 from .controls import TrainingControls
 from .data_panel import DataPanel
 from .hyper_panel import HyperPanel
@@ -279,6 +279,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             if doc is not None and doc.session_context is not None:
                 self._doc = doc
                 self._callback = doc.add_periodic_callback(self._frame, FRAME_MS)
+                gcpolicy.COLLECTOR.built()      # full collections skip this page's objects
             else:
                 self._callback = pn.state.add_periodic_callback(self.tick, period=FRAME_MS)
             DRAWING.add(self)
@@ -293,6 +294,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                     self._doc.remove_periodic_callback(callback)
                 except ValueError:          # already gone with its session
                     pass
+                gcpolicy.COLLECTOR.closed()     # its cycles are freed by the next sweep
             else:
                 callback.stop()
             DRAWING.discard(self)
@@ -341,6 +343,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         if name not in self.labs and name in self._lab_factories:
             self.labs[name] = self._lab_factories[name]()
             self._lab_boxes[name].objects = [self.labs[name]]
+            if self._doc is not None:
+                gcpolicy.COLLECTOR.built()
         return self.labs.get(name)
 
     def _open_filter(self, kernel, k: int):

@@ -1,0 +1,108 @@
+"""The server's garbage-collection policy: pages' objects frozen, closed pages swept."""
+import gc
+
+import pytest
+
+from playground.ui.gcpolicy import FreezeCollector
+
+
+class Loop:
+    """A fake event loop and clock: ``call_later`` records, ``advance`` runs what is due."""
+
+    def __init__(self):
+        self.now, self.pending = 0.0, []
+
+    def call_later(self, seconds, fn):
+        self.pending.append((self.now + seconds, fn))
+
+    def advance(self, seconds):
+        end = self.now + seconds
+        while True:
+            due = sorted((t, i) for i, (t, _) in enumerate(self.pending) if t <= end)
+            if not due:
+                break
+            t, i = due[0]
+            _, fn = self.pending.pop(i)
+            self.now = t
+            fn()
+        self.now = end
+
+
+@pytest.fixture
+def collector():
+    loop = Loop()
+    c = FreezeCollector(quiet_s=5, max_wait_s=60, cost_ratio=20, call_later=loop.call_later,
+                        clock=lambda: loop.now)
+    yield c, loop
+    gc.unfreeze()
+
+
+class Cycle:
+    def __init__(self):
+        self.me = self
+
+
+def test_built_freezes_what_is_alive(collector):
+    c, _ = collector
+    gc.unfreeze()
+    before = gc.get_freeze_count()
+    keep = [Cycle() for _ in range(100)]
+    c.built()
+    assert gc.get_freeze_count() >= before + 100
+    assert keep
+
+
+def test_a_closed_page_is_swept_after_a_quiet_spell(collector):
+    c, loop = collector
+    garbage = [Cycle() for _ in range(50)]
+    c.built()                         # the page's cycles are frozen with it
+    del garbage                        # the page closes: its cycles are garbage, frozen
+    c.closed()
+    loop.advance(4)
+    assert c.sweeps == 0               # not while pages are still closing
+    c.closed()                         # another page closes: the quiet spell starts again
+    loop.advance(4.5)
+    assert c.sweeps == 0
+    loop.advance(1)
+    assert c.sweeps == 1 and c.freed >= 50
+    assert gc.get_freeze_count() > 0   # frozen again after the sweep
+
+
+def test_pages_closing_without_pause_are_swept_within_a_minute(collector):
+    c, loop = collector                # quiet_s 5, max_wait_s 60, min_gap_s 30
+    for _ in range(40):                # a page closes every 2 s for 80 s
+        c.closed()
+        loop.advance(2)
+    assert c.sweeps == 1               # at 60 s: the closing never paused for 5 s
+    loop.advance(10)
+    assert c.sweeps == 2               # the rest, after the quiet spell
+    loop.advance(300)                  # nothing closed since: no more sweeps
+    assert c.sweeps == 2 and not loop.pending
+
+
+def test_a_long_sweep_keeps_the_next_one_twenty_times_as_far(collector):
+    c, loop = collector
+    real_collect = gc.collect
+
+    def slow_collect():                # a full class: the sweep takes 1.5 s
+        loop.now += 1.5
+        return real_collect()
+    gc.collect = slow_collect
+    try:
+        c.closed()
+        loop.advance(6)
+        assert c.sweeps == 1 and c.last_duration == 1.5     # at t = 5 .. 6.5
+        c.closed()                     # quiet by 11.5, but 20 × 1.5 s after the last start
+        loop.advance(20)
+        assert c.sweeps == 1
+        loop.advance(10)
+        assert c.sweeps == 2           # at t = 35
+    finally:
+        gc.collect = real_collect
+
+
+def test_without_closed_pages_nothing_is_scheduled(collector):
+    c, loop = collector
+    c.built()
+    loop.advance(1000)
+    assert c.sweeps == 0 and not loop.pending
