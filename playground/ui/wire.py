@@ -16,15 +16,24 @@ it). It is installed only for the Bokeh versions whose internals it was checked 
 """
 from __future__ import annotations
 
+import base64
+import struct
+import sys
+import zlib
+from math import isfinite
 from typing import Any
 
 import bokeh
-from bokeh.core.serialization import Buffer, BytesRep, Serializer
+import numpy as np
+from bokeh.core.serialization import (_MAX_SAFE_INT, BytesRep, MapRep, NDArrayRep,
+                                      Serializer)
+from bokeh.util.serialization import BINARY_ARRAY_TYPES
 from bokeh.model import Model
 from bokeh.protocol.messages.patch_doc import patch_doc
 
 _ORIGINAL = patch_doc.__dict__["create"]
 INLINE_BYTES = 4096     # arrays up to this size travel inside the message, larger as buffers
+_PLAIN = frozenset(BINARY_ARRAY_TYPES)      # dtypes Bokeh sends as they are (no 64-bit ints)
 
 
 class DocumentSerializer(Serializer):
@@ -49,15 +58,56 @@ class DocumentSerializer(Serializer):
             ref = obj.ref
         return ref
 
+    def encode(self, obj: Any):
+        """Bokeh's ``encode`` for what a frame carries (text, numbers, lists, dicts of
+        plain arrays) without its per-value bookkeeping (reference lookup, cycle check, a
+        chain of type tests): the same output, for less of a frame's time. Anything else
+        goes to Bokeh's."""
+        kind = type(obj)
+        if kind is str or kind is bool or obj is None:
+            return obj
+        if kind is float:
+            return obj if isfinite(obj) else self._encode_float(obj)
+        if kind is int:
+            return obj if -_MAX_SAFE_INT < obj <= _MAX_SAFE_INT else super().encode(obj)
+        if kind is np.ndarray and obj.dtype in _PLAIN and obj.ndim and obj.flags.c_contiguous:
+            return NDArrayRep(type="ndarray", array=self._encode_bytes(obj.data),
+                              shape=list(obj.shape), dtype=obj.dtype.name, order=sys.byteorder)
+        if kind is list:
+            return [self.encode(item) for item in obj]
+        if kind is dict:
+            if not obj:
+                return MapRep(type="map")
+            return MapRep(type="map", entries=[(self.encode(k), self.encode(v))
+                                               for k, v in obj.items()])
+        return super().encode(obj)
+
     def _encode_bytes(self, obj):
         """Small arrays (a neuron's picture, one new point of the loss curve) go inside the
-        message, gzipped and in base64, exactly as Bokeh itself writes them outside a
-        server (BokehJS reads both forms). Each binary buffer costs
+        message, as a gzip stream in base64, as Bokeh itself writes them outside a server
+        (BokehJS reads both forms). Each binary buffer costs
         the server two more websocket messages, which for a frame's twenty small arrays
         cost more than the encoding."""
         if memoryview(obj).nbytes <= INLINE_BYTES:
-            return BytesRep(type="bytes", data=Buffer("inline", obj).to_base64())   # gzipped
+            return BytesRep(type="bytes", data=base64.b64encode(stored_gzip(obj)).decode())
         return super()._encode_bytes(obj)
+
+
+def stored_gzip(data) -> bytes:
+    """``data`` as a gzip stream that any gunzip reads (BokehJS's included), in stored
+    (uncompressed) deflate blocks. Bokeh compresses inline arrays; for a frame's small
+    arrays (a neuron's 20×20 picture) that saves nearly nothing and costs ~13 µs each for
+    setting up the compressor, a twentieth of a frame. This costs ~2 µs."""
+    raw = memoryview(data).cast("B")
+    n = len(raw)
+    out = bytearray(b"\x1f\x8b\x08\x00\x01\x00\x00\x00\x00\xff")   # as Bokeh's header: mtime 1
+    for start in range(0, max(n, 1), 0xFFFF):
+        block = raw[start:start + 0xFFFF]
+        k = len(block)
+        out += struct.pack("<BHH", start + 0xFFFF >= n, k, k ^ 0xFFFF)
+        out += block
+    out += struct.pack("<II", zlib.crc32(raw), n & 0xFFFFFFFF)
+    return bytes(out)
 
 
 def _create(cls, events, **metadata):
