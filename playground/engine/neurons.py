@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import mlp, train
+from ..jaxconfig import to_host
 from .features import FEATURE_SCALE, THUMB_RES, grid_features
 from .mlp import Arch, ArchArrays
 from .train import TRACES
@@ -102,6 +103,6 @@ def node_grids(params, arch: Arch, arch_arrays: ArchArrays, feats, tier: str = "
                             block=(tier == "exact"))
         if prog is not None:
             return np.asarray(prog(params, feats))
-    inputs, hidden, out = jax.device_get(neuron_grids(params, arch_arrays, feats))
+    inputs, hidden, out = to_host(neuron_grids(params, arch_arrays, feats))
     hidden = hidden.reshape(-1, hidden.shape[-1])[node_rows(arch)]
     return np.concatenate([inputs[list(arch.features)], hidden, out[None]])

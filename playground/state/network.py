@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -58,7 +57,7 @@ def neuron_heatmap(run: Run, layer: int, j: int) -> np.ndarray:
 # ------------------------------------------------------------------ weights
 def layer_weights(run: Run) -> dict:
     """Exact-shape numpy parameters: {"W": [(in, out) ...], "b": [(out,) ...]}, output last."""
-    return mlp.to_exact(jax.device_get(run.state.params), run.arch)
+    return mlp.to_exact(run.host_params(), run.arch)
 
 
 def set_weight(run: Run, layer: int, i: int, j: int, value) -> None:

@@ -17,6 +17,7 @@ import numpy as np
 import param
 
 from ..engine import parallel, train
+from ..jaxconfig import to_host
 from .run import HISTORY_MAX, INIT_STREAM, _thin
 
 OVER = ("learning_rate", "seed")
@@ -119,7 +120,7 @@ class ParallelRuns(param.Parameterized):
                 return True
 
     def _record(self):
-        self._metrics = m = jax.device_get(self._metrics)
+        self._metrics = m = to_host(self._metrics)
         self.history["epoch"].append(self.epoch)
         for k in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
             self.history[k].append(np.asarray(getattr(m, k)))

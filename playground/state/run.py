@@ -27,6 +27,7 @@ import param
 
 from ..engine import datasets, descent, features, mlp, train
 from ..engine import lr as schedules
+from ..jaxconfig import to_host
 from . import userdata
 
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -407,17 +408,25 @@ class Run(param.Parameterized):
         self._last_metrics = None
         self.epoch = 0
         self.restart_trajectory()
-        self._record(jax.device_get(self._evaluate()))
+        self._record(to_host(self._evaluate()))
         self._best = (self.history["test_loss"][0], 0)     # for early stopping
 
     # ------------------------------------------------------------- trajectory
     def restart_trajectory(self):
         """The weight trajectory starts afresh at the current weights (and epoch)."""
-        self.trajectory = [descent.flatten_params(self.state.params)]
+        self.trajectory = [descent.flatten_params(self.host_params())]
         self.trajectory_epochs = [self.epoch]
 
+    def host_params(self) -> dict:
+        """The current weights as numpy (padded layout), copied from the device once per
+        state (the diagram, the trajectory and the export all read them)."""
+        cached = getattr(self, "_host_params", None)
+        if cached is None or cached[0] is not self.state:
+            cached = self._host_params = (self.state, to_host(self.state.params))
+        return cached[1]
+
     def _snapshot(self):
-        self.trajectory.append(descent.flatten_params(self.state.params))
+        self.trajectory.append(descent.flatten_params(self.host_params()))
         self.trajectory_epochs.append(self.epoch)
         _thin((self.trajectory, self.trajectory_epochs), TRAJECTORY_MAX)
 
@@ -448,7 +457,7 @@ class Run(param.Parameterized):
         metrics, loss curve and heatmap are refreshed at once. Training goes on from them."""
         self.state = self.state._replace(params=params)
         self._snapshot()
-        self._record(jax.device_get(self._evaluate()))
+        self._record(to_host(self._evaluate()))
         if self.status == "diverged":
             self._set_status("trained" if self.epoch else "ready", "")
 
@@ -541,7 +550,7 @@ class Run(param.Parameterized):
         if inputs[0] != epoch or any(a is not b for a, b in zip(inputs[1], objects)):
             return False                   # the run changed meanwhile: drop it
         self.last_tier = tier
-        m = jax.device_get(m)          # one transfer for all the numbers
+        m = to_host(m)
         if self._diverged(m):
             self._set_status("diverged", DIVERGED_MESSAGE)
             return False
