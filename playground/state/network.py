@@ -22,6 +22,14 @@ CURVE_POINTS = 12                    # points per drawn edge
 
 
 # ------------------------------------------------------------------ pictures
+def colour_codes(values) -> np.ndarray:
+    """Values on the label scale as uint8 colour codes, the shape of ``values``: -1 (and
+    below) is 0, +1 (and above) is 255; one step of a 256-colour palette each. A picture
+    sent this way is a quarter of its float32 bytes (the output heatmap: 10 kB a frame
+    instead of 40 kB, for every student of a class)."""
+    return np.rint((np.clip(values, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
+
+
 def neuron_thumbnails(run: Run, codes: bool = False) -> list[np.ndarray]:
     """One (n_nodes, THUMB_RES, THUMB_RES) float32 array in [-1, 1] per column of the
     diagram: used inputs, each hidden layer, the output. Row 0 of a picture is the bottom.
@@ -34,7 +42,7 @@ def neuron_thumbnails(run: Run, codes: bool = False) -> list[np.ndarray]:
                                neurons.device_features(THUMB_RES), tier=run.tier)
     g = np.clip(g, -1.0, 1.0).reshape(-1, THUMB_RES, THUMB_RES)
     if codes:
-        g = np.rint((g + 1.0) * 127.5).astype(np.uint8)
+        g = colour_codes(g)
     cuts = np.cumsum([len(run.arch.features), *run.arch.hidden])
     return np.split(g, cuts)
 

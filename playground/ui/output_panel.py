@@ -8,6 +8,7 @@ from bokeh.events import Tap
 from bokeh.models import ColumnDataSource, LinearColorMapper
 from bokeh.plotting import figure
 
+from ..state.network import colour_codes
 from ..state.run import DOMAIN, Run
 from . import theme
 from .binding import tip
@@ -31,11 +32,11 @@ class OutputPlot(pn.viewable.Viewer):
     def __init__(self, run: Run, **params):
         super().__init__(run=run, **params)
         lo, hi = DOMAIN
-        self.image = ColumnDataSource({"image": [np.zeros((2, 2), np.float32)]})
+        self.image = ColumnDataSource({"image": [np.zeros((2, 2), np.uint8)]})
         self.train_pts = ColumnDataSource(_points(np.zeros((0, 2)), np.zeros(0)))
         self.test_pts = ColumnDataSource(_points(np.zeros((0, 2)), np.zeros(0)))
         self.curve = ColumnDataSource({"x": [], "y": []})
-        self.mapper = LinearColorMapper(palette=theme.PALETTE, low=-1, high=1)
+        self.mapper = LinearColorMapper(palette=theme.PALETTE, low=0, high=255)  # colour codes
         self.point_mapper = LinearColorMapper(palette=theme.PALETTE, low=-1, high=1)
 
         common = dict(width=SIZE, height=SIZE, toolbar_location=None, x_range=(lo, hi),
@@ -101,8 +102,9 @@ class OutputPlot(pn.viewable.Viewer):
             self.on_click(float(event.x), float(event.y), erase)
 
     def show_grid(self, grid):
-        """Show another (GRID_RES, GRID_RES) picture in the heatmap (e.g. one neuron's)."""
-        self.image.data = {"image": [grid]}
+        """Show another (GRID_RES, GRID_RES) picture in the heatmap (e.g. one neuron's),
+        values on the label scale; it travels as uint8 colour codes."""
+        self.image.data = {"image": [colour_codes(grid)]}
 
     def show_highlight(self, X):
         """Ring the points X: (n, 2) (e.g. one cell of the confusion matrix); n = 0 clears."""

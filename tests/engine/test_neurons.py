@@ -209,3 +209,9 @@ def test_layout_and_hit_testing():
     assert big["node_x"].min() - big["size"] / 2 >= 0 and big["node_x"].max() <= 520
     assert big["node_y"].min() - big["size"] / 2 >= 0
     assert big["node_y"].max() + big["size"] / 2 <= 360 - 24
+
+
+def test_colour_codes_span_the_palette():
+    v = np.array([-5.0, -1.0, -0.5, 0.0, 0.5, 1.0, 7.0, np.float32(1 / 255)], np.float32)
+    np.testing.assert_array_equal(network.colour_codes(v), [0, 0, 64, 128, 191, 255, 255, 128])
+    assert network.colour_codes(np.zeros((3, 4))).shape == (3, 4)

@@ -8,6 +8,7 @@ import numpy as np
 import panel as pn
 import pytest
 
+from playground.state.network import colour_codes
 from playground.state.run import DIVERGED_MESSAGE, GRID_RES
 from playground.ui import PlaygroundApp
 from playground.ui.loss_panel import LossCurve
@@ -44,8 +45,9 @@ def press(button):
 def test_app_builds_and_refresh_pushes_the_run(app):
     img0 = image(app)
     assert img0.shape == (GRID_RES, GRID_RES) == (100, 100)
-    assert img0.dtype == np.float32
-    assert np.isfinite(img0).all()
+    assert img0.dtype == np.uint8          # colour codes: a quarter of float32's bytes
+    np.testing.assert_array_equal(img0, colour_codes(app.run.decision_grid()))
+    assert (app.output.mapper.low, app.output.mapper.high) == (0, 255)
     assert app.output.pane.object is app.output.fig2d
     assert list(app.loss.source.data["epoch"]) == [0]
 
