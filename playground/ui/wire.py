@@ -32,7 +32,7 @@ from bokeh.model import Model
 from bokeh.protocol.messages.patch_doc import patch_doc
 
 _ORIGINAL = patch_doc.__dict__["create"]
-INLINE_BYTES = 16384    # arrays up to this size travel inside the message, larger as buffers
+INLINE_BYTES = 4096    # arrays up to this size travel inside the message, larger as buffers
 _PLAIN = frozenset(BINARY_ARRAY_TYPES)      # dtypes Bokeh sends as they are (no 64-bit ints)
 
 
