@@ -26,7 +26,8 @@ def colour_codes(values) -> np.ndarray:
     """Values on the label scale as uint8 colour codes, the shape of ``values``: -1 (and
     below) is 0, +1 (and above) is 255; one step of a 256-colour palette each. A picture
     sent this way is a quarter of its float32 bytes (the output heatmap: 10 kB a frame
-    instead of 40 kB, for every student of a class)."""
+    instead of 40 kB, for every student of a class). The numpy twin of
+    ``train.colour_codes``, which the training call applies to the decision grid."""
     return np.rint((np.clip(values, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
 
 

@@ -656,6 +656,11 @@ class Run(param.Parameterized):
         Computed by the same compiled call that trained (or evaluated) the weights."""
         return np.asarray(self._last_metrics.grid).reshape(GRID_RES, GRID_RES)
 
+    def decision_codes(self) -> np.ndarray:
+        """(GRID_RES, GRID_RES) uint8: ``decision_grid()`` as colour codes (0 is -1, 255 is
+        +1), made by the same compiled call."""
+        return np.asarray(self._last_metrics.grid_codes).reshape(GRID_RES, GRID_RES)
+
     def curve(self):
         """For 1-D data: x (GRID_RES,) and the fitted y (GRID_RES,)."""
         g = self.decision_grid()

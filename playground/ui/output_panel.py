@@ -129,7 +129,7 @@ class OutputPlot(pn.viewable.Viewer):
             x, y = run.curve()
             self.curve.data = {"x": x, "y": y}
         else:
-            self.show_grid(run.decision_grid())
+            self.image.data = {"image": [run.decision_codes()]}
 
     def __panel__(self):
         return pn.Column(self.pane, pn.Row(tip(self.show_test_toggle, self.param.show_test.doc),

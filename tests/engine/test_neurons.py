@@ -215,3 +215,17 @@ def test_colour_codes_span_the_palette():
     v = np.array([-5.0, -1.0, -0.5, 0.0, 0.5, 1.0, 7.0, np.float32(1 / 255)], np.float32)
     np.testing.assert_array_equal(network.colour_codes(v), [0, 0, 64, 128, 191, 255, 255, 128])
     assert network.colour_codes(np.zeros((3, 4))).shape == (3, 4)
+
+
+@pytest.mark.parametrize("tier", ["general", "exact"])
+@pytest.mark.parametrize("dataset", ["spiral", "multigauss"])
+def test_the_training_call_makes_the_heatmap_codes(tier, dataset):
+    """The compiled call's uint8 codes are the numpy formula's on its own grid (a
+    regression set's outputs go beyond ±1: they saturate)."""
+    r = Run(dataset=dataset, seed=3)
+    r.tier = tier
+    r.train(20)
+    codes = r.decision_codes()
+    assert codes.dtype == np.uint8 and codes.shape == (GRID_RES, GRID_RES)
+    np.testing.assert_array_equal(codes, network.colour_codes(r.decision_grid()))
+    assert codes.min() < 128 < codes.max()        # both colours are in the picture

@@ -339,6 +339,10 @@ def test_tiers_agree(setup):
                                       tier="general")
             np.testing.assert_allclose(np.asarray(b), want, rtol=1e-5, atol=1e-5)
             continue
+        if name == "grid_codes":          # the grids agree to 1e-5: a code may round apart
+            diff = np.asarray(a).astype(int) - np.asarray(b).astype(int)
+            assert np.abs(diff).max() <= 1 and np.mean(diff != 0) < 0.01, name
+            continue
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-5,
                                    err_msg=name)
     # and the weights actually changed

@@ -37,3 +37,14 @@ def test_same_text_sends_nothing():
     doc.on_change(events.append)
     pane.show("same")
     assert events == []
+
+
+def test_setting_object_after_show_still_renders():
+    pane = LiveHTML("a")
+    model = pane.get_root(Document())
+    pane.show("b")
+    pane.object = "c"                           # Panel's own way, e.g. a reset message
+    assert html.unescape(model.text) == "c" and pane.object == "c"
+    pane.show("c")                              # unchanged: nothing to do
+    pane.show("d")
+    assert html.unescape(model.text) == "d"
