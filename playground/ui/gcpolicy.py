@@ -42,7 +42,10 @@ class FreezeCollector:
         self.freed = 0                # objects those collections found unreachable
 
     def built(self):
-        """A page was built: its objects (and everything alive now) are frozen."""
+        """A page was built: its objects (and everything alive now) are frozen. Garbage is
+        collected first so that it is freed, not frozen; as everything older is frozen
+        already, that walks only what came since (about 10 ms)."""
+        gc.collect()
         gc.freeze()
 
     def closed(self):

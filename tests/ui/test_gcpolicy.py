@@ -52,6 +52,21 @@ def test_built_freezes_what_is_alive(collector):
     assert keep
 
 
+def test_garbage_is_freed_not_frozen_when_a_page_is_built(collector):
+    import weakref
+    c, _ = collector
+
+    class Node:
+        pass
+    garbage = Cycle()
+    probe = Node()
+    garbage.probe = probe
+    alive = weakref.ref(probe)
+    del garbage, probe                 # a cycle nobody holds: only a collection frees it
+    c.built()
+    assert alive() is None
+
+
 def test_a_closed_page_is_swept_after_a_quiet_spell(collector):
     c, loop = collector
     garbage = [Cycle() for _ in range(50)]
