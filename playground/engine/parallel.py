@@ -161,7 +161,7 @@ def _train_packed(k: PackKey, state: PackedState, lr_table, hyper: train.Hyper,
 
     def epoch(e, carry: PackedState):
         p0, o0, alive = carry
-        order = train.epoch_order(key, epoch0 + e, n, data.x_train.shape[0])[:n]
+        order = train.epoch_order_static(key, epoch0 + e, n, data.x_train.shape[0])
         order = jnp.pad(order, (0, steps * bs - n)).reshape(steps, bs)
         lr = jnp.where(alive, lr_table[:, jnp.minimum(e, train.LR_TABLE_LEN - 1)], 0.0)
         (p, o, _), _ = jax.lax.scan(step, (p0, o0, lr), (x_all[order], y_all[order], live))

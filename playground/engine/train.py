@@ -203,7 +203,23 @@ def epoch_order(key, epoch, n_train, size: int = N_MAX):
     """
     u = jax.random.uniform(jax.random.fold_in(key, epoch), (size,))
     u = jnp.where(jnp.arange(size) < n_train, u, 2.0)
-    return jnp.argsort(u).astype(jnp.int32)
+    return ascending_order(u)
+
+
+def ascending_order(u):
+    """``jnp.argsort(u)`` (stable: equal keys keep their index order) as ``lax.top_k`` of
+    -u, which gives the same order for keys without -0.0 (such as uniform draws). On the
+    CPU, XLA's top_k is about 7 times faster than its sort, and the sort was 40 % of an
+    epoch of the default net."""
+    return jax.lax.top_k(-u, u.shape[-1])[1].astype(jnp.int32)
+
+
+def epoch_order_static(key, epoch, n_train: int, size: int = N_MAX):
+    """``epoch_order(...)[:n_train]`` for a static n_train (the exact programs): the same
+    rows in the same order (the same keys, ordered stably), but only the n_train live keys
+    are ordered."""
+    u = jax.random.uniform(jax.random.fold_in(key, epoch), (size,))
+    return ascending_order(u[:n_train])
 
 
 def _masked_mean(values, mask):
@@ -371,7 +387,7 @@ def _train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, 
         return (_apply(p, d, lr), o, ep, lr), None
 
     def epoch(e, carry):
-        order = epoch_order(key, epoch0 + e, n, data.x_train.shape[0])[:n]
+        order = epoch_order_static(key, epoch0 + e, n, data.x_train.shape[0])
         order = jnp.pad(order, (0, steps * bs - n)).reshape(steps, bs)
         batches = (x_all[order], y_all[order], mask, jnp.arange(steps))
         (p, o, _, _), _ = jax.lax.scan(step, (*carry, epoch0 + e, epoch_lr(hyper, e)),

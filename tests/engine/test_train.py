@@ -256,6 +256,23 @@ def test_minibatches_follow_epoch_order(tier):
     assert_exact_close(s.params, arch, Ws, bs)
 
 
+def test_ascending_order_is_a_stable_argsort():
+    rng = np.random.default_rng(0)
+    for u in (rng.random(512, dtype=np.float32),
+              rng.integers(0, 5, 300).astype(np.float32),       # many equal keys
+              np.r_[rng.random(250), np.full(262, 2.0)].astype(np.float32),
+              np.array([0.0, 0.0, 1.0, 0.0], np.float32), np.zeros(1, np.float32)):
+        np.testing.assert_array_equal(np.asarray(train.ascending_order(jnp.asarray(u))),
+                                      np.argsort(u, kind="stable"))
+
+
+@pytest.mark.parametrize("n", [1, 10, 37, 250, 512])
+def test_static_epoch_order_is_the_same_order(n):
+    for e in (0, 1, 99):
+        np.testing.assert_array_equal(np.asarray(train.epoch_order_static(KEY, e, n)),
+                                      np.asarray(train.epoch_order(KEY, e, n))[:n])
+
+
 def test_epoch_order():
     key = jax.random.PRNGKey(0)
     for n in (1, 37, train.N_MAX):
