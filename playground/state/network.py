@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..engine import features, mlp, neurons, train
+from ..engine.train import colour_codes
 from .run import GRID_RES, Run
 
 INPUT = -1
@@ -22,15 +23,6 @@ CURVE_POINTS = 12                    # points per drawn edge
 
 
 # ------------------------------------------------------------------ pictures
-def colour_codes(values) -> np.ndarray:
-    """Values on the label scale as uint8 colour codes, the shape of ``values``: -1 (and
-    below) is 0, +1 (and above) is 255; one step of a 256-colour palette each. A picture
-    sent this way is a quarter of its float32 bytes (the output heatmap: 10 kB a frame
-    instead of 40 kB, for every student of a class). The numpy twin of
-    ``train.colour_codes``, which the training call applies to the decision grid."""
-    return np.rint((np.clip(values, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
-
-
 def neuron_thumbnails(run: Run, codes: bool = False) -> list[np.ndarray]:
     """One (n_nodes, THUMB_RES, THUMB_RES) float32 array in [-1, 1] per column of the
     diagram: used inputs, each hidden layer, the output. Row 0 of a picture is the bottom.

@@ -38,7 +38,7 @@ class FreezeCollector:
         self._last_close = None
         self._last_sweep = -float("inf")
         self._scheduled = False
-        self.sweeps = 0               # full collections done here (read by tests, the bench)
+        self.sweeps = 0               # full collections done here (read by the tests)
         self.freed = 0                # objects those collections found unreachable
 
     def built(self):
