@@ -6,6 +6,8 @@ from __future__ import annotations
 import panel as pn
 import param
 
+from . import wire
+
 
 class DrawsOnFrame:
     """Mixin: ``touch()`` from any event; ``tick()`` (called every frame) redraws once."""
@@ -44,4 +46,4 @@ class LiveHTML(pn.pane.HTML):
                 self.object = text
         escaped = self._transform_object(text)["object"]
         for model, _ in self._models.values():
-            model.text = escaped
+            wire.set_property(model, "text", escaped)

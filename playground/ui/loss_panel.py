@@ -7,7 +7,7 @@ from bokeh.models import ColumnDataSource, NumeralTickFormatter
 from bokeh.plotting import figure
 
 from ..state.run import Run
-from . import theme
+from . import theme, wire
 from .binding import tip
 from .frames import LiveHTML
 
@@ -71,7 +71,7 @@ class LossCurve(pn.viewable.Viewer):
             self._version = self.run.history_version
             self.source.data = {k: list(h[k]) for k in KEYS}
         elif n > self._sent:
-            self.source.stream({k: h[k][self._sent:] for k in KEYS})
+            wire.stream_columns(self.source, {k: h[k][self._sent:] for k in KEYS})
         self._sent = n
         if self.acc_pane.visible != self.run.classification:
             self.acc_pane.visible = self.run.classification

@@ -7,7 +7,7 @@ from bokeh.models import ColumnDataSource, TapTool
 from bokeh.plotting import figure
 
 from ..state.run import Run
-from . import theme
+from . import theme, wire
 
 TRUE = ("blue (+1)", "orange (−1)")
 PRED = ("blue", "orange")
@@ -74,8 +74,8 @@ class ConfusionMatrix(pn.viewable.Viewer):
         self._shown = counts
         total = max(sum(counts), 1)
         colours = [theme.BLUE_LIGHT, theme.WRONG, theme.WRONG, theme.ORANGE_LIGHT]
-        self.source.data.update(count=counts, label=[f"{c} ({c / total:.0%})" for c in counts],
-                                color=colours)
+        wire.set_columns(self.source, {"count": counts, "color": colours,
+                                       "label": [f"{c} ({c / total:.0%})" for c in counts]})
 
     def __panel__(self):
         return pn.Column(pn.pane.HTML('<div class="pg-section-title">Confusion matrix</div>',

@@ -14,7 +14,7 @@ from bokeh.plotting import figure
 from ..engine import features
 from ..state import network
 from ..state.run import Run
-from . import theme
+from . import theme, wire
 
 WIDTH, HEIGHT = 520, 360
 HINT = ("Tap a neuron to show it in the big plot; tap a line or a neuron's small bias "
@@ -179,11 +179,11 @@ class NetworkDiagram(pn.viewable.Viewer):
         w = np.concatenate([W.ravel() for W in p["W"]])
         b = np.concatenate(p["b"])
         nf = self.layout["sizes"][0]
-        self.nodes.data.update(image=list(pics),
-                               b=np.concatenate([np.full(nf, np.nan, np.float32), b]))
-        self.edges.data.update(w=w, width=(0.5 + 4 * np.minimum(np.abs(w), 3) / 3)
-                               .astype(np.float32))
-        self.biases.data.update(b=b)
+        wire.set_columns(self.nodes, {"image": list(pics), "b": np.concatenate(
+            [np.full(nf, np.nan, np.float32), b])})
+        wire.set_columns(self.edges, {"w": w, "width": (0.5 + 4 * np.minimum(np.abs(w), 3) / 3)
+                                      .astype(np.float32)})
+        wire.set_columns(self.biases, {"b": b})
         off = np.concatenate([np.zeros(nf, bool), *run.dropped_neurons(), [False]])
         if self._dropped_key != (key := (self._key, off.tobytes())):   # only when it changed
             self._dropped_key = key

@@ -10,7 +10,7 @@ from bokeh.plotting import figure
 
 from ..state.network import colour_codes
 from ..state.run import DOMAIN, Run
-from . import theme
+from . import theme, wire
 from .binding import tip
 
 SIZE = 380
@@ -127,9 +127,9 @@ class OutputPlot(pn.viewable.Viewer):
                 self.pane.object = fig
         if run.one_d:
             x, y = run.curve()
-            self.curve.data = {"x": x, "y": y}
+            wire.set_columns(self.curve, {"x": x, "y": y})
         else:
-            self.image.data = {"image": [run.decision_codes()]}
+            wire.set_columns(self.image, {"image": [run.decision_codes()]})
 
     def __panel__(self):
         return pn.Column(self.pane, pn.Row(tip(self.show_test_toggle, self.param.show_test.doc),

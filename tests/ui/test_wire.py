@@ -191,3 +191,108 @@ def test_stored_gzip_is_a_gzip_stream_any_reader_takes(n):
     import zlib
     d = zlib.decompressobj(16 + zlib.MAX_WBITS)         # and checks the CRC and size
     assert d.decompress(packed) == data.tobytes() and d.eof and not d.unused_data
+
+
+# ---------------------------------------------------------- per-frame changes, made directly
+def _message_of(doc, change):
+    """The PATCH-DOC content (as the browser decodes it) of the events ``change`` makes."""
+    events = []
+    doc.on_change(events.append)
+    try:
+        change()
+    finally:
+        doc.remove_on_change(events.append)
+    assert events, "the change made no event"
+    content = _normalise(Protocol().create("PATCH-DOC", events))
+    for event in content["events"]:          # Bokeh lists the changed columns from a set
+        if event.get("cols"):
+            event["cols"] = sorted(event["cols"])
+            event["data"]["entries"] = sorted(event["data"]["entries"], key=lambda e: e[0])
+    return content, [type(e) for e in events]
+
+
+def _copy(data):
+    return {k: (v.copy() if isinstance(v, np.ndarray) else list(v)) for k, v in data.items()}
+
+
+def _same_data(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        assert type(a[k]) is type(b[k]), k
+        np.testing.assert_equal(a[k], b[k])             # NaN equals NaN here
+
+
+@pytest.mark.parametrize("columns", [
+    {"image": [np.arange(9, dtype=np.uint8).reshape(3, 3)]},
+    {"image": [np.ones((3, 3), np.float32)], "x": [2.5]},
+    {"x": np.array([1.0], np.float32)},
+])
+def test_set_columns_sends_and_keeps_what_bokehs_update_does(columns):
+    doc, src, _, _ = _page()
+    before = _copy(src.data)
+    theirs, kinds = _message_of(doc, lambda: src.data.update(columns))
+    after_theirs = _copy(src.data)
+    dict.clear(src.data)
+    dict.update(src.data, before)
+    ours, our_kinds = _message_of(doc, lambda: wire.set_columns(src, columns))
+    assert ours == theirs and our_kinds == kinds
+    _same_data(src.data, after_theirs)
+
+
+@pytest.mark.parametrize("start,rows", [
+    ({"epoch": [1, 2], "loss": [0.5, 0.4]}, {"epoch": [3], "loss": [0.3]}),
+    ({"epoch": [1], "loss": [0.5]}, {"epoch": [2, 3], "loss": [0.4, 0.25]}),
+    ({"epoch": np.array([1, 2]), "loss": np.array([0.5, 0.4])},
+     {"epoch": np.array([3]), "loss": np.array([0.3])}),
+    ({"epoch": [], "loss": []}, {"epoch": [1], "loss": [float("nan")]}),
+])
+def test_stream_columns_sends_and_keeps_what_bokehs_stream_does(start, rows):
+    doc = Document()
+    src = ColumnDataSource(_copy(start))
+    fig = figure(width=100, height=100)
+    fig.line("epoch", "loss", source=src)
+    doc.add_root(fig)
+    doc.models.flush_synced()
+    theirs, kinds = _message_of(doc, lambda: src.stream(rows))
+    after_theirs = _copy(src.data)
+    dict.clear(src.data)
+    dict.update(src.data, _copy(start))
+    ours, our_kinds = _message_of(doc, lambda: wire.stream_columns(src, rows))
+    assert ours == theirs and our_kinds == kinds
+    _same_data(src.data, after_theirs)
+
+
+def test_set_property_sends_what_bokehs_setattr_does_and_skips_no_change():
+    doc, _, div, _ = _page()
+    theirs, kinds = _message_of(doc, lambda: setattr(div, "text", "epoch <b>7</b>"))
+    div.text = "epoch 0"
+    ours, our_kinds = _message_of(doc, lambda: wire.set_property(div, "text", "epoch <b>7</b>"))
+    assert ours == theirs and our_kinds == kinds
+    assert div.text == "epoch <b>7</b>"
+    events = []
+    doc.on_change(events.append)
+    wire.set_property(div, "text", "epoch <b>7</b>")      # the same text: nothing to send
+    assert events == []
+
+
+def test_direct_changes_keep_python_listeners_and_work_outside_a_document():
+    doc, src, div, _ = _page()
+    heard = []
+    src.on_change("data", lambda attr, old, new: heard.append(attr))
+    div.on_change("text", lambda attr, old, new: heard.append(attr))
+    wire.set_columns(src, {"x": [3.0]})
+    wire.set_property(div, "text", "heard")
+    assert heard == ["data", "text"]                 # Bokeh's own way was taken
+    lone = ColumnDataSource({"a": [1], "b": [2]})
+    wire.set_columns(lone, {"a": [5]})
+    wire.stream_columns(lone, {"a": [6], "b": [7]})
+    assert dict(lone.data) == {"a": [5, 6], "b": [2, 7]}
+    text = Div(text="x")
+    wire.set_property(text, "text", "y")
+    assert text.text == "y"
+
+
+def test_stream_columns_with_other_columns_is_refused_as_bokeh_refuses_it():
+    doc, src, _, _ = _page()
+    with pytest.raises(ValueError):
+        wire.stream_columns(src, {"x": [1.0]})          # "image" is missing
