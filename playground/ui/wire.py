@@ -11,12 +11,19 @@ frame's time on the server, and it grows with the page, not with what changed.
 meets, whether the browser already has it, and that puts small arrays inside the message
 instead of sending each as two more websocket messages. BokehJS reads both forms; the
 message decodes to the same document change as Bokeh's own (tests/ui/test_wire.py checks
-it). It is installed only for the Bokeh versions whose internals it was checked against
-(the pin in pyproject.toml); anything else keeps Bokeh's original.
+it). It also replaces Panel's ``dispatch_tornado`` with one that writes a message's parts
+in one write to the socket. Both are installed only where ``supported()`` finds the
+Bokeh and Panel internals they were written against; anywhere else Bokeh's and Panel's
+originals stay.
+
+The module also has the per-frame changes (``set_columns``, ``stream_columns``,
+``set_property``): the same events as Bokeh's own, made without its checks.
 """
 from __future__ import annotations
 
 import base64
+import inspect
+import json
 import struct
 import sys
 import zlib
@@ -32,8 +39,12 @@ from bokeh.document.events import (ColumnDataChangedEvent, ColumnsStreamedEvent,
 from bokeh.util.serialization import BINARY_ARRAY_TYPES
 from bokeh.model import Model
 from bokeh.protocol.messages.patch_doc import patch_doc
+from panel.io import document as panel_document
+from tornado.iostream import StreamClosedError
+from tornado.websocket import WebSocketClosedError
 
 _ORIGINAL = patch_doc.__dict__["create"]
+_ORIGINAL_DISPATCH = panel_document.dispatch_tornado
 INLINE_BYTES = 4096    # arrays up to this size travel inside the message, larger as buffers
 _PLAIN = frozenset(BINARY_ARRAY_TYPES)      # dtypes Bokeh sends as they are (no 64-bit ints)
 
@@ -194,21 +205,91 @@ def set_property(model, attr: str, value) -> None:
 _PLAIN_VALUES = (str, int, float, bool)
 
 
+# ------------------------------------------------------------------ onto the socket
+def _frame_head(opcode: int, n: int) -> bytes:
+    """An unmasked, unfragmented websocket frame's head (RFC 6455 §5.2), as a server
+    sends it."""
+    if n < 126:
+        return struct.pack("!BB", 0x80 | opcode, n)
+    if n <= 0xFFFF:
+        return struct.pack("!BBH", 0x80 | opcode, 126, n)
+    return struct.pack("!BBQ", 0x80 | opcode, 127, n)
+
+
+class _Written:
+    """What Panel awaits (and cancels, when the session goes) for a written message:
+    the stream's write, with a closed stream reported as Tornado reports it."""
+
+    __slots__ = ("_future",)
+
+    def __init__(self, future):
+        self._future = future
+
+    def __await__(self):
+        try:
+            return (yield from self._future.__await__())
+        except StreamClosedError:
+            raise WebSocketClosedError() from None
+
+    def cancel(self):
+        return self._future.cancel()
+
+
+def dispatch_tornado(conn, events=None, msg=None):
+    """Panel's ``dispatch_tornado``: one message (header, metadata, content and each
+    binary buffer) onto the websocket in one write, instead of one write, one system
+    call and one asyncio task per part (five for a frame with the heatmap). The bytes
+    are the frames Tornado writes for the same parts (tests/ui/test_wire.py checks
+    them byte for byte). A compressed or masked connection takes Panel's way."""
+    socket = conn._socket
+    ws = getattr(socket, "ws_connection", None)
+    if (not ws or ws.is_closing() or getattr(ws, "_compressor", True) is not None
+            or getattr(ws, "mask_outgoing", True) or getattr(ws, "stream", None) is None
+            or not hasattr(ws, "_wire_bytes_out")):
+        return _ORIGINAL_DISPATCH(conn, events=events, msg=msg)
+    if msg is None:
+        if not events:
+            return []
+        msg = conn.protocol.create("PATCH-DOC", events)
+    parts = [(0x1, msg.header_json.encode()), (0x1, msg.metadata_json.encode()),
+             (0x1, msg.content_json.encode())]
+    for buffer in msg._buffers:
+        parts.append((0x1, json.dumps(buffer.ref).encode()))
+        parts.append((0x2, bytes(buffer.to_bytes())))
+    chunks = []
+    for opcode, payload in parts:
+        chunks.append(_frame_head(opcode, len(payload)))
+        chunks.append(payload)
+    data = b"".join(chunks)
+    ws._message_bytes_out += sum(len(payload) for _, payload in parts)
+    ws._wire_bytes_out += len(data)
+    try:
+        future = ws.stream.write(data)
+    except StreamClosedError:
+        raise WebSocketClosedError() from None
+    return [_Written(future)]
+
+
 def supported() -> bool:
-    """True for the Bokeh 3 releases whose internals this was written against."""
+    """True for the Bokeh 3 and Panel releases whose internals this was written against."""
     from bokeh.document.models import DocumentModelManager
     return (bokeh.__version__.split(".")[0] == "3"
             and hasattr(DocumentModelManager, "flush_synced")
-            and "_references" in Serializer.__annotations__)
+            and "_references" in Serializer.__annotations__
+            and list(inspect.signature(_ORIGINAL_DISPATCH).parameters) == ["conn", "events",
+                                                                           "msg"])
 
 
 def install() -> bool:
-    """Use the faster PATCH-DOC builder (once per process); False where not supported."""
+    """Use the faster PATCH-DOC builder and socket writer (once per process); False
+    where not supported."""
     if not supported():
         return False
     patch_doc.create = classmethod(_create)
+    panel_document.dispatch_tornado = dispatch_tornado
     return True
 
 
 def uninstall() -> None:
     patch_doc.create = _ORIGINAL
+    panel_document.dispatch_tornado = _ORIGINAL_DISPATCH

@@ -1,4 +1,5 @@
 """The faster PATCH-DOC builder sends what Bokeh's own would, for the playground's frames."""
+import asyncio
 import base64
 import gzip
 import json
@@ -296,3 +297,127 @@ def test_stream_columns_with_other_columns_is_refused_as_bokeh_refuses_it():
     doc, src, _, _ = _page()
     with pytest.raises(ValueError):
         wire.stream_columns(src, {"x": [1.0]})          # "image" is missing
+
+
+# ------------------------------------------------------------------ onto the socket
+class _Stream:
+    """A Tornado IOStream's write side: what was written, in what calls."""
+
+    def __init__(self):
+        self.writes, self.is_closed = [], False
+
+    def closed(self):
+        return self.is_closed
+
+    def write(self, data):
+        from tornado.iostream import StreamClosedError
+        if self.is_closed:
+            raise StreamClosedError()
+        self.writes.append(bytes(data))
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+
+def _connection():
+    from types import SimpleNamespace
+    from tornado.websocket import WebSocketProtocol13, _WebSocketParams
+    ws = WebSocketProtocol13(None, mask_outgoing=False, params=_WebSocketParams())
+    ws.stream = _Stream()
+    return SimpleNamespace(_socket=SimpleNamespace(ws_connection=ws), protocol=Protocol()), ws
+
+
+def _a_frame_message(with_buffer: bool):
+    doc, src, div, _ = _page()
+    events = []
+    doc.on_change(events.append)
+    big = np.arange(wire.INLINE_BYTES * 2, dtype=np.uint8).reshape(-1, 64)   # a buffer
+    src.data = {"image": [big if with_buffer else np.eye(3, dtype=np.float32)], "x": [1.0]}
+    div.text = "épоch 12 ✓"                     # text beyond ASCII
+    return Protocol().create("PATCH-DOC", events)
+
+
+@pytest.mark.parametrize("with_buffer", [False, True])
+def test_a_message_goes_out_in_one_write_as_the_same_bytes_tornado_writes(with_buffer):
+    msg = _a_frame_message(with_buffer)
+    assert bool(msg.buffers) == with_buffer
+
+    async def both():
+        conn, ws = _connection()
+        futures = wire._ORIGINAL_DISPATCH(conn, msg=msg)
+        for f in futures:
+            await f
+        theirs, their_count = b"".join(ws.stream.writes), len(ws.stream.writes)
+        counters = (ws._message_bytes_out, ws._wire_bytes_out)
+        conn, ws = _connection()
+        futures = wire.dispatch_tornado(conn, msg=msg)
+        for f in futures:
+            await f
+        return theirs, their_count, counters, ws.stream.writes, (ws._message_bytes_out,
+                                                                 ws._wire_bytes_out)
+    theirs, their_count, their_counters, ours, our_counters = asyncio.run(both())
+    assert their_count == (5 if with_buffer else 3)
+    assert len(ours) == 1 and ours[0] == theirs
+    assert our_counters == their_counters
+
+
+def test_frame_heads_for_every_length_class():
+    for n in (0, 125, 126, 0xFFFF, 0x10000):
+        head = wire._frame_head(0x2, n)
+        assert head[0] == 0x82                      # FIN, binary
+        if n < 126:
+            assert head[1] == n and len(head) == 2
+        elif n <= 0xFFFF:
+            assert head[1] == 126 and int.from_bytes(head[2:4], "big") == n
+        else:
+            assert head[1] == 127 and int.from_bytes(head[2:10], "big") == n
+
+
+def test_a_closed_socket_is_reported_as_tornado_reports_it():
+    from tornado.websocket import WebSocketClosedError
+    msg = _a_frame_message(False)
+
+    async def closed_now():
+        conn, ws = _connection()
+        ws.stream.is_closed = True
+        return wire.dispatch_tornado(conn, msg=msg)      # closing: nothing is written
+    assert asyncio.run(closed_now()) == []
+
+    async def closes_while_writing():
+        from tornado.iostream import StreamClosedError
+        conn, ws = _connection()
+        failed = asyncio.get_running_loop().create_future()
+        failed.set_exception(StreamClosedError())
+        ws.stream.write = lambda data: failed
+        [written] = wire.dispatch_tornado(conn, msg=msg)
+        await written
+    with pytest.raises(WebSocketClosedError):
+        asyncio.run(closes_while_writing())
+
+
+def test_a_compressed_connection_takes_panels_way():
+    msg = _a_frame_message(True)
+
+    async def run():
+        conn, ws = _connection()
+        ws._compressor = object()                    # permessage-deflate was agreed
+        calls = []
+        original = wire._ORIGINAL_DISPATCH
+        try:
+            wire._ORIGINAL_DISPATCH = lambda conn, events=None, msg=None: calls.append(msg) or []
+            wire.dispatch_tornado(conn, msg=msg)
+        finally:
+            wire._ORIGINAL_DISPATCH = original
+        return calls
+    assert asyncio.run(run()) == [msg]
+
+
+def test_install_puts_both_in_place_and_uninstall_takes_them_out():
+    from panel.io import document as panel_document
+    try:
+        assert wire.install()
+        assert panel_document.dispatch_tornado is wire.dispatch_tornado
+    finally:
+        wire.uninstall()
+    assert panel_document.dispatch_tornado is wire._ORIGINAL_DISPATCH
+    assert patch_doc.__dict__["create"] is wire._ORIGINAL
