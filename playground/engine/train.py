@@ -90,17 +90,27 @@ class Data(NamedTuple):
 
 
 class Metrics(NamedTuple):
-    """What a frame needs after training: losses, accuracies and the output heatmap."""
-    train_loss: jnp.ndarray
-    test_loss: jnp.ndarray
-    train_accuracy: jnp.ndarray
-    test_accuracy: jnp.ndarray
-    max_weight: jnp.ndarray   # largest |parameter|, to tell a blow-up
+    """What a frame needs after training: losses, accuracies and the output heatmap.
+
+    The six numbers travel as one array (``summary``): each array a call returns costs the
+    server's frame a few microseconds to hand over and to read."""
+    summary: jnp.ndarray      # (6,) float32, in SUMMARY order (names below)
     grid: jnp.ndarray         # (GRID_RES², ) outputs on the label scale over the plot grid
     pred_train: jnp.ndarray   # (size,) outputs on the label scale for each training point
     pred_test: jnp.ndarray    # (size,) the same for the test points
     grid_codes: jnp.ndarray   # (GRID_RES², ) uint8: grid as colour codes (-1 → 0, +1 → 255)
     thumbs: object = None     # exact tier: (n_nodes, THUMB_RES²) the network diagram's pictures
+
+    train_loss = property(lambda self: self.summary[0])
+    test_loss = property(lambda self: self.summary[1])
+    train_accuracy = property(lambda self: self.summary[2])
+    test_accuracy = property(lambda self: self.summary[3])
+    max_weight = property(lambda self: self.summary[4])    # largest |parameter|: a blow-up
+    max_output = property(lambda self: self.summary[5])    # largest |output| on the pictures
+
+
+SUMMARY = ("train_loss", "test_loss", "train_accuracy", "test_accuracy", "max_weight",
+           "max_output")
 
 
 def make_hyper(learning_rate, regularization, reg_rate, batch_size, optimizer,
@@ -241,7 +251,8 @@ def _metrics(predict_z, kind, data: Data, params, n_train=None, n_test=None) -> 
     vl, va, vp = one(data.x_test, data.y_test, data.n_test if n_test is None else n_test)
     big = jnp.max(jnp.stack([jnp.max(jnp.abs(leaf)) for leaf in jax.tree.leaves(params)]))
     grid = mlp.display_output(kind, predict_z(jnp.asarray(grid_features())))
-    return Metrics(tl, vl, ta, va, big, grid, tp, vp, colour_codes(grid))
+    summary = jnp.stack([tl, vl, ta, va, big, jnp.max(jnp.abs(grid))]).astype(jnp.float32)
+    return Metrics(summary, grid, tp, vp, colour_codes(grid))
 
 
 def colour_codes(values):
@@ -407,7 +418,9 @@ def _train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, 
     pz = lambda x: mlp.forward_exact(params, arch, x)
     thumbs = mlp.node_rows_exact(params, arch, jnp.asarray(grid_features(THUMB_RES)),
                                  FEATURE_SCALE)
-    metrics = _metrics(pz, kind, data, params, k.n_train, k.n_test)._replace(thumbs=thumbs)
+    metrics = _metrics(pz, kind, data, params, k.n_train, k.n_test)
+    largest = jnp.maximum(metrics.max_output, jnp.max(jnp.abs(thumbs)))   # NaN stays NaN
+    metrics = metrics._replace(thumbs=thumbs, summary=metrics.summary.at[5].set(largest))
     return TrainState(padded, opt), metrics
 
 

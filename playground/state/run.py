@@ -579,20 +579,19 @@ class Run(param.Parameterized):
     def _diverged(self, m) -> bool:
         """Non-finite numbers, a weight beyond DIVERGENCE_WEIGHT, or a training loss that
         rose above its start and above 1.5× that of a network that outputs 0."""
-        values = [float(v) for v in m[:5]] + [float(np.max(np.abs(m.grid)))]
-        if m.thumbs is not None:
-            values.append(float(np.max(np.abs(m.thumbs))))
-        if not all(math.isfinite(v) for v in values) or m.max_weight > train.DIVERGENCE_WEIGHT:
+        values = m.summary.tolist()          # losses, accuracies, largest weight and output
+        if not all(map(math.isfinite, values)) or values[4] > train.DIVERGENCE_WEIGHT:
             return True
-        loss = float(m.train_loss)
+        loss = values[0]
         return loss > 1.5 * self._baseline and loss > self.history["train_loss"][0]
 
     def _record(self, m):
         self._last_metrics = m
         h = self.history
         h["epoch"].append(self.epoch)
-        for k in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
-            h[k].append(float(getattr(m, k)))
+        values = m.summary.tolist()
+        for i, k in enumerate(("train_loss", "test_loss", "train_accuracy", "test_accuracy")):
+            h[k].append(values[i])
         if _thin(list(h.values()), HISTORY_MAX):
             self.history_version += 1
 
