@@ -225,6 +225,20 @@ def browser_worker(url: str, n: int, seconds: float, results: list, errors: list
         ready.set()
 
 
+def machine_ms(repeats: int = 5) -> float:
+    """How long this machine takes for a fixed piece of Python work (median of a few
+    tries, ms): lower is faster. Taken before the sessions open and after they close, it
+    tells a slow spell of a shared machine (other tenants' load) from a slow server."""
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        total = 0
+        for i in range(200_000):
+            total += i * i % 7
+        times.append((time.perf_counter() - t) * 1e3)
+    return round(statistics.median(times), 1)
+
+
 def run(url: str, sessions: int, seconds: float, browsers: int = 0, pid: int | None = None,
         log_path: Path | None = None):
     from tornado.ioloop import IOLoop
@@ -235,6 +249,7 @@ def run(url: str, sessions: int, seconds: float, browsers: int = 0, pid: int | N
     ws = websocket_url_for_server_url(url)
     errors: list[str] = []
     opened = []
+    machine_before = machine_ms()
     t_open = time.perf_counter()
     for i in range(sessions):
         try:
@@ -282,6 +297,8 @@ def run(url: str, sessions: int, seconds: float, browsers: int = 0, pid: int | N
             s.close()
         except Exception:
             pass
+    loop.run_sync(lambda: _sleep(1.0))         # the server lets the sessions go
+    machine_after = machine_ms()
     all_fps = fps + browser_fps
     q = lambda xs, p: statistics.quantiles(xs, n=100)[p - 1] if len(xs) > 1 else \
         (xs[0] if xs else 0.0)
@@ -297,6 +314,7 @@ def run(url: str, sessions: int, seconds: float, browsers: int = 0, pid: int | N
         "rss_mb": round(rss_mb(pids), 1) if pids else None,
         "server_processes": len(pids) or None,
         "errors": len(errors), "error_messages": errors[:10], "log_mark": log_mark,
+        "machine_ms_before": machine_before, "machine_ms_after": machine_after,
     }
 
 

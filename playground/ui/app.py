@@ -32,6 +32,7 @@ from .userdata_panel import OwnDataPanel
 
 FRAME_MS = 40          # one tick every 40 ms: up to 25 frames per second
 BUSY_MS = 67           # frames further apart than this (under 15 a second): the server is busy
+CROWDED_MS = 100       # further apart than this (under 10 a second): it is crowded
 wire.install()         # frames are built without walking every model of the page
 
 
@@ -202,9 +203,10 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     # ------------------------------------------------------------------- loop
     def refresh(self, light: bool = False):
-        """Push the run's state to every view as one message. A light frame (a busy server,
-        every other frame while playing) draws only the big plot, the loss curve and the
-        counter; the network diagram and the confusion matrix wait for the next frame."""
+        """Push the run's state to every view as one message. A light frame (while playing
+        on a busy server: every other frame, on a crowded one two frames in three) draws
+        only the big plot, the loss curve and the counter; the network diagram and the
+        confusion matrix wait for a full frame."""
         with pn.io.hold():
             if light:
                 self.loss.update()
@@ -227,6 +229,15 @@ class PlaygroundApp(pn.viewable.Viewer):
         """True while this session's frames come less often than BUSY_MS apart on average:
         the server has more sessions than it can draw in full 25 times a second."""
         return self.interval_ms > BUSY_MS
+
+    @property
+    def full_every(self) -> int:
+        """Draw everything every n-th frame while playing: 1 on a quiet server, 2 on a busy
+        one, 3 on a crowded one. A full frame costs the server about three light ones
+        (the diagram's pictures are most of a frame's message), so a crowded server keeps
+        every session's plot, loss curve and counter moving 10 times a second and more
+        (measured: docs/performance.md)."""
+        return 1 if self.interval_ms <= BUSY_MS else 2 if self.interval_ms <= CROWDED_MS else 3
 
     @property
     def active_tab(self) -> str:
@@ -257,7 +268,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             self._dirty = True
         tab = self.active_tab
         if tab == "playground" and self._dirty:
-            light = self.busy and self.controls.playing and self.frames % 2 == 1
+            light = self.controls.playing and self.frames % self.full_every != 0
             self.refresh(light=light)
             self._dirty = light                 # a light frame leaves the diagram to draw
             self.frames += 1

@@ -126,6 +126,32 @@ def test_a_busy_server_draws_the_diagram_every_other_frame(app):
     assert len(drawn) == n
 
 
+def test_a_crowded_server_draws_the_diagram_every_third_frame(app):
+    """Frames 150 ms apart (under 10 a second): the diagram one frame in three; the big
+    plot, the loss curve and the counter still every frame."""
+    now = iter(np.arange(0.0, 100.0, 0.15))
+    app.clock = lambda: float(next(now))
+    drawn = []
+    update = app.diagram.update
+    app.diagram.update = lambda: (drawn.append(app.run.epoch), update())[1]
+    app.controls.playing = True
+    for _ in range(12):                 # the smoothed interval climbs past CROWDED_MS
+        app.tick()
+    assert app.interval_ms > 100 and app.full_every == 3
+    drawn.clear()
+    start = app.run.epoch
+    for _ in range(9):
+        app.tick()
+        assert app.loss.source.data["epoch"][-1] == app.run.epoch
+        assert f"{app.run.epoch:07,d}" in app.controls.epoch.object
+    assert app.run.epoch == start + 9
+    assert len(drawn) == 3, drawn
+    app.controls.playing = False
+    app.tick()
+    app.tick()
+    assert drawn[-1] == app.run.epoch                   # the diagram caught up
+
+
 def test_a_quiet_server_draws_everything_every_frame(app):
     now = iter(np.arange(0.0, 100.0, 0.04))     # read once a frame: 40 ms apart
     app.clock = lambda: float(next(now))
