@@ -18,6 +18,7 @@ import numpy as np
 
 from . import Run
 from .engine import numpy_mlp, train
+from .machine import machine_ms
 from .engine.features import all_features
 from .engine.features import grid_points
 from .state import network
@@ -115,7 +116,7 @@ def main(argv=None):
     warmup()
     res = {"device": str(jax.devices()[0]), "platform": jax.default_backend(),
            "machine": platform.machine(), "python": platform.python_version(),
-           "jax": jax.__version__}
+           "jax": jax.__version__, "machine_ms_before": machine_ms()}
     for name, setup in SETUPS.items():
         res.update(bench_jax(name, setup, args.quick))
         res.update(bench_numpy(name, setup, args.quick))
@@ -124,6 +125,7 @@ def main(argv=None):
     res.update({f"descent_{k}": v for k, v in bench_descent(args.quick).items()})
     from .bench_digits import bench_digits            # the digits CNN, MLP and scikit-learn
     res.update({f"digits_{k}": v for k, v in bench_digits(args.quick).items()})
+    res["machine_ms_after"] = machine_ms()     # a shared machine's slow spell shows here
     res["bench_seconds"] = time.perf_counter() - t0
     width = max(map(len, res))
     for k, v in res.items():

@@ -32,6 +32,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
+from .machine import machine_ms
+
 MAX_SESSIONS = 200
 MAX_SECONDS = 600
 MAX_BROWSERS = 8
@@ -223,20 +225,6 @@ def browser_worker(url: str, n: int, seconds: float, results: list, errors: list
     except Exception as exc:       # reported, not raised: the load figures still count
         errors.append(f"browser: {exc}")
         ready.set()
-
-
-def machine_ms(repeats: int = 5) -> float:
-    """How long this machine takes for a fixed piece of Python work (median of a few
-    tries, ms): lower is faster. Taken before the sessions open and after they close, it
-    tells a slow spell of a shared machine (other tenants' load) from a slow server."""
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        total = 0
-        for i in range(200_000):
-            total += i * i % 7
-        times.append((time.perf_counter() - t) * 1e3)
-    return round(statistics.median(times), 1)
 
 
 def run(url: str, sessions: int, seconds: float, browsers: int = 0, pid: int | None = None,

@@ -1,0 +1,22 @@
+"""How fast this machine is right now, for reading benchmark and load-test figures.
+
+A shared machine (a cloud VM, a school server with other work on it) can be slower for
+minutes at a time. ``machine_ms()`` times a fixed piece of plain Python: taken next to a
+measurement, it tells "the code got slower" from "the machine was slower then"."""
+from __future__ import annotations
+
+import statistics
+import time
+
+
+def machine_ms(repeats: int = 5) -> float:
+    """Milliseconds this machine takes for a fixed piece of Python work (the median of a
+    few tries): lower is faster; on the 2-core VM of docs/performance.md about 11-12."""
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        total = 0
+        for i in range(200_000):
+            total += i * i % 7
+        times.append((time.perf_counter() - t) * 1e3)
+    return round(statistics.median(times), 1)
