@@ -94,7 +94,7 @@ class Metrics(NamedTuple):
 
     The six numbers travel as one array (``summary``): each array a call returns costs the
     server's frame a few microseconds to hand over and to read."""
-    summary: jnp.ndarray      # (6,) float32, in SUMMARY order (names below)
+    summary: jnp.ndarray      # (6,) float32, in the order of the properties below
     grid: jnp.ndarray         # (GRID_RES², ) outputs on the label scale over the plot grid
     pred_train: jnp.ndarray   # (size,) outputs on the label scale for each training point
     pred_test: jnp.ndarray    # (size,) the same for the test points
@@ -107,10 +107,6 @@ class Metrics(NamedTuple):
     test_accuracy = property(lambda self: self.summary[3])
     max_weight = property(lambda self: self.summary[4])    # largest |parameter|: a blow-up
     max_output = property(lambda self: self.summary[5])    # largest |output| on the pictures
-
-
-SUMMARY = ("train_loss", "test_loss", "train_accuracy", "test_accuracy", "max_weight",
-           "max_output")
 
 
 def make_hyper(learning_rate, regularization, reg_rate, batch_size, optimizer,
