@@ -184,15 +184,17 @@ def stream_columns(source, rows: dict) -> None:
     (lists are extended in place, arrays appended to), no rollover."""
     doc = _direct(source, "data")
     data = source.data
-    if doc is None or set(rows) != set(data):
+    if (doc is None or set(rows) != set(data)
+            or not all(type(v) in (list, np.ndarray) for v in (*data.values(), *rows.values()))):
         source.stream(rows)
         return
     for name, new in rows.items():
         old = data[name]
-        if isinstance(old, list) and not isinstance(new, np.ndarray):
+        if type(old) is list and type(new) is list:
             old.extend(new)
-        else:
-            dict.__setitem__(data, name, new if len(old) == 0 else np.append(old, new))
+        else:                                   # as Bokeh: an array, empty sides kept as they are
+            dict.__setitem__(data, name, new if len(old) == 0 else old if len(new) == 0
+                             else np.append(old, new))
     doc.callbacks.notify_change(source, "data", None, None, hint=ColumnsStreamedEvent(
         doc, source, "data", rows, None, None))
 

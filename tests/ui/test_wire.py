@@ -246,6 +246,10 @@ def test_set_columns_sends_and_keeps_what_bokehs_update_does(columns):
     ({"epoch": np.array([1, 2]), "loss": np.array([0.5, 0.4])},
      {"epoch": np.array([3]), "loss": np.array([0.3])}),
     ({"epoch": [], "loss": []}, {"epoch": [1], "loss": [float("nan")]}),
+    ({"epoch": np.array([1]), "loss": np.array([0.5])},
+     {"epoch": np.array([], int), "loss": np.array([])}),
+    ({"epoch": [1], "loss": [0.5]}, {"epoch": np.array([2]), "loss": np.array([0.25])}),
+    ({"epoch": (1,), "loss": (0.5,)}, {"epoch": [2], "loss": [0.25]}),
 ])
 def test_stream_columns_sends_and_keeps_what_bokehs_stream_does(start, rows):
     doc = Document()
