@@ -4,6 +4,7 @@ import base64
 import gzip
 import json
 import re
+import threading
 
 import numpy as np
 import pytest
@@ -304,6 +305,24 @@ def test_stream_columns_with_other_columns_is_refused_as_bokeh_refuses_it():
 
 
 # ------------------------------------------------------------------ onto the socket
+def _run(make):
+    """``asyncio.run(make())`` in a thread of its own: in the whole suite the browser tests
+    leave an event loop running in this one."""
+    out = {}
+
+    def target():
+        try:
+            out["value"] = asyncio.run(make())
+        except BaseException as exc:        # handed to the test below
+            out["error"] = exc
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
+
+
 class _Stream:
     """A Tornado IOStream's write side: what was written, in what calls."""
 
@@ -359,7 +378,7 @@ def test_a_message_goes_out_in_one_write_as_the_same_bytes_tornado_writes(with_b
             await f
         return theirs, their_count, counters, ws.stream.writes, (ws._message_bytes_out,
                                                                  ws._wire_bytes_out)
-    theirs, their_count, their_counters, ours, our_counters = asyncio.run(both())
+    theirs, their_count, their_counters, ours, our_counters = _run(both)
     assert their_count == (5 if with_buffer else 3)
     assert len(ours) == 1 and ours[0] == theirs
     assert our_counters == their_counters
@@ -385,7 +404,7 @@ def test_a_closed_socket_is_reported_as_tornado_reports_it():
         conn, ws = _connection()
         ws.stream.is_closed = True
         return wire.dispatch_tornado(conn, msg=msg)      # closing: nothing is written
-    assert asyncio.run(closed_now()) == []
+    assert _run(closed_now) == []
 
     async def closes_while_writing():
         from tornado.iostream import StreamClosedError
@@ -396,7 +415,7 @@ def test_a_closed_socket_is_reported_as_tornado_reports_it():
         [written] = wire.dispatch_tornado(conn, msg=msg)
         await written
     with pytest.raises(WebSocketClosedError):
-        asyncio.run(closes_while_writing())
+        _run(closes_while_writing)
 
 
 def test_a_compressed_connection_takes_panels_way():
@@ -413,7 +432,7 @@ def test_a_compressed_connection_takes_panels_way():
         finally:
             wire._ORIGINAL_DISPATCH = original
         return calls
-    assert asyncio.run(run()) == [msg]
+    assert _run(run) == [msg]
 
 
 def test_install_puts_both_in_place_and_uninstall_takes_them_out():
