@@ -237,7 +237,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         (the diagram's pictures are most of a frame's message), so a crowded server keeps
         every session's plot, loss curve and counter moving 10 times a second and more
         (measured: docs/performance.md)."""
-        return 1 if self.interval_ms <= BUSY_MS else 2 if self.interval_ms <= CROWDED_MS else 3
+        return 1 if not self.busy else 2 if self.interval_ms <= CROWDED_MS else 3
 
     @property
     def active_tab(self) -> str:

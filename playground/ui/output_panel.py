@@ -104,11 +104,11 @@ class OutputPlot(pn.viewable.Viewer):
     def show_grid(self, grid):
         """Show another (GRID_RES, GRID_RES) picture in the heatmap (e.g. one neuron's),
         values on the label scale; it travels as uint8 colour codes."""
-        self.image.data = {"image": [colour_codes(grid)]}
+        wire.set_columns(self.image, {"image": [colour_codes(grid)]})
 
     def show_highlight(self, X):
         """Ring the points X: (n, 2) (e.g. one cell of the confusion matrix); n = 0 clears."""
-        self.highlight_src.data = {"x1": X[:, 0], "x2": X[:, 1]}
+        wire.set_columns(self.highlight_src, {"x1": X[:, 0], "x2": X[:, 1]})
 
     def set_size(self, px: int):
         """Resize both plots (the projector layout uses bigger ones)."""

@@ -160,6 +160,9 @@ def _create(cls, events, **metadata):
 # app itself made. Where a Python callback listens to the property, or the model is not
 # in a document yet, they take Bokeh's own way.
 
+_PLAIN_VALUES = (str, int, float, bool)       # what set_property sets directly
+
+
 def _direct(model, attr: str):
     """The model's document, when a change of ``attr`` can skip Bokeh's checks."""
     doc = model.document
@@ -210,9 +213,6 @@ def set_property(model, attr: str, value) -> None:
         return
     values[attr] = value
     doc.callbacks.trigger_on_change(ModelChangedEvent(doc, model, attr, value))
-
-
-_PLAIN_VALUES = (str, int, float, bool)
 
 
 # ------------------------------------------------------------------ onto the socket
