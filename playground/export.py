@@ -686,12 +686,21 @@ ACTIVATION = {
 LAYER_ACTIVATIONS = [{{LAYER_ACTIVATIONS}}]  # one per hidden layer
 
 
+def dense(h, W):
+    """h @ W. A small layer (rows × inputs × outputs up to {{SMALL_DENSE}}) is computed as a
+    sum of products, as the playground computes it: on a CPU that is faster for tiny
+    layers, and it rounds as the page does, so this script ends with the page's numbers."""
+    if h.shape[0] * W.shape[0] * W.shape[1] <= {{SMALL_DENSE}}:
+        return jnp.sum(h[:, None, :] * W.T[None, :, :], axis=2)
+    return h @ W
+
+
 def forward(params, x):
     """The output unit's weighted sum z for every row of x (before its own activation)."""
     h = x[:, INPUTS]                   # the features this network uses
     for W, b, name in zip(params["W"][:-1], params["b"][:-1], LAYER_ACTIVATIONS):
-        h = ACTIVATION[name](h @ W + b)
-    return (h @ params["W"][-1] + params["b"][-1])[:, 0]
+        h = ACTIVATION[name](dense(h, W) + b)
+    return (dense(h, params["W"][-1]) + params["b"][-1])[:, 0]
 
 
 def example_loss(z, y):
@@ -882,6 +891,7 @@ def python_script(run: Run, filename: str | None = None) -> str:
         "PREDICTION_NOTE": ": its sign is the class" if run.classification else "",
         "PREDICTION_CODE": pred_code,
         "MOMENTUM": repr(float(train.MOMENTUM)),
+        "SMALL_DENSE": str(int(mlp.SMALL_DENSE)),
     }
     text = _SCRIPT
     for key, value in fields.items():

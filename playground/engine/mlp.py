@@ -269,16 +269,31 @@ def from_exact(exact, arch: Arch, like):
     return {"W_hidden": Wh, "b_hidden": bh, "W_out": W_out, "b_out": exact["b"][-1][0]}
 
 
+SMALL_DENSE = 2560   # products of a layer (rows × inputs × outputs) up to which dense() multiplies
+
+
+def dense(h, W):
+    """``h @ W`` for exact shapes. A small layer (rows × inputs × outputs up to SMALL_DENSE,
+    e.g. a minibatch of 10 through a layer of 8 → 8) is computed as a broadcast product
+    summed over the inputs: XLA's CPU backend fuses that with the activation around it and
+    with the backward pass, where a matrix product is a call of its own, and each such call
+    costs more than a tiny layer's arithmetic. Measured on the default net: ~1.9 → ~3.6 M
+    training samples/s. Bigger layers keep the matrix product, which wins there."""
+    if h.shape[0] * W.shape[0] * W.shape[1] <= SMALL_DENSE:
+        return jnp.sum(h[:, None, :] * W.T[None, :, :], axis=2)
+    return h @ W
+
+
 def forward_exact(exact, arch: Arch, feats, keep=None):
     """Same as forward_general for exact-shape params. feats: (n, N_FEATURES) -> (n,).
     keep: optional dropout multipliers as from dropout_keep, at least (layers, n, width)."""
     h = feats[:, np.asarray(arch.features)]
     n = feats.shape[0]
     for l, (W, b, a) in enumerate(zip(exact["W"][:-1], exact["b"][:-1], arch.activations)):
-        h = ACTIVATION_FNS[a](h @ W + b)
+        h = ACTIVATION_FNS[a](dense(h, W) + b)
         if keep is not None:
             h = h * keep[l, :n, :h.shape[1]]
-    return (h @ exact["W"][-1] + exact["b"][-1])[:, 0]
+    return (dense(h, exact["W"][-1]) + exact["b"][-1])[:, 0]
 
 
 def node_rows_exact(exact, arch: Arch, feats, feature_scale):

@@ -461,13 +461,25 @@ class ProgramCache:
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="compile")
         self.max_entries = max_entries
         self._kinds = {"train": _train_exact_jit, "grid": _grid_exact_jit}
+        self._cpu_options: dict = {}
 
-    def register(self, kind: str, fn):
-        """Serve another kind of program: fn is jitted with its key as static argument 0."""
+    def register(self, kind: str, fn, cpu_options: dict | None = None):
+        """Serve another kind of program: fn is jitted with its key as static argument 0.
+        cpu_options: XLA compiler options for this kind on the CPU backend (an XLA that
+        does not know them compiles the program with its defaults)."""
         self._kinds[kind] = fn
+        if cpu_options:
+            self._cpu_options[kind] = dict(cpu_options)
 
     def _compile(self, kind, key, args):
-        return self._kinds[kind].lower(key, *args).compile()
+        lowered = self._kinds[kind].lower(key, *args)
+        options = self._cpu_options.get(kind)
+        if options and jax.default_backend() == "cpu":
+            try:
+                return lowered.compile(compiler_options=options)
+            except Exception:     # an XLA without these options: compile with its defaults
+                pass
+        return lowered.compile()
 
     def _store(self, ck, fut):
         try:

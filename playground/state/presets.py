@@ -31,7 +31,7 @@ PRESETS: dict[str, Preset] = {
         "Six layers of 8 neurons build the spiral piece by piece (give it a few hundred "
         "epochs). Remove layers one at a time: where does it stop working?",
         dict(dataset="spiral", hidden=[8, 8, 8, 8, 8, 8], optimizer="adam",
-             learning_rate=0.01, activation="tanh")),
+             learning_rate=0.003, activation="tanh")),
     "lr-too-high": Preset(
         "Too high a learning rate",
         "Press Play: every step overshoots the minimum and the run diverges at once. Try 3 "

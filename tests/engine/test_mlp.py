@@ -415,3 +415,40 @@ def test_hand_backprop_2_4_2_1_tanh():
         to_exact(params, arch))
     for got, ref in zip(g["W"] + g["b"], [gW1, gW2, gW3, gb1, gb2, gb3]):
         np.testing.assert_allclose(np.asarray(got), ref, rtol=1e-4, atol=1e-6)
+
+
+# ------------------------------------------------------------- small layers
+@pytest.mark.parametrize("rows,n_in,n_out", [(10, 2, 4), (10, 16, 16), (1, 8, 8), (250, 2, 4),
+                                             (11, 16, 16), (250, 8, 8), (64, 16, 16)])
+def test_dense_is_the_matrix_product(rows, n_in, n_out):
+    """Both ways dense() computes (a sum of products up to SMALL_DENSE, the matrix product
+    past it) give h @ W and its gradients, in float64 numpy."""
+    rng = np.random.default_rng(rows * 100 + n_in)
+    h = rng.normal(size=(rows, n_in)).astype(np.float32)
+    W = rng.normal(size=(n_in, n_out)).astype(np.float32)
+    small = rows * n_in * n_out <= mlp.SMALL_DENSE
+    assert small == ((rows, n_in, n_out) in [(10, 2, 4), (10, 16, 16), (1, 8, 8), (250, 2, 4)])
+    out = jax.jit(mlp.dense)(h, W)
+    np.testing.assert_allclose(out, h.astype(np.float64) @ W, rtol=1e-5, atol=1e-5)
+    g = rng.normal(size=(rows, n_out))             # d(sum(g * (h @ W))) = g Wᵀ, hᵀ g
+    gh, gW = jax.grad(lambda a, b: jnp.sum(g * mlp.dense(a, b)), argnums=(0, 1))(h, W)
+    np.testing.assert_allclose(gh, g @ W.T.astype(np.float64), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(gW, h.T.astype(np.float64) @ g, rtol=1e-4, atol=1e-4)
+
+
+def test_small_layers_are_computed_without_a_matrix_product():
+    """The point of dense(): a minibatch step of the default net compiles with no dot."""
+    arch = mlp.Arch((0, 1), (4, 2), ("tanh", "tanh"), 1)
+    rng = np.random.default_rng(0)
+    exact = {"W": [jnp.asarray(rng.normal(size=s), jnp.float32) for s in [(2, 4), (4, 2), (2, 1)]],
+             "b": [jnp.zeros(4), jnp.zeros(2), jnp.zeros(1)]}
+    x = jnp.asarray(rng.normal(size=(10, mlp.N_FEATURES)), jnp.float32)
+    step = jax.jit(jax.grad(lambda p: jnp.sum(mlp.forward_exact(p, arch, x) ** 2)))
+    hlo = step.lower(exact).compile().as_text()
+    assert " dot(" not in hlo and "dot_general" not in hlo.split("ENTRY")[1].split("\n}")[0]
+    big = jnp.asarray(rng.normal(size=(400, mlp.N_FEATURES)), jnp.float32)   # 400·2·4 > limit
+    wide = mlp.Arch((0, 1), (16, 16), ("tanh", "tanh"), 1)
+    assert 400 * 16 * 16 > mlp.SMALL_DENSE
+    p16 = {"W": [jnp.ones((2, 16)), jnp.ones((16, 16)), jnp.ones((16, 1))],
+           "b": [jnp.zeros(16), jnp.zeros(16), jnp.zeros(1)]}
+    assert " dot(" in jax.jit(lambda p: mlp.forward_exact(p, wide, big)).lower(p16).compile().as_text()

@@ -386,6 +386,31 @@ def test_auto_tier_uses_general_until_exact_is_ready():
     assert float(m1.train_loss) == pytest.approx(float(m2.train_loss), rel=1e-5)
 
 
+def test_program_cache_passes_a_kinds_cpu_options_and_falls_back_without_them(monkeypatch):
+    """A kind registered with cpu_options is compiled with them on the CPU; options this
+    XLA rejects leave the program compiled with the defaults (never an error)."""
+    cache = train.ProgramCache()
+    double = jax.jit(lambda k, x: x * k, static_argnums=0)
+    seen = []
+    real_compile = jax.stages.Lowered.compile
+
+    def spy(self, compiler_options=None):
+        seen.append(compiler_options)
+        return real_compile(self, compiler_options=compiler_options)
+    monkeypatch.setattr(jax.stages.Lowered, "compile", spy)
+    good = {"xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_DOT"}
+    cache.register("good", double, cpu_options=good)
+    cache.register("bad", double, cpu_options={"xla_cpu_experimental_ynn_fusion_type": "NO"})
+    cache.register("plain", double)
+    x = np.arange(3, dtype=np.float32)
+    for kind in ("good", "bad", "plain"):
+        prog = cache.get(kind, 2, (x,), block=True)
+        np.testing.assert_array_equal(prog(x), 2 * x)
+    on_cpu = jax.default_backend() == "cpu"
+    assert seen == ([good, {"xla_cpu_experimental_ynn_fusion_type": "NO"}, None, None]
+                    if on_cpu else [None, None, None])
+
+
 # ------------------------------------------------------------ no recompiles
 GENERAL = ("train_general", "grid_general", "init_general")
 

@@ -134,7 +134,7 @@ def test_presets_logistic_and_sine_and_spiral_learn():
     sine = _train(PRESETS["fit-sine"].settings, 200)
     assert sine.metrics()["test_loss"] < 0.01
     spiral = _train(PRESETS["spiral-depth"].settings, 300)
-    assert spiral.metrics()["test_accuracy"] >= 0.8
+    assert spiral.metrics()["test_accuracy"] >= 0.85
     assert all(math.isfinite(v) for v in spiral.metrics().values())
 
 
