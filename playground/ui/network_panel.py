@@ -9,6 +9,7 @@ from ..state.run import Run
 from .binding import link
 from .hyper_panel import ACTIVATION_LABELS
 
+LAYERS_PER_ROW = 4
 DROPOUT_OPTIONS = {"drop 0%": 0.0, "drop 10%": 0.1, "drop 20%": 0.2, "drop 30%": 0.3,
                    "drop 50%": 0.5}
 
@@ -35,7 +36,9 @@ class NetworkPanel(pn.viewable.Viewer):
                                                           "With none left, the model is linear.")
         self.add_layer.on_click(lambda e: self._set_hidden(run.hidden + [4]))
         self.remove_layer.on_click(lambda e: self._set_hidden(run.hidden[:-1]))
-        self.layers = pn.Row(margin=0)
+        # at most LAYERS_PER_ROW layer columns side by side: 8 layers in one row pushed the
+        # output column past the right edge of a 1440-pixel screen
+        self.layers = pn.GridBox(ncols=LAYERS_PER_ROW, margin=0)
         self.summary = pn.pane.HTML(margin=(0, 5))
         run.param.watch(lambda *e: self._build_layers(),
                         ["hidden", "activation", "activations", "dropout"])

@@ -241,3 +241,17 @@ def test_step_trains_one_epoch(page):
     page.wait_for_timeout(500)
     assert epoch(page) == n + 2, "Step trained more than one epoch"
     assert button(page, "Play").is_visible()
+
+
+@pytest.mark.query("?hidden=8,8,8,8,8,8,8,8")
+def test_the_biggest_network_fits_a_1280_pixel_screen(page):
+    """With 8 hidden layers the layer controls wrap (4 to a row), so the output column
+    stays on a 1280-pixel screen instead of past its right edge."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_text("8 hidden layers").wait_for()
+    wait_until(lambda: page.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth"), timeout=5,
+        message="no horizontal scrolling")
+    right = page.evaluate("""() => Math.max(...[...document.querySelectorAll('.bk-Canvas, canvas')]
+        .map(c => c.getBoundingClientRect().right))""")
+    assert right <= 1280, f"a plot ends at x={right}, past the 1280-pixel screen"
