@@ -329,12 +329,17 @@ class PlaygroundApp(pn.viewable.Viewer):
                                         margin=(0, 5)),
                            self.loss, self.output)
         middle = pn.Column(self.network, self.diagram, self.confusion_box)
-        body = pn.Row(pn.Column(self.data, self.own_data_box, self.lessons, self.export_box,
-                                css_classes=["pg-card"],
-                                styles={"padding": "6px"}),
-                      pn.Column(middle, css_classes=["pg-card"],
-                                styles={"padding": "6px"}),
-                      pn.Column(output, css_classes=["pg-card"], styles={"padding": "6px"}))
+        # the three columns side by side from about 1,240 pixels; on a narrower screen (a
+        # 1024-pixel projector) the output column moves under the others instead of past
+        # the right edge
+        body = pn.FlexBox(pn.Column(self.data, self.own_data_box, self.lessons,
+                                    self.export_box, css_classes=["pg-card"],
+                                    styles={"padding": "6px"}),
+                          pn.Column(middle, css_classes=["pg-card"],
+                                    styles={"padding": "6px"}),
+                          pn.Column(output, css_classes=["pg-card"], styles={"padding": "6px"}),
+                          flex_wrap="wrap", align_items="flex-start", margin=0,
+                          sizing_mode="stretch_width")
         playground = pn.Column(intro, top, body, sizing_mode="stretch_width")
         box = self._lab_boxes
         self.tabs = pn.Tabs(("Playground", playground), ("Neuron lab", box["neurons"]),

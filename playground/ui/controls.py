@@ -56,5 +56,6 @@ class TrainingControls(pn.viewable.Viewer):
         self.epoch.show(f'<div class="pg-epoch"><small>Epoch</small>{self.run.epoch:07,d}</div>')
 
     def __panel__(self):
-        return pn.Row(self.reset, self.play, self.step, self.epoch,
-                      self.speed_row, self.status, margin=0)
+        # the message goes under the buttons on a narrow screen instead of past its edge
+        return pn.FlexBox(self.reset, self.play, self.step, self.epoch, self.speed_row,
+                          self.status, flex_wrap="wrap", align_items="flex-start", margin=0)

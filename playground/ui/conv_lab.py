@@ -301,8 +301,9 @@ class ConvLabView(pn.viewable.Viewer):
                       self.restart_btn)
         kernel = pn.Column(pn.pane.HTML("<b>Kernel</b> (edit any number)", margin=(0, 5)),
                            self.kernel_box, self.kernel_note)
-        plots = pn.Row(self.input_plot.fig, kernel, self.output_plot.fig,
-                       pn.Column(self.relu_plot.fig, self.pool_plot.fig))
+        plots = pn.FlexBox(self.input_plot.fig, kernel, self.output_plot.fig,   # wraps on a
+                           pn.Column(self.relu_plot.fig, self.pool_plot.fig),  # narrow screen
+                           flex_wrap="wrap", align_items="flex-start", margin=0)
         paint = pn.pane.HTML("<small>Paint your own: choose it as the input, then click its "
                              "pixels to switch them on and off.</small>", margin=(0, 5))
         return pn.Column(self.note, controls, self.formula, walk, self.arith, plots, paint)

@@ -246,7 +246,8 @@ def test_step_trains_one_epoch(page):
 @pytest.mark.query("?hidden=8,8,8,8,8,8,8,8")
 def test_the_biggest_network_fits_a_1280_pixel_screen(page):
     """With 8 hidden layers the layer controls wrap (4 to a row), so the output column
-    stays on a 1280-pixel screen instead of past its right edge."""
+    stays on a 1280-pixel screen instead of past its right edge; on a 1024-pixel one the
+    columns and the status line wrap, and nothing needs sideways scrolling."""
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_text("8 hidden layers").wait_for()
     wait_until(lambda: page.evaluate(
@@ -255,3 +256,7 @@ def test_the_biggest_network_fits_a_1280_pixel_screen(page):
     right = page.evaluate("""() => Math.max(...[...document.querySelectorAll('.bk-Canvas, canvas')]
         .map(c => c.getBoundingClientRect().right))""")
     assert right <= 1280, f"a plot ends at x={right}, past the 1280-pixel screen"
+    page.set_viewport_size({"width": 1024, "height": 768})    # a projector: the output
+    wait_until(lambda: page.evaluate(                          # column moves under the rest
+        "document.documentElement.scrollWidth <= window.innerWidth"), timeout=5,
+        message="no horizontal scrolling at 1024 pixels")
