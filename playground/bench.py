@@ -3,7 +3,9 @@
 Prints the playground's figures and writes them as JSON (default ``bench.json``):
 training throughput, one frame (K=1 epoch + the heatmap the page draws), the first
 frame after an architecture change, and the same figures for a plain numpy
-implementation of the same training run, measured in the same process.
+implementation of the same training run, measured in the same process; then the
+gradient-descent lab's and the digits tab's figures. On a GPU it also times the batched
+work on the GPU and on the CPU (``bench_devices``) and reports where the GPU gains.
 """
 from __future__ import annotations
 
@@ -125,6 +127,11 @@ def main(argv=None):
     res.update({f"descent_{k}": v for k, v in bench_descent(args.quick).items()})
     from .bench_digits import bench_digits            # the digits CNN, MLP and scikit-learn
     res.update({f"digits_{k}": v for k, v in bench_digits(args.quick).items()})
+    if jax.default_backend() != "cpu":                # the batched work, GPU against CPU
+        from .bench_devices import bench_devices
+        res["devices"] = bench_devices(quick=True)
+    else:
+        res["gpu"] = "none found: every figure above is the CPU's"
     res["machine_ms_after"] = machine_ms()     # a shared machine's slow spell shows here
     res["bench_seconds"] = time.perf_counter() - t0
     width = max(map(len, res))

@@ -34,7 +34,7 @@ def _fastest(calls: dict, repeat: int) -> dict:
     return best
 
 
-def _parallel_calls(setup: dict, epochs: int) -> dict:
+def parallel_calls(setup: dict, epochs: int) -> dict:
     run = Run(**setup)
     arch, aa, hyper, data, key = run.arch, run._arch_arrays, run._hyper, run._data, run._shuffle_key
     firsts = [train.init_state(jax.random.PRNGKey(s), aa) for s in range(parallel.MAX_COPIES)]
@@ -49,16 +49,15 @@ def _parallel_calls(setup: dict, epochs: int) -> dict:
     return calls
 
 
-def bench_descent(quick: bool = False) -> dict:
-    """The lab's figures as a dict (see the module docstring)."""
-    repeat = 5 if quick else 15
-    out = {}
+def lab_calls() -> dict:
+    """The lab's hot paths on the default network, as zero-argument calls: the landscape
+    (PCA and random directions, and its grid alone) and the LR finder (5 seeds, 1 seed)."""
     run = Run()
     run.tier = "exact"
     for _ in range(10):
         run.train(5)                               # a trajectory of 11 snapshots
     key = jax.random.PRNGKey(0)
-    best = _fastest({
+    return {
         "landscape_pca": lambda: run_landscape(run, "pca"),
         "landscape_random": lambda: run_landscape(run, "random"),
         "landscape_grid": lambda: jax.block_until_ready(descent.landscape_grid(
@@ -68,7 +67,14 @@ def bench_descent(quick: bool = False) -> dict:
         "lr_finder_1_seed": lambda: jax.block_until_ready(lr.lr_find_one(
             run.state.params, run._arch_arrays, run._hyper, run._data, key,
             lr.finder_learning_rates())),
-    }, max(3, repeat // 3))
+    }
+
+
+def bench_descent(quick: bool = False) -> dict:
+    """The lab's figures as a dict (see the module docstring)."""
+    repeat = 5 if quick else 15
+    out = {}
+    best = _fastest(lab_calls(), max(3, repeat // 3))
     out.update({f"{k}_ms": v * 1e3 for k, v in best.items()})
     out["landscape_points"] = descent.LANDSCAPE_RES ** 2
 
@@ -77,7 +83,7 @@ def bench_descent(quick: bool = False) -> dict:
     if not quick:
         setups["6x8"] = dict(dataset="spiral", hidden=[8] * 6)
     for name, setup in setups.items():
-        best = _fastest(_parallel_calls(setup, epochs), repeat)
+        best = _fastest(parallel_calls(setup, epochs), repeat)
         n = parallel.MAX_COPIES
         out[f"parallel_{name}_epoch_ms_{n}_copies"] = best[f"packed_{n}"] / epochs * 1e3
         out[f"parallel_{name}_epoch_ms_1_copy"] = best["packed_1"] / epochs * 1e3
