@@ -127,11 +127,11 @@ def main(argv=None):
     res.update({f"descent_{k}": v for k, v in bench_descent(args.quick).items()})
     from .bench_digits import bench_digits            # the digits CNN, MLP and scikit-learn
     res.update({f"digits_{k}": v for k, v in bench_digits(args.quick).items()})
+    from .bench_devices import NO_GPU, bench_devices
     if jax.default_backend() != "cpu":                # the batched work, GPU against CPU
-        from .bench_devices import bench_devices
         res["devices"] = bench_devices(quick=True)
-    else:
-        res["gpu"] = "none found: every figure above is the CPU's"
+    else:                                             # the figures above are the CPU's
+        res["gpu"] = NO_GPU
     res["machine_ms_after"] = machine_ms()     # a shared machine's slow spell shows here
     res["bench_seconds"] = time.perf_counter() - t0
     width = max(map(len, res))

@@ -25,6 +25,7 @@ from . import DigitsRun, jaxconfig
 from .bench_descent import _fastest, lab_calls, parallel_calls
 
 EPOCHS = 20                   # epochs per timed call of the packed copies and the run
+NO_GPU = "none found: these are the CPU's figures"
 
 
 def _digits_call(model: str):
@@ -78,7 +79,7 @@ def bench_devices(quick: bool = False, against_cpu: bool = False,
         out["speedup"] = {k: round(cpu[k] / v, 2) for k, v in out["ms"].items() if v > 0}
         out["gains_on_default_device"] = sorted(k for k, s in out["speedup"].items() if s > 1)
     elif reference:
-        out["gpu"] = "none found: these are the CPU's figures"
+        out["gpu"] = NO_GPU
     return out
 
 
