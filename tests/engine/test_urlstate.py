@@ -67,11 +67,112 @@ def test_hostile_values_fall_back_with_a_notice(key, text):
     assert run.settings() == Run().settings()
 
 
+# One bad value for every URL key (each with a ':' and one without), and what the notice must
+# say is allowed.
+BAD = {
+    "dataset": ["foo", "a:b"], "noise": ["51", "1:2"], "train_ratio": ["0.95", "x:0.5"],
+    "n_samples": ["5", "5:5"], "seed": ["-1", "1:0"], "features": ["x9", "x1,a:b"],
+    "hidden": ["99", "4:2"], "activation": ["bogus", "re:lu"], "activations": ["foo", "relu,x:y"],
+    "dropout": ["0.95", "0.5:1"], "learning_rate": ["abc", "a:b:c"],
+    "schedule": ["warm", "cos:ine"], "schedule_epochs": ["0", "1:5"], "cycle_mult": ["5", "2:3"],
+    "step_factor": ["0", "0:5"], "batch_size": ["65", "1:0"], "optimizer": ["x", "ad:am"],
+    "loss": ["foo", "mse:x"], "regularization": ["l3", "l:2"], "reg_rate": ["11", "0:1"],
+    "stop_epoch": ["1e12", "1:1"], "patience": ["-1", "1:0"],
+}
+INTERNALS = ("parameter", "Run.", "Selector", "Integer", "Number", "List", "'", '"', "\\x",
+             "does not accept", "not valid", "None", "got ")
+
+
+def test_the_bad_values_cover_every_url_key():
+    assert set(BAD) == set(urlstate.TABLE)
+
+
+@pytest.mark.parametrize("key,text", [(k, t) for k, ts in BAD.items() for t in ts])
+def test_every_notice_speaks_to_a_student(key, text):
+    settings, _, notices = urlstate.from_query({key: [text]})
+    assert settings == {} and len(notices) == 1
+    notice = notices[0]
+    assert notice.startswith(f"{key}={text} ")                 # the key and the value, as typed
+    for word in INTERNALS:
+        assert word not in notice, (word, notice)
+    p = Run.param[key]
+    default = urlstate.TABLE[key].format(urlstate.DEFAULTS[key]) or "none"
+    assert notice.endswith(f"; using {default}")
+    allowed = notice.split("; ")[-2]                           # what is allowed, in words
+    if key in urlstate.CHOICE_NOUNS:                           # every choice is named
+        objects = [o for o in getattr(p, "objects", None) or Run.param.activation.objects
+                   if o != "own"]
+        assert all(o in allowed for o in objects), allowed
+    elif key in ("hidden", "dropout"):
+        assert "at most 8 layers" in allowed
+    else:                                                      # a number: its range
+        lo, hi = p.bounds
+        assert urlstate._number_text(lo) in allowed and urlstate._number_text(hi) in allowed
+    assert urlstate.SETTING_NAMES[key] in notice or key in urlstate.CHOICE_NOUNS
+    assert len(notice) < 300
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("?dataset=foo", "dataset=foo is not a data set here; choose circle, xor, gauss, spiral, "
+                     "moons, plane, multigauss or sine; using circle"),
+    ("?learning_rate=abc", "learning_rate=abc is not a number; the learning rate takes a "
+                           "number above 0, up to 10; using 0.03"),
+    ("?learning_rate=a:b:c", "learning_rate=a:b:c is not a number; the learning rate takes a "
+                             "number above 0, up to 10; using 0.03"),
+    ("?hidden=99", "hidden=99 has a layer of 99 neurons; the hidden layers take 1 to 16 "
+                   "neurons each, at most 8 layers, separated by commas (e.g. 4,2); using 4,2"),
+    ("?activation=bogus", "activation=bogus is not an activation here; choose relu, tanh, "
+                          "sigmoid, linear, leaky_relu, elu, gelu or sine; using tanh"),
+    ("?noise=51", "noise=51 is out of range; Noise (%) takes a number from 0 to 50; using 0"),
+    ("?batch_size=", "batch_size= is empty; the batch size takes a whole number from 1 to 64; "
+                     "using 10"),
+    ("?tab=x:y", "tab=x:y is not a tab here; choose playground, neurons, descent, convolution "
+                 "or digits; showing playground"),
+])
+def test_notices_read_as_sentences(query, expected):
+    assert urlstate.from_query(query)[2] == [expected]
+
+
+def test_many_unknown_keys_make_one_short_notice():
+    query = {f"key{i}": ["1"] for i in range(5000)}
+    settings, _, notices = urlstate.from_query(query)
+    assert settings == {}
+    assert notices == ["key0, key1, key2 and 4,997 more are not settings here; ignored"]
+    hide = ",".join(f"c{i}" for i in range(1000))
+    notices = urlstate.from_query({"hide": [hide]})[2]
+    assert len(notices) == 1 and "c0, c1, c2 and 997 more" in notices[0]
+
+
+def test_every_key_wrong_at_once_stays_bounded():
+    query = {k: ["<b>" + "z" * 300] for k in urlstate.TABLE}
+    query.update({f"x{i}": ["1"] for i in range(100)}, preset=["nope"], tab=["nope"])
+    _, _, notices = urlstate.from_query(query)
+    text = "; ".join(notices)
+    assert len(text) <= urlstate.MAX_NOTICES_LENGTH + 100
+    assert notices[-1].startswith("and ") and notices[-1].endswith("more problems in this link")
+
+
+def test_values_are_shown_printable_and_bounded():
+    notice = urlstate.from_query({"dataset": ["a\x00b\n" + "c" * 100]})[2][0]
+    assert notice.startswith("dataset=a?b?" + "c" * 36 + "… is not a data set here")
+    notice = urlstate.from_query({b"\xff" * 3: [b"1"]})[2][0]
+    assert notice == "\ufffd\ufffd\ufffd is not a setting here; ignored"
+
+
+def test_apply_explains_a_value_the_run_refuses():
+    run = Run()
+    notices = urlstate.apply(run, {"noise": 99, "dataset": "xor"})
+    assert notices == ["noise=99 could not be used with the rest of this set-up; Noise (%) "
+                       "takes a number from 0 to 50; kept 0"]
+    assert run.dataset == "xor" and run.noise == 0
+
+
 def test_unknown_keys_long_values_and_bytes():
     settings, _, notices = urlstate.from_query({"bogus": ["1"], b"x" * 5000: [b"y"],
                                                 "dataset": [b"xor"], "noise": ["1" * 500]})
     assert settings == {"dataset": "xor"}
-    assert len(notices) == 3
+    assert len(notices) == 2                  # the unknown keys share one notice
+    assert notices[1] == "bogus and " + "x" * 40 + "… are not settings here; ignored"
     assert all(len(n) < 300 for n in notices)
 
 
@@ -81,10 +182,14 @@ def test_view_options_and_presets():
     assert view.hide == ("features", "optimizer") and view.projector
     assert view.preset == "fit-sine"
     assert settings["dataset"] == "sine" and settings["learning_rate"] == 0.003
-    assert notices == ["cannot hide 'nonsense'"]
+    assert notices == ["hide: a link cannot hide nonsense; it can hide data, features, layers, "
+                       "learning_rate, activation, optimizer, loss, regularization, batch_size, "
+                       "noise, ratio, speed, stop, presets or export"]
     assert "hide=features,optimizer" in urlstate.to_search({}, view)
     _, _, notices = urlstate.from_query("?preset=nope")
-    assert notices == ["unknown lesson 'nope' ignored"]
+    assert notices == ["preset=nope is not a lesson here; choose xor-linear, circle-features, "
+                       "spiral-depth, lr-too-high, overfitting, logistic-regression or fit-sine; "
+                       "no lesson opened"]
 
 
 def test_conflicting_link_values_are_adjusted_not_fatal():

@@ -180,4 +180,4 @@ def test_link_opens_the_tab_and_the_address_follows():
     bad = PlaygroundApp(query="?tab=<script>")
     bad.stop()
     assert bad.active_tab == "playground"
-    assert "unknown tab" in bad.controls.message
+    assert "tab=<script> is not a tab here" in bad.controls.message
