@@ -19,17 +19,18 @@ class ExportPanel(pn.viewable.Viewer):
     def __init__(self, run: Run, on_error, on_info, **params):
         super().__init__(run=run, **params)
         self._on_error, self._on_info = on_error, on_info
-        self.settings_dl = pn.widgets.FileDownload(
-            callback=lambda: io.StringIO(export.settings_to_json(run)), label="Set-up (.json)",
-            filename="playground-setup.json", width=140, color="light",
+        # each file is made, and named, when it is clicked: the name says the epoch it holds
+        self.settings_dl = self._download(
+            export.settings_filename, lambda: io.StringIO(export.settings_to_json(run)),
+            label="Set-up (.json)",
             description="Save the whole set-up as a file, to open it again later.")
-        self.weights_dl = pn.widgets.FileDownload(
-            callback=lambda: io.BytesIO(export.weights_npz(run)), label="Weights (.npz)",
-            filename="playground-weights.npz", width=140, color="light",
+        self.weights_dl = self._download(
+            export.weights_filename, lambda: io.BytesIO(export.weights_npz(run)),
+            label="Weights (.npz)",
             description="Save the trained weights and biases (numpy .npz, one array per layer).")
-        self.script_dl = pn.widgets.FileDownload(
-            callback=lambda: io.StringIO(export.python_script(run)), label="Python script",
-            filename="playground_run.py", width=140, color="light",
+        self.script_dl = self._download(
+            export.script_filename, lambda: io.StringIO(export.python_script(run)),
+            label="Python script",
             description="A standalone script (numpy, JAX, optax) that recreates this data and "
                         "network and trains it to the same numbers.")
         self.settings_in = pn.widgets.FileInput(
@@ -38,13 +39,17 @@ class ExportPanel(pn.viewable.Viewer):
             accept=".npz", width=140, description="Load saved weights (.npz) and their set-up.")
         self.settings_in.param.watch(lambda e: self._import(e, self._load_settings), "value")
         self.weights_in.param.watch(lambda e: self._import(e, self._load_weights), "value")
-        run.param.watch(lambda e: self._names(), ["dataset"])
-        self._names()
 
-    def _names(self):
-        self.settings_dl.filename = export.settings_filename(self.run)
-        self.weights_dl.filename = export.weights_filename(self.run)
-        self.script_dl.filename = export.script_filename(self.run)
+    def _download(self, name, make, **params) -> pn.widgets.FileDownload:
+        """A download button whose file is made by ``make()`` at the click and named then
+        by ``name(run)`` (the data set and epoch of that moment)."""
+        def made():
+            button.filename = name(self.run)      # the button reads it after this returns
+            return make()
+
+        button = pn.widgets.FileDownload(callback=made, filename=name(self.run), width=140,
+                                         color="light", **params)
+        return button
 
     def _load_settings(self, data):
         export.apply_settings(self.run, export.settings_from_json(data))
