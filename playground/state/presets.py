@@ -1,8 +1,9 @@
 """One-click lessons: a set-up plus two lines telling the learner what to try.
 
 Each preset's settings are applied on top of the defaults, so a preset always opens
-the same set-up whatever was on screen before. The tests check that each lesson
-shows what its text promises.
+the same set-up whatever was on screen before. A preset sets every choice its text
+names (e.g. the sigmoid of logistic regression), so every menu shows what the run
+uses; the tests check each lesson's set-up against what its text says.
 """
 from __future__ import annotations
 
@@ -47,11 +48,12 @@ PRESETS: dict[str, Preset] = {
         "Logistic regression is one neuron",
         "No hidden layer, a sigmoid output and cross-entropy: that is logistic regression. "
         "The boundary is a straight line; the colour is the probability of blue.",
-        dict(dataset="gauss", hidden=[], loss="cross_entropy", learning_rate=0.1)),
+        dict(dataset="gauss", hidden=[], loss="cross_entropy", activation="sigmoid",
+             learning_rate=0.1)),
     "fit-sine": Preset(
         "Fit a sine wave",
         "A few tanh neurons bend a line into a wave: press Play. Then try ReLU — the fit "
         "becomes a chain of straight pieces.",
-        dict(dataset="sine", hidden=[8, 8], features=["x1"], optimizer="adam",
-             learning_rate=0.01)),
+        dict(dataset="sine", hidden=[8, 8], features=["x1"], activation="tanh",
+             optimizer="adam", learning_rate=0.01)),
 }

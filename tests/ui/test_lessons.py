@@ -1,9 +1,13 @@
 """Lessons menu, links (URL state), teacher mode and stop conditions through the page."""
+import re
+
 import panel as pn
 import pytest
 
 from playground import urlstate
+from playground.engine import mlp
 from playground.state.presets import PRESETS
+from playground.state.run import LEARNING_RATES
 from playground.ui import PlaygroundApp
 
 
@@ -27,9 +31,72 @@ def test_lesson_menu_opens_the_preset_on_top_of_the_defaults():
     assert "features=x1_sq,x2_sq" in app.lessons.link_text
     for key, preset in PRESETS.items():           # every panel follows every lesson
         app.lessons.menu.value = key
-        assert len(app.network.layers.objects) == len(app.run.hidden), key
+        assert len(app.network.shown_layers) == len(app.run.hidden), key
         assert app.run.hidden == preset.settings.get("hidden", [4, 2]), key
         assert app.controls.message_kind != "danger", (key, app.controls.message) and "hidden=&" in app.lessons.link_text
+
+
+# What a lesson's text may say about its set-up (title, and the sentences of its task that
+# describe what is on screen), and what the run must then have.
+_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+_linear = lambda r: r.hidden == [] and set(r.features) <= {"x1", "x2"}
+_acts = lambda name: lambda r, m: r.activation == name and set(r.layer_activations()) <= {name}
+CLAIMS = {
+    r"\bno hidden layer\b|\blinear model\b|\bone neuron\b": lambda r, m: r.hidden == [],
+    r"\b(\w+) layers of (\d+) neurons\b":
+        lambda r, m: r.hidden == [int(m[2])] * _COUNT.get(m[1].lower(), 0),
+    r"\bX₁² and X₂²": lambda r, m: r.features == ["x1_sq", "x2_sq"],
+    r"\bstraight line\b": lambda r, m: _linear(r),
+    r"\blogistic regression\b": lambda r, m: _linear(r) and r.loss == "cross_entropy"
+                                          and r.activation == "sigmoid",
+    r"\bsigmoid\b": lambda r, m: _acts("sigmoid")(r, m)
+                               and mlp.OUTPUTS[r.arch.output] == "sigmoid_bce",
+    r"\btanh\b": _acts("tanh"), r"\bReLU\b": _acts("relu"),
+    r"\bcross-entropy\b": lambda r, m: r.loss == "cross_entropy",
+    r"\bXOR\b": lambda r, m: r.dataset == "xor",
+    r"\bcircle\b": lambda r, m: r.dataset == "circle",
+    r"\bspiral\b": lambda r, m: r.dataset == "spiral",
+    r"\bsine\b": lambda r, m: r.dataset == "sine",
+    r"\bnois[ey]\b": lambda r, m: r.noise >= 25,
+    r"\bfew (noisy )?(training )?points\b": lambda r, m: len(r.y_train) <= 100,
+    r"\bbig network\b": lambda r, m: sum(r.hidden) >= 32,
+    r"\btoo high a learning rate\b|\bdiverges\b":
+        lambda r, m: r.learning_rate == max(LEARNING_RATES),
+}
+# sentences that tell the learner what to change next describe another set-up
+_SUGGESTION = re.compile(r"^(Now|Try|Then|Switch|Remove)\b")
+
+
+def claims(preset):
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", preset.try_this)
+                 if not _SUGGESTION.match(s)]
+    text = " ".join([preset.title, *sentences])
+    return [(pattern, m) for pattern in CLAIMS for m in re.finditer(pattern, text, re.I)]
+
+
+def test_every_lesson_sets_what_its_text_says_and_every_menu_shows_it():
+    app = build()
+    for key, preset in PRESETS.items():
+        app.run.activation = "relu"                # something each lesson must put right
+        app.lessons.menu.value = key
+        run = app.run
+        for name, value in preset.settings.items():        # nothing adjusted away
+            assert getattr(run, name) == value, (key, name)
+        found = claims(preset)
+        assert len(found) >= 2, (key, found)
+        for pattern, m in found:
+            assert CLAIMS[pattern](run, m), (key, m[0], run.settings())
+        menus = dict(zip(("learning_rate", "activation", "optimizer", "loss",
+                          "regularization"), app.hyper.widgets))
+        for name, menu in menus.items():
+            assert menu.value == getattr(run, name), (key, name)
+        shown = [c for c in app.network.layers.objects if c.visible]     # one per layer
+        pickers = [w for c in shown for w in c.select(pn.widgets.Select)
+                   if isinstance(w.value, str)]
+        assert [p.value for p in pickers] == run.layer_activations(), key
+    logistic = PRESETS["logistic-regression"].settings
+    assert (logistic["activation"], logistic["loss"], logistic["hidden"]) == (
+        "sigmoid", "cross_entropy", [])
 
 
 def test_link_opens_the_setup_and_hides_controls():
@@ -39,7 +106,8 @@ def test_link_opens_the_setup_and_hides_controls():
     assert not app.hyper.widgets[2].visible              # optimizer
     assert not app.lessons.stop_epoch.visible and not app.lessons.patience.visible
     assert app.hyper.widgets[0].visible                  # learning rate stays
-    assert app.output.fig2d.width == 560
+    from playground.ui.app import PROJECTOR_OUTPUT_WIDTH    # a bigger share of the screen
+    assert app.output_column.styles["width"] == PROJECTOR_OUTPUT_WIDTH
     assert app.controls.message == ""
     assert "hide=features,optimizer,stop" in app.lessons.link_text
 
