@@ -570,7 +570,7 @@ class Run(param.Parameterized):
             self._best = (test_loss, self.epoch)
         if self.stop_epoch and self.epoch >= self.stop_epoch:
             self._set_status("stopped", f"Stopped at epoch {self.epoch:,}: the limit you set.")
-        elif self.patience and self.epoch - self._best[1] >= self.patience:
+        elif self.patience and self.has_test_set and self.epoch - self._best[1] >= self.patience:
             self._set_status("stopped", (
                 f"Stopped early at epoch {self.epoch:,}: the test loss has not improved for "
                 f"{self.epoch - self._best[1]:,} epochs (best {self._best[0]:.4f} at epoch "
@@ -585,23 +585,34 @@ class Run(param.Parameterized):
         loss = values[0]
         return loss > 1.5 * self._baseline and loss > self.history["train_loss"][0]
 
+    @property
+    def has_test_set(self) -> bool:
+        """False when no point is held out for testing (e.g. own data all in training):
+        then the test loss and accuracy are NaN, not the 0 of an empty mean."""
+        return len(self.y_test) > 0
+
     def _record(self, m):
         self._last_metrics = m
         h = self.history
         h["epoch"].append(self.epoch)
         values = m.summary.tolist()
+        if not self.has_test_set:
+            values[1] = values[3] = math.nan
         for i, k in enumerate(("train_loss", "test_loss", "train_accuracy", "test_accuracy")):
             h[k].append(values[i])
         if _thin(list(h.values()), HISTORY_MAX):
             self.history_version += 1
 
     def metrics(self) -> dict:
+        """{"epoch", "train_loss", "test_loss"} and, for classes, "train_accuracy" and
+        "test_accuracy" (fractions); the test values are NaN without test points."""
         m = self._last_metrics
+        test = (lambda v: float(v)) if self.has_test_set else (lambda v: math.nan)
         out = {"epoch": self.epoch, "train_loss": float(m.train_loss),
-               "test_loss": float(m.test_loss)}
+               "test_loss": test(m.test_loss)}
         if self.classification:
             out.update(train_accuracy=float(m.train_accuracy),
-                       test_accuracy=float(m.test_accuracy))
+                       test_accuracy=test(m.test_accuracy))
         return out
 
     def last_thumbnails(self):

@@ -1,4 +1,6 @@
 """The learner's own data: CSV validation and rescaling, clicked points, the big bucket."""
+import math
+
 import numpy as np
 import pytest
 
@@ -76,6 +78,25 @@ def test_clicked_points_and_erase():
     assert run.metrics()["train_accuracy"] == 1.0
     with pytest.raises(ValueError, match="finite"):
         run.add_point(float("nan"), 0, 1)
+
+
+def test_no_test_points_means_no_test_numbers_not_zero():
+    run = Run(dataset="gauss", patience=3)
+    run.clear_points()
+    for x, y, c in [(1, 1, 1), (-1, -1, 1), (1, -1, -1), (-1, 1, -1)]:
+        run.add_point(3 * x, 3 * y, c)               # clicked points all go to training
+    assert not run.has_test_set and len(run.y_train) == 4
+    for m in (run.metrics(), run.train(10)):
+        assert math.isnan(m["test_loss"]) and math.isnan(m["test_accuracy"])
+        assert math.isfinite(m["train_loss"]) and 0 <= m["train_accuracy"] <= 1
+    assert all(math.isnan(v) for v in run.history["test_loss"] + run.history["test_accuracy"])
+    assert run.status == "trained" and run.epoch == 10      # not diverged, not stopped early
+    run.use_own_data(np.array([[1, 1], [2, 2], [-1, -1], [-2, -2]]), np.array([1, 1, -1, -1]),
+                     classification=True)
+    assert run.has_test_set and all(math.isfinite(v) for v in run.metrics().values())
+    run.use_own_data(np.array([[1.0, 2.0]]), np.array([0.5]), classification=False)
+    m = run.metrics()                                  # one point: training only
+    assert set(m) == {"epoch", "train_loss", "test_loss"} and math.isnan(m["test_loss"])
 
 
 def test_large_upload_uses_the_big_bucket_and_learns():
