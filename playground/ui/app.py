@@ -30,6 +30,13 @@ from .network_view import NetworkDiagram
 from .output_panel import OutputPlot
 from .userdata_panel import OwnDataPanel
 
+# The output column's width: a third of the screen, less where the screen is short, so the
+# heatmap under the loss curve ends above the bottom of a 768-pixel screen; the diagram is
+# as wide as its column allows, and no taller than such a screen has room for.
+OUTPUT_WIDTH = "clamp(250px, min(31vw, calc(100vh - 410px)), 720px)"
+# a projector's screen is seen from the back of the room: the big plot takes more of it
+PROJECTOR_OUTPUT_WIDTH = "clamp(250px, min(36vw, calc(100vh - 440px)), 900px)"
+DIAGRAM_MAX_WIDTH = "calc((100vh - 300px) * 1.45)"
 FRAME_MS = 40          # one tick every 40 ms: up to 25 frames per second
 BUSY_MS = 67           # frames further apart than this (under 15 a second): the server is busy
 CROWDED_MS = 100       # further apart than this (under 10 a second): it is crowded
@@ -109,11 +116,11 @@ class PlaygroundApp(pn.viewable.Viewer):
                            for name in self._lab_factories}
         self.diagram.param.watch(self._on_edited, "edited")
         self.confusion.param.watch(lambda *e: self._show_cell(), ["selected", "split"])
-        self.confusion_box = pn.Column(self.confusion, margin=(10, 0, 0, 0))
+        self.confusion_box = pn.Column(self.confusion, margin=(6, 0, 0, 0))
         self.export_box = pn.Column(self.export, margin=0)
         self.own_data_box = pn.Column(self.own_data, margin=0)
         self._views = (self.output, self.loss, self.controls, self.confusion, self.diagram,
-                       self.own_data)
+                       self.own_data, self.hyper)
         self._dirty = True
         self._callback = None
         self._doc = None
@@ -185,7 +192,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         """The big plot shows the clicked neuron's output instead of the network's."""
         sel = self.diagram.selected_neuron
         if sel is not None and not self.run.one_d:
-            self.output.show_grid(network_state.neuron_heatmap(self.run, *sel))
+            name = network_state.node_name(self.run.arch, *sel)
+            self.output.show_grid(network_state.neuron_heatmap(self.run, *sel),
+                                  f"the output of {name}")
         else:
             self.output.update()
 
@@ -316,43 +325,61 @@ class PlaygroundApp(pn.viewable.Viewer):
     # ----------------------------------------------------------------- layout
     def _build(self):
         device = html.escape(jaxconfig.device_description())
-        header = pn.pane.HTML(f'<div class="pg-header"><span class="pg-device" title="Where '
-                              f'the training runs (set PLAYGROUND_DEVICE=cpu or gpu)">'
-                              f'computing on {device}</span><h1>Neural Network Playground</h1>'
-                              f'<p>{TAGLINE}</p></div>', sizing_mode="stretch_width")
+        header = pn.pane.HTML(f'<div class="pg-header"><h1>Neural Network Playground</h1>'
+                              f'<span class="pg-tagline">{TAGLINE}</span>'
+                              f'<span class="pg-device" title="Where the training runs (set '
+                              f'PLAYGROUND_DEVICE=cpu or gpu)">computing on {device}</span>'
+                              f'</div>', sizing_mode="stretch_width", margin=(4, 5, 0, 5))
         intro = pn.pane.HTML(f'<div class="pg-tab-intro">{INTRO}</div>',
-                             sizing_mode="stretch_width")
-        top = pn.Column(self.lessons.banner, self.controls, self.hyper, css_classes=["pg-card"],
-                        margin=(8, 0),
-                        sizing_mode="stretch_width", styles={"padding": "8px"})
-        output = pn.Column(pn.pane.HTML('<div class="pg-section-title">Output</div>',
-                                        margin=(0, 5)),
-                           self.loss, self.output)
-        middle = pn.Column(self.network, self.diagram, self.confusion_box)
-        # the three columns side by side from about 1,240 pixels; on a narrower screen (a
-        # 1024-pixel projector) the output column moves under the others instead of past
-        # the right edge
-        body = pn.FlexBox(pn.Column(self.data, self.own_data_box, self.lessons,
-                                    self.export_box, css_classes=["pg-card"],
-                                    styles={"padding": "6px"}),
-                          pn.Column(middle, css_classes=["pg-card"],
-                                    styles={"padding": "6px"}),
-                          pn.Column(output, css_classes=["pg-card"], styles={"padding": "6px"}),
-                          flex_wrap="wrap", align_items="flex-start", margin=0,
-                          sizing_mode="stretch_width")
-        playground = pn.Column(intro, top, body, sizing_mode="stretch_width")
+                             sizing_mode="stretch_width", margin=(2, 5))
+        # the top bar: the training buttons and the hyperparameters on one line where the
+        # screen is wide enough (two on a 1024-pixel projector), the status line under them
+        status = pn.Column(self.controls.status, margin=0,
+                           styles={"flex": "1 1 230px", "align-self": "center"})
+        top = pn.Column(self.lessons.banner,
+                        pn.FlexBox(self.controls, self.hyper, status, flex_wrap="wrap",
+                                   align_items="flex-end", margin=0),
+                        css_classes=["pg-card"], margin=(4, 5),
+                        sizing_mode="stretch_width", styles={"padding": "2px 6px"})
+        # three columns, as TensorFlow Playground has them: the data, the network (its
+        # features as the input column, the layer controls above the diagram), the output.
+        # The output column and the plots in it are sized from the screen (OUTPUT_WIDTH), so
+        # data, network and output fit one screen from 1024×768 up and wider screens use
+        # their width; the rest (your data, lessons, sharing, export) is further down.
+        data = pn.Column(self.data, self.own_data_box, self.lessons, self.export_box,
+                         css_classes=["pg-card"], styles={"padding": "4px"},
+                         margin=(0, 4, 0, 0))
+        network = pn.Column(
+            self.network.layers_column,
+            pn.Row(self.network.features_column, pn.Column(
+                self.diagram, sizing_mode="stretch_width", margin=0,
+                styles={"max-width": DIAGRAM_MAX_WIDTH}), margin=0,
+                sizing_mode="stretch_width"),
+            css_classes=["pg-card"], sizing_mode="stretch_width",
+            styles={"padding": "4px", "min-width": "300px", "flex": "1 1 0"},
+            margin=(0, 4, 0, 0))
+        self.output_column = output = pn.Column(pn.Row(pn.pane.HTML('<div class="pg-section-title">Output</div>',
+                                               margin=(0, 5)), self.output.caption, margin=0),
+                           self.loss.readout, self.loss.pane, self.output, self.loss.log_row,
+                           self.loss.acc_pane, self.confusion_box,
+                           css_classes=["pg-card"], margin=0,
+                           styles={"padding": "4px", "flex": "0 0 auto", "width": (
+                               PROJECTOR_OUTPUT_WIDTH if self.view.projector else OUTPUT_WIDTH)})
+        body = pn.Row(data, network, output, margin=(0, 5), sizing_mode="stretch_width",
+                      styles={"align-items": "flex-start"})
+        playground = pn.Column(intro, top, body, sizing_mode="stretch_width", margin=0)
         box = self._lab_boxes
         self.tabs = pn.Tabs(("Playground", playground), ("Neuron lab", box["neurons"]),
                             ("Gradient descent", box["descent"]),
                             ("Convolution", box["convolution"]),
                             ("Digits CNN", box["digits"]),
-                            dynamic=True, sizing_mode="stretch_width",
+                            dynamic=True, sizing_mode="stretch_width", margin=0,
                             stylesheets=[theme.TABS_CSS])
         if self.view.tab in urlstate.TABS:
             self.tabs.active = urlstate.TABS.index(self.view.tab)
             self.lab(self.view.tab)
         self.tabs.param.watch(self._tab_changed, "active")
-        return pn.Column(header, self.tabs, sizing_mode="stretch_width")
+        return pn.Column(header, self.tabs, sizing_mode="stretch_width", margin=0)
 
     def lab(self, name: str):
         """The tab ``name``'s Viewer, built (and put in its tab) on first use."""
@@ -382,6 +409,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         """The controls a teacher's link can hide (urlstate.HIDEABLE names)."""
         hyper = dict(zip(("learning_rate", "activation", "optimizer", "loss", "regularization"),
                          self.hyper.widgets))
+        hyper["learning_rate"] = self.hyper.rate_column
         return {"data": [self.data, self.own_data_box], "features": [self.network.features_column],
                 "layers": [self.network.layers_column], **{k: [w] for k, w in hyper.items()},
                 "regularization": [hyper["regularization"], self.hyper.widgets[5]],
@@ -395,9 +423,6 @@ class PlaygroundApp(pn.viewable.Viewer):
         for name in self.view.hide:
             for component in self._hideable()[name]:
                 component.visible = False
-        if self.view.projector:
-            self.output.set_size(560)
-            self.loss.set_width(560)
 
     def __panel__(self):
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:

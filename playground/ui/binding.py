@@ -40,6 +40,18 @@ def link(widget, obj, name: str, on_error: Callable[[str], None],
     return widget
 
 
+def tooltip_below(text: str):
+    """A control's tooltip shown under it instead of to its right (where it would cover
+    the readout beside the control, e.g. the epoch counter beside Play and Step)."""
+    from bokeh.models import Tooltip
+    return Tooltip(content=text, position="bottom", syncable=False)
+
+
+def tooltip_text(description) -> str:
+    """The words of a control's tooltip, given as text or as tooltip_below's Tooltip."""
+    return getattr(description, "content", description) or ""
+
+
 def tip(widget, text: str):
     """A widget with an (i) icon beside it whose tooltip explains it to a learner."""
     return pn.Row(widget, pn.widgets.TooltipIcon(value=text, margin=(8, 0, 0, -4)), margin=0)

@@ -7,8 +7,12 @@ import panel as pn
 import param
 
 from ..state.run import Run
-from .binding import tip
+from .binding import tip, tooltip_below
 from .frames import LiveHTML
+
+
+HINT_PAUSED = "Press Play to train, or Step for one epoch at a time."
+HINT_PLAYING = "Training… Pause stops it, Step then trains one epoch at a time."
 
 
 class TrainingControls(pn.viewable.Viewer):
@@ -24,31 +28,35 @@ class TrainingControls(pn.viewable.Viewer):
     def __init__(self, run: Run, **params):
         super().__init__(run=run, **params)
         self.play = pn.widgets.Button(label="Play", color="primary",
-                                      width=110, description="Start or pause training.")
+                                      width=84, description=tooltip_below("Start or pause training."))
         self.play.on_click(lambda e: setattr(self, "playing", not self.playing))
-        self.step = pn.widgets.Button(label="Step", width=90,
+        self.step = pn.widgets.Button(label="Step", width=64,
                                       color="light",
-                                      description="Train exactly one epoch, then stop.")
-        self.reset = pn.widgets.Button(label="↺ Reset", width=90,
+                                      description=tooltip_below(
+                                          "Train exactly one epoch, then stop."))
+        self.reset = pn.widgets.Button(label="↺ Reset", width=80,
                                        color="light",
                                        description="Start again from fresh random weights "
                                                    "(same data, same seed).")
         self.speed_slider = pn.widgets.IntSlider.from_param(
-            self.param.speed, label="Epochs per frame", width=160)
+            self.param.speed, label="Epochs per frame", width=130)
         self.speed_row = tip(self.speed_slider, self.param.speed.doc)
         self.epoch = LiveHTML(margin=(0, 10))
-        self.status = pn.pane.HTML(margin=(8, 5), width=420, height=44)
+        # the whole message, on as many lines as it needs, across the top of the page
+        self.status = pn.pane.HTML(margin=(2, 5), sizing_mode="stretch_width")
         self.show_message("")
         self.param.watch(lambda e: self._show_playing(), "playing")
         self._show_playing()
 
     def _show_playing(self):
         self.play.label = "Pause" if self.playing else "Play"
+        if not self.message:                # the hint says what the buttons do now
+            self.show_message("")
 
     def show_message(self, text: str, kind: str = "info"):
         """Show a message in the status box (kind: info, warning, danger); "" shows a hint."""
         if not text:
-            text, kind = "Press Play to train, or Step for one epoch at a time.", "hint"
+            text, kind = (HINT_PLAYING if self.playing else HINT_PAUSED), "hint"
         self.status.object = f'<div class="pg-status pg-status-{kind}">{html.escape(text)}</div>'
         self.message, self.message_kind = ("", "") if kind == "hint" else (text, kind)
 
@@ -56,6 +64,5 @@ class TrainingControls(pn.viewable.Viewer):
         self.epoch.show(f'<div class="pg-epoch"><small>Epoch</small>{self.run.epoch:07,d}</div>')
 
     def __panel__(self):
-        # the message goes under the buttons on a narrow screen instead of past its edge
-        return pn.FlexBox(self.reset, self.play, self.step, self.epoch, self.speed_row,
-                          self.status, flex_wrap="wrap", align_items="flex-start", margin=0)
+        # the status line is placed by the page, on a line of its own
+        return pn.Row(self.reset, self.play, self.step, self.epoch, self.speed_row, margin=0)

@@ -25,6 +25,10 @@ DATASET_TIPS = {
 }
 
 
+COLUMN_WIDTH = 232     # the data column: four tiles across
+SLIDER_WIDTH = 190
+
+
 class DataPanel(pn.viewable.Viewer):
     """Dataset tiles, noise, train/test split, batch size and regenerate."""
 
@@ -36,21 +40,23 @@ class DataPanel(pn.viewable.Viewer):
         for name in datasets.DATASETS:
             b = pn.widgets.Button(label=DATASET_LABELS[name], description=DATASET_TIPS[name],
                                   stylesheets=[theme.thumb_button_css(dataset_thumbnail(name))],
-                                  margin=(2, 3))
+                                  margin=(1, 2))
             b.on_click(lambda e, n=name: setattr(run, "dataset", n))
             self._tiles[name] = b
         run.param.watch(lambda e: self._highlight(), "dataset")
         self._highlight()
         self.ratio = link(pn.widgets.IntSlider(
-            label="Ratio of training to test data (%)", start=10, end=90, step=10, width=250),
+            label="Training data (%)", start=10, end=90, step=10, width=SLIDER_WIDTH),
             run, "train_ratio", on_error,
             to_param=lambda v: v / 100, to_widget=lambda v: int(round(v * 100)))
-        self.noise = link(pn.widgets.IntSlider(label="Noise (%)", start=0, end=50, step=5, width=250),
+        self.noise = link(pn.widgets.IntSlider(label="Noise (%)", start=0, end=50, step=5,
+                                               width=SLIDER_WIDTH),
                           run, "noise", on_error, to_param=float, to_widget=int)
-        self.batch = link(pn.widgets.IntSlider(label="Batch size", start=1, end=64, width=250),
+        self.batch = link(pn.widgets.IntSlider(label="Batch size", start=1, end=64,
+                                               width=SLIDER_WIDTH),
                           run, "batch_size", on_error)
         self.regenerate = pn.widgets.Button(
-            label="↻ Regenerate", color="light",
+            label="↻ Regenerate", color="light", margin=(2, 10),
             description="Draw a fresh random sample of the same data set (new seed).")
         self.regenerate.on_click(lambda e: setattr(run, "seed", (run.seed + 1) % 2**31))
 
@@ -64,10 +70,8 @@ class DataPanel(pn.viewable.Viewer):
             b.color = "primary" if name == self.run.dataset else "default"
 
     def __panel__(self):
-        title = pn.pane.HTML('<div class="pg-section-title">Data</div>'
-                             '<div class="pg-readout">Which data set do you want to use?</div>',
-                             margin=(0, 5))
-        tiles = pn.GridBox(*self._tiles.values(), ncols=4)
+        title = pn.pane.HTML('<div class="pg-section-title" title="Which data set do you '
+                             'want to use?">Data</div>', margin=(0, 5))
+        tiles = pn.GridBox(*self._tiles.values(), ncols=4, margin=0)
         return pn.Column(title, tiles, self.ratio_row, self.noise_row, self.batch_row,
-                         self.regenerate,
-                         width=300)
+                         self.regenerate, width=COLUMN_WIDTH, margin=0)

@@ -6,6 +6,7 @@ import param
 
 from ..state.run import LEARNING_RATES, REG_RATES, Run
 from .binding import link
+from .frames import LiveHTML
 
 ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear",
                      "leaky_relu": "Leaky ReLU", "elu": "ELU", "gelu": "GELU", "sine": "Sine"}
@@ -31,23 +32,35 @@ class HyperPanel(pn.viewable.Viewer):
         super().__init__(run=run, **params)
         lr_opts, reg_opts = _rate_options(LEARNING_RATES), _rate_options(REG_RATES)
 
-        def select(label, name, options, width=130, **kw):
+        def select(label, name, options, width, **kw):
             w = pn.widgets.Select(label=label, options=options, width=width,
-                                  description=Run.param[name].doc)
+                                  margin=(2, 4), description=Run.param[name].doc)
             return link(w, run, name, on_error, **kw)
 
         inverse = lambda d: {v: k for k, v in d.items()}
         self.widgets = [
-            select("Learning rate", "learning_rate", lr_opts, 110,
+            select("Learning rate", "learning_rate", lr_opts, 96,
                    to_widget=lambda v: _nearest(lr_opts, v)),
-            select("Activation", "activation", inverse(ACTIVATION_LABELS)),
-            select("Optimizer", "optimizer", inverse(OPTIMIZER_LABELS), 120),
-            select("Loss", "loss", inverse(LOSS_LABELS), 130),
-            select("Regularization", "regularization", inverse(REG_LABELS), 120),
-            select("Regularization rate", "reg_rate", reg_opts, 140,
+            select("Activation", "activation", inverse(ACTIVATION_LABELS), 112),
+            select("Optimizer", "optimizer", inverse(OPTIMIZER_LABELS), 112),
+            select("Loss", "loss", inverse(LOSS_LABELS), 136),
+            select("Regularization", "regularization", inverse(REG_LABELS), 112),
+            select("Regularization rate", "reg_rate", reg_opts, 136,
                    to_widget=lambda v: _nearest(reg_opts, v)),
         ]
+        # under a schedule the rate in force is not the menu's: shown under the menu
+        self.live_rate = LiveHTML(margin=(0, 6), width=96, height=16)
+        self.rate_column = pn.Column(self.widgets[0], self.live_rate, margin=0)
+        self.update()
+
+    def update(self):
+        """The learning rate the next epoch trains with, while a schedule changes it."""
+        run = self.run
+        self.live_rate.show("" if run.schedule == "constant" else
+                            f'<div class="pg-live-rate" title="The learning rate in force now: '
+                            f'the {run.schedule} schedule changes it every epoch">now '
+                            f'{run.current_lr():.3g}</div>')
 
     def __panel__(self):
-        return pn.Row(*self.widgets, margin=0)
+        return pn.Row(self.rate_column, *self.widgets[1:], margin=0)
 

@@ -12,6 +12,8 @@ from .binding import tip
 from .frames import LiveHTML
 
 KEYS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+LOSS_HEIGHT = 96       # a small curve over the big plot, as TensorFlow Playground has it
+ACCURACY_HEIGHT = 110
 
 
 class LossCurve(pn.viewable.Viewer):
@@ -25,33 +27,37 @@ class LossCurve(pn.viewable.Viewer):
         super().__init__(run=run, **params)
         self.source = ColumnDataSource({k: [] for k in KEYS})
         self.figs = {axis: self._figure(axis) for axis in ("linear", "log")}
-        self.pane = pn.pane.Bokeh(self.figs["linear"], margin=0)
+        self.pane = pn.pane.Bokeh(self.figs["linear"], margin=0, sizing_mode="stretch_width")
         self.acc_fig = self._accuracy_figure()
-        self.acc_pane = pn.pane.Bokeh(self.acc_fig, margin=0)
+        self.acc_pane = pn.pane.Bokeh(self.acc_fig, margin=0, sizing_mode="stretch_width")
         self.readout = LiveHTML(margin=(0, 5))
         self.log_toggle = pn.widgets.Checkbox.from_param(self.param.log_scale,
                                                          label="Log scale")
         self.param.watch(lambda e: setattr(self.pane, "object",
                                            self.figs["log" if e.new else "linear"]), "log_scale")
+        self.log_row = tip(self.log_toggle, self.param.log_scale.doc)
         self._sent, self._version = 0, None
         self.update()
 
     def _figure(self, axis):
-        f = figure(width=380, height=150, toolbar_location=None, y_axis_type=axis,
-                   x_axis_label="epoch")
+        f = figure(width=320, height=LOSS_HEIGHT, toolbar_location=None, y_axis_type=axis,
+                   sizing_mode="stretch_width", min_border_top=4, min_border_bottom=4)
         f.line("epoch", "test_loss", source=self.source, color=theme.TEST_COLOR, line_width=2,
                legend_label="test")
         f.line("epoch", "train_loss", source=self.source, color=theme.TRAIN_COLOR,
                line_width=2, legend_label="train")
         f.legend.location = "top_right"
+        f.legend.orientation = "horizontal"
+        f.legend.padding = 2
         f.legend.label_text_font_size = "10px"
         f.legend.background_fill_alpha = 0.5
         f.axis.axis_label_text_font_size = "10px"
         return theme.add_save_button(f, "playground-loss")
 
     def _accuracy_figure(self):
-        f = figure(width=380, height=110, toolbar_location=None, y_range=(0, 1.02),
-                   x_axis_label="epoch", y_axis_label="accuracy")
+        f = figure(width=320, height=ACCURACY_HEIGHT, toolbar_location=None,
+                   y_range=(0, 1.02), x_axis_label="epoch", y_axis_label="accuracy",
+                   sizing_mode="stretch_width")
         f.line("epoch", "test_accuracy", source=self.source, color=theme.TEST_COLOR,
                line_width=2)
         f.line("epoch", "train_accuracy", source=self.source, color=theme.TRAIN_COLOR,
@@ -59,10 +65,6 @@ class LossCurve(pn.viewable.Viewer):
         f.yaxis.formatter = NumeralTickFormatter(format="0%")
         f.axis.axis_label_text_font_size = "10px"
         return theme.add_save_button(f, "playground-accuracy")
-
-    def set_width(self, px: int):
-        for f in (*self.figs.values(), self.acc_fig):
-            f.width = px
 
     def update(self):
         h = self.run.history
@@ -85,5 +87,5 @@ class LossCurve(pn.viewable.Viewer):
                           + "</div>")
 
     def __panel__(self):
-        return pn.Column(self.readout, self.pane, tip(self.log_toggle, self.param.log_scale.doc),
-                         self.acc_pane)
+        return pn.Column(self.readout, self.pane, self.log_row, self.acc_pane,
+                         sizing_mode="stretch_width")

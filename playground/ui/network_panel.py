@@ -9,9 +9,49 @@ from ..state.run import Run
 from .binding import link
 from .hyper_panel import ACTIVATION_LABELS
 
-LAYERS_PER_ROW = 4
 DROPOUT_OPTIONS = {"drop 0%": 0.0, "drop 10%": 0.1, "drop 20%": 0.2, "drop 30%": 0.3,
                    "drop 50%": 0.5}
+SMALL_SELECT = "select { font-size: 12px; padding: 2px 14px 2px 4px; }"
+LAYER_WIDTH = 80       # one layer's controls; they wrap four to a row in the middle column
+
+
+class _LayerControls:
+    """The controls of hidden layer ``i``: built once and kept, so a click on "+" is never
+    lost to a button that was replaced while the click was on its way."""
+
+    def __init__(self, panel: "NetworkPanel", i: int):
+        self.i = i
+        self.plus = pn.widgets.Button(label="+", width=30, margin=(0, 1), color="light",
+                                      description=f"Add a neuron to layer {i + 1}.")
+        self.minus = pn.widgets.Button(label="−", width=30, margin=(0, 1), color="light",
+                                       description=f"Remove a neuron from layer {i + 1}.")
+        self.plus.on_click(lambda e: panel.resize(i, +1))
+        self.minus.on_click(lambda e: panel.resize(i, -1))
+        self.label = pn.pane.HTML(margin=(0, 0), width=LAYER_WIDTH - 4)
+        self.activation = pn.widgets.Select(
+            options={v: k for k, v in ACTIVATION_LABELS.items()}, width=LAYER_WIDTH - 4,
+            margin=(1, 2), stylesheets=[SMALL_SELECT],
+            description=f"Activation of layer {i + 1} only (the Activation menu above sets "
+                        f"every layer).")
+        self.dropout = pn.widgets.Select(
+            options=DROPOUT_OPTIONS, width=LAYER_WIDTH - 4, margin=(1, 2),
+            stylesheets=[SMALL_SELECT],
+            description=f"Dropout in layer {i + 1}: while training, switch each neuron off at "
+                        "random with this probability (crossed out in the diagram).")
+        self.activation.param.watch(lambda e: panel.widget_changed(
+            "activation", i, e.new), "value")
+        self.dropout.param.watch(lambda e: panel.widget_changed("dropout", i, e.new), "value")
+        self.column = pn.Column(pn.Row(self.minus, self.plus, margin=(0, 0, 0, 8)), self.label,
+                                self.activation, self.dropout, width=LAYER_WIDTH, margin=(0, 1))
+
+    def show(self, neurons: int, activation: str, rate: float):
+        self.label.object = (f'<div class="pg-readout pg-layer-label"><b>{neurons}</b> '
+                             f'neuron{"s" if neurons > 1 else ""}</div>')
+        self.plus.disabled = neurons >= mlp.MAX_NEURONS
+        self.minus.disabled = neurons <= 1
+        self.activation.value = activation
+        self.dropout.value = rate
+        self.column.visible = True
 
 
 class NetworkPanel(pn.viewable.Viewer):
@@ -24,99 +64,95 @@ class NetworkPanel(pn.viewable.Viewer):
         self._on_error = on_error
         self.features = pn.widgets.CheckButtonGroup(
             label="Features", color="primary", variant="outline",
-            orientation="vertical", description=Run.param.features.doc, width=110)
+            orientation="vertical", description=Run.param.features.doc, width=78,
+            margin=(2, 4))
         self._set_feature_options()
         link(self.features, run, "features", on_error, to_param=list, to_widget=list)
         run.param.watch(lambda e: self._set_feature_options(), "dataset")
-        self.add_layer = pn.widgets.Button(label="+ Add layer", color="light",
+        self.add_layer = pn.widgets.Button(label="+ Add layer", color="light", width=110,
                                            description="Add a hidden layer (at most 8).")
-        self.remove_layer = pn.widgets.Button(label="− Remove layer",
+        self.remove_layer = pn.widgets.Button(label="− Remove layer", width=130,
                                               color="light",
                                               description="Remove the last hidden layer. "
                                                           "With none left, the model is linear.")
-        self.add_layer.on_click(lambda e: self._set_hidden(run.hidden + [4]))
-        self.remove_layer.on_click(lambda e: self._set_hidden(run.hidden[:-1]))
-        # at most LAYERS_PER_ROW layer columns side by side: 8 layers in one row pushed the
-        # output column past the right edge of a 1440-pixel screen
-        self.layers = pn.GridBox(ncols=LAYERS_PER_ROW, margin=0)
-        self.summary = pn.pane.HTML(margin=(0, 5))
-        run.param.watch(lambda *e: self._build_layers(),
+        # a layer's change is made on the run's current list when the click arrives, so
+        # quick clicks add up instead of repeating the same change
+        self.add_layer.on_click(lambda e: self.set_hidden(self.run.hidden + [4]))
+        self.remove_layer.on_click(lambda e: self.set_hidden(self.run.hidden[:-1]))
+        self._layers = [_LayerControls(self, i) for i in range(mlp.MAX_LAYERS)]
+        self._showing = False           # True while the widgets are set from the run
+        # four layers to a row: 8 layers side by side would push the output off the screen
+        self.layers = pn.FlexBox(*(c.column for c in self._layers), flex_wrap="wrap",
+                                 margin=0, styles={"max-width": f"{4 * (LAYER_WIDTH + 2)}px"})
+        self.summary = pn.pane.HTML(margin=(6, 5, 0, 5))
+        run.param.watch(lambda *e: self._show_layers(),
                         ["hidden", "activation", "activations", "dropout"])
-        self._build_layers()
+        self.features_column = pn.Column(
+            pn.pane.HTML('<div class="pg-section-title">Features</div>', margin=(0, 5)),
+            self.features, width=88, margin=0)
+        self.layers_column = pn.Column(
+            pn.Row(pn.pane.HTML('<div class="pg-section-title">Hidden layers</div>',
+                                margin=(6, 5, 0, 5)),
+                   self.add_layer, self.remove_layer, self.summary, margin=0),
+            self.layers, margin=0, sizing_mode="stretch_width")
+        self._show_layers()
 
     def _set_feature_options(self):
         allowed = features.ONE_D_FEATURES if self.run.one_d else features.FEATURES
         self.features.options = {features.FEATURE_LABELS[f]: f for f in allowed}
 
-    def _set_hidden(self, hidden):
+    def set_hidden(self, hidden):
         try:
             self.run.hidden = hidden
         except ValueError as exc:
             self._on_error(str(exc))
 
-    def _resize(self, layer, delta):
+    def resize(self, layer, delta):
+        """Add (+1) or remove (−1) a neuron of hidden layer ``layer``."""
         hidden = list(self.run.hidden)
-        hidden[layer] += delta
-        self._set_hidden(hidden)
+        if layer < len(hidden):
+            hidden[layer] += delta
+            self.set_hidden(hidden)
 
-    def _set_activation(self, layer, name):
+    def widget_changed(self, what: str, layer: int, value):
+        """A layer's activation or dropout menu changed (by the student, not by the run)."""
+        if self._showing:
+            return
         try:
-            self.run.set_layer_activation(layer, name)
+            if what == "activation":
+                self.run.set_layer_activation(layer, value)
+            else:
+                self.run.set_layer_dropout(layer, value)
         except ValueError as exc:
             self._on_error(str(exc))
+            self._show_layers()
 
-    def _set_dropout(self, layer, rate):
-        try:
-            self.run.set_layer_dropout(layer, rate)
-        except ValueError as exc:
-            self._on_error(str(exc))
-
-    def _build_layers(self):
-        cols = []
+    def _show_layers(self):
+        """Set the layer controls from the run: shown for each hidden layer, hidden past it."""
+        hidden = self.run.hidden
         acts = self.run.layer_activations()
         rates = [min(DROPOUT_OPTIONS.values(), key=lambda o: abs(o - r))
-                 for r in (list(self.run.dropout) + [0.0] * 8)[:len(self.run.hidden)]]
-        for i, h in enumerate(self.run.hidden):
-            plus = pn.widgets.Button(label="+", width=34, margin=(0, 1), color="light",
-                                     description=f"Add a neuron to layer {i + 1}.",
-                                     disabled=h >= mlp.MAX_NEURONS)
-            minus = pn.widgets.Button(label="−", width=34, margin=(0, 1), color="light",
-                                      description=f"Remove a neuron from layer {i + 1}.",
-                                      disabled=h <= 1)
-            plus.on_click(lambda e, i=i: self._resize(i, +1))
-            minus.on_click(lambda e, i=i: self._resize(i, -1))
-            label = pn.pane.HTML(f'<div class="pg-readout" style="text-align:center">'
-                                 f'layer {i + 1}<br><b>{h}</b> neuron{"s" if h > 1 else ""}</div>',
-                                 margin=(0, 2), width=70)
-            act = pn.widgets.Select(options={v: k for k, v in ACTIVATION_LABELS.items()},
-                                    value=acts[i], width=86, margin=(0, 2),
-                                    description=f"Activation of layer {i + 1} only (the "
-                                                f"Activation menu above sets every layer).")
-            act.param.watch(lambda e, i=i: self._set_activation(i, e.new), "value")
-            drop = pn.widgets.Select(options=DROPOUT_OPTIONS, value=rates[i], width=86,
-                                     margin=(2, 2),
-                                     description=f"Dropout in layer {i + 1}: while training, "
-                                                 "switch each neuron off at random with this "
-                                                 "probability (crossed out in the diagram).")
-            drop.param.watch(lambda e, i=i: self._set_dropout(i, e.new), "value")
-            cols.append(pn.Column(pn.Row(plus, minus, margin=0), label, act, drop,
-                                  margin=(0, 2)))
-        self.layers.objects = cols
-        n = len(self.run.hidden)
+                 for r in (list(self.run.dropout) + [0.0] * mlp.MAX_LAYERS)[:len(hidden)]]
+        self._showing = True
+        try:
+            for i, controls in enumerate(self._layers):
+                if i < len(hidden):
+                    controls.show(hidden[i], acts[i], rates[i])
+                else:
+                    controls.column.visible = False
+        finally:
+            self._showing = False
+        n = len(hidden)
         self.add_layer.disabled = n >= mlp.MAX_LAYERS
         self.remove_layer.disabled = n == 0
         self.summary.object = (f'<div class="pg-readout"><b>{n}</b> hidden layer'
                                f'{"s" if n != 1 else ""}'
                                f'{" — a linear model" if n == 0 else ""}</div>')
 
-        self.features_column = pn.Column(
-            pn.pane.HTML('<div class="pg-section-title">Features</div>'
-                         '<div class="pg-readout">Which inputs feed in?</div>', margin=(0, 5)),
-            self.features, width=130)
-        self.layers_column = pn.Column(
-            pn.pane.HTML('<div class="pg-section-title">Hidden layers</div>', margin=(0, 5)),
-            pn.Row(self.add_layer, self.remove_layer, margin=0), self.summary, self.layers,
-            min_width=320)
+    @property
+    def shown_layers(self) -> list:
+        """The layer controls on the page now (one column per hidden layer)."""
+        return [c.column for c in self._layers if c.column.visible]
 
     def __panel__(self):
         return pn.Row(self.features_column, self.layers_column)

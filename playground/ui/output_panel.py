@@ -13,7 +13,8 @@ from ..state.run import DOMAIN, Run
 from . import theme, wire
 from .binding import tip
 
-SIZE = 380
+SIZE = 380        # drawn at the width of the output column, which the page's CSS sets
+NETWORK_CAPTION = "the network's prediction"
 
 
 def _points(X, y):
@@ -40,7 +41,8 @@ class OutputPlot(pn.viewable.Viewer):
         self.point_mapper = LinearColorMapper(palette=theme.PALETTE, low=-1, high=1)
 
         common = dict(width=SIZE, height=SIZE, toolbar_location=None, x_range=(lo, hi),
-                      match_aspect=True)
+                      match_aspect=True, sizing_mode="scale_width", min_border_left=30,
+                      min_border_bottom=20, min_border_right=6, min_border_top=6)
         f = figure(y_range=(lo, hi), **common)
         self.heatmap = f.image(image="image", source=self.image, x=lo, y=lo, dw=hi - lo, dh=hi - lo,
                                color_mapper=self.mapper, level="image", global_alpha=0.75)
@@ -72,11 +74,23 @@ class OutputPlot(pn.viewable.Viewer):
         for fig in (f, g):
             fig.on_event(Tap, self._tapped)
 
-        self.pane = pn.pane.Bokeh(f, margin=0)
+        self.pane = pn.pane.Bokeh(f, margin=0, sizing_mode="stretch_width")
+        self.caption = pn.pane.HTML(margin=(2, 5, 0, 5))
+        self.set_caption(NETWORK_CAPTION)
+        # the colour scale of the heatmap: −1 orange, 0 grey, +1 blue
+        self.scale = pn.pane.HTML(
+            f'<div class="pg-scale" title="The colour of each spot is the network\'s output '
+            f'there: orange for −1, blue for +1, pale where it is unsure (near 0)">'
+            f'<div class="pg-scale-bar" style="background:linear-gradient(to right,'
+            f'{theme.ORANGE},{theme.MIDDLE},{theme.BLUE})"></div>'
+            f'<span>−1</span><span>0</span><span>+1</span></div>',
+            margin=(0, 5), sizing_mode="stretch_width")
         self.show_test_toggle = pn.widgets.Checkbox.from_param(
             self.param.show_test, label="Show test data")
         self.discretize_toggle = pn.widgets.Checkbox.from_param(
             self.param.discretize, label="Discretize output")
+        self.toggles = pn.Row(tip(self.show_test_toggle, self.param.show_test.doc),
+                              tip(self.discretize_toggle, self.param.discretize.doc), margin=0)
         self._data_version = None
         self.param.watch(lambda *e: self._apply_toggles(), ["show_test", "discretize"])
         self._apply_toggles()
@@ -101,19 +115,21 @@ class OutputPlot(pn.viewable.Viewer):
             erase = bool((getattr(event, "modifiers", None) or {}).get("shift"))
             self.on_click(float(event.x), float(event.y), erase)
 
-    def show_grid(self, grid):
+    def set_caption(self, text: str):
+        html_text = f'<div class="pg-caption">{text}</div>'
+        if self.caption.object != html_text:
+            self.caption.object = html_text
+
+    def show_grid(self, grid, caption: str):
         """Show another (GRID_RES, GRID_RES) picture in the heatmap (e.g. one neuron's),
-        values on the label scale; it travels as uint8 colour codes."""
+        values on the label scale, with a caption saying what it is; it travels as uint8
+        colour codes."""
+        self.set_caption(caption)
         wire.set_columns(self.image, {"image": [colour_codes(grid)]})
 
     def show_highlight(self, X):
         """Ring the points X: (n, 2) (e.g. one cell of the confusion matrix); n = 0 clears."""
         wire.set_columns(self.highlight_src, {"x1": X[:, 0], "x2": X[:, 1]})
-
-    def set_size(self, px: int):
-        """Resize both plots (the projector layout uses bigger ones)."""
-        for f in (self.fig2d, self.fig1d):
-            f.width = f.height = px
 
     def update(self):
         """Push the run's current output (and its data, when they changed) to the plot."""
@@ -126,11 +142,13 @@ class OutputPlot(pn.viewable.Viewer):
             if self.pane.object is not fig:       # re-rendering the same figure loses events
                 self.pane.object = fig
         if run.one_d:
+            self.set_caption("the network's curve")
             x, y = run.curve()
             wire.set_columns(self.curve, {"x": x, "y": y})
         else:
+            self.set_caption(NETWORK_CAPTION)
             wire.set_columns(self.image, {"image": [run.decision_codes()]})
 
     def __panel__(self):
-        return pn.Column(self.pane, pn.Row(tip(self.show_test_toggle, self.param.show_test.doc),
-                                          tip(self.discretize_toggle, self.param.discretize.doc)))
+        return pn.Column(self.pane, self.scale, self.toggles,
+                         sizing_mode="stretch_width", margin=0)

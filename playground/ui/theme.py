@@ -33,18 +33,27 @@ DISCRETE_PALETTE = [ORANGE, BLUE]
 PAGE_CSS = """
 :root { --pg-accent: #0877bd; }
 body { background: #f7f7f7; }
-.pg-header { background: #183d4e; color: #fff; padding: 10px 18px; border-radius: 4px; }
-.pg-header h1 { font-size: 22px; margin: 0 0 2px 0; font-weight: 500; }
-.pg-header p { margin: 0; font-size: 13px; opacity: 0.9; }
-.pg-device { float: right; font-size: 12px; opacity: 0.8; margin-top: 4px; }
+.pg-header { background: #183d4e; color: #fff; padding: 5px 14px; border-radius: 4px;
+  display: flex; align-items: baseline; gap: 14px; flex-wrap: wrap; }
+.pg-header h1 { font-size: 19px; margin: 0; font-weight: 500; white-space: nowrap; }
+.pg-tagline { font-size: 13px; opacity: 0.9; flex: 1 1 auto; }
+.pg-device { font-size: 12px; opacity: 0.8; white-space: nowrap; }
 .pg-section-title { font-size: 12px; letter-spacing: 0.08em; text-transform: uppercase;
-  color: #555; font-weight: 600; margin: 4px 0 2px 0; }
-.pg-epoch { font-size: 26px; font-family: monospace; color: #333; }
+  color: #555; font-weight: 600; margin: 2px 0 2px 0; white-space: nowrap; }
+.pg-epoch { font-size: 26px; font-family: monospace; color: #333; line-height: 1.1; }
 .pg-epoch small { font-size: 12px; color: #777; display: block; font-family: sans-serif; }
 .pg-readout { font-size: 13px; color: #333; }
 .pg-readout b { font-family: monospace; }
-.pg-status { font-size: 13px; padding: 6px 10px; border-radius: 4px; height: 30px;
-  overflow: hidden; line-height: 1.3; }
+.pg-layer-label { text-align: center; font-size: 12px; white-space: nowrap; }
+.pg-live-rate { font-size: 11px; color: #0b4f7a; white-space: nowrap; }
+.pg-caption { font-size: 12px; color: #555; font-style: italic; }
+.pg-scale { display: grid; grid-template-columns: 1fr 1fr 1fr; font-size: 11px; color: #555;
+  max-width: 240px; }
+.pg-scale-bar { grid-column: 1 / 4; height: 8px; border-radius: 2px; }
+.pg-scale span:nth-child(3) { text-align: center; }
+.pg-scale span:nth-child(4) { text-align: right; }
+.pg-status { font-size: 13px; padding: 2px 10px; border-radius: 4px; line-height: 1.35;
+  min-height: 18px; overflow-wrap: anywhere; }
 .pg-status-hint { color: #777; }
 .pg-status-info { background: #e3f2fd; color: #0b4f7a; }
 .pg-status-warning { background: #fff4e5; color: #8a5300; }
@@ -52,8 +61,8 @@ body { background: #f7f7f7; }
 .pg-try { font-size: 13px; background: #fffbe6; border-left: 3px solid #f5b700;
   padding: 6px 8px; border-radius: 3px; }
 .pg-card { background: #fff; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
-.pg-tab-intro { font-size: 14px; color: #333; background: #eef5fa; border-left: 3px solid
-  #0877bd; padding: 8px 12px; border-radius: 3px; margin: 4px 0; }
+.pg-tab-intro { font-size: 13px; color: #333; background: #eef5fa; border-left: 3px solid
+  #0877bd; padding: 3px 10px; border-radius: 3px; margin: 2px 0; line-height: 1.35; }
 .pg-explain { font-size: 13px; color: #444; margin: 2px 0 6px 0; max-width: 900px; }
 .pg-note { font-size: 12px; color: #555; margin: 6px 0; }
 .pg-table { border-collapse: collapse; font-size: 12px; font-family: monospace; }
@@ -68,12 +77,12 @@ body { background: #f7f7f7; }
 """
 
 TABS_CSS = """
-.bk-tab { font-size: 15px; padding: 6px 18px; color: #444; }
+.bk-tab { font-size: 14px; padding: 4px 14px; color: #444; }
 .bk-tab.bk-active { color: #0877bd; font-weight: 600; border-top: 3px solid #0877bd; }
 """
 
 PROJECTOR_CSS = """
-.pg-header h1 { font-size: 32px; }
+.pg-header h1 { font-size: 26px; }
 .pg-header p, .pg-readout, .pg-try, .pg-status { font-size: 18px; }
 .pg-epoch { font-size: 40px; }
 .pg-section-title { font-size: 16px; }
@@ -96,7 +105,8 @@ def thumb_button_css(data_uri: str) -> str:
     """Stylesheet that turns a Panel Button into a labelled picture tile."""
     return f"""
 .bk-btn {{ background-image: url({data_uri}); background-repeat: no-repeat;
-  background-position: center 4px; background-size: 52px 52px; height: 78px; width: 66px;
-  padding: 58px 0 2px 0; font-size: 11px; }}
+  background-position: center 3px; background-size: 40px 40px; height: 60px; width: 54px;
+  padding: 44px 0 2px 0; font-size: 10px; letter-spacing: -0.2px; white-space: nowrap;
+  overflow: visible; }}
 .bk-btn-primary {{ outline: 3px solid {BLUE}; color: #fff; }}
 """

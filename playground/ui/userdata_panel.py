@@ -24,23 +24,24 @@ class OwnDataPanel(pn.viewable.Viewer):
         super().__init__(run=run, **params)
         self._on_error, self._on_info = on_error, on_info
         self.mode = pn.widgets.RadioButtonGroup(
-            options=MODES, value="blue", width=280,
+            options=MODES, value="blue", width=224, margin=(2, 4),
+            stylesheets=[".bk-btn { font-size: 12px; padding: 4px 2px; }"],
             description="Click the big plot to add a point of this class (or the value below "
                         "for regression), or to erase the nearest point. Shift-click erases.")
         self.value_slider = pn.widgets.FloatSlider.from_param(
-            self.param.value, label="Value of new points (regression)", step=0.1, width=240)
+            self.param.value, label="Value of new points", step=0.1, width=190)
         self.value_row = tip(self.value_slider, self.param.value.doc)
-        self.clear = pn.widgets.Button(label="Clear all points", color="light", width=130,
+        self.clear = pn.widgets.Button(label="Clear all points", color="light", width=120,
                                        description="Start from an empty plot and click your "
                                                    "own points in.")
         self.clear.on_click(lambda e: self._guard(self.run.clear_points))
         self.upload = pn.widgets.FileInput(
-            accept=".csv", width=150,
+            accept=".csv", width=220,
             description="Upload a CSV with columns x1, x2, label (or x, y for a 1-D curve), at "
                         "most 5,000 rows and 1 MB. Values are rescaled into the plot.")
         self.upload.param.watch(self._uploaded, "value")
-        self.note = pn.pane.HTML(margin=(0, 5), width=280)
-        self.counts = pn.pane.HTML(margin=(0, 5), width=280)
+        self.note = pn.pane.HTML(margin=(0, 5), width=220)
+        self.counts = pn.pane.HTML(margin=(0, 5), width=220)
         self._version = None
 
     def _guard(self, action, *args):
@@ -91,6 +92,5 @@ class OwnDataPanel(pn.viewable.Viewer):
             pn.pane.HTML('<div class="pg-section-title">Your data</div>'
                          '<div class="pg-readout">Click the big plot to add points.</div>',
                          margin=(6, 5, 0, 5)),
-            self.mode, self.value_row, pn.Row(self.clear, self.upload, margin=0), self.counts,
-            self.note,
-            width=300)
+            self.mode, self.value_row, self.clear, self.upload, self.counts, self.note,
+            width=232, margin=0)

@@ -171,7 +171,9 @@ def test_confusion_cell_click_highlights_its_points():
 
 
 def activation_pickers(app):
-    return [w for w in app.network.layers.select(pn.widgets.Select) if isinstance(w.value, str)]
+    """The activation menus of the layers on the page (one column per hidden layer)."""
+    return [w for c in app.network.shown_layers for w in c.select(pn.widgets.Select)
+            if isinstance(w.value, str)]
 
 
 def test_per_layer_activation_pickers():
@@ -231,7 +233,7 @@ def test_clicks_add_and_erase_points_and_uploads_are_checked():
 
 def test_dropout_pickers_and_crossed_out_neurons():
     app = build("?hidden=6,4")
-    drops = [w for w in app.network.layers.select(pn.widgets.Select)
+    drops = [w for c in app.network.shown_layers for w in c.select(pn.widgets.Select)
              if isinstance(w.value, float)]
     assert [d.value for d in drops] == [0.0, 0.0]
     drops[0].value = 0.5

@@ -320,6 +320,7 @@ def test_loss_curve_alone_restarts_from_zero(_compiled):
 
 # ---------------------------------------------------------------------- tooltips
 def test_every_control_has_a_tooltip(app):
+    from playground.ui.binding import tooltip_text
     from playground.urlstate import TABS
     for name in TABS[1:]:                   # every tab, built as when first opened
         app.lab(name)
@@ -331,7 +332,7 @@ def test_every_control_has_a_tooltip(app):
                  pn.widgets.IntInput, pn.widgets.TextInput, pn.widgets.RadioButtonGroup,
                  pn.widgets.FileDownload, pn.widgets.FileInput, pn.widgets.FloatInput)
     missing = [f"{type(w).__name__} {w.label!r}" for w in widgets
-               if isinstance(w, described) and not (w.description or "").strip()]
+               if isinstance(w, described) and not tooltip_text(w.description).strip()]
     assert not missing, f"controls without a tooltip (description): {missing}"
 
     rows = layout.select(pn.Row)
