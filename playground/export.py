@@ -564,13 +564,15 @@ def _describe(run: Run) -> str:
 
 def _schedule_words(s: dict) -> str:
     name, period = s["schedule"], s["schedule_epochs"]
+    floor = f"{schedules.SCHEDULE_FLOOR * 100:g} %"
     return {
         "constant": "",
         "step": f" × {s['step_factor']:g} every {period} epochs",
-        "cosine": f" annealed to 0 over {period} epochs (cosine)",
+        "cosine": f" annealed to {floor} of it over {period} epochs (cosine), then kept "
+                  "there",
         "sgdr": f" in cosine cycles of {period} epochs, each {s['cycle_mult']}× longer "
                 f"than the last (SGDR)",
-        "one_cycle": f" as the peak of one cycle over {period} epochs",
+        "one_cycle": f" as the peak of one cycle over {period} epochs, then {floor} of it",
     }[name]
 
 

@@ -12,6 +12,7 @@ orders) run at once with ``vmap``, in one compiled program for every set-up.
 """
 from __future__ import annotations
 
+import inspect
 import math
 from typing import NamedTuple
 
@@ -35,21 +36,25 @@ SCHEDULE_TITLES = {
 
 
 def schedule_lr(name, epoch, base_lr, period=100, cycle_mult=2, step_factor=0.5,
-                pct_start=0.3, div_factor=25.0, final_div_factor=1e4):
+                pct_start=0.3, div_factor=25.0, floor=0.1):
     """The learning rate of each epoch (0-based, any array shape) under schedule ``name``
     (float64, the shape of ``epoch``). base_lr: the rate the schedule starts from or
-    peaks at; period: the schedule's length in epochs.
+    peaks at; period: the schedule's length in epochs; floor: the share of base_lr that
+    cosine and one-cycle settle at after their period and keep, so that training goes on
+    however long the run is (a rate of 0 would freeze the network where it is).
 
     constant:  base_lr.
     step:      base_lr · step_factor^⌊epoch / period⌋ (multiplied every period epochs).
-    cosine:    base_lr · ½(1 + cos(π·epoch/period)) down to 0 at `period`, 0 after.
+    cosine:    base_lr · (floor + (1 − floor)·½(1 + cos(π·epoch/period))): along half a
+               cosine from base_lr down to floor·base_lr at `period`, that value after
+               (optax's cosine_decay_schedule with alpha=floor).
     sgdr:      cosine annealing restarted from base_lr at the end of each cycle; the first
                cycle lasts `period` epochs (fast.ai's cycle_len), each next one
                cycle_mult times longer (Loshchilov & Hutter, 2017).
     one_cycle: from base_lr/div_factor up to base_lr over the first pct_start of `period`
-               epochs, then down to base_lr/(div_factor·final_div_factor) at `period`
-               (half-cosine steps, Smith's one-cycle policy as optax's
-               cosine_onecycle_schedule), that value after.
+               epochs, then down to floor·base_lr at `period` (half-cosine steps, Smith's
+               one-cycle policy as optax's cosine_onecycle_schedule with
+               final_div_factor=1/(div_factor·floor)), that value after.
     """
     e = np.asarray(epoch, np.float64)
     if name == "constant":
@@ -57,7 +62,8 @@ def schedule_lr(name, epoch, base_lr, period=100, cycle_mult=2, step_factor=0.5,
     if name == "step":
         return base_lr * step_factor ** np.floor(e / period)
     if name == "cosine":
-        return base_lr * 0.5 * (1.0 + np.cos(np.pi * np.clip(e / period, 0.0, 1.0)))
+        t = np.clip(e / period, 0.0, 1.0)
+        return base_lr * (floor + (1.0 - floor) * 0.5 * (1.0 + np.cos(np.pi * t)))
     if name == "sgdr":
         if cycle_mult == 1:
             start, length = np.floor(e / period) * period, np.full(e.shape, float(period))
@@ -70,14 +76,18 @@ def schedule_lr(name, epoch, base_lr, period=100, cycle_mult=2, step_factor=0.5,
             start, length = begin(i), period * cycle_mult ** i
         return base_lr * 0.5 * (1.0 + np.cos(np.pi * (e - start) / length))
     if name == "one_cycle":
-        peak, low = base_lr, base_lr / div_factor
-        end = low / final_div_factor
+        peak, low, end = base_lr, base_lr / div_factor, base_lr * floor
         up = int(pct_start * period)
         half_cos = lambda a, b, t: a + (b - a) * 0.5 * (1.0 - np.cos(np.pi * np.clip(t, 0, 1)))
         rise = half_cos(low, peak, e / max(up, 1))
         fall = half_cos(peak, end, (e - up) / max(period - up, 1))
         return np.where(e < up, rise, fall)
     raise ValueError(f"schedule: unknown schedule {name!r}")
+
+
+# The floor's value is written in schedule_lr's signature, so that an exported script,
+# which copies that function's source, needs nothing else.
+SCHEDULE_FLOOR = inspect.signature(schedule_lr).parameters["floor"].default
 
 
 # ================================================================ the LR finder

@@ -37,6 +37,7 @@ INIT_STREAM, SHUFFLE_STREAM = 0x1A17, 0x5F1E   # fold_in tags: independent rando
 HISTORY_MAX = 2000      # loss-curve points kept (older ones are thinned out)
 TRAJECTORY_MAX = 200    # weight snapshots kept (older ones are thinned out)
 
+_FLOOR = f"{schedules.SCHEDULE_FLOOR * 100:g} %"   # where cosine and one-cycle settle
 DIVERGED_MESSAGE = "Diverged — lower the learning rate or reset."
 
 MAX_DROPOUT = 0.9
@@ -133,13 +134,16 @@ class Run(param.Parameterized):
                                       "large overshoots and can diverge."))
     schedule = param.Selector(default="constant", objects=list(schedules.SCHEDULES), doc=(
         "How the learning rate changes from epoch to epoch: constant; step decay (times the "
-        "step factor after every period); cosine annealing (down to 0 over the period); SGDR, "
-        "cosine with warm restarts (back up at the end of each cycle, every cycle 'cycle "
-        "mult' times longer than the last); one cycle (up from rate/25 to the rate over the "
-        "first 30 % of the period, then down to almost 0)."))
+        "step factor after every period); cosine (down along a half cosine to "
+        f"{_FLOOR} of the rate over the period, then kept there); SGDR, cosine with warm "
+        "restarts (back up at the end of each cycle, every cycle 'cycle mult' times longer "
+        "than the last); one-cycle (up from rate/25 to the rate over the first 30 % of the "
+        f"period, then down to {_FLOOR} of the rate, and kept there). Cosine and one-cycle "
+        "never reach 0, so the network goes on learning after the period."))
     schedule_epochs = param.Integer(default=100, bounds=(1, 100_000), doc=(
-        "The schedule's period in epochs: the length of cosine annealing and of the one "
-        "cycle, SGDR's first cycle, the interval between two step decays."))
+        "The schedule's period in epochs: the length of the cosine's descent and of the one "
+        f"cycle (after it the rate stays at {_FLOOR} of the learning rate), SGDR's first "
+        "cycle, the interval between two step decays."))
     cycle_mult = param.Integer(default=2, bounds=(1, 4), doc=(
         "SGDR: each cycle lasts this many times longer than the one before (1: all equal)."))
     step_factor = param.Number(default=0.5, bounds=(0.01, 1.0), doc=(

@@ -43,7 +43,9 @@ SECTIONS = (   # key, title, two-line explanation, card width
      "to 10, and plot the loss. Pick a rate about ten times below the minimum.", 720),
     ("schedule", "4b. Learning-rate schedules",
      "Lower the rate as training goes (step decay, cosine), restart it (SGDR) or warm up and "
-     "cool down (one-cycle). The playground trains with the schedule chosen here.", 720),
+     "cool down (one-cycle); cosine and one-cycle then keep "
+     f"{lr_engine.SCHEDULE_FLOOR * 100:g} % of the rate. The playground trains with the "
+     "schedule chosen here.", 720),
     ("parallel", "4c. Parallel runs",
      "Train up to 16 copies of the playground's network at once, across learning rates or "
      "seeds: one compiled program trains all of them together.", 900),

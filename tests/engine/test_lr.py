@@ -17,9 +17,16 @@ def test_schedule_values_at_known_epochs():
     np.testing.assert_allclose(f("constant", [0, 7, 1000]), 0.1)
     np.testing.assert_allclose(f("step", [0, 9, 10, 19, 20, 35], period=10, step_factor=0.5),
                                [0.1, 0.1, 0.05, 0.05, 0.025, 0.0125])
-    np.testing.assert_allclose(f("cosine", [0, 25, 50, 75, 100, 150], period=100),
+    # with no floor, cosine falls to 0 at the period; with the floor (the default) it
+    # falls to floor·base_lr instead, along the same curve squeezed into [floor, 1]
+    halves = np.array([1.0, (1 + np.cos(np.pi / 4)) / 2, 0.5, (1 - np.cos(np.pi / 4)) / 2, 0, 0])
+    np.testing.assert_allclose(f("cosine", [0, 25, 50, 75, 100, 150], period=100, floor=0.0),
                                [0.1, 0.1 * (1 + np.cos(np.pi / 4)) / 2, 0.05,
                                 0.1 * (1 - np.cos(np.pi / 4)) / 2, 0.0, 0.0], atol=1e-15)
+    floor = lr.SCHEDULE_FLOOR
+    assert floor == 0.1
+    np.testing.assert_allclose(f("cosine", [0, 25, 50, 75, 100, 150], period=100),
+                               0.1 * (floor + (1 - floor) * halves), atol=1e-15)
     # SGDR, cycles of 10, 20, 40 epochs: restarts at 0, 10, 30, 70; half-way at 5, 20, 50
     e = [0, 5, 10, 20, 30, 50, 70, 69.999]
     np.testing.assert_allclose(f("sgdr", e, period=10, cycle_mult=2),
@@ -28,21 +35,30 @@ def test_schedule_values_at_known_epochs():
                                [0.1, 0.05, 0.1, 0.05, 0.1], atol=1e-15)
     np.testing.assert_allclose(f("sgdr", [0, 3, 7.5, 12, 25.5, 6], period=3, cycle_mult=3),
                                [0.1, 0.1, 0.05, 0.1, 0.05, 0.075], atol=1e-12)   # 3, 9, 27
-    oc = f("one_cycle", [0, 30, 100, 200], period=100)
+    oc = f("one_cycle", [0, 30, 100, 200], period=100, floor=1 / 25 / 1e4)
     np.testing.assert_allclose(oc, [0.1 / 25, 0.1, 0.1 / 25 / 1e4, 0.1 / 25 / 1e4])
+    oc = f("one_cycle", [0, 30, 100, 200, 10_000], period=100)
+    np.testing.assert_allclose(oc, [0.1 / 25, 0.1, 0.1 * floor, 0.1 * floor, 0.1 * floor])
     with pytest.raises(ValueError):
         lr.schedule_lr("warm", 0, 0.1)
 
 
 def test_schedules_match_optax():
+    """Cosine is optax's cosine decay with alpha = the floor; one-cycle is optax's one-cycle
+    ending at floor·peak (final_div_factor = 1 / (div_factor · floor)); floors of 0 and of
+    optax's default end give optax's defaults."""
     steps = np.arange(0, 130)
-    np.testing.assert_allclose(lr.schedule_lr("cosine", steps, 0.3, period=100),
-                               optax.cosine_decay_schedule(0.3, 100)(steps), rtol=2e-6,
-                               atol=1e-8)
+    floor = lr.SCHEDULE_FLOOR
+    for kw, alpha in ((dict(floor=0.0), 0.0), ({}, floor)):
+        np.testing.assert_allclose(lr.schedule_lr("cosine", steps, 0.3, period=100, **kw),
+                                   optax.cosine_decay_schedule(0.3, 100, alpha=alpha)(steps),
+                                   rtol=2e-6, atol=1e-8)
     for period in (100, 37):
-        sched = optax.cosine_onecycle_schedule(period, 0.3)
-        np.testing.assert_allclose(lr.schedule_lr("one_cycle", steps, 0.3, period=period),
-                                   [float(sched(int(s))) for s in steps], rtol=2e-5, atol=1e-7)
+        for kw, final_div in ((dict(floor=1 / 25 / 1e4), 1e4), ({}, 1 / (25 * floor))):
+            sched = optax.cosine_onecycle_schedule(period, 0.3, final_div_factor=final_div)
+            np.testing.assert_allclose(
+                lr.schedule_lr("one_cycle", steps, 0.3, period=period, **kw),
+                [float(sched(int(s))) for s in steps], rtol=2e-5, atol=1e-7)
     e = np.arange(0, 100)
     np.testing.assert_allclose(lr.schedule_lr("step", e, 1.0, period=7, step_factor=0.3),
                                optax.exponential_decay(1.0, 7, 0.3, staircase=True)(e),
@@ -110,6 +126,45 @@ def test_run_follows_its_schedule_and_shows_the_current_rate():
     run.schedule = "constant"                     # a hyperparameter: training carries on
     assert run.epoch == epoch and run.current_lr() == pytest.approx(0.3)
     assert run.metrics()["train_loss"] == loss
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "one_cycle"])
+def test_cosine_and_one_cycle_keep_learning_after_their_period(schedule):
+    """The default circle, schedule period 100: after 500 epochs the test accuracy is within
+    2 points of the constant rate's (a rate of 0 after epoch 100 left it at ~80 %), and the
+    rate at epoch 10,000 is the floor, 10 % of the learning rate, not 0."""
+    constant = Run()
+    constant.train(500)
+    run = Run(schedule=schedule)
+    run.train(500)
+    target = constant.metrics()["test_accuracy"]
+    assert run.metrics()["test_accuracy"] >= target - 0.02
+    assert run.metrics()["test_accuracy"] >= 0.95
+    floor = np.float32(0.03) * lr.SCHEDULE_FLOOR
+    assert run.current_lr() == pytest.approx(floor, rel=1e-6)
+    rates = run.learning_rates(np.array([100, 500, 10_000, 99_999]))
+    assert np.all(rates > 0)
+    np.testing.assert_allclose(rates, floor, rtol=1e-6)
+
+
+def test_current_lr_is_the_rate_the_next_epoch_trains_with():
+    """current_lr() after some epochs of a schedule: a twin that trains the next epoch at
+    that rate, held constant, ends with the same weights as the run under its schedule."""
+    kw = dict(schedule="one_cycle", schedule_epochs=10, learning_rate=0.3)
+    run, twin = Run(**kw), Run(**kw)
+    for r in (run, twin):
+        r.tier = "general"
+        r.train(3)
+        r.train(4)
+    assert run.current_lr() == pytest.approx(float(lr.schedule_lr("one_cycle", 7, 0.3, 10)),
+                                             rel=1e-6)
+    assert run.current_lr() != pytest.approx(0.3)        # a point on the way down
+    twin.param.update(schedule="constant", learning_rate=run.current_lr())
+    assert twin.current_lr() == run.current_lr()
+    run.train(1)
+    twin.train(1)
+    _assert_same(run.state.params, twin.state.params, tol=0)
+    assert run.metrics() == twin.metrics()
 
 
 # ====================================================================== LR finder

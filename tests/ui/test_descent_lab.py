@@ -10,6 +10,7 @@ from bokeh.events import Tap
 
 from playground import Run
 from playground.engine import descent
+from playground.engine import lr as lr_engine
 from playground.ui.descent_lab import DescentLab
 
 
@@ -92,7 +93,9 @@ def test_schedule_preview_and_live_rate(lab):
     v.run.param.update(schedule="cosine", schedule_epochs=50)
     lab.tick()
     lrs = np.asarray(v.curve.data["lr"])
-    assert lrs[0] == pytest.approx(0.03) and lrs[50] == pytest.approx(0.0, abs=1e-9)
+    floor = 0.03 * lr_engine.SCHEDULE_FLOOR        # cosine ends at 10 % of the rate, and stays
+    assert lrs[0] == pytest.approx(0.03) and lrs[50] == pytest.approx(floor, rel=1e-6)
+    assert np.all(lrs[50:] == lrs[50]) and lrs.min() > 0
     assert f"{v.run.current_lr():.4g}" in v.readout.object
     v.run.schedule = "constant"
 
