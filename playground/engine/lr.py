@@ -26,12 +26,12 @@ TRACES = train.TRACES
 
 # ======================================================================== schedules
 SCHEDULES = ("constant", "step", "cosine", "sgdr", "one_cycle")
-SCHEDULE_TITLES = {
+SCHEDULE_TITLES = {          # what menus show; the values stay the names above
     "constant": "Constant",
     "step": "Step decay",
-    "cosine": "Cosine annealing",
-    "sgdr": "Cosine with warm restarts (SGDR)",
-    "one_cycle": "One cycle",
+    "cosine": "Cosine",
+    "sgdr": "SGDR (warm restarts)",
+    "one_cycle": "One-cycle",
 }
 
 

@@ -273,12 +273,14 @@ class ScheduleView(pn.viewable.Viewer):
     """The playground's learning-rate schedule: its settings, a preview and the rate now."""
 
     run = param.ClassSelector(class_=Run)
+    HEADROOM = 0.1      # the preview's y axis ends 10 % above the schedule's highest rate
 
     def __init__(self, run: Run, **params):
         super().__init__(run=run, **params)
         p = run.param
         self.widgets = [
-            pn.widgets.Select.from_param(p.schedule, width=120),
+            pn.widgets.Select.from_param(p.schedule, width=170, options={
+                lr_engine.SCHEDULE_TITLES[n]: n for n in lr_engine.SCHEDULES}),
             pn.widgets.IntInput.from_param(p.schedule_epochs, label="period (epochs)", width=120),
             pn.widgets.IntInput.from_param(p.cycle_mult, label="cycle × (SGDR)", width=110),
             pn.widgets.FloatInput.from_param(p.step_factor, label="factor (step)", width=110,
@@ -286,7 +288,8 @@ class ScheduleView(pn.viewable.Viewer):
         self.curve = ColumnDataSource({"epoch": [], "lr": []})
         self.now = Span(location=0, dimension="height", line_color=theme.TEST_COLOR,
                         line_width=2)
-        f = small_figure(420, 200, x_axis_label="epoch", y_axis_label="learning rate")
+        f = small_figure(420, 200, x_axis_label="epoch", y_axis_label="learning rate",
+                         y_range=(0.0, 1.0))
         f.line("epoch", "lr", source=self.curve, color=theme.BLUE, line_width=2)
         f.add_layout(self.now)
         self.fig = theme.add_save_button(f, "lr-schedule")
@@ -304,14 +307,19 @@ class ScheduleView(pn.viewable.Viewer):
             n = max(300, 3 * r.schedule_epochs) if r.schedule != "sgdr" else \
                 r.schedule_epochs * (1 + r.cycle_mult + r.cycle_mult ** 2)
             epochs = np.arange(min(n, 5000))
-            self.curve.data = {"epoch": epochs, "lr": r.learning_rates(epochs)}
-        shown = (r.epoch, r.current_lr())
+            lrs = r.learning_rates(epochs)
+            self.curve.data = {"epoch": epochs, "lr": lrs}
+            # from 0 to the schedule's top and a little more (a flat line too)
+            self.fig.y_range.start = 0.0
+            self.fig.y_range.end = float(np.max(lrs)) * (1.0 + self.HEADROOM)
+        shown = (r.epoch, r.current_lr(), r.schedule)
         if shown != self._shown:
             self._shown = shown
             self.now.location = r.epoch
             self.readout.object = (f'<div class="pg-readout">epoch {r.epoch}: the playground '
                                    f"trains with learning rate <b class='pg-lr-now'>"
-                                   f"{shown[1]:.4g}</b> ({r.schedule}).</div>")
+                                   f"{shown[1]:.4g}</b> "
+                                   f"({lr_engine.SCHEDULE_TITLES[r.schedule]}).</div>")
 
     def __panel__(self):
         return pn.Column(pn.Row(*self.widgets), self.readout, self.fig)

@@ -96,8 +96,50 @@ def test_schedule_preview_and_live_rate(lab):
     floor = 0.03 * lr_engine.SCHEDULE_FLOOR        # cosine ends at 10 % of the rate, and stays
     assert lrs[0] == pytest.approx(0.03) and lrs[50] == pytest.approx(floor, rel=1e-6)
     assert np.all(lrs[50:] == lrs[50]) and lrs.min() > 0
-    assert f"{v.run.current_lr():.4g}" in v.readout.object
+    assert f"{v.run.current_lr():.4g}" in v.readout.object and "(Cosine)" in v.readout.object
     v.run.schedule = "constant"
+
+
+def test_schedule_menu_shows_labels_and_keeps_names(lab):
+    menu = lab.schedule.widgets[0]
+    assert list(menu.options) == ["Constant", "Step decay", "Cosine", "SGDR (warm restarts)",
+                                  "One-cycle"]
+    assert list(menu.options.values()) == list(lr_engine.SCHEDULES)
+    menu.value = "one_cycle"                       # the menu sets the run's internal name
+    assert lab.schedule.run.schedule == "one_cycle"
+    lab.schedule.run.schedule = "sgdr"
+    model = menu.get_root()                        # what the browser gets: (value, label)
+    assert model.value == "sgdr" and dict(model.options)["sgdr"] == "SGDR (warm restarts)"
+    assert [label for _, label in model.options] == list(menu.options)
+    lab.schedule.run.schedule = "constant"
+
+
+def _select_labels(viewer):
+    """Every option label of the Select and RadioButtonGroup widgets inside a viewer."""
+    labels = []
+    for w in pn.panel(viewer).select(lambda o: isinstance(o, (pn.widgets.Select,
+                                                              pn.widgets.RadioButtonGroup))):
+        labels += list(w.options) if isinstance(w.options, dict) else list(w.options)
+    return labels
+
+
+def test_no_menu_in_the_tab_shows_a_raw_name(lab):
+    labels = _select_labels(lab)
+    raw = set(lr_engine.SCHEDULES) | {"pca", "random", "learning_rate", "seed"}
+    assert labels and not raw & set(labels) and not [x for x in labels if "_" in str(x)]
+
+
+@pytest.mark.parametrize("schedule", ["constant", "step", "cosine", "sgdr", "one_cycle"])
+def test_schedule_preview_axis_runs_from_0_to_above_the_top(lab, schedule):
+    v = lab.schedule
+    v.run.param.update(schedule=schedule, learning_rate=0.3)
+    lab.tick()
+    top = float(np.max(v.curve.data["lr"]))
+    y = v.fig.y_range
+    assert top == pytest.approx(0.3)
+    assert y.start <= 0.0 and 1.02 * top <= y.end <= 1.25 * top
+    v.run.param.update(schedule="constant", learning_rate=0.03)
+    lab.tick()
 
 
 def test_parallel_runs_train_together(lab):
