@@ -39,8 +39,9 @@ SECTIONS = (   # key, title, two-line explanation, card width
      "its current weights, with the path training took; the readout says how faithful the "
      "plane is.", 720),
     ("finder", "4a. Learning-rate finder",
-     "From a copy of the network, train a few minibatches while raising the rate from 1e-6 "
-     "to 10, and plot the loss. Pick a rate about ten times below the minimum.", 720),
+     f"From a copy of the network, train {lr_engine.LR_FIND_STEPS:,} minibatches while "
+     f"raising the rate from {lr_engine.LR_FIND_START:g} to {lr_engine.LR_FIND_END:g}, and "
+     "plot the loss. Pick a rate about ten times below the minimum.", 720),
     ("schedule", "4b. Learning-rate schedules",
      "Lower the rate as training goes (step decay, cosine), restart it (SGDR) or warm up and "
      "cool down (one-cycle); cosine and one-cycle then keep "
@@ -181,9 +182,9 @@ class FinderView(pn.viewable.Viewer):
     def __init__(self, run: Run, **params):
         super().__init__(run=run, **params)
         self.go = pn.widgets.Button(label="Run the finder", color="primary", width=140,
-                                    description="About 100 minibatches with a rising learning "
-                                                "rate, from a copy of the current weights, "
-                                                "for 5 seeds at once.")
+                                    description=f"{lr_engine.LR_FIND_STEPS:,} minibatches with "
+                                                "a rising learning rate, from a copy of the "
+                                                "current weights, for 5 seeds at once.")
         self.use = pn.widgets.Button(label="Use it", width=90, disabled=True,
                                      description="Set the playground's learning rate to the "
                                                  "suggestion (the nearest choice in its menu).")
@@ -230,9 +231,12 @@ class FinderView(pn.viewable.Viewer):
 
     def tick(self):
         out = self.job.take(self.spinner, self.readout)
-        if out is None:
-            return
-        self.result = r = out
+        if out is not None:
+            self.draw_result(out)
+
+    def draw_result(self, r: lr_engine.LRFinderResult):
+        """Draw a finder's result, say what it suggests, and enable "Use it" if anything."""
+        self.result = r
         ok = np.isfinite(r.mean)
         self.mean.data = {"lr": r.lrs[ok], "loss": r.mean[ok]}
         band = np.isfinite(r.low) & np.isfinite(r.high)
@@ -260,8 +264,9 @@ class FinderView(pn.viewable.Viewer):
             f"descent at {r.lr_steepest:.2g}). {end}"
             + ("" if r.falls else "<br><b>The loss hardly falls</b> within these minibatches, "
                                   "so there is nothing to suggest: this network learns slowly "
-                                  "at any rate here. Try it on another data set, or with "
-                                  "Adam.") + "</div>")
+                                  "at any rate here, or has already learned what it can. Try "
+                                  "it after a reset, on another data set, or with Adam.")
+            + "</div>")
         self.use.disabled = not r.falls       # no suggestion worth using from a flat curve
 
     def __panel__(self):

@@ -6,9 +6,10 @@ import optax
 import pytest
 
 from playground import Run
-from playground.engine import lr, mlp, parallel, train
+from playground.engine import datasets, lr, mlp, parallel, train
 from playground.state.descent import run_lr_finder
 from playground.state.parallel import ParallelRuns
+from playground.state.run import LEARNING_RATES
 
 
 # ======================================================================== schedules
@@ -188,7 +189,8 @@ def found(diverging_run):
 def test_finder_rates_and_smoothing(found):
     lrs = found.lrs
     assert len(lrs) == lr.LR_FIND_STEPS
-    assert lrs[0] == pytest.approx(1e-6) and lrs[-1] == pytest.approx(10.0, rel=1e-6)
+    assert lrs[0] == pytest.approx(lr.LR_FIND_START) and lrs[-1] == pytest.approx(10.0, rel=1e-6)
+    assert lr.LR_FIND_START == 1e-5                      # the learning-rate menu's range
     ratios = lrs[1:] / lrs[:-1]
     np.testing.assert_allclose(ratios, ratios[0], rtol=1e-4)         # exponential
     for raw, smooth in zip(found.losses, found.smoothed):
@@ -233,7 +235,9 @@ def test_five_seed_vmap_equals_five_separate_calls(diverging_run, found):
                                         keys[s], lrs)
         losses = np.asarray(losses)
         np.testing.assert_array_equal(np.isnan(losses), np.isnan(found.losses[s]))
-        np.testing.assert_allclose(losses, found.losses[s], rtol=1e-4, equal_nan=True)
+        # the same numbers up to float32 rounding (the batched program orders some sums
+        # differently), which grows to ~2e-4 in the last steps before the blow-up
+        np.testing.assert_allclose(losses, found.losses[s], rtol=1e-3, equal_nan=True)
     assert len({tuple(np.round(x[:30], 6)) for x in found.losses}) == lr.LR_FIND_SEEDS
 
 
@@ -244,6 +248,50 @@ def test_finder_compiles_once_for_every_setup(found):
     result = run_lr_finder(other)
     assert train.TRACES["lr_finder"] == before
     assert lr.LR_FIND_START <= result.suggestion <= lr.LR_FIND_END
+
+
+FINDER_CASES = [dict(dataset=name) for name in datasets.DATASETS] + [
+    dict(dataset="spiral", hidden=[8, 8, 8])]
+
+
+@pytest.mark.parametrize("setup", FINDER_CASES,
+                         ids=[f"{c['dataset']}{'-8-8-8' if 'hidden' in c else ''}"
+                              for c in FINDER_CASES])
+def test_finder_suggests_a_rate_that_trains_on_every_data_set(setup):
+    """The default network (Run() but for the data set) on every built-in data set, and the
+    spiral with 8,8,8: the loss falls, the suggestion is one order of magnitude below the
+    smoothed loss's minimum, where the curve still falls, and lies in [1e-3, 1] (sensible for
+    these toy problems: 1e-6 came out before, from a flat curve of noise); 300 epochs at
+    the suggested rate lower the training loss by at least 10 %, without diverging."""
+    result = run_lr_finder(Run(**setup))
+    assert result.falls
+    assert 1e-3 <= result.suggestion <= 1.0
+    assert result.suggestion == pytest.approx(result.lr_at_minimum / 10)
+    at = lambda rate: result.mean[int(np.argmin(np.abs(np.log(result.lrs / rate))))]
+    assert at(result.suggestion) > 1.01 * at(result.lr_at_minimum)
+    assert 1e-3 <= lr.nearest_choice(result.suggestion, LEARNING_RATES) <= 1.0
+    run = Run(**setup, learning_rate=result.suggestion)
+    before = run.metrics()["train_loss"]
+    after = run.train(300)["train_loss"]
+    assert run.status == "trained" and after <= 0.9 * before
+
+
+def test_finder_summary_of_flat_and_falling_curves():
+    """summarize on made-up curves: a dip at 0.3 is found and 0.03 suggested; a flat curve
+    of noise, or one whose lowest point is its first, suggests nothing (falls is False)."""
+    lrs = lr.finder_learning_rates()
+    rng = np.random.default_rng(0)
+    noise = 0.003 * rng.standard_normal((lr.LR_FIND_SEEDS, len(lrs)))
+    x = np.log10(lrs / 0.3)
+    dip = 0.5 - 0.2 * np.exp(-x ** 2 / 0.5) + np.where(x > 0, 0.5 * x ** 2, 0) + noise
+    found = lr.summarize(lrs, dip, dip)
+    assert found.falls and found.lr_at_minimum == pytest.approx(0.3, rel=0.15)
+    assert found.suggestion == pytest.approx(found.lr_at_minimum / 10)
+    assert found.lr_steepest < found.lr_at_minimum
+    flat = 0.5 + noise
+    assert not lr.summarize(lrs, flat, flat).falls
+    rising = 0.5 + 0.01 * np.log10(lrs / lrs[0]) + noise
+    assert not lr.summarize(lrs, rising, rising).falls
 
 
 # ================================================================== parallel runs

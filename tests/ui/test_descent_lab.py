@@ -11,6 +11,7 @@ from bokeh.events import Tap
 from playground import Run
 from playground.engine import descent
 from playground.engine import lr as lr_engine
+from playground.state.run import LEARNING_RATES
 from playground.ui.descent_lab import DescentLab
 
 
@@ -74,10 +75,16 @@ def test_landscape_needs_a_path_then_draws_it(lab):
 
 def test_finder_and_use_it(lab):
     v = lab.finder
-    v._start()                                     # the default circle: a flat curve
+    v._start()                                     # the default circle: it suggests a rate
     wait(v)
-    assert v.result is not None and not v.result.falls and v.use.disabled
-    assert "nothing to suggest" in v.readout.object
+    r = v.result
+    assert r is not None and r.falls and not v.use.disabled
+    assert 1e-3 <= r.suggestion <= 1.0 and "nothing to suggest" not in v.readout.object
+    assert f"{r.suggestion:.2g}" in v.readout.object
+    v.use.clicks += 1
+    assert v.run.learning_rate == lr_engine.nearest_choice(r.suggestion, LEARNING_RATES)
+    assert f"{v.run.learning_rate:g}</b>" in v.readout.object
+    v.run.learning_rate = 0.03
     v.run.dataset = "plane"                        # regression: the loss falls, then blows up
     v._start()
     wait(v)
@@ -86,6 +93,14 @@ def test_finder_and_use_it(lab):
     assert v.run.learning_rate in (1e-05, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0,
                                    3.0, 10.0)
     v.run.param.update(learning_rate=0.03, dataset="circle")
+
+
+def test_finder_with_a_flat_curve_suggests_nothing(lab):
+    v = lab.finder
+    lrs = lr_engine.finder_learning_rates()
+    flat = 0.5 + 0.003 * np.random.default_rng(0).standard_normal((5, len(lrs)))
+    v.draw_result(lr_engine.summarize(lrs, flat, flat))
+    assert v.use.disabled and "nothing to suggest" in v.readout.object
 
 
 def test_schedule_preview_and_live_rate(lab):
