@@ -36,7 +36,7 @@ from .userdata_panel import OwnDataPanel
 OUTPUT_WIDTH = "clamp(250px, min(31vw, calc(100vh - 410px)), 720px)"
 # a projector's screen is seen from the back of the room: the big plot takes more of it
 PROJECTOR_OUTPUT_WIDTH = "clamp(250px, min(36vw, calc(100vh - 440px)), 900px)"
-DIAGRAM_MAX_WIDTH = "calc((100vh - 300px) * 1.45)"
+DIAGRAM_MAX_WIDTH = "calc((100vh - 440px) * 1.44)"
 FRAME_MS = 40          # one tick every 40 ms: up to 25 frames per second
 BUSY_MS = 67           # frames further apart than this (under 15 a second): the server is busy
 CROWDED_MS = 100       # further apart than this (under 10 a second): it is crowded

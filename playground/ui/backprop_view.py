@@ -249,4 +249,5 @@ class BackpropView(DrawsOnFrame, pn.viewable.Viewer):
                          "estimate approaches backprop's gradient as h shrinks.</small>",
                          margin=(0, 5), width=440),
             pn.Row(self.nudge_param, pn.Column(pn.pane.HTML('nudge by ± h', margin=(0, 8)), self.nudge_h)), self.nudge_readout, self.nudge_table)
-        return pn.Row(walk, pn.Column(weights, nudge))
+        # side by side where the screen is wide enough, the weights under the walk elsewhere
+        return pn.FlexBox(walk, pn.Column(weights, nudge), flex_wrap="wrap", margin=0)

@@ -34,9 +34,9 @@ class ExportPanel(pn.viewable.Viewer):
             description="A standalone script (numpy, JAX, optax) that recreates this data and "
                         "network and trains it to the same numbers.")
         self.settings_in = pn.widgets.FileInput(
-            accept=".json", width=140, description="Open a saved set-up (.json).")
+            accept=".json", width=222, description="Open a saved set-up (.json).")
         self.weights_in = pn.widgets.FileInput(
-            accept=".npz", width=140, description="Load saved weights (.npz) and their set-up.")
+            accept=".npz", width=222, description="Load saved weights (.npz) and their set-up.")
         self.settings_in.param.watch(lambda e: self._import(e, self._load_settings), "value")
         self.weights_in.param.watch(lambda e: self._import(e, self._load_weights), "value")
 
@@ -47,7 +47,7 @@ class ExportPanel(pn.viewable.Viewer):
             button.filename = name(self.run)      # the button reads it after this returns
             return make()
 
-        button = pn.widgets.FileDownload(callback=made, filename=name(self.run), width=140,
+        button = pn.widgets.FileDownload(callback=made, filename=name(self.run), width=108, margin=(5, 4),
                                          color="light", **params)
         return button
 
@@ -79,4 +79,4 @@ class ExportPanel(pn.viewable.Viewer):
             pn.Row(self.script_dl, margin=0),
             pn.pane.HTML('<div class="pg-readout">Open a set-up or weights:</div>',
                          margin=(4, 5, 0, 5)),
-            pn.Row(self.settings_in, self.weights_in, margin=0), width=300)
+            self.settings_in, self.weights_in, width=232, margin=0)

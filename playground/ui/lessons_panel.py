@@ -26,20 +26,20 @@ class LessonsPanel(pn.viewable.Viewer):
         self._on_error = on_error
         self.menu = pn.widgets.Select(
             label="Lessons", options={NO_LESSON: "", **{p.title: k for k, p in PRESETS.items()}},
-            width=270, description="Each lesson opens a set-up with a short task to try. "
+            width=222, description="Each lesson opens a set-up with a short task to try. "
                                    "It replaces the current set-up.")
         self.menu.param.watch(lambda e: self.open(e.new), "value")
-        self.try_this = pn.pane.HTML(margin=(0, 5), width=280)
+        self.try_this = pn.pane.HTML(margin=(0, 5), width=222)
         # the open lesson's task, shown across the top of the page (hidden without one)
         self.banner = pn.pane.HTML(margin=(0, 5), sizing_mode="stretch_width", visible=False)
         self.stop_epoch = link(pn.widgets.IntInput(
-            label="Stop at epoch (0: never)", start=0, end=1_000_000, step=100, width=130,
+            label="Stop at epoch", start=0, end=1_000_000, step=100, width=100,
             description=Run.param.stop_epoch.doc), run, "stop_epoch", on_error)
         self.patience = link(pn.widgets.IntInput(
-            label="Early stopping patience", start=0, end=10_000, step=10, width=130,
+            label="Patience", start=0, end=10_000, step=10, width=100,
             description=Run.param.patience.doc), run, "patience", on_error)
         self.copy = pn.widgets.Button(
-            label="Copy link", color="light", width=100,
+            label="Copy link", color="light", width=86, margin=(5, 4),
             description="Copy a link that opens exactly this set-up (same data, same seed, "
                         "same numbers) — for a worksheet or a classmate.")
         self.copy.js_on_click(code="""
@@ -47,7 +47,7 @@ class LessonsPanel(pn.viewable.Viewer):
             if (navigator.clipboard && window.isSecureContext) {
               navigator.clipboard.writeText(url);
             }""")
-        self.link_box = pn.widgets.TextInput(value="", width=170, disabled=False,
+        self.link_box = pn.widgets.TextInput(value="", width=124, disabled=False, margin=(5, 4),
                                              description="Select and copy this link.")
         self.param.watch(lambda e: setattr(self.link_box, "value", e.new), "link_text")
 
@@ -76,4 +76,4 @@ class LessonsPanel(pn.viewable.Viewer):
             pn.pane.HTML('<div class="pg-section-title">Stop</div>', margin=(6, 5, 0, 5)),
             pn.Row(self.stop_epoch, self.patience, margin=0),
             pn.pane.HTML('<div class="pg-section-title">Share</div>', margin=(6, 5, 0, 5)),
-            pn.Row(self.copy, self.link_box, margin=0), width=300)
+            pn.Row(self.copy, self.link_box, margin=0), width=232, margin=0)

@@ -9,6 +9,7 @@ from bokeh.plotting import figure
 from ..state.run import Run
 from . import theme, wire
 from .binding import tip
+from .formatting import readout_text
 from .frames import LiveHTML
 
 KEYS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
@@ -41,7 +42,8 @@ class LossCurve(pn.viewable.Viewer):
 
     def _figure(self, axis):
         f = figure(width=320, height=LOSS_HEIGHT, toolbar_location=None, y_axis_type=axis,
-                   sizing_mode="stretch_width", min_border_top=4, min_border_bottom=4)
+                   sizing_mode="stretch_width", min_border_top=4, min_border_bottom=4,
+                   css_classes=["pg-loss-plot"])
         f.line("epoch", "test_loss", source=self.source, color=theme.TEST_COLOR, line_width=2,
                legend_label="test")
         f.line("epoch", "train_loss", source=self.source, color=theme.TRAIN_COLOR,
@@ -77,14 +79,7 @@ class LossCurve(pn.viewable.Viewer):
         self._sent = n
         if self.acc_pane.visible != self.run.classification:
             self.acc_pane.visible = self.run.classification
-        m = self.run.metrics()
-        parts = [f"Test loss <b>{m['test_loss']:.3f}</b>", f"Training loss <b>{m['train_loss']:.3f}</b>"]
-        if "test_accuracy" in m:
-            parts.append(f"Test accuracy <b>{m['test_accuracy']:.0%}</b>")
-            parts.append(f"Training accuracy <b>{m['train_accuracy']:.0%}</b>")
-        self.readout.show('<div class="pg-readout">' + " &nbsp;·&nbsp; ".join(parts[:2])
-                          + ("<br>" + " &nbsp;·&nbsp; ".join(parts[2:]) if parts[2:] else "")
-                          + "</div>")
+        self.readout.show(readout_text(self.run.metrics()))
 
     def __panel__(self):
         return pn.Column(self.readout, self.pane, self.log_row, self.acc_pane,

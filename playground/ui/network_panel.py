@@ -11,13 +11,14 @@ from .hyper_panel import ACTIVATION_LABELS
 
 DROPOUT_OPTIONS = {"drop 0%": 0.0, "drop 10%": 0.1, "drop 20%": 0.2, "drop 30%": 0.3,
                    "drop 50%": 0.5}
-SMALL_SELECT = "select { font-size: 12px; padding: 2px 14px 2px 4px; }"
-LAYER_WIDTH = 80       # one layer's controls; they wrap four to a row in the middle column
+SMALL_SELECT = "select.bk-input { font-size: 12px !important; padding: 2px 14px 2px 4px; }"
+LAYER_WIDTH = 90       # one layer's controls; they wrap four to a row in the middle column
 
 
 class _LayerControls:
     """The controls of hidden layer ``i``: built once and kept, so a click on "+" is never
-    lost to a button that was replaced while the click was on its way."""
+    lost to a button that was replaced while the click was on its way (hidden while the
+    network has fewer layers)."""
 
     def __init__(self, panel: "NetworkPanel", i: int):
         self.i = i
@@ -79,11 +80,12 @@ class NetworkPanel(pn.viewable.Viewer):
         # quick clicks add up instead of repeating the same change
         self.add_layer.on_click(lambda e: self.set_hidden(self.run.hidden + [4]))
         self.remove_layer.on_click(lambda e: self.set_hidden(self.run.hidden[:-1]))
-        self._layers = [_LayerControls(self, i) for i in range(mlp.MAX_LAYERS)]
+        # built as layers are first added, then kept (shown or hidden) for good
+        self._layers: list[_LayerControls] = []
         self._showing = False           # True while the widgets are set from the run
         # four layers to a row: 8 layers side by side would push the output off the screen
-        self.layers = pn.FlexBox(*(c.column for c in self._layers), flex_wrap="wrap",
-                                 margin=0, styles={"max-width": f"{4 * (LAYER_WIDTH + 2)}px"})
+        self.layers = pn.FlexBox(flex_wrap="wrap", margin=0,
+                                 styles={"max-width": f"{4 * (LAYER_WIDTH + 2)}px"})
         self.summary = pn.pane.HTML(margin=(6, 5, 0, 5))
         run.param.watch(lambda *e: self._show_layers(),
                         ["hidden", "activation", "activations", "dropout"])
@@ -91,9 +93,10 @@ class NetworkPanel(pn.viewable.Viewer):
             pn.pane.HTML('<div class="pg-section-title">Features</div>', margin=(0, 5)),
             self.features, width=88, margin=0)
         self.layers_column = pn.Column(
-            pn.Row(pn.pane.HTML('<div class="pg-section-title">Hidden layers</div>',
-                                margin=(6, 5, 0, 5)),
-                   self.add_layer, self.remove_layer, self.summary, margin=0),
+            pn.FlexBox(pn.pane.HTML('<div class="pg-section-title">Hidden layers</div>',
+                                    margin=(6, 5, 0, 5)),
+                       self.add_layer, self.remove_layer, self.summary, flex_wrap="wrap",
+                       margin=0),
             self.layers, margin=0, sizing_mode="stretch_width")
         self._show_layers()
 
@@ -133,6 +136,10 @@ class NetworkPanel(pn.viewable.Viewer):
         acts = self.run.layer_activations()
         rates = [min(DROPOUT_OPTIONS.values(), key=lambda o: abs(o - r))
                  for r in (list(self.run.dropout) + [0.0] * mlp.MAX_LAYERS)[:len(hidden)]]
+        if len(hidden) > len(self._layers):      # a layer deeper than any so far
+            new = [_LayerControls(self, i) for i in range(len(self._layers), len(hidden))]
+            self._layers += new
+            self.layers.extend([c.column for c in new])
         self._showing = True
         try:
             for i, controls in enumerate(self._layers):

@@ -67,7 +67,7 @@ class NetworkDiagram(pn.viewable.Viewer):
 
         # drawn in WIDTH × HEIGHT units and scaled to the width of the middle column
         f = figure(width=WIDTH, height=HEIGHT, toolbar_location=None, tools="",
-                   sizing_mode="scale_width",
+                   sizing_mode="scale_width", css_classes=["pg-diagram"],
                    x_range=Range1d(0, WIDTH), y_range=Range1d(0, HEIGHT), x_axis_type=None,
                    y_axis_type=None, min_border=0, outline_line_color=None)
         f.grid.visible = False
@@ -118,7 +118,8 @@ class NetworkDiagram(pn.viewable.Viewer):
         self.close_button.on_click(lambda e: self.close_editor())
         self.set_button.align = self.close_button.align = "end"
         self.editor = pn.Column(self.editor_label,
-                                pn.Row(self.value, self.set_button, self.close_button, margin=0),
+                                pn.FlexBox(self.value, self.set_button, self.close_button,
+                                           flex_wrap="wrap", align_items="flex-end", margin=0),
                                 margin=0)     # always shown (disabled when idle): no page jump
         self._target = None
         self._key = None
@@ -152,9 +153,11 @@ class NetworkDiagram(pn.viewable.Viewer):
                             "b": np.zeros(n - nf, np.float32), "name": names[nf:]}
         self.labels.data = {"x": L["node_x"][:nf] - s / 2 - 6, "y": L["node_y"][:nf],
                             "text": names[:nf]}
-        sep = " " if L["pitch_x"] >= 72 else "\n"     # two lines when the columns are close
-        heads = ["Inputs", *(f"{h}{sep}neuron{'s' if h > 1 else ''}" for h in arch.hidden),
-                 "Output"]
+        # "4 neurons" on one line, on two where the columns are close, the bare count where
+        # even that would run into the next column's (8 layers on a narrow screen)
+        pitch = L["pitch_x"]
+        heads = ["Inputs", *(f"{h}{' ' if pitch >= 72 else chr(10)}neuron{'s' if h > 1 else ''}"
+                             if pitch >= 48 else str(h) for h in arch.hidden), "Output"]
         self.headers.data = {"x": L["col_x"], "y": np.full(len(heads), HEIGHT - 4.0),
                              "text": heads}
         self.selected_neuron = None

@@ -28,7 +28,7 @@ SECTIONS = (   # key, title, two-line explanation, width of the card in pixels
      "The background is its probability of 'blue'; press Play and watch the line move.", 580),
     ("backprop", "5. Backpropagation, step by step",
      "A 2 → 2 → 1 network on one example: Next runs the forward pass, then the chain rule "
-     "from the loss back to every weight, then one update. All weights are editable.", 1000),
+     "from the loss back to every weight, then one update. All weights are editable.", 940),
     ("house", "6. House prices: from one neuron to a network",
      "Age, floor area, bedrooms and location → price. Many bedrooms in a small flat lower the "
      "price: a hidden layer can learn such an interaction, a straight line cannot.", 600),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import panel as pn
 import param
-from bokeh.events import Tap
+from bokeh.events import DoubleTap, Tap
 from bokeh.models import ColumnDataSource, LinearColorMapper
 from bokeh.plotting import figure
 
@@ -42,7 +42,8 @@ class OutputPlot(pn.viewable.Viewer):
 
         common = dict(width=SIZE, height=SIZE, toolbar_location=None, x_range=(lo, hi),
                       match_aspect=True, sizing_mode="scale_width", min_border_left=30,
-                      min_border_bottom=20, min_border_right=6, min_border_top=6)
+                      min_border_bottom=20, min_border_right=6, min_border_top=6,
+                      css_classes=["pg-output-plot"])
         f = figure(y_range=(lo, hi), **common)
         self.heatmap = f.image(image="image", source=self.image, x=lo, y=lo, dw=hi - lo, dh=hi - lo,
                                color_mapper=self.mapper, level="image", global_alpha=0.75)
@@ -72,7 +73,10 @@ class OutputPlot(pn.viewable.Viewer):
         theme.add_save_button(g, "playground-curve")
         self.fig1d = g
         for fig in (f, g):
+            # a click that follows the last within Bokeh's double-tap time comes as a
+            # DoubleTap instead of a Tap: each is a point of its own, none is lost
             fig.on_event(Tap, self._tapped)
+            fig.on_event(DoubleTap, self._tapped)
 
         self.pane = pn.pane.Bokeh(f, margin=0, sizing_mode="stretch_width")
         self.caption = pn.pane.HTML(margin=(2, 5, 0, 5))

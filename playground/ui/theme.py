@@ -82,11 +82,11 @@ TABS_CSS = """
 """
 
 PROJECTOR_CSS = """
-.pg-header h1 { font-size: 26px; }
-.pg-header p, .pg-readout, .pg-try, .pg-status { font-size: 18px; }
-.pg-epoch { font-size: 40px; }
-.pg-section-title { font-size: 16px; }
-label, .bk-input, select, .bk-btn { font-size: 16px !important; }
+.pg-header h1 { font-size: 24px; }
+.pg-tab-intro, .pg-try, .pg-status { font-size: 15px; }
+.pg-readout { font-size: 14px; }
+.pg-epoch { font-size: 34px; }
+.pg-section-title { font-size: 14px; }
 """
 
 

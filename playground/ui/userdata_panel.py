@@ -8,6 +8,7 @@ import param
 
 from ..state import userdata
 from ..state.run import Run
+from .data_panel import DATASET_LABELS
 from .binding import tip
 
 MODES = {"Add blue (+1)": "blue", "Add orange (−1)": "orange", "Erase": "erase"}
@@ -52,6 +53,15 @@ class OwnDataPanel(pn.viewable.Viewer):
 
     def click(self, x: float, y: float, erase: bool = False):
         """A click on the output plot at data coordinates (x, y)."""
+        run = self.run
+        was = run.dataset
+        self._edit_point(x, y, erase)
+        if was != "own" and run.dataset == "own":      # say so: the run started again
+            self._on_info(f"Your click made this your own data: the {DATASET_LABELS[was]} "
+                          f"points and yours, trained from fresh weights. Click a data set "
+                          f"to go back.")
+
+    def _edit_point(self, x: float, y: float, erase: bool):
         run = self.run
         if erase or self.mode.value == "erase":
             self._guard(run.remove_point_near, x, y)

@@ -14,12 +14,11 @@ pytestmark = pytest.mark.browser
 
 
 def diagram(page):
-    figs = page.locator(".bk-Figure")
-    for i in range(figs.count()):
-        box = figs.nth(i).bounding_box()
-        if box and abs(box["width"] - WIDTH) < 3 and abs(box["height"] - HEIGHT) < 3:
-            return box
-    raise AssertionError("the network diagram is not on the page")
+    """The diagram's box; it is drawn in WIDTH × HEIGHT units, scaled to its column."""
+    box = page.locator(".bk-Figure.pg-diagram").first.bounding_box()
+    assert box is not None, "the network diagram is not on the page"
+    assert abs(box["height"] / box["width"] - HEIGHT / WIDTH) < 0.02, box
+    return box
 
 
 def test_hover_and_click_a_neuron(page):
@@ -27,8 +26,9 @@ def test_hover_and_click_a_neuron(page):
     box = diagram(page)
     layout = network.diagram_layout(Run().arch, WIDTH, HEIGHT)
     k = len(Run().arch.features)                    # the first hidden neuron
-    x = box["x"] + float(layout["node_x"][k])
-    y = box["y"] + HEIGHT - float(layout["node_y"][k])
+    scale = box["width"] / WIDTH
+    x = box["x"] + scale * float(layout["node_x"][k])
+    y = box["y"] + scale * (HEIGHT - float(layout["node_y"][k]))
     page.mouse.move(x, y)
     tip = page.get_by_text("neuron 1 of layer 1")
     wait_until(lambda: tip.count() > 0 and tip.first.is_visible(), 10,

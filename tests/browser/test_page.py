@@ -69,15 +69,12 @@ def loss_readout(page) -> str:
 
 
 def output_figure(page):
-    """The big output plot (heatmap or 1-D curve): the tallest Bokeh figure on the page."""
-    figs = page.locator(".bk-Figure")
-    best, best_h = None, 0
-    for i in range(figs.count()):
-        box = figs.nth(i).bounding_box()
-        if box and box["height"] > best_h:
-            best, best_h = figs.nth(i), box["height"]
-    assert best is not None and best_h >= 300, "the output plot is not on the page"
-    return best
+    """The big output plot (heatmap or 1-D curve)."""
+    fig = page.locator(".bk-Figure.pg-output-plot").filter(visible=True).first
+    fig.wait_for(timeout=10_000)
+    box = fig.bounding_box()
+    assert box is not None and box["height"] >= 240, "the output plot is not on the page"
+    return fig
 
 
 def play(page):

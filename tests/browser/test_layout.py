@@ -1,0 +1,177 @@
+"""One screen and every click: the playground at a projector's 1024×768, a laptop's
+1366×768 and a desktop's 1600×1000 shows the data choice, the network diagram and the
+output (heatmap and loss curve) without scrolling, no text is cut or sticks out of its
+card in any tab, and quick clicks all count."""
+from __future__ import annotations
+
+import pytest
+
+from .test_page import button, wait_until
+
+pytestmark = pytest.mark.browser
+
+SIZES = [(1024, 768), (1366, 768), (1600, 1000)]
+
+# Every visible text box whose text is wider than the box (its scroll width is greater than
+# its width), every menu whose chosen option does not fit, and every control that sticks
+# out of its card, through the page's shadow roots.
+OVERFLOWS_JS = """() => {
+  const out = [];
+  const ctx = document.createElement("canvas").getContext("2d");
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return null;
+    const st = getComputedStyle(el);
+    return (st.visibility === "hidden" || st.display === "none") ? null : [r, st];
+  };
+  const deep = (root, f) => {
+    for (const el of root.querySelectorAll("*")) { f(el); if (el.shadowRoot) deep(el.shadowRoot, f); }
+  };
+  deep(document, (el) => {
+    const s = shown(el); if (!s) return;
+    const st = s[1];
+    if (el.tagName === "SELECT") {
+      const opt = el.options[el.selectedIndex]; if (!opt) return;
+      ctx.font = st.font;
+      const need = ctx.measureText(opt.text).width;
+      const room = el.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight);
+      if (need > room + 1) out.push(`menu "${opt.text}" needs ${need.toFixed(0)} px, has ${room.toFixed(0)}`);
+      return;
+    }
+    const text = Array.from(el.childNodes).filter(n => n.nodeType === 3)
+      .map(n => n.textContent).join("").trim();
+    if (text && el.scrollWidth > el.clientWidth + 1 && st.overflowX !== "visible")
+      out.push(`"${text.slice(0, 40)}" is cut: ${el.scrollWidth} px in ${el.clientWidth}`);
+  });
+  deep(document, (card) => {
+    if (!card.classList || !card.classList.contains("pg-card")) return;
+    const c = card.getBoundingClientRect(); if (c.width === 0) return;
+    deep(card.shadowRoot || card, (el) => {
+      const s = shown(el); if (!s) return;
+      const r = s[0], text = (el.innerText || el.value || "").trim();
+      if (!text && el.tagName !== "INPUT" && el.tagName !== "SELECT") return;
+      if (r.right > c.right + 1 || r.left < c.left - 1)
+        out.push(`"${text.slice(0, 30)}" sticks out of its card (${r.left.toFixed(0)}..` +
+                 `${r.right.toFixed(0)} in ${c.left.toFixed(0)}..${c.right.toFixed(0)})`);
+    });
+  });
+  return Array.from(new Set(out));
+}"""
+
+
+def overflows(page) -> list:
+    return page.evaluate(OVERFLOWS_JS)
+
+
+def scrolls_sideways(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+
+
+def in_view(page, locator, what: str, width: int, height: int):
+    locator.first.wait_for(state="visible", timeout=10_000)
+    box = locator.first.bounding_box()
+    assert box is not None, f"{what} is not on the page"
+    assert box["x"] >= -1 and box["y"] >= -1 and box["x"] + box["width"] <= width + 1 \
+        and box["y"] + box["height"] <= height + 1, (
+            f"{what} is not all on a {width}×{height} screen: {box}")
+    return box
+
+
+def settle(page):
+    """Let the page lay itself out at its new size (a few frames)."""
+    page.wait_for_timeout(700)
+
+
+@pytest.mark.parametrize("width,height", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize("projector", [False, True], ids=["page", "projector"])
+def test_data_network_and_output_on_one_screen(page, server, width, height, projector):
+    if projector:
+        page.goto(f"{server}/app?projector=1")
+        page.locator(".pg-epoch").wait_for(state="visible", timeout=60_000)
+    page.set_viewport_size({"width": width, "height": height})
+    settle(page)
+    page.evaluate("window.scrollTo(0, 0)")
+    in_view(page, button(page, "Circle"), "the data sets", width, height)
+    in_view(page, button(page, "Sine"), "the data sets", width, height)
+    in_view(page, page.locator(".bk-Figure.pg-diagram"), "the network diagram", width, height)
+    in_view(page, button(page, "+ Add layer"), "the layer controls", width, height)
+    plot = in_view(page, page.locator(".bk-Figure.pg-output-plot"), "the heatmap", width,
+                   height)
+    in_view(page, page.locator(".bk-Figure.pg-loss-plot"), "the loss curve", width, height)
+    in_view(page, button(page, "Play"), "Play", width, height)
+    assert plot["width"] >= 240, plot
+    assert not scrolls_sideways(page), "the page scrolls sideways"
+    assert overflows(page) == []
+
+
+def test_wider_screens_get_bigger_plots(page):
+    sizes = {}
+    for width, height in ((1024, 768), (1600, 1000)):
+        page.set_viewport_size({"width": width, "height": height})
+        settle(page)
+        sizes[width] = page.locator(".bk-Figure.pg-output-plot").bounding_box()["width"]
+    assert sizes[1600] > 1.3 * sizes[1024], sizes
+
+
+@pytest.mark.parametrize("tab", ["Neuron lab", "Gradient descent", "Convolution", "Digits CNN"])
+def test_every_lab_fits_a_projector(page, tab):
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.locator(".bk-tab", has_text=tab).click()
+    wait_until(lambda: tab in page.locator(".bk-tab.bk-active").inner_text(), 10,
+               message=f"the {tab} tab")
+    intro = page.locator(".pg-tab-intro").filter(visible=True)
+    wait_until(lambda: intro.count() == 1 and "Watch a neural network" not in
+               intro.first.inner_text(), 30, message=f"the {tab} tab's content")
+    page.wait_for_timeout(2500)              # the lab's first frames
+    assert not scrolls_sideways(page), f"the {tab} tab scrolls sideways at 1024 pixels"
+    assert overflows(page) == []
+
+
+def test_the_biggest_network_has_no_cut_text(page, server):
+    page.goto(f"{server}/app?hidden=8,8,8,8,8,8,8,8")
+    page.locator(".pg-epoch").wait_for(state="visible", timeout=60_000)
+    for width, height in SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        settle(page)
+        assert not scrolls_sideways(page), (width, height)
+        assert overflows(page) == [], (width, height)
+
+
+def layer_label(page, i: int) -> str:
+    return page.locator(".pg-layer-label").nth(i).inner_text()
+
+
+def test_quick_clicks_on_plus_and_minus_all_count(page):
+    """Five clicks on a layer's "+" 100 ms apart add five neurons; three on "−", three less."""
+    assert "4 neurons" in layer_label(page, 0)
+    plus = page.get_by_role("button", name="+", exact=True).first
+    minus = page.get_by_role("button", name="−", exact=True).first
+    for _ in range(5):
+        plus.click()
+        page.wait_for_timeout(100)
+    wait_until(lambda: "9 neurons" in layer_label(page, 0), 5,
+               message="five more neurons (last seen: %r)" % layer_label(page, 0))
+    for _ in range(3):
+        minus.click()
+        page.wait_for_timeout(100)
+    wait_until(lambda: "6 neurons" in layer_label(page, 0), 5, message="three fewer neurons")
+    for _ in range(2):
+        button(page, "+ Add layer").click()
+        page.wait_for_timeout(100)
+    wait_until(lambda: page.get_by_text("4 hidden layers").count() > 0, 5,
+               message="two more layers")
+
+
+def test_ten_quick_clicks_on_the_plot_add_ten_points(page):
+    """Clicks 150 ms apart: each second one reaches Bokeh as a double tap, and counts too.
+    The first click turns the data into your own and says so."""
+    page.mouse.move(2, 2)
+    plot = page.locator(".bk-Figure.pg-output-plot").bounding_box()
+    for i in range(10):
+        page.mouse.click(plot["x"] + plot["width"] * (0.3 + 0.04 * i),
+                         plot["y"] + plot["height"] * 0.45)
+        page.wait_for_timeout(150)
+    counts = page.get_by_text("Your data:")
+    wait_until(lambda: counts.count() > 0 and "260 training" in counts.first.inner_text(), 10,
+               message="ten more training points (250 + 10)")
+    assert "made this your own data" in page.locator(".pg-status").inner_text()
