@@ -12,7 +12,7 @@ from panel.io.state import set_curdoc
 
 from .. import jaxconfig, urlstate
 from ..state.run import Run
-from . import gcpolicy, theme, wire
+from . import gcpolicy, scheduler, theme, wire
 from .controls import TrainingControls
 from .data_panel import DataPanel
 from .hyper_panel import HyperPanel
@@ -37,7 +37,6 @@ OUTPUT_WIDTH = "clamp(250px, min(31vw, calc(100vh - 410px)), 720px)"
 # a projector's screen is seen from the back of the room: the big plot takes more of it
 PROJECTOR_OUTPUT_WIDTH = "clamp(250px, min(36vw, calc(100vh - 440px)), 900px)"
 DIAGRAM_MAX_WIDTH = "calc((100vh - 440px) * 1.44)"
-FRAME_MS = 40          # one tick every 40 ms: up to 25 frames per second
 BUSY_MS = 67           # frames further apart than this (under 15 a second): the server is busy
 CROWDED_MS = 100       # further apart than this (under 10 a second): it is crowded
 wire.install()         # frames are built without walking every model of the page
@@ -125,7 +124,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._callback = None
         self._doc = None
         self.frames = 0
-        self.interval_ms = float(FRAME_MS)     # smoothed time between two frames
+        self.period_ms = scheduler.CLOCK.period_ms  # the period the frames are asked at
+        self.interval_ms = float(self.period_ms)    # smoothed time between two frames
         self._last_tick = None
         self.clock = time.perf_counter         # seconds (tests give it a fake clock)
         self.controls.step.on_click(lambda e: self._train_now(1))
@@ -236,7 +236,7 @@ class PlaygroundApp(pn.viewable.Viewer):
     @property
     def busy(self) -> bool:
         """True while this session's frames come less often than BUSY_MS apart on average:
-        the server has more sessions than it can draw in full 25 times a second."""
+        the server has more sessions than it can draw in full 15 times a second."""
         return self.interval_ms > BUSY_MS
 
     @property
@@ -287,8 +287,19 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.run.launch(self.controls.speed)
 
     def _frame(self):
+        start = time.perf_counter()
         with set_curdoc(self._doc):
             self.tick()
+        self._retime(scheduler.CLOCK.record(self, (time.perf_counter() - start) * 1e3))
+
+    def _retime(self, period_ms: int):
+        """Draw at the process's frame period (scheduler.CLOCK): 60 frames a second on a
+        quiet server, fewer as pages are added and the frames' cost grows."""
+        if period_ms == self.period_ms or self._callback is None or self._doc is None:
+            return
+        self._doc.remove_periodic_callback(self._callback)
+        self._callback = self._doc.add_periodic_callback(self._frame, period_ms)
+        self.period_ms = period_ms
 
     def start(self):
         """Start the frames. Under a server they are Bokeh's own periodic callback on the
@@ -298,10 +309,11 @@ class PlaygroundApp(pn.viewable.Viewer):
             doc = pn.state.curdoc
             if doc is not None and doc.session_context is not None:
                 self._doc = doc
-                self._callback = doc.add_periodic_callback(self._frame, FRAME_MS)
+                self.period_ms = scheduler.CLOCK.period_ms
+                self._callback = doc.add_periodic_callback(self._frame, self.period_ms)
                 gcpolicy.COLLECTOR.built()      # full collections skip this page's objects
             else:
-                self._callback = pn.state.add_periodic_callback(self.tick, period=FRAME_MS)
+                self._callback = pn.state.add_periodic_callback(self.tick, period=self.period_ms)
             DRAWING.add(self)
             if self.view.play:                  # ?play=1: train from the first frame
                 self.controls.playing = True
@@ -318,6 +330,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             else:
                 callback.stop()
             DRAWING.discard(self)
+            scheduler.CLOCK.forget(self)
             log.info("Frames stopped for a page; %d pages still drawing in this process",
                      len(DRAWING))
         self.controls.playing = False
