@@ -4,6 +4,7 @@ from __future__ import annotations
 import panel as pn
 import param
 
+from ..engine.lr import SCHEDULE_TITLES
 from ..state.run import LEARNING_RATES, REG_RATES, Run
 from .binding import link
 from .frames import LiveHTML
@@ -58,7 +59,8 @@ class HyperPanel(pn.viewable.Viewer):
         run = self.run
         self.live_rate.show("" if run.schedule == "constant" else
                             f'<div class="pg-live-rate" title="The learning rate in force now: '
-                            f'the {run.schedule} schedule changes it every epoch">now '
+                            f'the {SCHEDULE_TITLES[run.schedule].lower()} schedule changes it '
+                            f'every epoch">now '
                             f'{run.current_lr():.3g}</div>')
 
     def __panel__(self):
