@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 import time
 import weakref
 
@@ -37,6 +38,7 @@ OUTPUT_WIDTH = "clamp(250px, min(31vw, calc(100vh - 410px)), 720px)"
 # a projector's screen is seen from the back of the room: the big plot takes more of it
 PROJECTOR_OUTPUT_WIDTH = "clamp(250px, min(36vw, calc(100vh - 440px)), 900px)"
 DIAGRAM_MAX_WIDTH = "calc((100vh - 440px) * 1.44)"
+FULL_FRAME_MS = 45     # the diagram, accuracy curve and confusion matrix: about 20 a second
 BUSY_MS = 67           # frames further apart than this (under 15 a second): the server is busy
 CROWDED_MS = 100       # further apart than this (under 10 a second): it is crowded
 wire.install()         # frames are built without walking every model of the page
@@ -127,6 +129,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.period_ms = scheduler.CLOCK.period_ms  # the period the frames are asked at
         self.interval_ms = float(self.period_ms)    # smoothed time between two frames
         self._last_tick = None
+        self._last_full = -math.inf            # when the last full frame was drawn (s)
         self.clock = time.perf_counter         # seconds (tests give it a fake clock)
         self.controls.step.on_click(lambda e: self._train_now(1))
         self.controls.reset.on_click(lambda e: self._reset())
@@ -212,13 +215,15 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     # ------------------------------------------------------------------- loop
     def refresh(self, light: bool = False):
-        """Push the run's state to every view as one message. A light frame (while playing
-        on a busy server: every other frame, on a crowded one two frames in three) draws
-        only the big plot, the loss curve and the counter; the network diagram and the
-        confusion matrix wait for a full frame."""
+        """Push the run's state to every view as one message. A light frame (while playing:
+        all but one frame in FULL_FRAME_MS, and on a busy server every other frame, on a
+        crowded one two frames in three) draws only the big plot, the loss curve and the
+        counter; the network diagram, the accuracy curve and the confusion matrix wait for a
+        full frame. At 60 frames a second the browser redraws the big plot every frame and
+        the diagram 20 times a second."""
         with pn.io.hold():
             if light:
-                self.loss.update()
+                self.loss.update(light=True)
                 self.controls.update()
                 if self.diagram.selected_neuron is None:    # else the big plot shows a neuron
                     self.output.update()
@@ -277,7 +282,11 @@ class PlaygroundApp(pn.viewable.Viewer):
             self._dirty = True
         tab = self.active_tab
         if tab == "playground" and self._dirty:
-            light = self.controls.playing and self.frames % self.full_every != 0
+            light = self.controls.playing and (
+                self.frames % self.full_every != 0
+                or (t0 - self._last_full) * 1e3 < FULL_FRAME_MS)
+            if not light:
+                self._last_full = t0
             self.refresh(light=light)
             self._dirty = light                 # a light frame leaves the diagram to draw
             self.frames += 1

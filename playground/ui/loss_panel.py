@@ -12,7 +12,8 @@ from .binding import tip
 from .formatting import readout_text
 from .frames import LiveHTML
 
-KEYS = ("epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")
+LOSS_KEYS = ("epoch", "train_loss", "test_loss")
+ACCURACY_KEYS = ("epoch", "train_accuracy", "test_accuracy")
 LOSS_HEIGHT = 96       # a small curve over the big plot, as TensorFlow Playground has it
 ACCURACY_HEIGHT = 110
 
@@ -26,7 +27,10 @@ class LossCurve(pn.viewable.Viewer):
 
     def __init__(self, run: Run, **params):
         super().__init__(run=run, **params)
-        self.source = ColumnDataSource({k: [] for k in KEYS})
+        # two sources: the loss curve moves every frame, the accuracy curve (further down
+        # the page) on full frames only, and a change to one does not redraw the other
+        self.source = ColumnDataSource({k: [] for k in LOSS_KEYS})
+        self.acc_source = ColumnDataSource({k: [] for k in ACCURACY_KEYS})
         self.figs = {axis: self._figure(axis) for axis in ("linear", "log")}
         self.pane = pn.pane.Bokeh(self.figs["linear"], margin=0, sizing_mode="stretch_width")
         self.acc_fig = self._accuracy_figure()
@@ -37,7 +41,8 @@ class LossCurve(pn.viewable.Viewer):
         self.param.watch(lambda e: setattr(self.pane, "object",
                                            self.figs["log" if e.new else "linear"]), "log_scale")
         self.log_row = tip(self.log_toggle, self.param.log_scale.doc)
-        self._sent, self._version = 0, None
+        self._sent = {"loss": 0, "accuracy": 0}
+        self._version = {"loss": None, "accuracy": None}
         self.update()
 
     def _figure(self, axis):
@@ -60,26 +65,33 @@ class LossCurve(pn.viewable.Viewer):
         f = figure(width=320, height=ACCURACY_HEIGHT, toolbar_location=None,
                    y_range=(0, 1.02), x_axis_label="epoch", y_axis_label="accuracy",
                    sizing_mode="stretch_width")
-        f.line("epoch", "test_accuracy", source=self.source, color=theme.TEST_COLOR,
+        f.line("epoch", "test_accuracy", source=self.acc_source, color=theme.TEST_COLOR,
                line_width=2)
-        f.line("epoch", "train_accuracy", source=self.source, color=theme.TRAIN_COLOR,
+        f.line("epoch", "train_accuracy", source=self.acc_source, color=theme.TRAIN_COLOR,
                line_width=2)
         f.yaxis.formatter = NumeralTickFormatter(format="0%")
         f.axis.axis_label_text_font_size = "10px"
         return theme.add_save_button(f, "playground-accuracy")
 
-    def update(self):
-        h = self.run.history
-        n = len(h["epoch"])
-        if self._version != self.run.history_version:   # reset or thinned: send it all
-            self._version = self.run.history_version
-            self.source.data = {k: list(h[k]) for k in KEYS}
-        elif n > self._sent:
-            wire.stream_columns(self.source, {k: h[k][self._sent:] for k in KEYS})
-        self._sent = n
+    def update(self, light: bool = False):
+        """Stream the new epochs into the loss curve and, unless ``light``, the accuracy
+        curve; the readout above them."""
+        self._stream("loss", self.source, LOSS_KEYS)
+        if not light:
+            self._stream("accuracy", self.acc_source, ACCURACY_KEYS)
         if self.acc_pane.visible != self.run.classification:
             self.acc_pane.visible = self.run.classification
         self.readout.show(readout_text(self.run.metrics()))
+
+    def _stream(self, name: str, source, keys):
+        h = self.run.history
+        n = len(h["epoch"])
+        if self._version[name] != self.run.history_version:  # reset or thinned: all of it
+            self._version[name] = self.run.history_version
+            source.data = {k: list(h[k]) for k in keys}
+        elif n > self._sent[name]:
+            wire.stream_columns(source, {k: h[k][self._sent[name]:] for k in keys})
+        self._sent[name] = n
 
     def __panel__(self):
         return pn.Column(self.readout, self.pane, self.log_row, self.acc_pane,

@@ -1,6 +1,7 @@
 """Lessons menu, links (URL state), teacher mode and stop conditions through the page."""
 import re
 
+import numpy as np
 import panel as pn
 import pytest
 
@@ -239,6 +240,8 @@ def test_dropout_pickers_and_crossed_out_neurons():
     drops[0].value = 0.5
     assert app.run.dropout == [0.5, 0.0] and "dropout=0.5,0" in app.lessons.link_text
     assert len(app.diagram.dropped.data["x"]) == 0          # nothing dropped before training
+    now = iter(np.arange(0.0, 10.0, 0.05))   # frames far enough apart (FULL_FRAME_MS) that
+    app.clock = lambda: float(next(now))                     # each draws the diagram
     app.controls.playing = True
     app.tick()                          # launches an epoch; the next frame shows it
     app.tick()

@@ -11,6 +11,7 @@ import pytest
 from playground.state.network import colour_codes
 from playground.state.run import DIVERGED_MESSAGE, GRID_RES
 from playground.ui import PlaygroundApp
+from playground.ui.app import FULL_FRAME_MS
 from playground.ui.loss_panel import LossCurve
 
 ONE_D_OPTIONS = {"X₁": "x1", "X₁²": "x1_sq", "sin(X₁)": "sin_x1"}
@@ -129,7 +130,9 @@ def test_a_busy_server_draws_the_diagram_less_often(app, gap_s, every, warm):
 
 
 def test_a_quiet_server_draws_everything_every_frame(app):
-    now = iter(np.arange(0.0, 100.0, 0.04))     # read once a frame: 40 ms apart
+    """Frames 50 ms apart (20 a second): every frame draws everything."""
+    now = iter(np.arange(0.0, 100.0, 0.05))     # read once a frame
+    assert FULL_FRAME_MS < 50
     app.clock = lambda: float(next(now))
     drawn = []
     update = app.diagram.update
@@ -139,6 +142,26 @@ def test_a_quiet_server_draws_everything_every_frame(app):
         app.tick()
     assert not app.busy
     assert len(drawn) == 9                  # every frame after the first launch
+
+
+def test_at_sixty_frames_a_second_the_diagram_moves_twenty_times(app):
+    """Frames 1/60 s apart: the big plot, the loss curve and the counter move every frame,
+    the diagram, the accuracy curve and the confusion matrix at most 20 times a second."""
+    now = iter(np.arange(0.0, 100.0, 1 / 60))
+    app.clock = lambda: float(next(now))
+    drawn = []
+    update = app.diagram.update
+    app.diagram.update = lambda: (drawn.append(app.run.epoch), update())[1]
+    app.controls.playing = True
+    app.tick()
+    images = []
+    for _ in range(24):                     # 0.4 s
+        app.tick()
+        images.append(image(app).copy())
+        assert app.loss.source.data["epoch"][-1] == app.run.epoch
+    assert all(not np.array_equal(a, b) for a, b in zip(images, images[1:]))
+    assert 6 <= len(drawn) <= 9, drawn      # 20 a second, not 60
+    assert app.loss.acc_source.data["epoch"][-1] < app.run.epoch or len(drawn) == 24
 
 
 def test_buttons_play_step_reset(app):
