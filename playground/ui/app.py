@@ -13,7 +13,7 @@ from panel.io.state import set_curdoc
 
 from .. import jaxconfig, urlstate
 from ..state.run import Run
-from . import gcpolicy, scheduler, theme, wire
+from . import gcpolicy, scheduler, sizing, theme, wire
 from .controls import TrainingControls
 from .data_panel import DataPanel
 from .hyper_panel import HyperPanel
@@ -27,17 +27,21 @@ from .digits_lab import DigitsLab
 from .neuron_lab import NeuronLab
 from .loss_panel import LossCurve
 from .network_panel import NetworkPanel
+from .network_view import HEIGHT as DIAGRAM_HEIGHT
+from .network_view import WIDTH as DIAGRAM_WIDTH
 from .network_view import NetworkDiagram
 from .output_panel import OutputPlot
 from .userdata_panel import OwnDataPanel
 
 # The output column's width: a third of the screen, less where the screen is short, so the
 # heatmap under the loss curve ends above the bottom of a 768-pixel screen; the diagram is
-# as wide as its column allows, and no taller than such a screen has room for.
-OUTPUT_WIDTH = "clamp(250px, min(31vw, calc(100vh - 410px)), 720px)"
-# a projector's screen is seen from the back of the room: the big plot takes more of it
-PROJECTOR_OUTPUT_WIDTH = "clamp(250px, min(36vw, calc(100vh - 440px)), 900px)"
-DIAGRAM_MAX_WIDTH = "calc((100vh - 440px) * 1.44)"
+# as wide as its column allows, and no taller than such a screen has room for. The plots
+# in them are sized to match by the browser (sizing.fit_to_screen).
+OUTPUT_WIDTH = sizing.width_css(sizing.OUTPUT_RULE)
+PROJECTOR_OUTPUT_WIDTH = sizing.width_css(sizing.PROJECTOR_RULE)
+DIAGRAM_MAX_WIDTH = sizing.diagram_max_width_css(DIAGRAM_WIDTH / DIAGRAM_HEIGHT)
+
+
 FULL_FRAME_MS = 45     # the diagram, accuracy curve and confusion matrix: about 20 a second
 BUSY_MS = 67           # frames further apart than this (under 15 a second): the server is busy
 CROWDED_MS = 100       # further apart than this (under 10 a second): it is crowded
@@ -375,7 +379,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.network.layers_column,
             pn.Row(self.network.features_column, pn.Column(
                 self.diagram, sizing_mode="stretch_width", margin=0,
-                styles={"max-width": DIAGRAM_MAX_WIDTH}), margin=0,
+                stylesheets=[sizing.own_width("auto", DIAGRAM_MAX_WIDTH, "1 1 0")]), margin=0,
                 sizing_mode="stretch_width"),
             css_classes=["pg-card"], sizing_mode="stretch_width",
             styles={"padding": "4px", "min-width": "300px", "flex": "1 1 0"},
@@ -385,8 +389,9 @@ class PlaygroundApp(pn.viewable.Viewer):
                            self.loss.readout, self.loss.pane, self.output, self.loss.log_row,
                            self.loss.acc_pane, self.confusion_box,
                            css_classes=["pg-card"], margin=0,
-                           styles={"padding": "4px", "flex": "0 0 auto", "width": (
-                               PROJECTOR_OUTPUT_WIDTH if self.view.projector else OUTPUT_WIDTH)})
+                           styles={"padding": "4px", "flex": "0 0 auto"},
+                           stylesheets=[sizing.own_width(PROJECTOR_OUTPUT_WIDTH if self.view.projector
+                                                  else OUTPUT_WIDTH)])
         body = pn.Row(data, network, output, margin=(0, 5), sizing_mode="stretch_width",
                       styles={"align-items": "flex-start"})
         playground = pn.Column(intro, top, body, sizing_mode="stretch_width", margin=0)
@@ -454,6 +459,10 @@ class PlaygroundApp(pn.viewable.Viewer):
             if pn.state.location is not None:   # the link box needs the page's address
                 pn.state.location.param.watch(lambda e: self._sync_url(), ["hostname"])
             pn.state.on_session_destroyed(self.stop)
+            sizing.fit_to_screen(pn.state.curdoc, [self.output.fig2d, self.output.fig1d],
+                                 [*self.loss.figs.values(), self.loss.acc_fig],
+                                 self.diagram.figure, DIAGRAM_WIDTH / DIAGRAM_HEIGHT,
+                                 self.view.projector)
         else:
             self.start()
         return self._layout

@@ -32,9 +32,9 @@ class LossCurve(pn.viewable.Viewer):
         self.source = ColumnDataSource({k: [] for k in LOSS_KEYS})
         self.acc_source = ColumnDataSource({k: [] for k in ACCURACY_KEYS})
         self.figs = {axis: self._figure(axis) for axis in ("linear", "log")}
-        self.pane = pn.pane.Bokeh(self.figs["linear"], margin=0, sizing_mode="stretch_width")
+        self.pane = pn.pane.Bokeh(self.figs["linear"], margin=0)
         self.acc_fig = self._accuracy_figure()
-        self.acc_pane = pn.pane.Bokeh(self.acc_fig, margin=0, sizing_mode="stretch_width")
+        self.acc_pane = pn.pane.Bokeh(self.acc_fig, margin=0)
         self.readout = LiveHTML(margin=(0, 5))
         self.log_toggle = pn.widgets.Checkbox.from_param(self.param.log_scale,
                                                          label="Log scale")
@@ -47,7 +47,7 @@ class LossCurve(pn.viewable.Viewer):
 
     def _figure(self, axis):
         f = figure(width=320, height=LOSS_HEIGHT, toolbar_location=None, y_axis_type=axis,
-                   sizing_mode="stretch_width", min_border_top=4, min_border_bottom=4,
+                   min_border_top=4, min_border_bottom=4,
                    css_classes=["pg-loss-plot"])
         f.line("epoch", "test_loss", source=self.source, color=theme.TEST_COLOR, line_width=2,
                legend_label="test")
@@ -58,13 +58,15 @@ class LossCurve(pn.viewable.Viewer):
         f.legend.padding = 2
         f.legend.label_text_font_size = "10px"
         f.legend.background_fill_alpha = 0.5
-        f.axis.axis_label_text_font_size = "10px"
+        # a sparkline, as TensorFlow Playground draws it: the readout above gives the numbers,
+        # and without tick labels to measure the browser redraws it every frame cheaply
+        f.axis.visible = False
+        f.min_border_left = f.min_border_right = 4
         return theme.add_save_button(f, "playground-loss")
 
     def _accuracy_figure(self):
         f = figure(width=320, height=ACCURACY_HEIGHT, toolbar_location=None,
-                   y_range=(0, 1.02), x_axis_label="epoch", y_axis_label="accuracy",
-                   sizing_mode="stretch_width")
+                   y_range=(0, 1.02), x_axis_label="epoch", y_axis_label="accuracy")
         f.line("epoch", "test_accuracy", source=self.acc_source, color=theme.TEST_COLOR,
                line_width=2)
         f.line("epoch", "train_accuracy", source=self.acc_source, color=theme.TRAIN_COLOR,

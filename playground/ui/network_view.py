@@ -15,6 +15,7 @@ from ..engine import features
 from ..state import network
 from ..state.run import Run
 from . import theme, wire
+from .sizing import own_width
 
 WIDTH, HEIGHT = 520, 360
 HINT = ("Tap a neuron to show it in the big plot; tap a line or a neuron's small bias "
@@ -65,9 +66,10 @@ class NetworkDiagram(pn.viewable.Viewer):
         self.sign_mapper = LinearColorMapper(palette=[theme.ORANGE, theme.BLUE], low=-1, high=1)
         fmt = CustomJSHover(code=_SIGN_JS)
 
-        # drawn in WIDTH × HEIGHT units and scaled to the width of the middle column
+        # drawn in WIDTH × HEIGHT units; the browser sizes it to the middle column
+        # (sizing.fit_to_screen), keeping its aspect
         f = figure(width=WIDTH, height=HEIGHT, toolbar_location=None, tools="",
-                   sizing_mode="scale_width", css_classes=["pg-diagram"],
+                   css_classes=["pg-diagram"],
                    x_range=Range1d(0, WIDTH), y_range=Range1d(0, HEIGHT), x_axis_type=None,
                    y_axis_type=None, min_border=0, outline_line_color=None)
         f.grid.visible = False
@@ -102,7 +104,7 @@ class NetworkDiagram(pn.viewable.Viewer):
                 "activation: it shifts where the neuron switches<br><i>tap to change it</i>")))
         f.on_event(Tap, self._on_tap)
         self.figure = f
-        self.pane = pn.pane.Bokeh(f, margin=0, sizing_mode="stretch_width")
+        self.pane = pn.pane.Bokeh(f, margin=0)
 
         self.value = pn.widgets.FloatInput(label="New value", value=0.0, step=0.1, width=110,
                                            description="The new value of the weight or bias "
@@ -113,7 +115,7 @@ class NetworkDiagram(pn.viewable.Viewer):
         self.close_button = pn.widgets.Button(label="Close", color="light", width=60,
                                               description="Close the editor without changing "
                                                           "anything.")
-        self.editor_label = pn.pane.HTML(margin=(2, 10, 0, 10), sizing_mode="stretch_width")
+        self.editor_label = pn.pane.HTML(margin=(2, 10, 0, 10), width=300)
         self.set_button.on_click(lambda e: self.apply_edit())
         self.close_button.on_click(lambda e: self.close_editor())
         self.set_button.align = self.close_button.align = "end"
@@ -256,4 +258,5 @@ class NetworkDiagram(pn.viewable.Viewer):
         self.value.disabled = self.set_button.disabled = self.close_button.disabled = True
 
     def __panel__(self):
-        return pn.Column(self.pane, self.editor, margin=0, sizing_mode="stretch_width")
+        return pn.Column(self.pane, self.editor, margin=0, sizing_mode="stretch_width",
+                         stylesheets=[own_width("100%")])

@@ -11,9 +11,10 @@ from bokeh.plotting import figure
 from ..state.network import colour_codes
 from ..state.run import DOMAIN, Run
 from . import theme, wire
+from .sizing import own_width
 from .binding import tip
 
-SIZE = 380        # drawn at the width of the output column, which the page's CSS sets
+SIZE = 380        # until the browser sizes it to the output column (sizing.fit_to_screen)
 NETWORK_CAPTION = "the network's prediction"
 
 
@@ -41,7 +42,7 @@ class OutputPlot(pn.viewable.Viewer):
         self.point_mapper = LinearColorMapper(palette=theme.PALETTE, low=-1, high=1)
 
         common = dict(width=SIZE, height=SIZE, toolbar_location=None, x_range=(lo, hi),
-                      match_aspect=True, sizing_mode="scale_width", min_border_left=30,
+                      match_aspect=True, min_border_left=30,
                       min_border_bottom=20, min_border_right=6, min_border_top=6,
                       css_classes=["pg-output-plot"])
         f = figure(y_range=(lo, hi), **common)
@@ -78,7 +79,7 @@ class OutputPlot(pn.viewable.Viewer):
             fig.on_event(Tap, self._tapped)
             fig.on_event(DoubleTap, self._tapped)
 
-        self.pane = pn.pane.Bokeh(f, margin=0, sizing_mode="stretch_width")
+        self.pane = pn.pane.Bokeh(f, margin=0)
         self.caption = pn.pane.HTML(margin=(2, 5, 0, 5))
         self.set_caption(NETWORK_CAPTION)
         # the colour scale of the heatmap: −1 orange, 0 grey, +1 blue
@@ -154,5 +155,5 @@ class OutputPlot(pn.viewable.Viewer):
             wire.set_columns(self.image, {"image": [run.decision_codes()]})
 
     def __panel__(self):
-        return pn.Column(self.pane, self.scale, self.toggles,
-                         sizing_mode="stretch_width", margin=0)
+        return pn.Column(self.pane, self.scale, self.toggles, sizing_mode="stretch_width",
+                         margin=0, stylesheets=[own_width("100%")])

@@ -108,7 +108,7 @@ def test_link_opens_the_setup_and_hides_controls():
     assert not app.lessons.stop_epoch.visible and not app.lessons.patience.visible
     assert app.hyper.widgets[0].visible                  # learning rate stays
     from playground.ui.app import PROJECTOR_OUTPUT_WIDTH    # a bigger share of the screen
-    assert app.output_column.styles["width"] == PROJECTOR_OUTPUT_WIDTH
+    assert PROJECTOR_OUTPUT_WIDTH in app.output_column.stylesheets[0]
     assert app.controls.message == ""
     assert "hide=features,optimizer,stop" in app.lessons.link_text
 

@@ -1,0 +1,30 @@
+"""The plots' sizes follow the page's CSS rules, computed in the browser (sizing.py)."""
+from __future__ import annotations
+
+from bokeh.document import Document
+from bokeh.plotting import figure
+
+from playground.ui import sizing
+
+
+def test_the_css_width_and_the_browser_use_the_same_rule():
+    assert sizing.width_css(sizing.OUTPUT_RULE) == \
+        "clamp(250px, min(31vw, calc(100vh - 410px)), 720px)"
+    assert sizing.width_css(sizing.PROJECTOR_RULE).startswith("clamp(250px, min(36vw")
+    sheet = sizing.own_width("auto", "10px", "1 1 0")
+    assert "width: auto !important" in sheet and "max-width: 10px !important" in sheet
+    assert "flex: 1 1 0 !important" in sheet and "flex" not in sizing.own_width("100%")
+
+
+def test_fit_to_screen_runs_in_the_browser_when_the_page_is_ready():
+    doc = Document()
+    square, curve, diagram = figure(), figure(), figure()
+    for f in (square, curve, diagram):
+        doc.add_root(f)
+    sizing.fit_to_screen(doc, [square], [curve], diagram, 520 / 360, projector=True)
+    callbacks = doc.callbacks.js_event_callbacks["document_ready"]
+    assert len(callbacks) == 1
+    args = callbacks[0].args
+    assert args["squares"] == [square] and args["wide"] == [curve] and args["diagram"] is diagram
+    assert (args["share"], args["below"], args["widest"]) == sizing.PROJECTOR_RULE
+    assert "addEventListener(\"resize\"" in callbacks[0].code
