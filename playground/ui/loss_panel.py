@@ -36,8 +36,7 @@ class LossCurve(pn.viewable.Viewer):
         self.acc_fig = self._accuracy_figure()
         self.acc_pane = pn.pane.Bokeh(self.acc_fig, margin=0)
         self.readout = LiveHTML(margin=(0, 5))
-        self.log_toggle = pn.widgets.Checkbox.from_param(self.param.log_scale,
-                                                         label="Log scale")
+        self.log_toggle = theme.checkbox(self.param.log_scale, "Log scale")
         self.param.watch(lambda e: setattr(self.pane, "object",
                                            self.figs["log" if e.new else "linear"]), "log_scale")
         self.log_row = tip(self.log_toggle, self.param.log_scale.doc)

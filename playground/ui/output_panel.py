@@ -90,10 +90,8 @@ class OutputPlot(pn.viewable.Viewer):
             f'{theme.ORANGE},{theme.MIDDLE},{theme.BLUE})"></div>'
             f'<span>−1</span><span>0</span><span>+1</span></div>',
             margin=(0, 5), sizing_mode="stretch_width")
-        self.show_test_toggle = pn.widgets.Checkbox.from_param(
-            self.param.show_test, label="Show test data")
-        self.discretize_toggle = pn.widgets.Checkbox.from_param(
-            self.param.discretize, label="Discretize output")
+        self.show_test_toggle = theme.checkbox(self.param.show_test, "Show test data")
+        self.discretize_toggle = theme.checkbox(self.param.discretize, "Discretize output")
         self.toggles = pn.Row(tip(self.show_test_toggle, self.param.show_test.doc),
                               tip(self.discretize_toggle, self.param.discretize.doc), margin=0)
         self._data_version = None

@@ -90,6 +90,31 @@ PROJECTOR_CSS = """
 """
 
 
+# Bokeh's checkbox writes its label as a plain <div> beside the box, so clicking the words did
+# nothing. The box itself (invisible) is stretched over the whole widget, and a drawn box in
+# front of the words shows its state: a click anywhere on the words toggles it.
+CHECKBOX_CSS = """
+:host { position: relative; cursor: pointer; }
+input[type="checkbox"] { position: absolute; inset: 0; width: 100%; height: 100%; margin: 0;
+  opacity: 0; cursor: pointer; z-index: 1; }
+input[type="checkbox"] + div { display: flex; align-items: center; }
+input[type="checkbox"] + div::before { content: ""; flex: 0 0 auto; width: 13px; height: 13px;
+  margin-right: 6px; border: 1px solid #767676; border-radius: 3px; background: #fff;
+  color: #fff; font-size: 11px; line-height: 13px; text-align: center; }
+input[type="checkbox"]:checked + div::before { content: "✓"; background: #0877bd;
+  border-color: #0877bd; }
+input[type="checkbox"]:focus-visible + div::before { outline: 2px solid #0877bd;
+  outline-offset: 1px; }
+input[type="checkbox"]:disabled + div { opacity: 0.5; }
+"""
+
+
+def checkbox(parameter, label: str):
+    """A checkbox for a boolean parameter whose words can be clicked too."""
+    import panel as pn
+    return pn.widgets.Checkbox.from_param(parameter, label=label, stylesheets=[CHECKBOX_CSS])
+
+
 def add_save_button(fig, filename: str):
     """A toolbar (shown while the pointer is over the plot) whose button saves it as PNG,
     rendered by the browser itself."""

@@ -175,3 +175,14 @@ def test_ten_quick_clicks_on_the_plot_add_ten_points(page):
     wait_until(lambda: counts.count() > 0 and "260 training" in counts.first.inner_text(), 10,
                message="ten more training points (250 + 10)")
     assert "made this your own data" in page.locator(".pg-status").inner_text()
+
+
+@pytest.mark.parametrize("words", ["Show test data", "Discretize output", "Log scale"])
+def test_clicking_a_checkbox_words_toggles_it(page, words):
+    box = page.locator(".bk-Checkbox", has_text=words).locator("input[type=checkbox]")
+    assert box.count() == 1 and not box.is_checked()
+    text = page.get_by_text(words, exact=True).bounding_box()
+    for checked in (True, False):           # where a student clicks: on the words
+        page.mouse.click(text["x"] + text["width"] * 0.6, text["y"] + text["height"] / 2)
+        wait_until(lambda: box.is_checked() == checked, 5,
+                   message=f"'{words}' {'checked' if checked else 'unchecked'} by its words")
