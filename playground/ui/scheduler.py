@@ -1,7 +1,7 @@
 """One clock for the pages of a process: how often each page draws a frame.
 
-Every page measures what its frames cost the server's event loop (the time inside its tick)
-and reports it here. The frame period of every page is the smallest of PERIODS_MS that keeps
+Every page measures what its frames cost the server's event loop (the CPU time of the
+loop's thread inside its tick: JAX trains on other threads meanwhile) and reports it here. The frame period of every page is the smallest of PERIODS_MS that keeps
 the sum of all pages' costs per period under LOAD_SHARE of the loop's time: a page alone on
 a server draws 60 frames a second (as TensorFlow Playground does), and a class slows every
 page by the same step as pages are added, instead of the loop falling behind and some pages
@@ -12,9 +12,10 @@ from __future__ import annotations
 import weakref
 
 PERIODS_MS = (16, 20, 25, 33, 40, 50, 67, 100, 150, 200)   # 60 frames a second down to 5
-LOAD_SHARE = 0.5          # at most this share of the event loop's time goes to frames
+LOAD_SHARE = 1.0          # at most this share of the event loop's time goes to frames
 SMOOTHING = 0.2           # weight of the newest frame in a page's average cost
-FASTER = 0.8              # step to a shorter period only with this much room to spare
+FASTER = 0.9              # step to a shorter period only with this much room to spare
+SLOWER = 1.1              # and to a longer one only past this much over
 
 
 class FrameClock:
@@ -29,6 +30,8 @@ class FrameClock:
     def record(self, page, cost_ms: float) -> int:
         """A frame of ``page`` took ``cost_ms`` of the event loop; returns the period now."""
         old = self.costs.get(page)
+        if old is not None:         # a lone slow frame (a garbage collection) is not a trend
+            cost_ms = min(cost_ms, 2 * old + 1.0)
         self.costs[page] = cost_ms if old is None else old + SMOOTHING * (cost_ms - old)
         return self._update()
 
@@ -44,7 +47,7 @@ class FrameClock:
 
     def _update(self) -> int:
         need = self.load_ms / self.load_share      # the shortest period the loop can afford
-        if need > self.period_ms:                  # slower at once
+        if need > SLOWER * self.period_ms:         # slower at once
             self.period_ms = next((p for p in self.periods_ms if p >= need),
                                   self.periods_ms[-1])
         else:                                      # faster once there is room to spare

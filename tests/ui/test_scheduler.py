@@ -5,7 +5,7 @@ import gc
 
 import pytest
 
-from playground.ui.scheduler import FrameClock
+from playground.ui.scheduler import LOAD_SHARE, FrameClock
 
 
 class Page:
@@ -20,9 +20,10 @@ def test_a_page_alone_draws_sixty_times_a_second():
     assert clock.period_ms == 16 and clock.frames_per_second == pytest.approx(62.5)
 
 
-@pytest.mark.parametrize("pages,cost_ms,period", [(1, 2.0, 16), (5, 2.0, 20), (10, 2.0, 40),
-                                                   (30, 2.0, 150), (60, 2.0, 200)])
-def test_the_period_keeps_frames_under_half_the_loop(pages, cost_ms, period):
+@pytest.mark.parametrize("pages,cost_ms,period", [(1, 2.0, 16), (5, 2.0, 16), (10, 2.0, 20),
+                                                   (30, 2.0, 67), (60, 2.0, 150),
+                                                   (100, 2.0, 200)])
+def test_the_period_keeps_frames_under_a_share_of_the_loop(pages, cost_ms, period):
     clock = FrameClock()
     crowd = [Page() for _ in range(pages)]
     for _ in range(20):
@@ -31,19 +32,19 @@ def test_the_period_keeps_frames_under_half_the_loop(pages, cost_ms, period):
     assert clock.load_ms == pytest.approx(pages * cost_ms)
     assert clock.period_ms == period
     if period < 200:       # the longest period is the floor, even when the loop cannot keep up
-        assert pages * cost_ms <= 0.5 * clock.period_ms
+        assert pages * cost_ms <= LOAD_SHARE * clock.period_ms
 
 
 def test_slower_at_once_faster_only_with_room_to_spare():
     clock = FrameClock()
     a, b = Page(), Page()
-    clock.record(a, 6.0)
-    clock.record(b, 6.0)                  # 12 ms a round: 24 ms needed
+    clock.record(a, 11.0)
+    clock.record(b, 11.0)                 # 22 ms a round
     assert clock.period_ms == 25
-    clock.costs[b] = 5.0                  # 11 ms: 22 ms needed, 25 still the fit
-    clock.record(a, 6.0)
+    clock.costs[b] = 9.0                  # 20 ms: 20 would fit, but with no room to spare
+    clock.record(a, 11.0)
     assert clock.period_ms == 25
-    clock.forget(b)                       # 6 ms: 12 needed, 0.8 x 16 = 12.8 has room
+    clock.forget(b)                       # 11 ms: 0.85 x 16 = 13.6 has room
     assert clock.period_ms == 16
 
 
@@ -52,12 +53,12 @@ def test_a_closed_page_stops_counting():
     crowd = [Page() for _ in range(10)]
     for p in crowd:
         clock.record(p, 4.0)
-    assert clock.period_ms == 100
+    assert clock.period_ms == 40          # 40 ms a round
     del crowd[5:], p
     gc.collect()                          # pages that are gone weigh nothing
     clock.record(crowd[0], 4.0)
-    assert clock.load_ms == pytest.approx(20.0)          # 40 ms needed: 50 has room to spare
-    assert clock.period_ms == 50
+    assert clock.load_ms == pytest.approx(20.0)     # 0.85 x 25 = 21.25 has room to spare
+    assert clock.period_ms == 25
 
 
 class FakeDoc:
