@@ -123,6 +123,7 @@ class LandscapeView(pn.viewable.Viewer):
                    x_axis_label="direction 1", y_axis_label="direction 2")
         f.image("image", x="x", y="y", dw="dw", dh="dh", source=self.image,
                 color_mapper=self.mapper)
+        theme.fit_ranges_to_data(f)
         f.line("x", "y", source=self.path, color=theme.ORANGE, line_width=2)
         f.scatter("x", "y", source=self.path, color=theme.ORANGE, size=4)
         f.scatter("x", "y", source=self.now, color="#ffd700", marker="star", size=16,

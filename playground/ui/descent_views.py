@@ -169,19 +169,23 @@ class RaceView(pn.viewable.Viewer):
         self.update()
 
     def _figure(self):
-        f = figure(width=430, height=400, toolbar_location=None, tools="")
+        f = figure(width=430, height=424, toolbar_location=None, tools="")
         self.mapper = LinearColorMapper(palette=CONTOUR_PALETTE)
         f.image("image", x="x", y="y", dw="dw", dh="dh", source=self.image,
                 color_mapper=self.mapper)
+        theme.fit_ranges_to_data(f)
         for name, src in self.paths.items():
             f.line("x", "y", source=src, color=OPTIMIZER_COLORS[name], line_width=2.5,
                    legend_label=OPTIMIZER_LABELS[name])
         f.scatter("x", "y", source=self.heads, color="color", size=9, line_color="#fff")
         f.scatter("x", "y", source=self.marks, marker="marker", color="color", size=14,
                   line_color="#222")
-        f.legend.location = "top_left"
+        # under the plot, in one row: inside it, the legend covered the start marker
+        f.legend.orientation = "horizontal"
         f.legend.label_text_font_size = "10px"
-        f.legend.background_fill_alpha = 0.7
+        f.legend.padding = 2
+        f.legend.spacing = 6
+        f.add_layout(f.legend[0], "below")
         f.on_event(Tap, self._tap)
         return theme.add_save_button(f, "optimizer-race")
 

@@ -115,6 +115,13 @@ def checkbox(parameter, label: str):
     return pn.widgets.Checkbox.from_param(parameter, label=label, stylesheets=[CHECKBOX_CSS])
 
 
+def fit_ranges_to_data(fig):
+    """Axes that end where the data end: an image of a loss surface fills its plot, with no
+    white band inside the axes (Bokeh pads its automatic ranges by a tenth)."""
+    fig.x_range.range_padding = fig.y_range.range_padding = 0
+    return fig
+
+
 def add_save_button(fig, filename: str):
     """A toolbar (shown while the pointer is over the plot) whose button saves it as PNG,
     rendered by the browser itself."""

@@ -169,3 +169,18 @@ def test_parallel_runs_train_together(lab):
     lab.tick()
     assert v.sweep.epoch >= 3 and len(v.curves.data["ys"]) == 4
     assert [t[0].visible for t in v.thumbs[:5]] == [True] * 4 + [False]
+
+
+def test_race_legend_stays_off_the_plot(lab):
+    """Inside the plot, the legend covered the start marker: it sits under the plot."""
+    from bokeh.models import Legend
+    fig = lab.race.fig
+    assert [type(r) for r in fig.below if isinstance(r, Legend)] == [Legend]
+    assert not [r for r in fig.center if isinstance(r, Legend)]
+    assert fig.legend[0].orientation == "horizontal"
+
+
+def test_surface_images_fill_their_axes(lab):
+    """The race's and the landscape's images end where the axes end: no white bands."""
+    for fig in (lab.race.fig, lab.landscape.fig):
+        assert fig.x_range.range_padding == 0 and fig.y_range.range_padding == 0
