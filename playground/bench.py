@@ -6,6 +6,8 @@ frame after an architecture change, and the same figures for a plain numpy
 implementation of the same training run, measured in the same process; then the
 gradient-descent lab's and the digits tab's figures. On a GPU it also times the batched
 work on the GPU and on the CPU (``bench_devices``) and reports where the GPU gains.
+``--browser`` adds the page's figures in headless Chromium (``bench_browser``, keys
+``browser_*``).
 """
 from __future__ import annotations
 
@@ -112,6 +114,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", default="bench.json", help="where to write the figures")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    ap.add_argument("--browser", action="store_true",
+                    help="also serve the app and measure the page in headless Chromium")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     from . import warmup
@@ -132,6 +136,10 @@ def main(argv=None):
         res["devices"] = bench_devices(quick=True)
     else:                                             # the figures above are the CPU's
         res["gpu"] = NO_GPU
+    if args.browser:                                  # the page: cold start, updates/s, clicks
+        from .bench_browser import measure
+        page = measure(seconds=2.0 if args.quick else 5.0, clicks_n=6 if args.quick else 20)
+        res.update({f"browser_{k}": v for k, v in page.items()})
     res["machine_ms_after"] = machine_ms()     # a shared machine's slow spell shows here
     res["bench_seconds"] = time.perf_counter() - t0
     width = max(map(len, res))

@@ -1,0 +1,46 @@
+"""The browser bench's measurements run on the served page and give sane figures.
+
+Short durations (1 s, two clicks of each kind, the default network and one lab tab: the
+6x8 network and the other tab are the same code with another URL or label); no timing
+thresholds: the figures are the
+bench's (``python -m playground.bench_browser``), not the tests'."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+from playground import bench_browser
+
+pytestmark = pytest.mark.browser
+
+# a stand-in for the reference page: an epoch counter that counts animation frames once
+# its play button is pressed
+REFERENCE = "data:text/html," + quote(
+    '<span id="iter-number">000,000</span><button id="play-pause-button" onclick="'
+    "let n = 0; const f = () => { document.getElementById('iter-number').textContent = "
+    "String(++n); requestAnimationFrame(f); }; requestAnimationFrame(f);"
+    '">play</button>') + "#reference"
+
+
+def test_bench_browser_figures(browser, server):
+    res = bench_browser.measure(base=server, browser=browser, seconds=1.0, clicks_n=2,
+                                pause_ms=100, references=[REFERENCE], warm_s=0.0,
+                                setups=("default",), labs=("neurons",))
+    for key in ("second_page_s", "second_page_epoch_s", "date", "cpus", "commit",
+                "click_layer_ms_p50", "click_layer_ms_p95", "click_dataset_ms_p50",
+                "click_dataset_ms_p95", "tab_neurons_ms", "reference_url",
+                "reference_updates_per_s", "reference_raf_fps"):
+        assert key in res, key
+    assert res["updates_per_s_default"] > 0
+    assert res["raf_fps_default"] > 0
+    assert res["epochs_per_s_default"] > 0
+    assert res["frame_ms_max_default"] >= res["frame_ms_p95_default"] > 0
+    assert 0 < res["main_thread_busy_pct_default"] and res["script_pct_default"] >= 0
+    assert res["reference_updates_per_s"] > 0 and res["reference_raf_fps"] > 0
+    assert 0 < res["second_page_epoch_s"] <= res["second_page_s"]
+    for key in ("click_layer_ms_p50", "click_layer_ms_p95", "click_dataset_ms_p50",
+                "click_dataset_ms_p95", "tab_neurons_ms"):
+        assert res[key] is not None and res[key] > 0, key
+    assert res["click_layer_ms_missed"] == 0 and res["click_dataset_ms_missed"] == 0
+    assert "cold_start_s" not in res          # a running server: no cold start
