@@ -12,7 +12,6 @@ work on the GPU and on the CPU (``bench_devices``) and reports where the GPU gai
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
 import time
@@ -22,7 +21,7 @@ import numpy as np
 
 from . import Run
 from .engine import numpy_mlp, train
-from .machine import machine_ms
+from .machine import machine_ms, report
 from .engine.features import all_features
 from .engine.features import grid_points
 from .state import network
@@ -142,13 +141,7 @@ def main(argv=None):
         res.update({f"browser_{k}": v for k, v in page.items()})
     res["machine_ms_after"] = machine_ms()     # a shared machine's slow spell shows here
     res["bench_seconds"] = time.perf_counter() - t0
-    width = max(map(len, res))
-    for k, v in res.items():
-        print(f"{k:<{width}}  {v:,.3f}" if isinstance(v, float) else f"{k:<{width}}  {v}")
-    with open(args.json, "w") as fh:
-        json.dump(res, fh, indent=2)
-    print(f"written to {args.json}")
-    return res
+    return report(res, args.json)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import platform
 import re
@@ -41,7 +40,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from .loadtest import free_port, stop_server
-from .machine import machine_ms
+from .machine import machine_ms, report
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("PLAYWRIGHT_CHROMIUM", "/usr/bin/chromium")
@@ -470,12 +469,6 @@ def _commit() -> str | None:
         return None
 
 
-def print_figures(res: dict) -> None:
-    width = max(map(len, res))
-    for k, v in res.items():
-        print(f"{k:<{width}}  {v:,.3f}" if isinstance(v, float) else f"{k:<{width}}  {v}")
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", default="bench_browser.json", help="where to write the figures")
@@ -492,11 +485,7 @@ def main(argv=None):
             ap.error(f"only localhost pages may be measured: {url}")
     res = measure(base=args.url and args.url.rstrip("/").removesuffix("/app"),
                   seconds=args.seconds, clicks_n=args.clicks, references=args.reference)
-    print_figures(res)
-    with open(args.json, "w") as fh:
-        json.dump(res, fh, indent=2)
-    print(f"written to {args.json}")
-    return res
+    return report(res, args.json)
 
 
 if __name__ == "__main__":

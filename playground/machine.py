@@ -5,6 +5,7 @@ minutes at a time. ``machine_ms()`` times a fixed piece of plain Python: taken n
 measurement, it tells "the code got slower" from "the machine was slower then"."""
 from __future__ import annotations
 
+import json
 import statistics
 import time
 
@@ -20,3 +21,14 @@ def machine_ms(repeats: int = 5) -> float:
             total += i * i % 7
         times.append((time.perf_counter() - t) * 1e3)
     return round(statistics.median(times), 1)
+
+
+def report(figures: dict, path: str) -> dict:
+    """Print a benchmark's figures, one per line, and write them to ``path`` as JSON."""
+    width = max(map(len, figures))
+    for k, v in figures.items():
+        print(f"{k:<{width}}  {v:,.3f}" if isinstance(v, float) else f"{k:<{width}}  {v}")
+    with open(path, "w") as fh:
+        json.dump(figures, fh, indent=2)
+    print(f"written to {path}")
+    return figures
