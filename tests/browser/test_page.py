@@ -70,11 +70,18 @@ def loss_readout(page) -> str:
 
 def output_figure(page):
     """The big output plot (heatmap or 1-D curve)."""
-    fig = page.locator(".bk-Figure.pg-output-plot").filter(visible=True).first
-    fig.wait_for(timeout=10_000)
-    box = fig.bounding_box()
-    assert box is not None and box["height"] >= 240, "the output plot is not on the page"
-    return fig
+    figs = page.locator(".bk-Figure.pg-output-plot")
+    figs.filter(visible=True).first.wait_for(timeout=10_000)
+
+    def shown():
+        # the locator is re-resolved on every use: while the page swaps the heatmap for
+        # the 1-D curve, the first visible figure can change between two calls
+        for i in range(figs.count()):
+            box = figs.nth(i).bounding_box()
+            if box is not None and box["height"] >= 240:
+                return figs.nth(i)
+        return None
+    return wait_until(shown, 10, message="the output plot on the page")
 
 
 def play(page):
