@@ -3,8 +3,9 @@ import panel as pn
 from panel.io.resources import LOCAL_DIST
 
 import playground
-from playground.ui import PlaygroundApp
+from playground.ui import PlaygroundApp, resource_guard
 
+resource_guard.install()       # /components/ serves no module the server has not imported
 pn.extension(notifications=False)
 playground.warmup_in_background()
 
