@@ -544,8 +544,20 @@ class Run(param.Parameterized):
         """True between a launch() and its settle()."""
         return getattr(self, "_pending", None) is not None
 
-    def settle(self) -> bool:
-        """Apply the launched training (waiting for it if needed); True if it was applied."""
+    @property
+    def computed(self) -> bool:
+        """True when the launched training has finished computing (``settle`` will not
+        wait), or when nothing is launched."""
+        pending = getattr(self, "_pending", None)
+        return pending is None or all(
+            leaf.is_ready() for leaf in jax.tree.leaves(pending[2]) if hasattr(leaf, "is_ready"))
+
+    def settle(self, wait: bool = True) -> bool:
+        """Apply the launched training; True if it was applied. wait=False: only if it has
+        finished computing (a server's event loop never waits for JAX), else keep it
+        launched and return False."""
+        if not wait and not self.computed:
+            return False
         pending, self._pending = getattr(self, "_pending", None), None
         if pending is None:
             return False

@@ -130,9 +130,11 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._callback = None
         self._doc = None
         self.frames = 0
-        self.period_ms = scheduler.CLOCK.period_ms  # the period the frames are asked at
+        self.period_ms = scheduler.CLOCK.period_for(self)  # the period its frames are asked at
         self.interval_ms = float(self.period_ms)    # smoothed time between two frames
         self._last_tick = None
+        self.pace = scheduler.Pace()               # this page's share of the compute
+        self._checks = 0                           # frames its launched epochs have taken
         self._last_full = -math.inf            # when the last full frame was drawn (s)
         self.clock = time.perf_counter         # seconds (tests give it a fake clock)
         self.controls.step.on_click(lambda e: self._train_now(1))
@@ -282,8 +284,15 @@ class PlaygroundApp(pn.viewable.Viewer):
             gap = min((t0 - self._last_tick) * 1e3, 1000.0)
             self.interval_ms += 0.2 * (gap - self.interval_ms)
         self._last_tick = t0
-        if self.run.settle():                   # the epochs launched last frame
-            self._dirty = True
+        if self.run.pending:                    # the epochs launched earlier, once computed
+            # under a server the event loop never waits for JAX (other pages draw
+            # meanwhile); elsewhere (a notebook, the tests) a frame applies its launch
+            if self.run.settle(wait=self._doc is None):
+                self._dirty = True
+            if self.run.pending:
+                self._checks += 1
+            else:
+                self.pace.done(t0, first_check=self._checks == 0)
         tab = self.active_tab
         if tab == "playground" and self._dirty:
             light = self.controls.playing and (
@@ -297,7 +306,16 @@ class PlaygroundApp(pn.viewable.Viewer):
         elif tab in self.labs:
             self.labs[tab].tick()
         if self.controls.playing:               # computed while the server does other work
-            self.run.launch(self.controls.speed)
+            scheduler.SHARE.join(self)
+            if not self.run.pending and self.pace.may_launch(t0):
+                epochs = self.pace.epochs(self.controls.speed, self.period_ms)
+                if self.run.launch(epochs):
+                    self.pace.launched(t0, epochs)
+                    self._checks = 0
+                self.controls.shared = self.pace.limited
+        else:
+            scheduler.SHARE.leave(self)
+            self.controls.shared = False
 
     def _frame(self):
         # the event loop's own work (its thread's CPU time), not the wait for JAX's
@@ -324,7 +342,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             doc = pn.state.curdoc
             if doc is not None and doc.session_context is not None:
                 self._doc = doc
-                self.period_ms = scheduler.CLOCK.period_ms
+                self.period_ms = scheduler.CLOCK.period_for(self)
                 self._callback = doc.add_periodic_callback(self._frame, self.period_ms)
                 gcpolicy.COLLECTOR.built()      # full collections skip this page's objects
             else:
@@ -346,6 +364,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                 callback.stop()
             DRAWING.discard(self)
             scheduler.CLOCK.forget(self)
+            scheduler.SHARE.leave(self)
             log.info("Frames stopped for a page; %d pages still drawing in this process",
                      len(DRAWING))
         self.controls.playing = False

@@ -13,6 +13,9 @@ from .frames import LiveHTML
 
 HINT_PAUSED = "Press Play to train, or Step for one epoch at a time."
 HINT_PLAYING = "Training… Pause stops it, Step then trains one epoch at a time."
+HINT_SHARED = ("Training at a shared pace: this network is heavy and other pages on this "
+               "server are training too, so it takes its turn and trains fewer epochs per "
+               "frame. Alone on the server it runs at full speed.")
 
 
 class TrainingControls(pn.viewable.Viewer):
@@ -22,6 +25,8 @@ class TrainingControls(pn.viewable.Viewer):
     playing = param.Boolean(default=False, doc="Whether training runs continuously.")
     message = param.String(default="", doc="The message the status box shows now.")
     message_kind = param.String(default="", doc="info, warning or danger ('' for none).")
+    shared = param.Boolean(default=False, doc=(
+        "Whether the server is holding this page's training back to its fair share."))
     speed = param.Integer(default=1, bounds=(1, 50), doc=(
         "Epochs trained between two frames. More is faster but the picture moves in jumps."))
 
@@ -45,7 +50,7 @@ class TrainingControls(pn.viewable.Viewer):
         # the whole message, on as many lines as it needs, across the top of the page
         self.status = pn.pane.HTML(margin=(2, 5), sizing_mode="stretch_width")
         self.show_message("")
-        self.param.watch(lambda e: self._show_playing(), "playing")
+        self.param.watch(lambda e: self._show_playing(), ["playing", "shared"])
         self._show_playing()
 
     def _show_playing(self):
@@ -56,7 +61,9 @@ class TrainingControls(pn.viewable.Viewer):
     def show_message(self, text: str, kind: str = "info"):
         """Show a message in the status box (kind: info, warning, danger); "" shows a hint."""
         if not text:
-            text, kind = (HINT_PLAYING if self.playing else HINT_PAUSED), "hint"
+            text = (HINT_PAUSED if not self.playing else
+                    HINT_SHARED if self.shared else HINT_PLAYING)
+            kind = "hint"
         self.status.object = f'<div class="pg-status pg-status-{kind}">{html.escape(text)}</div>'
         self.message, self.message_kind = ("", "") if kind == "hint" else (text, kind)
 

@@ -1,11 +1,16 @@
-"""One clock for the pages of a process: how often each page draws a frame.
+"""One clock for the pages of a process: how often each page draws a frame, and how much
+each page may compute.
 
 Every page measures what its frames cost the server's event loop (the CPU time of the
-loop's thread inside its tick: JAX trains on other threads meanwhile) and reports it here. The frame period of every page is the smallest of PERIODS_MS that keeps
-the sum of all pages' costs per period under LOAD_SHARE of the loop's time: a page alone on
-a server draws 60 frames a second (as TensorFlow Playground does), and a class slows every
-page by the same step as pages are added, instead of the loop falling behind and some pages
-stalling. The loop keeps the rest of its time for clicks, messages and JAX's results.
+loop's thread inside its tick: JAX trains on other threads meanwhile) and reports it here.
+The loop's time is shared out fairly (``FrameClock``): a page alone on a server draws 60
+frames a second (as TensorFlow Playground does); a class slows its pages by the same step as
+pages are added, instead of the loop falling behind and some pages stalling; and a page
+whose frames are expensive (a big network's diagram) draws less often without slowing the
+others. The loop keeps the rest of its time for clicks, messages and JAX's results.
+
+The training that pages launch is shared the same way (``ComputeShare``, ``Pace``): a
+heavy run computes at most its share of the time while other pages train.
 """
 from __future__ import annotations
 
@@ -19,42 +24,65 @@ SLOWER = 1.1              # and to a longer one only past this much over
 
 
 class FrameClock:
-    """The frame period shared by all pages, from what their frames cost."""
+    """The frame period of each page, from what the frames of all pages cost.
+
+    The loop's time is shared out like water poured over the pages, cheapest first: each
+    page may use up to an equal share of what is left, and a page that needs less than its
+    share (60 frames a second cost it little) leaves the rest to the others. So a page of
+    a heavy network draws less often, and the light pages beside it keep their 60 frames a
+    second; a class of like pages slows down together, step by step, as it grows."""
 
     def __init__(self, periods_ms=PERIODS_MS, load_share: float = LOAD_SHARE):
         self.periods_ms = tuple(periods_ms)
         self.load_share = load_share
-        self.costs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # page -> ms
-        self.period_ms = self.periods_ms[0]
+        self.costs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()    # page -> ms
+        self.periods: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # page -> ms
 
     def record(self, page, cost_ms: float) -> int:
-        """A frame of ``page`` took ``cost_ms`` of the event loop; returns the period now."""
+        """A frame of ``page`` took ``cost_ms`` of the event loop; returns its period now."""
         old = self.costs.get(page)
         if old is not None:         # a lone slow frame (a garbage collection) is not a trend
             cost_ms = min(cost_ms, 2 * old + 1.0)
         self.costs[page] = cost_ms if old is None else old + SMOOTHING * (cost_ms - old)
-        return self._update()
+        self._update()
+        return self.periods[page]
 
     def forget(self, page) -> None:
         """``page`` draws no more (closed): its cost no longer counts."""
         self.costs.pop(page, None)
+        self.periods.pop(page, None)
         self._update()
+
+    def period_for(self, page) -> int:
+        return self.periods.get(page, self.periods_ms[0])
+
+    @property
+    def period_ms(self) -> int:
+        """The longest period of any page (the shortest one when no page draws)."""
+        return max(self.periods.values(), default=self.periods_ms[0])
 
     @property
     def load_ms(self) -> float:
         """What one frame of every page costs together, in ms (smoothed)."""
         return float(sum(self.costs.values()))
 
-    def _update(self) -> int:
-        need = self.load_ms / self.load_share      # the shortest period the loop can afford
-        if need > SLOWER * self.period_ms:         # slower at once
-            self.period_ms = next((p for p in self.periods_ms if p >= need),
-                                  self.periods_ms[-1])
-        else:                                      # faster once there is room to spare
-            self.period_ms = next((p for p in self.periods_ms
-                                   if p < self.period_ms and need <= FASTER * p),
-                                  self.period_ms)
-        return self.period_ms
+    def _update(self) -> None:
+        pages = sorted(self.costs.items(), key=lambda item: item[1])
+        left = self.load_share                 # of the loop's time, not yet shared out
+        fastest = self.periods_ms[0]    # a new page starts there
+        for i, (page, cost) in enumerate(pages):
+            cost = max(cost, 1e-3)
+            share = left / (len(pages) - i)
+            need = cost / share if share > 0 else float("inf")   # the period it can afford
+            period = self._step(self.periods.get(page, fastest), need)
+            self.periods[page] = period
+            left = max(left - cost / period, 0.0)
+
+    def _step(self, period: int, need: float) -> int:
+        if need > SLOWER * period:              # slower at once
+            return next((p for p in self.periods_ms if p >= need), self.periods_ms[-1])
+        return next((p for p in self.periods_ms                # faster with room to spare
+                     if p < period and need <= FASTER * p), period)
 
     @property
     def frames_per_second(self) -> float:
@@ -62,3 +90,91 @@ class FrameClock:
 
 
 CLOCK = FrameClock()      # the process's clock: all sessions of `panel serve` share it
+
+
+# ------------------------------------------------------------ sharing the compute
+LAUNCH_FRAMES = 2         # a heavy page's launch is cut to finish within about two frames
+COST_SMOOTHING = 0.3      # weight of the newest launch in a page's cost per epoch
+
+
+class ComputeShare:
+    """Who is computing: the pages (and lab jobs) that train right now, by weak reference.
+
+    A page alone may use the whole machine. With others computing, a heavy page (one whose
+    work is not finished by its next frame) gets its 1/n share: its launches are cut to
+    about two frames' worth of epochs, and after each it waits (n − 1) times what the
+    launch took before the next, so it computes at most 1/n of the time. Light pages (a
+    default network finishes within a frame) are never held back: the share costs them
+    nothing and protects them from the heavy ones."""
+
+    def __init__(self):
+        self.computing: weakref.WeakSet = weakref.WeakSet()
+
+    def join(self, who) -> None:
+        self.computing.add(who)
+
+    def leave(self, who) -> None:
+        self.computing.discard(who)
+
+    @property
+    def count(self) -> int:
+        return len(self.computing)
+
+    def hold_s(self, who, took_s: float) -> float:
+        """How long ``who`` waits after a job that took ``took_s`` (heavy work only):
+        (n − 1) × took_s with n jobs computing, 0 when alone."""
+        others = self.count - (1 if who in self.computing else 0)
+        return max(0.0, others * took_s)
+
+
+SHARE = ComputeShare()    # the process's share: all sessions of `panel serve` count
+
+
+class Pace:
+    """One page's training pace under the share: how many epochs to launch, and when.
+
+    ``launched(now, epochs)`` when a launch starts; ``done(now, first_check)`` when its
+    result is applied (first_check: it was ready at the first frame after the launch);
+    ``epochs(requested, period_ms)`` and ``may_launch(now)`` before the next one."""
+
+    def __init__(self, share: ComputeShare = SHARE):
+        self.share = share
+        self.ms_per_epoch: float | None = None     # measured on heavy launches only
+        self.heavy = False
+        self.next_launch = 0.0
+        self.limited = False                       # the last plan cut the request
+        self._launch = None
+
+    def launched(self, now: float, epochs: int) -> None:
+        self._launch = (now, max(int(epochs), 1))
+
+    def done(self, now: float, first_check: bool) -> None:
+        if self._launch is None:
+            return
+        start, epochs = self._launch
+        self._launch = None
+        took = max(now - start, 0.0)
+        per_epoch = took * 1e3 / epochs
+        if first_check:        # finished within a frame: `took` is only an upper bound
+            self.heavy = False
+            if self.ms_per_epoch is not None:
+                self.ms_per_epoch = min(self.ms_per_epoch, per_epoch)
+            self.next_launch = 0.0
+            return
+        self.heavy = True
+        old = self.ms_per_epoch
+        self.ms_per_epoch = per_epoch if old is None else old + COST_SMOOTHING * (per_epoch - old)
+        self.next_launch = now + self.share.hold_s(self, took)
+
+    def may_launch(self, now: float) -> bool:
+        return now >= self.next_launch
+
+    def epochs(self, requested: int, period_ms: float) -> int:
+        """The epochs of the next launch: all that were asked for when alone or light,
+        else about LAUNCH_FRAMES frames' worth (at least one)."""
+        requested = max(int(requested), 1)
+        n = requested
+        if self.share.count > 1 and self.heavy and self.ms_per_epoch:
+            n = max(1, min(requested, int(LAUNCH_FRAMES * period_ms / self.ms_per_epoch)))
+        self.limited = self.share.count > 1 and self.heavy
+        return n

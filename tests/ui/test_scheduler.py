@@ -48,6 +48,25 @@ def test_slower_at_once_faster_only_with_room_to_spare():
     assert clock.period_ms == 16
 
 
+def test_light_pages_keep_sixty_frames_beside_heavy_ones():
+    clock = FrameClock()
+    light, heavy = [Page() for _ in range(3)], [Page() for _ in range(2)]
+    for _ in range(10):
+        for p in light:
+            clock.record(p, 0.5)
+        for p in heavy:                   # a big network's diagram: 30 ms a frame
+            clock.record(p, 30.0)
+    assert [clock.period_for(p) for p in light] == [16, 16, 16]
+    # the heavy ones share what is left: (1 - 3 x 0.5/16) / 2 of the loop each -> 67 ms
+    assert [clock.period_for(p) for p in heavy] == [67, 67]
+    used = sum(clock.costs[p] / clock.period_for(p) for p in light + heavy)
+    assert used <= LOAD_SHARE
+    assert clock.period_ms == 67
+    for p in heavy:
+        clock.forget(p)
+    assert clock.period_ms == 16
+
+
 def test_a_closed_page_stops_counting():
     clock = FrameClock()
     crowd = [Page() for _ in range(10)]
@@ -85,7 +104,9 @@ def test_a_page_follows_the_clock(monkeypatch):
     doc = FakeDoc()
     app._doc, app._callback, app.period_ms = doc, doc.add_periodic_callback(None, 16), 16
     others = [Page() for _ in range(20)]
-    for p in others:                      # a class arrives: 20 pages of 3 ms
+    for _ in range(5):
+        clock.record(app, 3.0)            # frames that cost as much as ...
+    for p in others:                      # ... a class that arrives: 20 pages of 3 ms
         clock.record(p, 3.0)
     app._frame()
     assert doc.callbacks == [clock.period_ms] and app.period_ms == clock.period_ms > 16
@@ -93,3 +114,54 @@ def test_a_page_follows_the_clock(monkeypatch):
         clock.forget(p)
     app._frame()                          # the class leaves: back to 60 frames a second
     assert doc.callbacks == [16] and app.period_ms == 16
+
+
+# ------------------------------------------------------------ the compute share
+from playground.ui.scheduler import LAUNCH_FRAMES, ComputeShare, Pace  # noqa: E402
+
+
+def test_a_heavy_page_alone_runs_at_full_speed():
+    share = ComputeShare()
+    heavy = Pace(share)
+    share.join(heavy)
+    heavy.launched(0.0, 50)
+    heavy.done(0.5, first_check=False)          # 10 ms an epoch, not ready by the next frame
+    assert heavy.heavy and heavy.ms_per_epoch == pytest.approx(10.0)
+    assert heavy.epochs(50, 16) == 50 and not heavy.limited
+    assert heavy.may_launch(0.5)
+
+
+def test_a_heavy_page_gets_its_share_when_others_train():
+    share = ComputeShare()
+    heavy, light_a, light_b = Pace(share), Pace(share), Pace(share)
+    for p in (heavy, light_a, light_b):
+        share.join(p)
+    heavy.launched(0.0, 50)
+    heavy.done(0.5, first_check=False)          # 10 ms an epoch
+    # waits twice what it took (three pages computing: it gets a third of the time) ...
+    assert not heavy.may_launch(0.9) and heavy.may_launch(1.5)
+    # ... and launches about two frames' worth of epochs, and says so
+    assert heavy.epochs(50, 16) == int(LAUNCH_FRAMES * 16 / 10.0)
+    assert heavy.limited
+    heavy.launched(1.5, 3)
+    heavy.done(1.53, first_check=False)         # 30 ms: waits 60 ms
+    assert not heavy.may_launch(1.58) and heavy.may_launch(1.59)
+    # the light pages finish within a frame: never held back
+    for p in (light_a, light_b):
+        p.launched(0.0, 1)
+        p.done(0.016, first_check=True)
+        assert p.may_launch(0.016) and p.epochs(5, 16) == 5 and not p.limited
+    share.leave(light_a)
+    share.leave(light_b)                        # alone again: full speed
+    assert heavy.epochs(50, 16) == 50 and not heavy.limited
+
+
+def test_the_share_forgets_closed_pages():
+    share = ComputeShare()
+    a, b = Page(), Page()
+    share.join(a)
+    share.join(b)
+    assert share.count == 2 and share.hold_s(a, 0.1) == pytest.approx(0.1)
+    del b
+    gc.collect()
+    assert share.count == 1 and share.hold_s(a, 0.1) == 0.0
