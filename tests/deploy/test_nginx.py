@@ -1,7 +1,8 @@
 """``deploy/nginx.conf`` for real: nginx in front of two ``panel serve app.py`` processes.
 
 The site config is used as it is, except that its two ``server appN:5006;`` upstreams become
-two local processes on free ports and ``listen 8080`` a free port. It is wrapped in a small
+two local processes on free ports, ``listen 8080`` a free port and ``server_name localhost``
+127.0.0.1. It is wrapped in a small
 top-level config whose pid file, logs and temp folders all lie in a temporary folder, so
 nginx runs as an ordinary process (``nginx -c DIR/nginx.conf -p DIR``). The access log
 records ``$upstream_addr``, the process each request was passed to.
@@ -10,7 +11,10 @@ Checked: the page comes through the proxy; a Bokeh client session (a websocket) 
 through it, and a browser's ``Origin`` is accepted while a foreign one is refused; the
 websocket of a page reaches the process that made the page (``ip_hash``), so the session
 found is the page's own; every proxied request went to one upstream; both processes
-answer directly.
+answer directly. A foreign ``Host`` (DNS rebinding) gets no answer, page or websocket; the
+Host passed on is pinned, so an ``Origin`` equal to the client's Host (or a claimed
+``Sec-Fetch-Site: same-origin``) does not open a websocket; ``/components/`` is refused by
+nginx and never passed on.
 
 Missing nginx: skipped on a laptop, a *failure* under ``CI`` (as the browser tests).
 Kept in ``tests/artifacts/``: ``nginx-{app1,app2,access,error}.log`` and the configs used
@@ -61,15 +65,24 @@ def _nginx() -> str | None:
 
 
 def site_config(port: int, upstreams: list[int]) -> str:
-    """deploy/nginx.conf with local upstreams and listen port (each replaced exactly once)."""
+    """deploy/nginx.conf with local upstreams, listen port and server_name 127.0.0.1 (each
+    replaced exactly where the file has it)."""
     text = SITE.read_text()
     for i, up in enumerate(upstreams, start=1):
         text, n = re.subn(rf"(?m)^(\s*)server\s+app{i}:5006\s*;",
                           rf"\g<1>server 127.0.0.1:{up};", text)
         assert n == 1, f"deploy/nginx.conf: expected one `server app{i}:5006;` line, found {n}"
-    text, n = re.subn(r"(?m)^(\s*)listen\s+8080\s*;", rf"\g<1>listen 127.0.0.1:{port};", text)
-    assert n == 1, f"deploy/nginx.conf: expected one `listen 8080;` line, found {n}"
+    text, n = re.subn(r"(?m)^(\s*)listen\s+8080(\s+default_server)?\s*;",
+                      rf"\g<1>listen 127.0.0.1:{port}\g<2>;", text)
+    assert n == 2, f"deploy/nginx.conf: expected two `listen 8080` lines (the default server " \
+                   f"and the playground's), found {n}"
+    text, n = re.subn(r"(?m)^(\s*)server_name\s+localhost\s*;", r"\g<1>server_name 127.0.0.1;",
+                      text)
+    assert n == 1, f"deploy/nginx.conf: expected one `server_name localhost;` line, found {n}"
     assert re.search(r"(?m)^\s*ip_hash\s*;", text), "deploy/nginx.conf lost its ip_hash"
+    assert re.search(r"(?m)^\s*return\s+444\s*;", text), "no default server refusing other hosts"
+    assert re.search(r"(?m)^\s*proxy_set_header\s+Host\s+\$server_name:\$server_port\s*;", text), \
+        "the upstream's Host header is not pinned to the server's own name"
     return text
 
 
@@ -321,6 +334,81 @@ def test_a_page_and_its_websocket_reach_the_same_process(stack):
     assert ws_done, "no websocket in nginx's access log:\n" + "\n".join(lines)
     used = {ln.rsplit("upstream=", 1)[1] for ln in lines}
     assert len(used) == 1 and used <= expected, "\n".join(lines)
+
+
+def _raw_get(port: int, path: str, host: str) -> int | None:
+    """GET with a chosen Host header; the status, or None when nginx closed the connection
+    without an answer (its 444)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Host": host})
+        return conn.getresponse().status
+    except (http.client.RemoteDisconnected, ConnectionResetError, http.client.BadStatusLine):
+        return None
+    finally:
+        conn.close()
+
+
+def test_a_foreign_host_is_refused_and_the_servers_own_is_served(stack):
+    """DNS rebinding: a page on another domain that resolves to this server sends its own
+    name as Host (and as the websocket's Origin). nginx answers only its server_name."""
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    own = f"127.0.0.1:{stack.port}"
+    assert _raw_get(stack.port, "/app", own) == 200
+    assert _raw_get(stack.port, "/app", f"LOCALHOST:{stack.port}") is None  # not its name
+    for foreign in (f"rebound.example:{stack.port}", "rebound.example"):
+        assert _raw_get(stack.port, "/app", foreign) is None, foreign
+    assert _raw_get(stack.port, "/app", "") in (None, 400)     # an empty Host: bad request
+
+    token = _page_token(_get(f"{stack.url}/app")[2])
+
+    async def ack(host: str, origin: str) -> str:
+        req = HTTPRequest(f"ws://127.0.0.1:{stack.port}/app/ws", request_timeout=30,
+                          headers={"Host": host, "Origin": origin})
+        conn = await websocket_connect(req, subprotocols=["bokeh", token])
+        try:
+            msg = await asyncio.wait_for(conn.read_message(), 30)
+            return msg if isinstance(msg, str) else msg.decode()
+        finally:
+            conn.close()
+
+    assert '"ACK"' in _in_a_thread(asyncio.run, ack(own, f"http://{own}"))
+    rebound = f"rebound.example:{stack.port}"
+    with pytest.raises(Exception) as refused:      # the connection closes: no handshake
+        _in_a_thread(asyncio.run, ack(rebound, f"http://{rebound}"))
+    assert "ACK" not in str(refused.value)
+    # The Host passed on is pinned and Sec-Fetch-Site dropped: an Origin equal to what the
+    # client sent as Host (same name, another port), or a claim of "same-origin", is not
+    # enough behind nginx; the app's --allow-websocket-origin decides (403).
+    from tornado.httpclient import HTTPClientError
+    other = "127.0.0.1:1"
+    for headers in ({"Host": other, "Origin": f"http://{other}"},
+                    {"Origin": "http://elsewhere.example", "Sec-Fetch-Site": "same-origin"}):
+        async def connect(headers=headers):
+            req = HTTPRequest(f"ws://127.0.0.1:{stack.port}/app/ws", request_timeout=30,
+                              headers=headers)
+            (await websocket_connect(req, subprotocols=["bokeh", token])).close()
+        with pytest.raises(HTTPClientError) as refused:
+            _in_a_thread(asyncio.run, connect())
+        assert refused.value.code == 403, headers
+    lines = [ln for ln in stack.access_lines() if " 444 " in ln]
+    assert lines and all("upstream=-" in ln for ln in lines), lines   # never passed on
+
+
+def test_component_resources_are_refused_by_the_proxy(stack):
+    """/components/<module>/… would make Panel import <module>: nginx never passes it on."""
+    for path in ("/components/sklearn.ensemble/x", "/components/os/x",
+                 "//components/os/x", "/%63omponents/os/x"):
+        t0 = time.perf_counter()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _get(f"{stack.url}{path}")
+        assert refused.value.code == 404 and time.perf_counter() - t0 < 2, path
+    lines = [ln for ln in stack.access_lines() if "omponents/" in ln]
+    assert len(lines) >= 4 and all("upstream=-" in ln for ln in lines), lines
 
 
 if __name__ == "__main__":
