@@ -23,11 +23,11 @@ import zipfile
 import jax
 import jax.numpy as jnp
 import numpy as np
-import param
 
 from .engine import features, mlp, train
 from .engine import lr as schedules
-from .state.run import SHUFFLE_STREAM, LayerSizes, Run
+from .state import checks
+from .state.run import SHUFFLE_STREAM, Run
 
 FORMAT = "neural-network-playground"
 VERSION = 1
@@ -37,10 +37,11 @@ _NAME_MAX = 16
 _MAX_NPZ_MEMBERS = 64
 _TOP_KEYS = ("format", "version", "settings", "epoch")
 _MAX_EPOCH = 10**9
+_LISTED = 3               # unknown keys named before "and N more"
 
 
 # ----------------------------------------------------------------- messages
-_SAFE_TEXT = re.compile(r"[A-Za-z0-9_.,+\- ]{0,40}")
+_SAFE_TEXT = re.compile(r"[A-Za-z0-9_.,:+\- ]{0,40}")
 
 
 def _show(value) -> str:
@@ -128,64 +129,38 @@ def _load_json(text) -> object:
         raise ValueError(f"file: not valid JSON ({reason})") from None
 
 
+def _value_text(value) -> str:
+    """A value of a set-up file as a message repeats it (short, never markup)."""
+    if isinstance(value, list) and len(value) <= mlp.MAX_LAYERS and all(
+            isinstance(v, (bool, int, float)) or (isinstance(v, str) and
+                                                  _SAFE_TEXT.fullmatch(v)) for v in value):
+        text = "[" + ", ".join(repr(v) if isinstance(v, str) else checks.entry_text(v)
+                               for v in value) + "]"
+        if len(text) <= 60:
+            return text
+    return _show(value)
+
+
+def _entry_text(value) -> str:
+    """One entry of a list in a file, as a message names it (never markup)."""
+    if isinstance(value, str) and not _SAFE_TEXT.fullmatch(value):
+        return _show(value)
+    return checks.entry_text(value)
+
+
 def _check_setting(name: str, value):
-    """Type and range of one setting, from the run's own parameter definition."""
-    p = Run.param[name]
-    if isinstance(p, LayerSizes):
-        if not isinstance(value, list):
-            raise ValueError(f"{name}: expected a list of layer sizes, got {_show(value)}")
-        if len(value) > mlp.MAX_LAYERS:
-            raise ValueError(f"{name}: at most {mlp.MAX_LAYERS} hidden layers, "
-                             f"got {len(value)}")
-        for h in value:
-            if isinstance(h, bool) or not isinstance(h, int) or not 1 <= h <= mlp.MAX_NEURONS:
-                raise ValueError(f"{name}: each layer needs a whole number of 1 to "
-                                 f"{mlp.MAX_NEURONS} neurons, got {_show(h)}")
-    elif isinstance(p, param.ListSelector):
-        if not isinstance(value, list):
-            raise ValueError(f"{name}: expected a list of names, got {_show(value)}")
-        if not value:
-            raise ValueError(f"{name}: choose at least one")
-        for v in value:
-            if not isinstance(v, str) or v not in p.objects:
-                raise ValueError(f"{name}: {_show(v)} is not one of "
-                                 f"{', '.join(map(str, p.objects))}")
-        if len(set(value)) != len(value):
-            raise ValueError(f"{name}: a name appears twice")
-    elif isinstance(p, param.Selector):
-        if not isinstance(value, str) or value not in p.objects:
-            raise ValueError(f"{name}: {_show(value)} is not one of "
-                             f"{', '.join(map(str, p.objects))}")
-    elif isinstance(p, param.Number):
-        whole = isinstance(p, param.Integer)
-        kind = "a whole number" if whole else "a number"
-        ok_type = isinstance(value, int) if whole else isinstance(value, (int, float))
-        lo, hi = p.bounds
-        lo_in, hi_in = p.inclusive_bounds
-        rng = (f"from {lo} to {hi}" if lo_in and hi_in else
-               f"{'at least' if lo_in else 'greater than'} {lo} and "
-               f"{'at most' if hi_in else 'less than'} {hi}")
-        if isinstance(value, bool) or not ok_type:
-            raise ValueError(f"{name}: expected {kind} {rng}, got {_show(value)}")
-        if not math.isfinite(value) or (value < lo if lo_in else value <= lo) \
-                or (value > hi if hi_in else value >= hi):
-            raise ValueError(f"{name}: must be {rng}, got {_show(value)}")
-    elif isinstance(p, param.List):        # e.g. per-layer activation names
-        if not isinstance(value, list):
-            raise ValueError(f"{name}: expected a list, got {_show(value)}")
-        for v in value:
-            if not isinstance(v, (str, int)) or isinstance(v, bool) or \
-                    (isinstance(v, str) and not _SAFE_TEXT.fullmatch(v)):
-                raise ValueError(f"{name}: {_show(v)} is not allowed")
-        try:
-            p._validate(value)
-        except Exception as exc:           # the run's own message (items are plain text)
-            raise ValueError(f"{name}: {str(exc).split(': ', 1)[-1][:200]}") from None
-    else:                                  # a kind of setting this module does not know yet
-        try:
-            p._validate(value)
-        except Exception:
-            raise ValueError(f"{name}: {_show(value)} is not allowed") from None
+    """One setting of a file, by the same check a link's values go through (state.checks):
+    a ValueError "name: value problem; what is allowed" if the run cannot take it."""
+    problem = checks.problem(name, value, show=_entry_text)
+    if problem:
+        raise ValueError(f"{name}: {_value_text(value)} {problem}; "
+                         f"{checks.allowed(name, link=False)}")
+
+
+def _listed(names) -> str:
+    """The first few names from outside (shown safely), then "and N more"."""
+    first = ", ".join(map(_show, names[:_LISTED]))
+    return first + (f" and {len(names) - _LISTED:,} more" if len(names) > _LISTED else "")
 
 
 def _parse(text) -> tuple[dict, int, Run]:
@@ -198,7 +173,7 @@ def _parse(text) -> tuple[dict, int, Run]:
                          f"— not a playground settings file")
     unknown = [k for k in doc if k not in _TOP_KEYS]
     if unknown:
-        raise ValueError(f"file: unknown key(s) {', '.join(map(_show, unknown))}; "
+        raise ValueError(f"file: unknown key(s) {_listed(unknown)}; "
                          f"allowed: {', '.join(_TOP_KEYS)}")
     version = doc.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
@@ -216,10 +191,12 @@ def _parse(text) -> tuple[dict, int, Run]:
     allowed = Run._settings()
     unknown = [k for k in settings if k not in allowed]
     if unknown:
-        raise ValueError(f"settings: unknown setting(s) {', '.join(map(_show, unknown))}; "
+        raise ValueError(f"settings: unknown setting(s) {_listed(unknown)}; "
                          f"allowed: {', '.join(allowed)}")
     for name, value in settings.items():
         _check_setting(name, value)
+    for name, problem, _ in checks.conflicts(settings):    # as a link's would be refused
+        raise ValueError(f"{name}: {_value_text(settings[name])} {problem}")
     settings = {k: (list(v) if isinstance(v, list) else v) for k, v in settings.items()}
     try:                                   # combinations only the run itself knows
         run = Run(**settings)

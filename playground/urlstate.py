@@ -16,10 +16,9 @@ from urllib.parse import parse_qs, urlencode
 
 import param
 
-from .engine import mlp
+from .state import checks
 from .state.presets import PRESETS
-from .state.run import (MAX_DROPOUT, OWN, LayerActivations, LayerRates, LayerSizes, PerLayer,
-                        Run)
+from .state.run import OWN, LayerActivations, LayerRates, LayerSizes, Run
 
 MAX_VALUE_LENGTH = 200
 # Controls a teacher may hide with ?hide=a,b (names the page knows; see ui.app).
@@ -137,46 +136,14 @@ def _text(value) -> str:
 
 # ------------------------------------------------------------------------ notices
 # A notice speaks to a student: the URL key and the value as typed (printable, bounded),
-# what is wrong in plain words, what is allowed, and what the page uses instead.
-SHOWN_LENGTH = 40          # characters of a bad value or key a notice repeats
+# what is wrong in plain words, what is allowed, and what the page uses instead. Which values
+# are refused, and the words, come from state.checks (the set-up files use the same).
+SHOWN_LENGTH = checks.SHOWN_LENGTH
 MAX_NOTICES_LENGTH = 1200  # all the notices of one link together (then "and N more ...")
 LISTED_NAMES = 3           # unknown keys or hidden controls named before "and N more"
-
-# Each setting as a notice names it (close to the page's label).
-SETTING_NAMES = {
-    "dataset": "the data set", "noise": "Noise (%)", "train_ratio": "the share of training data",
-    "n_samples": "the number of points", "seed": "the random seed",
-    "features": "the input features", "hidden": "the hidden layers",
-    "activation": "the activation", "activations": "the activation of each layer",
-    "dropout": "the dropout of each layer", "learning_rate": "the learning rate",
-    "schedule": "the learning-rate schedule", "schedule_epochs": "the schedule period (epochs)",
-    "cycle_mult": "the SGDR cycle multiplier", "step_factor": "the step-decay factor",
-    "batch_size": "the batch size", "optimizer": "the optimizer", "loss": "the loss",
-    "regularization": "the regularization", "reg_rate": "the regularization rate",
-    "stop_epoch": "the stop epoch", "patience": "the early-stopping patience"}
-# What one choice of a menu is, for "is not ... here".
-CHOICE_NOUNS = {"dataset": "a data set", "activation": "an activation",
-                "schedule": "a learning-rate schedule", "optimizer": "an optimizer",
-                "loss": "a loss", "regularization": "a regularization",
-                "features": "an input feature", "activations": "an activation"}
-# What a refused entry of a per-layer list is.
-ENTRY_PROBLEMS = {"hidden": "has a layer of {} neurons", "dropout": "has a rate of {}",
-                  "activations": "has {}, which is not an activation here"}
-
-
-def _shown(text: str, limit: int = SHOWN_LENGTH) -> str:
-    """A value from outside as a notice repeats it: printable, at most ``limit`` characters."""
-    text = "".join(c if c.isprintable() else "?" for c in text)
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _number_text(x) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
-def _or_list(names, final="or") -> str:
-    names = list(names)
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {final} {names[-1]}"
+SETTING_NAMES, CHOICE_NOUNS = checks.SETTING_NAMES, checks.CHOICE_NOUNS
+_shown, _number_text, _or_list, allowed = (checks.shown, checks.number_text, checks.or_list,
+                                           checks.allowed)
 
 
 def _some(names) -> str:
@@ -184,54 +151,6 @@ def _some(names) -> str:
     shown = [_shown(n) for n in names[:LISTED_NAMES]]
     rest = len(names) - len(shown)
     return f"{', '.join(shown)} and {rest:,} more" if rest else _or_list(shown, "and")
-
-
-def _choices(key: str) -> list:
-    return [o for o in Run.param[key].objects if o != OWN]
-
-
-def allowed(key: str) -> str:
-    """What a setting takes, in plain words (the second half of its notice)."""
-    p, name = Run.param[key], SETTING_NAMES[key]
-    most = f"at most {mlp.MAX_LAYERS} layers, separated by commas"
-    if isinstance(p, LayerSizes):
-        return (f"{name} take 1 to {mlp.MAX_NEURONS} neurons each, {most} "
-                f"(e.g. 4,2)")
-    if isinstance(p, LayerActivations):
-        return f"{name} takes {_or_list(mlp.ACTIVATIONS)} per layer, {most}"
-    if isinstance(p, LayerRates):
-        return f"{name} takes a rate from 0 to {MAX_DROPOUT:g} per layer, {most}"
-    if isinstance(p, param.ListSelector):
-        return f"choose from {', '.join(_choices(key))}, separated by commas"
-    if isinstance(p, param.Selector):
-        return f"choose {_or_list(_choices(key))}"
-    lo, hi = p.bounds
-    kind = "a whole number" if isinstance(p, param.Integer) else "a number"
-    lo = _number_text(lo)
-    if hi is None:
-        return f"{name} takes {kind} of {lo} or more"
-    if not p.inclusive_bounds[0]:
-        return f"{name} takes {kind} above {lo}, up to {_number_text(hi)}"
-    return f"{name} takes {kind} from {lo} to {_number_text(hi)}"
-
-
-def _problem(key: str, value) -> str:
-    """Why a parsed value is refused, in plain words ("is out of range", "has 0, which ...")."""
-    p = Run.param[key]
-    if isinstance(p, PerLayer):
-        if len(value) > mlp.MAX_LAYERS:
-            return f"has {len(value)} layers, too many"
-        bad = next((v for v in value if p._entry_error(v)), None)
-        return ("is not allowed" if bad is None else
-                ENTRY_PROBLEMS[key].format(_shown(str(bad), 12)))
-    if isinstance(p, param.ListSelector):
-        bad = next((v for v in value if v not in p.objects), None)
-        if bad is None:
-            return "is not allowed"
-        return f"has {_shown(str(bad), 12)}, which is not {CHOICE_NOUNS[key]} here"
-    if isinstance(p, param.Selector):
-        return f"is not {CHOICE_NOUNS[key]} here"
-    return "is out of range"
 
 
 def bad_value_notice(key: str, text: str, problem: str) -> str:
@@ -285,6 +204,7 @@ def from_query(query: Mapping | str) -> tuple[dict, View, list]:
         notices.append(f"tab={_shown(tab)} is not a tab here; choose {_or_list(TABS)}; "
                        f"showing {TABS[0]}")
         tab = ""
+    given = {}                              # key -> the text of each valid value
     for key, text in raw.items():
         if key not in TABLE:
             unknown.append(key)
@@ -300,12 +220,15 @@ def from_query(query: Mapping | str) -> tuple[dict, View, list]:
         except ValueError as exc:           # the codecs' own plain words
             notices.append(bad_value_notice(key, text, str(exc)))
             continue
-        try:
-            Run.param[key]._validate(value)
-        except (ValueError, TypeError, OverflowError):
-            notices.append(bad_value_notice(key, text, _problem(key, value)))
+        problem = checks.problem(key, value)
+        if problem:
+            notices.append(bad_value_notice(key, text, problem))
             continue
-        settings[key] = value
+        settings[key], given[key] = value, text
+    for key, problem, instead in checks.conflicts(settings):
+        text = given.get(key) or TABLE[key].format(settings[key])
+        notices.append(f"{key}={_shown(text)} {problem}; using {TABLE[key].format(instead)}")
+        settings[key] = instead
     if unknown:
         are = "is not a setting" if len(unknown) == 1 else "are not settings"
         notices.append(f"{_some(unknown)} {are} here; ignored")

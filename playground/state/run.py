@@ -51,7 +51,7 @@ _HYPER_PARAMS = _LR_PARAMS + ("batch_size", "optimizer", "regularization", "reg_
 
 class PerLayer(param.List):
     """A list with at most one entry per hidden layer; subclasses say what an entry may be
-    (``_entry_error`` returns the reason an entry is refused, or None)."""
+    (``entry_error`` returns the reason an entry is refused, or None)."""
 
     field = ""
 
@@ -63,7 +63,7 @@ class PerLayer(param.List):
             raise ValueError(f"{self.field}: at most {mlp.MAX_LAYERS} hidden layers, "
                              f"got {len(val)}")
         for entry in val:
-            reason = self._entry_error(entry)
+            reason = self.entry_error(entry)
             if reason:
                 raise ValueError(f"{self.field}: {reason}, got {entry!r}")
 
@@ -76,7 +76,7 @@ class LayerSizes(PerLayer):
     """Hidden-layer sizes, each 1..MAX_NEURONS."""
     field = "hidden"
 
-    def _entry_error(self, h):
+    def entry_error(self, h):
         if not (_is_number(h, (int, np.integer)) and 1 <= h <= mlp.MAX_NEURONS):
             return f"each layer needs 1 to {mlp.MAX_NEURONS} neurons"
 
@@ -85,7 +85,7 @@ class LayerActivations(PerLayer):
     """Per-hidden-layer activation names; empty means every layer uses ``activation``."""
     field = "activations"
 
-    def _entry_error(self, a):
+    def entry_error(self, a):
         if a not in mlp.ACTIVATIONS:
             return f"unknown activation (allowed: {', '.join(mlp.ACTIVATIONS)})"
 
@@ -94,7 +94,7 @@ class LayerRates(PerLayer):
     """Per-hidden-layer dropout rates in [0, MAX_DROPOUT]; missing layers have none."""
     field = "dropout"
 
-    def _entry_error(self, r):
+    def entry_error(self, r):
         if not (_is_number(r) and 0 <= r <= MAX_DROPOUT):
             return f"each rate between 0 and {MAX_DROPOUT}"
 

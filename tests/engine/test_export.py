@@ -385,3 +385,56 @@ def test_bad_per_layer_activations_are_refused(value):
     with pytest.raises(ValueError, match="^activations:") as info:
         export.settings_from_json(_doc({"activations": value}))
     assert "<" not in str(info.value)
+
+
+# ------------------------------------------------ every set-up the page exports opens again
+@pytest.mark.parametrize("kw", [
+    dict(hidden=[4, 3], dropout=[0.5, 0.25]),
+    dict(hidden=[2], dropout=[0.9], activation="relu"),
+    dict(hidden=[3, 2, 2], activations=["relu", "gelu", "tanh"], dropout=[0.0, 0.1]),
+    dict(dataset="sine", features=["x1", "sin_x1"], hidden=[5], dropout=[0.2]),
+    dict(learning_rate=0.003, reg_rate=0.001, regularization="l1", noise=12.5,
+         train_ratio=0.35, step_factor=0.3, schedule="step", schedule_epochs=7),
+    dict(dataset="spiral", loss="cross_entropy", features=["x1", "x2", "sin_x1", "sin_x2"]),
+])
+def test_every_exported_setup_opens_again(kw):
+    run = Run(**kw)
+    run.train(2)
+    settings = run.settings()
+    assert export.settings_from_json(export.settings_to_json(run)) == settings
+    again = export.run_from_npz(export.weights_npz(run))
+    assert again.settings() == settings
+    page = Run()                                  # the page's path: into the bound run
+    export.apply_settings(page, export.settings_from_json(export.settings_to_json(run)))
+    assert page.settings() == settings
+    export.load_weights_npz(export.weights_npz(run), Run(), with_settings=True)
+
+
+def test_a_setup_with_own_points_opens_again():
+    run = Run()
+    run.clear_points()
+    for x in (-1.0, 0.0, 1.0, 2.0):
+        run.add_point(x, x, 1.0 if x > 0 else -1.0)
+    run.set_layer_dropout(0, 0.3)
+    assert export.settings_from_json(export.settings_to_json(run)) == run.settings()
+
+
+def test_many_unknown_settings_make_a_short_message():
+    with pytest.raises(ValueError) as info:
+        export.settings_from_json(_doc({f"k{i}": 1 for i in range(5000)}))
+    assert "'k0', 'k1', 'k2' and 4,997 more" in str(info.value)
+    assert len(str(info.value)) < 500
+    with pytest.raises(ValueError, match="and 4,997 more") as info:
+        export.settings_from_json(_doc(**{f"k{i}": 1 for i in range(5000)}))
+    assert len(str(info.value)) < 500
+
+
+@pytest.mark.parametrize("settings,message", [
+    ({"activations": ["re:lu"]}, "activations: ['re:lu'] has re:lu, which is not an activation"),
+    ({"dataset": "a:b"}, "dataset: 'a:b' is not a data set here; choose circle"),
+    ({"dropout": [0.95]}, "dropout: [0.95] has a rate of 0.95; the dropout of each layer takes"),
+])
+def test_file_messages_stay_readable_with_a_colon(settings, message):
+    with pytest.raises(ValueError) as info:
+        export.settings_from_json(_doc(settings))
+    assert str(info.value).startswith(message), str(info.value)

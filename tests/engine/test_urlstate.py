@@ -192,12 +192,31 @@ def test_view_options_and_presets():
                        "no lesson opened"]
 
 
-def test_conflicting_link_values_are_adjusted_not_fatal():
-    settings, _, notices = urlstate.from_query("?dataset=plane&loss=cross_entropy")
-    assert notices == []
+@pytest.mark.parametrize("query,key,expected,notice", [
+    ("?dataset=plane&loss=cross_entropy", "loss", "mse",
+     "loss=cross_entropy needs a data set with two classes, and plane is a regression data "
+     "set; using mse"),
+    ("?dataset=sine&features=x2", "features", ["x1"],
+     "features=x2 has x2, which the 1-D data set sine cannot use (1-D data have only x1, "
+     "x1_sq and sin_x1); using x1"),
+    ("?dataset=sine&features=x1,x2,sin_x1", "features", ["x1", "sin_x1"],
+     "features=x1,x2,sin_x1 has x2, which the 1-D data set sine cannot use (1-D data have "
+     "only x1, x1_sq and sin_x1); using x1,sin_x1"),
+    ("?preset=fit-sine&features=x2", "features", ["x1"], "features=x2 has x2, which"),
+])
+def test_conflicting_link_values_are_changed_with_a_notice(query, key, expected, notice):
+    settings, _, notices = urlstate.from_query(query)
+    assert len(notices) == 1 and notices[0].startswith(notice), notices
     run = Run()
-    urlstate.apply(run, settings)
-    assert run.dataset == "plane" and run.loss == "mse"     # regression needs mse
+    assert urlstate.apply(run, settings) == []
+    assert getattr(run, key) == expected
+
+
+def test_features_named_twice_are_refused_in_a_link_as_in_a_file():
+    settings, _, notices = urlstate.from_query("?features=x1,x1,x1")
+    assert settings == {}
+    assert notices[0].startswith("features=x1,x1,x1 has x1 twice; ")
+    assert notices[0].endswith("; using x1,x2")
 
 
 # ---------------------------------------------------------------- presets teach
@@ -274,3 +293,47 @@ def test_per_layer_activations_round_trip_and_global_reset():
     assert again.activations == [] and again.arch.activations == ("relu",) * 3
     with pytest.raises(ValueError, match="layer"):
         again.set_layer_activation(3, "tanh")
+
+
+# ------------------------------------------- one validator for links and set-up files
+def _file(settings) -> bool:
+    """Does a set-up file with these settings open?"""
+    import json
+
+    from playground import export
+    try:
+        export.settings_from_json(json.dumps({"format": "neural-network-playground",
+                                              "version": 1, "settings": settings}))
+    except ValueError:
+        return False
+    return True
+
+
+def _link(settings) -> bool:
+    """Does a link with these settings open them all, with no notice?"""
+    query = {k: [urlstate.TABLE[k].format(v)] for k, v in settings.items()}
+    parsed, _, notices = urlstate.from_query(query)
+    return not notices and parsed == settings
+
+
+SAME_SETUPS = [
+    ({"features": ["x1", "x1", "x1"]}, False), ({"features": []}, False),
+    ({"features": ["x2", "x1x2"]}, True), ({"hidden": [0]}, False), ({"hidden": []}, True),
+    ({"hidden": [16] * 8}, True), ({"hidden": [16] * 9}, False), ({"hidden": [17]}, False),
+    ({"dropout": [0.5, 0.25]}, True), ({"dropout": [0.95]}, False), ({"dropout": [0.9]}, True),
+    ({"activations": ["relu", "gelu"]}, True), ({"activations": ["relu"] * 9}, False),
+    ({"dataset": "plane", "loss": "cross_entropy"}, False),
+    ({"dataset": "xor", "loss": "cross_entropy"}, True),
+    ({"dataset": "sine", "features": ["x2"]}, False),
+    ({"dataset": "sine", "features": ["x1", "sin_x1"]}, True),
+    ({"noise": 50}, True), ({"noise": 51}, False), ({"learning_rate": 0}, False),
+    ({"learning_rate": 10}, True), ({"train_ratio": 0.1}, True), ({"train_ratio": 0.05}, False),
+    ({"seed": 2**31 - 1}, True), ({"seed": 2**31}, False), ({"batch_size": 64}, True),
+    ({"batch_size": 65}, False), ({"step_factor": 0.01}, True), ({"cycle_mult": 5}, False),
+]
+
+
+@pytest.mark.parametrize("settings,ok", SAME_SETUPS)
+def test_a_link_and_a_file_accept_and_refuse_the_same_setups(settings, ok):
+    assert _link(settings) == ok
+    assert _file(settings) == ok
