@@ -503,6 +503,8 @@ def _array_code(name: str, a, comment: str = "", matrix: bool = False) -> str:
     matrix=True writes one row a line (weights); otherwise rows are packed (data)."""
     a = np.asarray(a, np.float32)
     head = f"# {comment}\n" if comment else ""
+    if a.size == 0:                        # e.g. no test points
+        return f"{head}{name} = np.zeros({a.shape}, np.float32)"
     if a.ndim == 1:
         items = [_num(v) for v in a]
         one_line = f"{name} = np.array([{', '.join(items)}], np.float32)"
@@ -785,16 +787,20 @@ def main():
     def report(epoch, params):
         if epoch % max(1, epochs // 10) == 0 or epoch == epochs:
             train_loss, _ = evaluate(params, x_train, Y_TRAIN)
-            test_loss, _ = evaluate(params, x_test, Y_TEST)
-            print(f"epoch {epoch:6d}   train loss {float(train_loss):.6f}   "
-                  f"test loss {float(test_loss):.6f}")
+            line = f"epoch {epoch:6d}   train loss {float(train_loss):.6f}"
+            if len(Y_TEST):
+                test_loss, _ = evaluate(params, x_test, Y_TEST)
+                line += f"   test loss {float(test_loss):.6f}"
+            print(line)
 
     params = train(initial_params(), x_train, Y_TRAIN, epochs, report)
-    train_loss, train_accuracy = evaluate(params, x_train, Y_TRAIN)
-    test_loss, test_accuracy = evaluate(params, x_test, Y_TEST)
-    result = {"epochs": epochs, "train_loss": float(train_loss), "test_loss": float(test_loss)}
-    if CLASSIFICATION:
-        result.update(train_accuracy=float(train_accuracy), test_accuracy=float(test_accuracy))
+    result = {"epochs": epochs}
+    for split, x, y in (("train", x_train, Y_TRAIN), ("test", x_test, Y_TEST)):
+        if len(y):                         # no test points: no test numbers
+            split_loss, split_accuracy = evaluate(params, x, y)
+            result[f"{split}_loss"] = float(split_loss)
+            if CLASSIFICATION:
+                result[f"{split}_accuracy"] = float(split_accuracy)
     print(json.dumps(result))
 
 
@@ -807,11 +813,22 @@ def script_filename(run: Run) -> str:
     return f"playground_{run.dataset}_epoch{run.epoch}.py"
 
 
+def script_problem(run: Run) -> str | None:
+    """Why no script can be made for the run now (None: it can)."""
+    if len(run.y_train) == 0:
+        return "there are no training points; add some points first"
+    return None
+
+
 def python_script(run: Run, filename: str | None = None) -> str:
     """A standalone Python script (numpy, jax, optax) that rebuilds the run's data and
     first weights and trains ``run.epoch`` epochs with the run's current settings exactly
     as the playground's exact-shape program does; it prints the final losses (and
-    accuracies) as JSON on its last line."""
+    accuracies) as JSON on its last line. ValueError (``script_problem``) when there is
+    nothing to train on."""
+    problem = script_problem(run)
+    if problem:
+        raise ValueError(f"script: {problem}")
     s = run.settings()
     init = train.init_state(run._init_key, run._arch_arrays).params   # the seed's weights
     Ws, bs = _exact_params(init, run.arch)

@@ -279,6 +279,8 @@ class Run(param.Parameterized):
         if len(X) != len(y) or len(y) > userdata.MAX_ROWS:
             raise ValueError(f"data: {len(X)} points and {len(y)} labels; at most "
                              f"{userdata.MAX_ROWS} points")
+        if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+            raise ValueError("data: every coordinate and label must be a finite number")
         if len(y) >= 2:
             tr, te = datasets.train_test_split(self.seed, len(y), self.train_ratio)
         else:

@@ -32,10 +32,34 @@ def _numbers(rows, column, name):
 
 
 def _rescale(v, name, lo=-SPAN, hi=SPAN):
+    """v (float64) linearly onto [lo, hi]. Halves first, so values up to ±1.8e308 never
+    overflow; anything that still is not finite is refused (never a NaN point)."""
     a, b = float(v.min()), float(v.max())
     if a == b:
         return np.zeros_like(v), f"{name} is constant ({a:g}) → 0"
-    return lo + (v - a) * (hi - lo) / (b - a), f"{name} [{a:g}, {b:g}] → [{lo:g}, {hi:g}]"
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        span = b / 2 - a / 2
+        out = lo + (v / 2 - a / 2) / span * (hi - lo)
+    if span <= 0 or not np.all(np.isfinite(out)):
+        raise ValueError(f"{name}: the values ({a:g} to {b:g}) are too close together to "
+                         f"rescale; use plainer numbers")
+    return np.clip(out, lo, hi), f"{name} [{a:g}, {b:g}] → [{lo:g}, {hi:g}]"
+
+
+def _text(data: bytes) -> str:
+    """The file as text, or a ValueError saying what kind of file it is instead."""
+    if not data.strip():
+        raise ValueError("the file is empty")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ValueError("the file is UTF-16 text; save it again as CSV (UTF-8)")
+    if b"\x00" in data[:4096]:
+        raise ValueError("the file is not a text (CSV) file; it looks like a spreadsheet, "
+                         "an image or another binary file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError("the file is not a text (CSV) file in UTF-8; save it again as "
+                         "CSV (UTF-8)") from None
 
 
 def parse_csv(data: bytes) -> dict:
@@ -45,11 +69,11 @@ def parse_csv(data: bytes) -> dict:
     "one_d": bool, "note": str}. Two distinct labels make a classification problem (the
     larger label becomes blue +1); otherwise labels are rescaled into [-1, 1]."""
     if len(data) > MAX_BYTES:
-        raise ValueError(f"the file is {len(data) / 1e6:.1f} MB; at most 1 MB please")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValueError("the file is not a text (CSV) file") from None
+        raise ValueError(f"the file is {len(data) / 1e6:.1f} MB; a CSV file may be at most "
+                         f"{MAX_BYTES / 1e6:g} MB")
+    text = _text(data)
+    if not text.strip():
+        raise ValueError("the file is empty")
     reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip().lower() for h in next(reader)]
@@ -59,6 +83,13 @@ def parse_csv(data: bytes) -> dict:
         names, one_d = ("x1", "x2", "label"), False
     elif {"x", "y"} <= set(header):
         names, one_d = ("x", "y"), True
+    elif not any(header):
+        raise ValueError("the first line is empty; it must name the columns: x1, x2, label "
+                         "(or x, y for a 1-D curve)")
+    elif len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        sep = "semicolons" if ";" in header[0] else "tabs"
+        raise ValueError(f"the values are separated by {sep}; separate them by commas "
+                         f"(save as CSV, comma-separated)")
     else:
         raise ValueError(f"missing columns: need x1, x2, label (or x, y for a 1-D curve); "
                          f"found {', '.join(h[:15] for h in header[:6]) or 'none'}")
@@ -75,8 +106,11 @@ def parse_csv(data: bytes) -> dict:
             rows.append((i, row))
     except csv.Error as exc:
         raise ValueError(f"not a valid CSV file ({exc})") from None
+    if not rows:
+        raise ValueError("the file has a header line but no data rows; at least 4 are needed")
     if len(rows) < 4:
-        raise ValueError("at least 4 data rows are needed")
+        raise ValueError(f"the file has {len(rows)} data row{'s' * (len(rows) != 1)}; at "
+                         f"least 4 are needed")
     values = [_numbers(rows, c, n) for c, n in zip(cols, names)]
     labels = values[-1]
     notes = []
@@ -94,6 +128,9 @@ def parse_csv(data: bytes) -> dict:
     else:
         y, note = _rescale(labels, names[-1], -1.0, 1.0)
         notes.append(note)
-    return {"X": X.astype(np.float32), "y": y.astype(np.float32),
+    X, y = X.astype(np.float32), y.astype(np.float32)
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):     # never a NaN point
+        raise ValueError("some values could not be rescaled into the plot")
+    return {"X": X, "y": y,
             "classification": bool(classification), "one_d": one_d,
             "note": f"{len(rows):,} rows; " + "; ".join(notes)}

@@ -33,6 +33,9 @@ class ExportPanel(pn.viewable.Viewer):
             label="Python script",
             description="A standalone script (numpy, JAX, optax) that recreates this data and "
                         "network and trains it to the same numbers.")
+        self.script_note = pn.pane.HTML(margin=(0, 5), width=222)
+        run.param.watch(lambda *e: self._script_ready(), ["data_version"])
+        self._script_ready()
         self.settings_in = pn.widgets.FileInput(
             accept=".json", width=222, description="Open a saved set-up (.json).")
         self.weights_in = pn.widgets.FileInput(
@@ -50,6 +53,13 @@ class ExportPanel(pn.viewable.Viewer):
         button = pn.widgets.FileDownload(callback=made, filename=name(self.run), width=108, margin=(5, 4),
                                          color="light", **params)
         return button
+
+    def _script_ready(self):
+        """No script without training points: the button is off and says why."""
+        problem = export.script_problem(self.run)
+        self.script_dl.disabled = problem is not None
+        self.script_note.object = ("" if problem is None else
+                                   f'<div class="pg-readout">Python script: {problem}.</div>')
 
     def _load_settings(self, data):
         export.apply_settings(self.run, export.settings_from_json(data))
@@ -76,7 +86,7 @@ class ExportPanel(pn.viewable.Viewer):
         return pn.Column(
             pn.pane.HTML('<div class="pg-section-title">Export</div>', margin=(6, 5, 0, 5)),
             pn.Row(self.settings_dl, self.weights_dl, margin=0),
-            pn.Row(self.script_dl, margin=0),
+            pn.Row(self.script_dl, margin=0), self.script_note,
             pn.pane.HTML('<div class="pg-readout">Open a set-up or weights:</div>',
                          margin=(4, 5, 0, 5)),
             self.settings_in, self.weights_in, width=232, margin=0)

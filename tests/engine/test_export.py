@@ -438,3 +438,22 @@ def test_file_messages_stay_readable_with_a_colon(settings, message):
     with pytest.raises(ValueError) as info:
         export.settings_from_json(_doc(settings))
     assert str(info.value).startswith(message), str(info.value)
+
+
+def test_script_with_no_test_points_trains_and_without_points_is_refused(capsys):
+    run = Run()
+    run.clear_points()
+    with pytest.raises(ValueError, match="no training points"):
+        export.python_script(run)
+    run.add_point(1.0, 1.0, 1.0)
+    run.add_point(-1.0, 1.0, -1.0)
+    run.dataset = run.dataset                 # (still own data)
+    run.use_own_data([[1.0, 1.0]], [1.0], True)   # one point: no test set
+    run.train(3)
+    ns = {"__name__": "exported"}
+    exec(compile(export.python_script(run), "exported.py", "exec"), ns)
+    ns["sys"].argv = ["exported.py", "3"]
+    ns["main"]()
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert "test_loss" not in result
+    assert result["train_loss"] == pytest.approx(run.metrics()["train_loss"], abs=1e-6)

@@ -1,5 +1,6 @@
 """The learner's own data: CSV validation and rescaling, clicked points, the big bucket."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -38,10 +39,18 @@ def test_one_d_csv_is_a_regression_curve():
     (csv([(1, 2, 1), (2, "nan", 0), (3, 3, 1), (4, 4, 0)]), "row 3: x2 is missing"),
     (csv([(1, 2, 1), (2, "", 0), (3, 3, 1), (4, 4, 0)]), "row 3: x2 is not a number"),
     (csv([(i % 7, i % 5, i % 2) for i in range(5001)]), "more than 5,000 rows"),
-    (b"x1,x2,label\n" + b"1,2,1\n" * 200_000, "at most 1 MB"),
-    (b"", "empty"),
-    (b"\xff\xfe\x00garbage", "not a text"),
-    (csv([(1, 2, 1)]), "at least 4"),
+    (b"x1,x2,label\n" + b"1,2,1\n" * 200_000, "may be at most 1 MB"),
+    (b"", "^the file is empty$"),
+    (b"\n\n  \n", "^the file is empty$"),
+    (b"\xef\xbb\xbf", "^the file is empty$"),
+    (b"x1,x2,label\n", "header line but no data rows"),
+    (b"\nx1,x2,label\n1,2,1\n", "the first line is empty"),
+    (b"x1;x2;label\n1;2;1\n", "separated by semicolons"),
+    (b"x1\tx2\tlabel\n1\t2\t1\n", "separated by tabs"),
+    (b"\xff\xfe\x00garbage", "UTF-16"),
+    (b"PK\x03\x04\x14\x00\x00\x00", "not a text \\(CSV\\) file"),
+    (b"x1,x2,label\n\xe9,1,1\n", "not a text \\(CSV\\) file in UTF-8"),
+    (csv([(1, 2, 1)]), "has 1 data row; at least 4"),
     (b"x1,x2,label\n1,2\n3,4,1\n5,6,0\n7,8,1\n", "row 2: too few values"),
     (b"x1,x2,label\n=cmd|' /C calc'!A0,1,1\n1,2,0\n3,4,1\n5,6,0\n", "not a number"),
 ])
@@ -115,3 +124,36 @@ def test_large_upload_uses_the_big_bucket_and_learns():
 def test_own_data_do_not_travel_in_links():
     settings, _, notices = urlstate.from_query("?dataset=own")
     assert "dataset" not in settings and "not stored in links" in notices[0]
+
+
+@pytest.mark.parametrize("big", ["1e308", "1.7976931348623157e308", "1e300"])
+def test_huge_values_are_rescaled_without_nan(big):
+    rows = [(big, 1, 1), ("-" + big, 2, 0), (3, 3, 1), (4, 4, 0)]
+    d = userdata.parse_csv(csv(rows))
+    assert np.all(np.isfinite(d["X"])) and np.all(np.isfinite(d["y"]))
+    assert d["X"][:, 0].tolist() == pytest.approx([5, -5, 0, 0], abs=1e-6)
+    d = userdata.parse_csv(csv([(x, y) for x, y in zip((1, 2, 3, 4), (big, "-" + big, 0, 1))],
+                               header="x,y"))
+    assert np.all(np.isfinite(d["y"])) and d["y"].min() == -1 and d["y"].max() == 1
+    run = Run()
+    run.use_own_data(d["X"], d["y"], d["classification"], d["one_d"])
+    assert np.all(np.isfinite(run.X_train)) and np.all(np.isfinite(run.y_train))
+    from playground import export
+    assert not re.search(r"\bnan\b", export.python_script(run), re.IGNORECASE)
+
+
+def test_values_too_close_to_rescale_are_refused():
+    tiny = csv([("5e-324", 1, 1), ("1e-323", 2, 0), ("5e-324", 3, 1), ("5e-324", 4, 0)])
+    try:
+        d = userdata.parse_csv(tiny)
+    except ValueError as exc:
+        assert "x1" in str(exc)
+    else:
+        assert np.all(np.isfinite(d["X"]))
+
+
+def test_own_data_must_be_finite():
+    run = Run()
+    with pytest.raises(ValueError, match="finite"):
+        run.use_own_data([[np.nan, 0.0], [1.0, 1.0]], [1.0, -1.0], True)
+    assert run.dataset == "circle"

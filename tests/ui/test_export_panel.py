@@ -35,3 +35,17 @@ def test_each_download_is_named_for_the_epoch_it_holds():
     run.dataset = "circle"                    # a new data set: the names follow at the click
     click(panel.weights_dl)
     assert panel.weights_dl.filename == "playground_circle_epoch0.npz"
+
+
+def test_no_points_no_script_and_the_button_says_why():
+    run = Run()
+    panel = ExportPanel(run, on_error=print, on_info=print)
+    assert pn.panel(panel).get_root() is not None
+    assert not panel.script_dl.disabled and panel.script_note.object == ""
+    run.clear_points()
+    assert panel.script_dl.disabled
+    assert "no training points" in panel.script_note.object
+    run.add_point(1.0, 1.0, 1.0)              # one point: all training, no test set
+    assert not panel.script_dl.disabled and panel.script_note.object == ""
+    script = click(panel.script_dl).decode()
+    assert "X_TEST = np.zeros((0, 2), np.float32)" in script
