@@ -108,8 +108,8 @@ def _check_index(what, v, lo, hi):
 def _check_value(what, v) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) \
             or not math.isfinite(float(v)) or abs(float(v)) > MAX_EDIT:
-        raise ValueError(f"{what}: expected a finite number between {-MAX_EDIT:g} and "
-                         f"{MAX_EDIT:g}, got {v!r}")
+        raise ValueError(f"a {what} must be a finite number from {-MAX_EDIT:g} to "
+                         f"{MAX_EDIT:g}")
     return float(v)
 
 
@@ -180,8 +180,10 @@ def element_at(layout: dict, x: float, y: float, tolerance: float = 5.0):
         return ("node", int(layout["node_layer"][hit[0]]), int(layout["node_index"][hit[0]]))
     ax, ay = layout["edge_xs"][:, :-1], layout["edge_ys"][:, :-1]
     dx, dy = layout["edge_xs"][:, 1:] - ax, layout["edge_ys"][:, 1:] - ay
-    u = np.clip(((x - ax) * dx + (y - ay) * dy) / np.maximum(dx * dx + dy * dy, 1e-9), 0, 1)
-    dist = np.hypot(ax + u * dx - x, ay + u * dy - y).min(axis=1)
+    with np.errstate(all="ignore"):       # far-away or non-finite clicks: no hit, no warning
+        u = np.clip(((x - ax) * dx + (y - ay) * dy) / np.maximum(dx * dx + dy * dy, 1e-9), 0, 1)
+        dist = np.hypot(ax + u * dx - x, ay + u * dy - y).min(axis=1)
+    dist = np.where(np.isfinite(dist), dist, np.inf)
     k = int(np.argmin(dist)) if dist.size else -1
     if k < 0 or dist[k] > tolerance:
         return None

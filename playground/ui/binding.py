@@ -1,6 +1,7 @@
 """Two-way links between a widget and a parameter of the run, with friendly errors."""
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import panel as pn
@@ -55,3 +56,16 @@ def tooltip_text(description) -> str:
 def tip(widget, text: str):
     """A widget with an (i) icon beside it whose tooltip explains it to a learner."""
     return pn.Row(widget, pn.widgets.TooltipIcon(value=text, margin=(8, 0, 0, -4)), margin=0)
+
+
+def event_point(event) -> tuple[float, float] | None:
+    """The data coordinates of a tap or pan event as two finite floats, or None for an event
+    the page must ignore (no coordinates, NaN or infinite ones, which a browser can send
+    for a tap outside the plot's ranges or a hostile client can send for anything)."""
+    try:
+        x, y = float(event.x), float(event.y)
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        return None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return None
+    return x, y

@@ -1,6 +1,8 @@
 """The convolution lab: slide a kernel over an image by hand, then ReLU and max pooling."""
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import panel as pn
 import param
@@ -11,7 +13,7 @@ from bokeh.plotting import figure
 from ..engine import conv
 from ..state.conv_lab import PAINT_SIZE, SOURCE_LABELS, ConvLab
 from . import theme
-from .binding import tip
+from .binding import event_point, tip
 from .learning_views import PLAY_TIP, play_button, sync_play_label
 
 INTRO = ("A convolution slides a small grid of weights (the kernel) over an image: at each "
@@ -175,30 +177,45 @@ class ConvLabView(pn.viewable.Viewer):
                 self.kernel_inputs.append(row)
             self.kernel_box.objects = [pn.Row(*row, margin=0) for row in self.kernel_inputs]
         else:
-            for r, row in enumerate(self.kernel_inputs):
-                for c, w in enumerate(row):
-                    if w.value != float(k[r, c]):
-                        w.value = float(k[r, c])
+            self._show_kernel()
         name = m.kernel_name
         self.kernel_note.object = (f"<small>{conv.KERNEL_DESCRIPTIONS.get(name, 'Your own kernel: every number is yours.')}</small>")
 
+    def _show_kernel(self):
+        """Every box shows the weight the kernel really has."""
+        k = self.model.kernel()
+        for r, row in enumerate(self.kernel_inputs):
+            for c, w in enumerate(row):
+                if w.value != float(k[r, c]):
+                    w.value = float(k[r, c])
+
     def _edit(self, r, c, value):
         m = self.model
-        if value is None or float(m.kernel()[r, c]) == float(value):
+        in_use = float(m.kernel()[r, c])
+        if value is not None and float(value) == in_use:
             return
         try:
+            if value is None:
+                raise ValueError("a kernel weight must be a number")
             m.set_kernel_cell(r, c, value)
-        except ValueError as exc:
-            self.arith.object = f'<div class="pg-status pg-status-danger">{exc}</div>'
+        except (ValueError, TypeError, OverflowError) as exc:
+            self._show_kernel()                   # the refused number does not stay
+            self.kernel_note.object = (
+                f'<div class="pg-status pg-status-danger">Not set: {html.escape(str(exc))}; '
+                f'row {r + 1}, column {c + 1} stays {_num(in_use)}.</div>')
+            return
+        self._show_kernel()
         self.kernel_note.object = "<small>Your own kernel: every number is yours.</small>"
 
     def _tap(self, event):
         m = self.model
-        if m.source != "paint" or event.x is None:
+        point = event_point(event)
+        if m.source != "paint" or point is None or self._padded is None:
             return
-        pad = (self._padded.shape[0] - PAINT_SIZE) // 2 if self._padded is not None else 0
-        row = int(self._padded.shape[0] - event.y) - pad
-        col = int(event.x) - pad
+        x, y = point
+        pad = (self._padded.shape[0] - PAINT_SIZE) // 2
+        row = int(np.floor(self._padded.shape[0] - y)) - pad
+        col = int(np.floor(x)) - pad
         m.toggle_pixel(row, col)
 
     # -------------------------------------------------------------------- drawing

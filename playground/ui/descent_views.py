@@ -11,7 +11,7 @@ from bokeh.plotting import figure
 from ..engine import descent
 from ..state.descent import ONE_WEIGHT_PRESETS, W_RANGE, OneWeightDemo, TwoWeightRace
 from . import theme
-from .binding import tip
+from .binding import event_point, tip
 from .learning_views import PLAY_TIP, play_button, sync_play_label
 from .neuron_views import small_figure
 
@@ -190,8 +190,9 @@ class RaceView(pn.viewable.Viewer):
         return theme.add_save_button(f, "optimizer-race")
 
     def _tap(self, event):
-        if event.x is not None and event.y is not None:
-            self.model.start = (float(event.x), float(event.y))
+        point = event_point(event)
+        if point is not None:
+            self.model.start = point
 
     def update(self):
         self._dirty = False

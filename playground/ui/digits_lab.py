@@ -13,7 +13,7 @@ from bokeh.plotting import figure
 
 from ..state.digits import DigitsRun, pad_to_digit
 from . import theme
-from .binding import tip
+from .binding import event_point, tip
 from .learning_views import PLAY_TIP, play_button, sync_play_label
 from .neuron_views import small_figure
 
@@ -203,16 +203,18 @@ class DigitsLab(pn.viewable.Viewer):
             self.on_use_filter(np.asarray(f[k], float), k)
 
     def _tap_matrix(self, event):
-        if event.x is None or event.y is None:
+        point = event_point(event)
+        if point is None:
             return
-        col, row = int(np.clip(np.floor(event.x), 0, 9)), 9 - int(np.clip(np.floor(event.y), 0, 9))
+        col, row = int(np.clip(np.floor(point[0]), 0, 9)), 9 - int(np.clip(np.floor(point[1]), 0, 9))
         self._selected_cell = (row, col)
         self._touch("mistakes")
 
     def _paint(self, event):
-        if event.x is None or event.y is None:
+        point = event_point(event)
+        if point is None or not (-2 < point[0] < PAD + 2 and -2 < point[1] < PAD + 2):
             return
-        c, r = int(event.x), PAD - 1 - int(event.y)
+        c, r = int(np.floor(point[0])), PAD - 1 - int(np.floor(point[1]))
         for dr in (0, 1):                     # a 2×2 brush: strokes as thick as a pen's
             for dc in (0, 1):
                 if 0 <= r + dr < PAD and 0 <= c + dc < PAD:

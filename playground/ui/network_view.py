@@ -3,6 +3,8 @@ small picture of its output over the input plane, lines coloured by the weight's
 as thick as the weight is large. Tap a node to select it, a line or a bias square to edit it."""
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import panel as pn
 import param
@@ -15,6 +17,7 @@ from ..engine import features
 from ..state import network
 from ..state.run import Run
 from . import theme, wire
+from .binding import event_point
 from .sizing import own_width
 
 WIDTH, HEIGHT = 520, 360
@@ -200,7 +203,8 @@ class NetworkDiagram(pn.viewable.Viewer):
 
     # ---------------------------------------------------------------- interaction
     def _on_tap(self, event):
-        hit = network.element_at(self.layout, event.x, event.y)
+        point = event_point(event)
+        hit = None if point is None else network.element_at(self.layout, *point)
         if hit is None:
             return
         with pn.io.hold():
@@ -232,7 +236,7 @@ class NetworkDiagram(pn.viewable.Viewer):
         else:
             _, l, j = target
             what, value = f"Bias of {network.node_name(arch, l, j)}", p["b"][l][j]
-        self._target = target
+        self._target, self._what = target, what
         self.value.value = round(float(value), 4)
         self.editor_label.object = f'<div class="pg-readout">{what}</div>'
         self.value.disabled = self.set_button.disabled = self.close_button.disabled = False
@@ -245,12 +249,28 @@ class NetworkDiagram(pn.viewable.Viewer):
         try:
             setter = network.set_weight if kind == "weight" else network.set_bias
             setter(self.run, *where, self.value.value)
-        except (ValueError, TypeError) as exc:
-            self.editor_label.object = f'<div class="pg-status-danger">{exc}</div>'
+        except (ValueError, TypeError, OverflowError) as exc:
+            in_use = self._in_use()               # the box shows the value really used
+            self.value.value = round(in_use, 4)
+            self.editor_label.object = (f'<div class="pg-status-danger">{self._what}: not set: '
+                                        f'{html.escape(str(exc))}; it stays '
+                                        f'{in_use:.4g}.</div>')
             return
         with pn.io.hold():      # one message, sent under the document's lock
+            self.value.value = round(self._in_use(), 4)
+            self.editor_label.object = (f'<div class="pg-readout">{self._what}: set to '
+                                        f'{self._in_use():.4g}.</div>')
             self.update()
             self.edited += 1
+
+    def _in_use(self) -> float:
+        """The value the network has now for the weight or bias in the editor."""
+        p, (kind, *where) = network.layer_weights(self.run), self._target
+        if kind == "weight":
+            l, i, j = where
+            return float(p["W"][l][i, j])
+        l, j = where
+        return float(p["b"][l][j])
 
     def close_editor(self):
         self._target = None

@@ -12,7 +12,7 @@ from ..state.network import colour_codes
 from ..state.run import DOMAIN, Run
 from . import theme, wire
 from .sizing import own_width
-from .binding import tip
+from .binding import event_point, tip
 
 SIZE = 380        # until the browser sizes it to the output column (sizing.fit_to_screen)
 NETWORK_CAPTION = "the network's prediction"
@@ -114,9 +114,10 @@ class OutputPlot(pn.viewable.Viewer):
         self.mapper.palette = theme.DISCRETE_PALETTE if self.discretize else theme.PALETTE
 
     def _tapped(self, event):
-        if self.on_click is not None and event.x is not None and event.y is not None:
+        point = event_point(event)
+        if self.on_click is not None and point is not None:
             erase = bool((getattr(event, "modifiers", None) or {}).get("shift"))
-            self.on_click(float(event.x), float(event.y), erase)
+            self.on_click(*point, erase)
 
     def set_caption(self, text: str):
         html_text = f'<div class="pg-caption">{text}</div>'
