@@ -1,5 +1,6 @@
 """``python -m playground.loadtest`` end to end, small: it starts a server, opens real Bokeh
-client sessions that press Play, measures and reports; its last line is one JSON object."""
+client sessions that press Play, measures and reports; its last line is one JSON object.
+``--chaos`` likewise, with tiny durations: the keys of its report, never its figures."""
 from __future__ import annotations
 
 import json
@@ -31,11 +32,53 @@ def test_a_small_load_test_trains_every_session_and_reports_one_json_line(tmp_pa
     assert last["machine_ms_before"] > 0 and last["machine_ms_after"] > 0
 
 
+CHAOS_KEYS = {"mode", "victims", "attackers", "victim_ratio_min", "victim_longest_stall_s",
+              "rss_mb", "tracebacks", "failed_sending", "errors", "attack_seconds",
+              "opening_seconds", "running_seconds"}
+VICTIM_KEYS = {"solo_epochs_per_s", "attack_epochs_per_s", "ratio", "solo_longest_stall_s",
+               "attack_longest_stall_s", "solo_fps", "attack_fps", "opening_epochs_per_s",
+               "running_epochs_per_s", "dropped"}
+
+
+def test_a_tiny_chaos_run_reports_victims_attackers_rss_and_log_counts(tmp_path):
+    """The fairness run end to end with tiny durations. Its figures are the server's (and
+    this machine's) to show, not this test's to judge: only the report's shape is checked."""
+    out = tmp_path / "chaos.json"
+    proc = subprocess.run([sys.executable, "-m", "playground.loadtest", "--chaos",
+                           "--victims", "1", "--solo-seconds", "1", "--attack-seconds", "2",
+                           "--open-timeout", "8", "--change-every", "1", "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    last = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert CHAOS_KEYS <= set(last) and json.loads(out.read_text()) == last
+    assert last["mode"] == "chaos" and len(last["victims"]) == 1
+    victim = last["victims"][0]
+    assert VICTIM_KEYS <= set(victim), victim
+    assert victim["solo_epochs_per_s"] > 0          # its epoch counter was read while alone
+    assert set(last["attackers"]) == set(loadtest.ATTACKERS)
+    assert set(last["rss_mb"]) >= {"start", "max", "end"}
+    assert last["rss_mb"]["max"] >= last["rss_mb"]["start"] > 50
+    assert isinstance(last["tracebacks"], int) and isinstance(last["failed_sending"], int)
+
+
+def test_epoch_rate_and_longest_stall():
+    samples = [(0.0, 10), (1.0, 20), (2.0, 20), (3.0, 20), (4.0, 50)]
+    rate, stall = loadtest.epoch_rate(samples, 0.5, 4.5)
+    assert rate == (50 - 10) / 4.0 and stall == 3.0       # no progress from 1.0 to 4.0
+    assert loadtest.epoch_rate([(0.0, 5)], 1.0, 3.0) == (0.0, 2.0)   # nothing: all a stall
+    text = 'x&lt;small&gt;Epoch&lt;/small&gt;0,001,234&lt;/div&gt;'
+    assert loadtest.EPOCH_TEXT.findall(text) == ["0,001,234"]
+
+
 def test_bounds_are_enforced_before_anything_starts():
     with pytest.raises(SystemExit):
         loadtest.main(["--sessions", str(loadtest.MAX_SESSIONS + 1)])
     with pytest.raises(SystemExit):
         loadtest.main(["--sessions", "2", "--url", "http://example.com:5006/app"])
+    with pytest.raises(SystemExit):
+        loadtest.main(["--chaos", "--victims", "9"])
+    with pytest.raises(SystemExit):
+        loadtest.main(["--chaos", "--attackers", "heavy_net,everything"])
 
 
 def test_machine_ms_times_the_same_work():
