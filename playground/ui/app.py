@@ -11,7 +11,7 @@ import panel as pn
 import param
 from panel.io.state import set_curdoc
 
-from .. import jaxconfig, urlstate
+from .. import export, jaxconfig, urlstate
 from ..state.run import Run
 from . import gcpolicy, scheduler, sizing, theme, wire
 from .controls import TrainingControls
@@ -19,6 +19,7 @@ from .data_panel import DataPanel
 from .hyper_panel import HyperPanel
 from .lessons_panel import LessonsPanel
 from ..state import network as network_state
+from ..state import userdata
 from .export_panel import ExportPanel
 from .metrics_panel import ConfusionMatrix
 from .conv_lab import ConvLabTab
@@ -31,6 +32,7 @@ from .network_view import HEIGHT as DIAGRAM_HEIGHT
 from .network_view import WIDTH as DIAGRAM_WIDTH
 from .network_view import NetworkDiagram
 from .output_panel import OutputPlot
+from .uploads import UploadGuard
 from .userdata_panel import OwnDataPanel
 
 # The output column's width: a third of the screen, less where the screen is short, so the
@@ -108,6 +110,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.confusion = ConfusionMatrix(run)
         self.own_data = OwnDataPanel(run, err, lambda t: self.controls.show_message(t, "info"))
         self.output.on_click = self.own_data.click
+        self.uploads = UploadGuard({".csv": userdata.MAX_BYTES, ".json": export.MAX_JSON_BYTES,
+                                    ".npz": export.MAX_NPZ_BYTES}, err)
         self.diagram = NetworkDiagram(run, on_select=lambda sel: self._show_neuron())
         # The other tabs, by their urlstate.TABS name, built the first time they are shown
         # (a class opening the page at once waits only for the playground). Each has
@@ -427,7 +431,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.tabs.active = urlstate.TABS.index(self.view.tab)
             self.lab(self.view.tab)
         self.tabs.param.watch(self._tab_changed, "active")
-        return pn.Column(header, self.tabs, sizing_mode="stretch_width", margin=0)
+        return pn.Column(header, self.tabs, self.uploads.pane, sizing_mode="stretch_width",
+                         margin=0)
 
     def lab(self, name: str):
         """The tab ``name``'s Viewer, built (and put in its tab) on first use."""
@@ -477,9 +482,14 @@ class PlaygroundApp(pn.viewable.Viewer):
             pn.state.onload(self.start)
             if self.view.play:          # ?play=1 trains even before the page reports ready
                 self.start()
-            if pn.state.location is not None:   # the link box needs the page's address
-                pn.state.location.param.watch(lambda e: self._sync_url(), ["hostname"])
+            if pn.state.location is not None:   # the link box needs the page's address, and
+                # the address bar holds the set-up in force from the first frame (a link's
+                # refused or unknown values are replaced as soon as the browser reports it)
+                pn.state.location.param.watch(lambda e: self._sync_url(),
+                                              ["hostname", "search"])
+                pn.state.onload(self._sync_url)
             pn.state.on_session_destroyed(self.stop)
+            self.uploads.install(pn.state.curdoc)   # sizes checked before a file is sent
             sizing.fit_to_screen(pn.state.curdoc, [self.output.fig2d, self.output.fig1d],
                                  [*self.loss.figs.values(), self.loss.acc_fig],
                                  self.diagram.figure, DIAGRAM_WIDTH / DIAGRAM_HEIGHT,

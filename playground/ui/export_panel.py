@@ -81,6 +81,7 @@ class ExportPanel(pn.viewable.Viewer):
             self._on_info(note)
         finally:
             event.obj.value = None        # the same file can be chosen again
+            event.obj.clear()
 
     def __panel__(self):
         return pn.Column(

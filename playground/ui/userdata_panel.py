@@ -86,6 +86,7 @@ class OwnDataPanel(pn.viewable.Viewer):
             self._on_info("Your data are loaded: " + d["note"])
         finally:
             self.upload.value = None
+            self.upload.clear()           # the same file can be chosen again
 
     def update(self):
         """The number of points of the learner's own data (when they are on screen)."""

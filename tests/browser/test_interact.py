@@ -69,3 +69,17 @@ def test_upload_good_and_bad_csv(page):
     wait_until(lambda: "30 training" in page.get_by_text("Your data:").first.inner_text(), 10,
                message="the uploaded points")
     click(page, "Step")
+
+
+def test_too_large_and_empty_files_are_refused_before_they_are_sent(page):
+    _upload(page, b"x1,x2,label\n" + b"1,2,1\n" * 2_700_000)      # 16 MB: over the socket's limit
+    danger = page.locator(".pg-status-danger")
+    wait_until(lambda: danger.count() == 1 and "at most 1 MB" in danger.inner_text(), 10,
+               message="a message naming the limit")
+    assert "points.csv is 16.2 MB" in danger.inner_text()
+    _upload(page, b"")
+    wait_until(lambda: "points.csv is empty" in danger.inner_text(), 10,
+               message="a message about the empty file")
+    rows = "\n".join(f"{i % 13},{(i * 7) % 11},{int((i % 13) > 6)}" for i in range(60))
+    _upload(page, f"x1,x2,label\n{rows}\n".encode())               # the page still works
+    wait_until(lambda: page.get_by_text("60 rows").count() > 0, 10, message="the scale note")

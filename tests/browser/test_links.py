@@ -46,3 +46,14 @@ def test_hostile_link_shows_a_notice_and_the_page_works(page):
     assert "learning_rate" in text and "hidden" in text and "batch_size" in text
     click(page, "Step")
     wait_until(lambda: epoch(page) == 1, 10, message="epoch 1 after Step")
+
+
+@pytest.mark.query("?hidden=999&lr=abc&foo=1&dataset=xor")
+def test_the_address_bar_holds_the_setup_in_force_from_the_start(page):
+    href = lambda: page.evaluate("window.location.href")
+    wait_until(lambda: href().endswith("/app?dataset=xor"), 10,
+               message=f"the address bar to drop the refused values (at {href()})")
+    box = page.locator("input[type=text]").filter(visible=True)
+    wait_until(lambda: any(box.nth(i).input_value().endswith("/app?dataset=xor")
+                           for i in range(box.count())), 10, message="the link box")
+    assert page.locator(".pg-status-warning").count() == 1      # and the notice says why

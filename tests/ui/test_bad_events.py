@@ -110,3 +110,30 @@ def test_bad_strokes_on_the_draw_pad_are_ignored(digits, event, x, y):
 def test_bad_taps_on_the_network_diagram_are_ignored(diagram, x, y):
     diagram._on_tap(Tap(diagram.figure, x=x, y=y))
     assert diagram._target is None and diagram.selected_neuron is None
+
+
+# ------------------------------------------------------------------------ uploads
+def test_a_file_refused_in_the_browser_gets_a_message_naming_the_limit():
+    from playground.ui.uploads import UploadGuard
+    said = []
+    guard = UploadGuard({".csv": 1_000_000, ".json": 100_000}, said.append)
+    guard.report.tags = ["points.csv", 16_252_928, ".csv", 1]
+    guard.report.tags = ["setup.json", 250_000, ".json", 2]
+    guard.report.tags = ["empty.csv", 0, ".csv", 3]
+    guard.report.tags = ["<b>", "x", ".csv", 4]                  # not a report: ignored
+    assert said == ["That file was not used: points.csv is 16.3 MB; a CSV file may be at "
+                    "most 1 MB.",
+                    "That file was not used: setup.json is 250 kB; a set-up file (.json) may "
+                    "be at most 100 kB.",
+                    "That file was not used: empty.csv is empty."]
+
+
+def test_a_large_csv_that_reaches_the_server_is_refused_naming_the_limit():
+    errors = []
+    run = Run(dataset="xor")
+    panel = OwnDataPanel(run, errors.append, lambda t: None)
+    panel.upload.value = b"x1,x2,label\n" + b"1,2,1\n" * 400_000
+    assert len(errors) == 1 and "may be at most 1 MB" in errors[0]
+    assert run.dataset == "xor"
+    panel.upload.value = b""
+    assert errors[-1] == "That file was not used: the file is empty"
