@@ -35,6 +35,9 @@ def warmup() -> None:
         lab.train(1)
     run_landscape(lab, "pca")
     run_lr_finder(lab)
+    # the Digits CNN tab's default model (prepared on the compile thread)
+    from .state.digits import DigitsRun
+    DigitsRun().wait_ready()
     # Everything alive now (modules, compiled programs) lives as long as the process:
     # keep it out of the garbage collector's full passes, which otherwise take ~300 ms
     # (measured) and stall every session's frames; with it frozen they take ~50 ms.

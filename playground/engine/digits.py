@@ -15,7 +15,8 @@ minibatches, augmentation and dropout inside) and scores the test set. Learning 
 dropout rate, optimizer (an index into ``lax.switch``, every optimizer's state kept) and
 augmentation strengths are *arrays*, so changing them never recompiles. Filter counts,
 kernel size, hidden size and batch size are shapes: each combination compiles once per
-process and is shared by every session (jit's cache). ``TRACES`` counts the traces.
+process and is shared by every session (the bounded cache of ``engine.programs``; ``prepare``
+compiles them all, e.g. on the cache's background thread). ``TRACES`` counts the traces.
 
 Augmentation: every training image of every step is rotated by a random angle in
 [−rotate, +rotate] about its centre and shifted by up to ±shift pixels in each direction
@@ -34,7 +35,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import train
+from . import programs, train
 from .conv import ASSETS_DIR
 
 PIXEL_MAX = 16.0            # digits pixels run 0..16
@@ -258,7 +259,10 @@ def _init_state(key, spec: Spec) -> TrainState:
     return TrainState(params, train.opt_init(params))
 
 
-init_state = jax.jit(_init_state, static_argnums=1)
+def init_state(key, spec: Spec, block: bool = True) -> TrainState | None:
+    """Fresh weights and optimizer state for ``spec`` (see ``program``)."""
+    prog = program("init", spec, (key,), block)
+    return None if prog is None else prog(key)
 
 
 def _evaluate(params, images, labels):
@@ -303,7 +307,13 @@ def _train_epoch(state: TrainState, hyper: Hyper, x_train, y_train, x_test, y_te
     return state, metrics
 
 
-train_epoch = jax.jit(_train_epoch, static_argnames="batch_size")
+def train_epoch(state: TrainState, hyper: Hyper, x_train, y_train, x_test, y_test, key,
+                epoch, batch_size: int, block: bool = True):
+    """One epoch (``_train_epoch``) -> (state, EpochMetrics); None while its program
+    compiles in the background, with block=False."""
+    args = (state, hyper, x_train, y_train, x_test, y_test, key, epoch)
+    prog = program("train", (shapes_of(state.params), int(batch_size)), args, block)
+    return None if prog is None else prog(*args)
 
 
 def _evaluate_split(params, x_train, y_train, x_test, y_test) -> EpochMetrics:
@@ -314,7 +324,10 @@ def _evaluate_split(params, x_train, y_train, x_test, y_test) -> EpochMetrics:
     return EpochMetrics(train_loss, train_acc, *_evaluate(params, x_test, y_test))
 
 
-evaluate_split = jax.jit(_evaluate_split)
+def evaluate_split(params, x_train, y_train, x_test, y_test) -> EpochMetrics:
+    """``_evaluate_split`` through the shared cache (compiles here if needed)."""
+    args = (params, x_train, y_train, x_test, y_test)
+    return program("evaluate", shapes_of(params), args, True)(*args)
 
 
 # --------------------------------------------------------------- inspection
@@ -323,7 +336,6 @@ def _probabilities(params, images):
     return jax.nn.softmax(logits(params, images))
 
 
-_probabilities_jit = jax.jit(_probabilities)
 
 
 def predict_proba(params, images) -> np.ndarray:
@@ -338,7 +350,8 @@ def predict_proba(params, images) -> np.ndarray:
         chunk = images[start:start + size]
         padded = np.zeros((size, SIDE, SIDE), np.float32)
         padded[:len(chunk)] = chunk
-        out.append(np.asarray(_probabilities_jit(params, padded))[:len(chunk)])
+        prog = program("proba", (shapes_of(params), size), (params, padded), True)
+        out.append(np.asarray(prog(params, padded))[:len(chunk)])
     return np.concatenate(out) if out else np.zeros((0, N_CLASSES), np.float32)
 
 
@@ -356,7 +369,6 @@ def _maps_traced(params, image):
     return jnp.moveaxis(m1[0], -1, 0), jnp.moveaxis(m2[0], -1, 0)
 
 
-_maps_jit = jax.jit(_maps_traced)
 
 
 def feature_maps(params, image) -> tuple[np.ndarray, np.ndarray]:
@@ -364,8 +376,65 @@ def feature_maps(params, image) -> tuple[np.ndarray, np.ndarray]:
     (f1, 8, 8) and (f2, 4, 4) float32. ValueError for the MLP (it has none)."""
     if not is_cnn(params):
         raise ValueError("feature_maps: only the cnn model has feature maps")
-    m1, m2 = _maps_jit(params, np.asarray(image, np.float32).reshape(SIDE, SIDE))
+    image = np.asarray(image, np.float32).reshape(SIDE, SIDE)
+    m1, m2 = program("maps", shapes_of(params), (params, image), True)(params, image)
     return np.asarray(m1), np.asarray(m2)
+
+
+# ---------------------------------------------------------------- programs
+# Every program depends on the model's shapes: each set of shapes compiles once per
+# process, in the process's bounded cache (engine.programs), shared by every session.
+programs.PROGRAMS.register("digits_init", lambda spec, key: _init_state(key, spec))
+programs.PROGRAMS.register("digits_train",
+                           lambda k, *args: _train_epoch(*args, batch_size=k[1]))
+programs.PROGRAMS.register("digits_evaluate", lambda k, *args: _evaluate_split(*args))
+programs.PROGRAMS.register("digits_proba", lambda k, params, images: _probabilities(params, images))
+programs.PROGRAMS.register("digits_maps", lambda k, params, image: _maps_traced(params, image))
+
+
+def shapes_of(params) -> tuple:
+    """A hashable summary of a model's shapes: ((path, shape), ...)."""
+    return tuple((jax.tree_util.keystr(path), tuple(leaf.shape))
+                 for path, leaf in jax.tree_util.tree_leaves_with_path(params))
+
+
+@functools.lru_cache(maxsize=512)      # more than every spec the selectors allow
+def spec_shapes(spec: Spec) -> tuple:
+    """``shapes_of`` the parameters of ``spec``, without computing them."""
+    return shapes_of(jax.eval_shape(lambda k: init_params(k, spec), jax.random.PRNGKey(0)))
+
+
+def program(kind: str, key, args, block: bool):
+    """The compiled ``digits_<kind>`` program for key (None while it compiles in the
+    background, with block=False)."""
+    return programs.PROGRAMS.get("digits_" + kind, key, args, block=block)
+
+
+def prepare(spec: Spec, batch_size: int, arrays) -> TrainState:
+    """Compile every program a run of ``spec`` uses (in this thread, where not cached)
+    and return fresh state from key 0. arrays: (x_train, y_train, x_test, y_test)."""
+    key = jax.random.PRNGKey(0)
+    state = init_state(key, spec)
+    train_epoch(state, make_hyper(0.01, 0.0, "adam", 0.0, 0.0), *arrays, key, np.int32(0),
+                batch_size=batch_size)
+    evaluate_split(state.params, *arrays)
+    predict_proba(state.params, np.zeros((1, SIDE, SIDE), np.float32))
+    if spec.model == "cnn":
+        feature_maps(state.params, np.zeros((SIDE, SIDE), np.float32))
+    return state
+
+
+def prepared(spec: Spec, batch_size: int) -> bool:
+    """Whether every program of ``spec`` is compiled (``prepare`` would not compile)."""
+    cache = programs.PROGRAMS
+    if not cache.ready("digits_init", spec):
+        return False
+    shapes = spec_shapes(spec)
+    kinds = [("digits_train", (shapes, int(batch_size))), ("digits_evaluate", shapes),
+             ("digits_proba", (shapes, PREDICT_BUCKETS[0]))]
+    if spec.model == "cnn":
+        kinds.append(("digits_maps", shapes))
+    return all(cache.ready(kind, k) for kind, k in kinds)
 
 
 def confusion(labels, predicted) -> dict:

@@ -27,6 +27,7 @@ from . import mlp, train
 from ..jaxconfig import to_host
 from .features import FEATURE_SCALE, THUMB_RES, grid_features
 from .mlp import Arch, ArchArrays
+from .programs import PROGRAMS
 from .train import TRACES
 
 def thumb_features() -> np.ndarray:
@@ -68,23 +69,11 @@ def _neuron_grids_exact(arch: Arch, params, feats):
     return mlp.node_rows_exact(mlp.to_exact(params, arch), arch, feats, FEATURE_SCALE)
 
 
-_neuron_grids_exact_jit = jax.jit(_neuron_grids_exact, static_argnums=0)
+def _neuron_program(key, params, feats):
+    return _neuron_grids_exact(key[0], params, feats)      # key: (arch, grid points)
 
 
-class _NeuronPrograms(train.ProgramCache):
-    """Exact-shape neuron programs keyed by (arch, G); compiled on the same single
-    background thread as the training programs (so the two never compete for the CPU)."""
-
-    def __init__(self):
-        super().__init__()
-        self._pool = train.PROGRAMS._pool
-
-    @staticmethod
-    def _compile(kind, key, args):
-        return _neuron_grids_exact_jit.lower(key[0], *args).compile()
-
-
-PROGRAMS = _NeuronPrograms()
+PROGRAMS.register("neurons", _neuron_program)   # the process's one cache (engine.programs)
 
 
 def node_rows(arch: Arch) -> np.ndarray:

@@ -188,13 +188,12 @@ def _train_packed(k: PackKey, state: PackedState, lr_table, hyper: train.Hyper,
     return state, ParallelMetrics(trl, tel, tra, tea, grid.T, state.alive)
 
 
-_train_packed_jit = jax.jit(_train_packed, static_argnums=0)
 # XLA's CPU backend hands big reductions to a kernel library by default ("YNN" fusions).
 # For the packed program's sums over inputs (16 copies side by side) that is 3× slower
 # than XLA's own loops: 16 copies of a 6×8 network, 2.6 → 0.8 ms an epoch. Matrix
 # products stay with the library, where it wins.
 PACKED_CPU_OPTIONS = {"xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_DOT"}
-train.PROGRAMS.register("packed", _train_packed_jit, cpu_options=PACKED_CPU_OPTIONS)
+train.PROGRAMS.register("packed", _train_packed, cpu_options=PACKED_CPU_OPTIONS)
 
 
 def pack_key(arch: Arch, copies: int, hyper: train.Hyper, data: train.Data) -> PackKey:

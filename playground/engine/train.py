@@ -19,10 +19,7 @@ recompile the general program.
 from __future__ import annotations
 
 import collections
-import concurrent.futures
 import math
-import sys
-import threading
 from typing import NamedTuple
 
 import jax
@@ -33,6 +30,7 @@ import optax
 from . import mlp
 from .features import FEATURE_SCALE, THUMB_RES, grid_features
 from .mlp import Arch, ArchArrays
+from .programs import PROGRAMS
 
 BUCKETS = (512, 4608)   # padded sizes of the train and test sets: built-in data, uploads
 N_MAX = BUCKETS[0]
@@ -420,7 +418,6 @@ def _train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, 
     return TrainState(padded, opt), metrics
 
 
-_train_exact_jit = jax.jit(_train_exact, static_argnums=0)
 
 
 def _grid_exact(arch: Arch, params, feats):
@@ -429,104 +426,12 @@ def _grid_exact(arch: Arch, params, feats):
     return mlp.display_output(arch.output, mlp.forward_exact(exact, arch, feats))
 
 
-_grid_exact_jit = jax.jit(_grid_exact, static_argnums=0)
 
 
 # ------------------------------------------------------ the program cache
-SWITCH_INTERVAL_S = 0.0005
+PROGRAMS.register("train", _train_exact)
+PROGRAMS.register("grid", _grid_exact)
 
-
-def _share_the_interpreter():
-    """Tracing a program is Python work that holds the GIL in 5 ms slices by default;
-    every time a session's frame releases the GIL (while XLA runs) it waits a whole slice
-    to get it back, and a frame with many such points is delayed by 100 ms or more. With
-    0.5 ms slices the frames of a session keep their pace while a program compiles
-    (measured: first frame after a change ~110 ms -> ~15 ms on 2 cores)."""
-    if sys.getswitchinterval() > SWITCH_INTERVAL_S:
-        sys.setswitchinterval(SWITCH_INTERVAL_S)
-
-
-class ProgramCache:
-    """Exact-shape programs compiled in one background thread, shared process-wide.
-
-    ``get(kind, key, args)`` returns the compiled program when it is ready and
-    None otherwise (then it queues the compilation); ``get(..., block=True)``
-    compiles in the caller's thread if needed.
-    """
-
-    def __init__(self, max_entries: int = 128):
-        self._ready: dict = {}
-        self._pending: dict = {}
-        self._lock = threading.Lock()
-        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="compile")
-        self.max_entries = max_entries
-        self._kinds = {"train": _train_exact_jit, "grid": _grid_exact_jit}
-        self._cpu_options: dict = {}
-
-    def register(self, kind: str, fn, cpu_options: dict | None = None):
-        """Serve another kind of program: fn is jitted with its key as static argument 0.
-        cpu_options: XLA compiler options for this kind on the CPU backend (an XLA that
-        does not know them compiles the program with its defaults)."""
-        self._kinds[kind] = fn
-        if cpu_options:
-            self._cpu_options[kind] = dict(cpu_options)
-
-    def _compile(self, kind, key, args):
-        lowered = self._kinds[kind].lower(key, *args)
-        options = self._cpu_options.get(kind)
-        if options and jax.default_backend() == "cpu":
-            try:
-                return lowered.compile(compiler_options=options)
-            except Exception:     # an XLA without these options: compile with its defaults
-                pass
-        return lowered.compile()
-
-    def _store(self, ck, fut):
-        try:
-            compiled = fut.result()
-        except Exception:   # a program that cannot compile is simply not used
-            compiled = None
-        with self._lock:
-            self._pending.pop(ck, None)
-            if compiled is not None:
-                if len(self._ready) >= self.max_entries:
-                    self._ready.pop(next(iter(self._ready)))
-                self._ready[ck] = compiled
-
-    def get(self, kind, key, args, block=False):
-        ck = (kind, key)
-        with self._lock:
-            if ck in self._ready:
-                return self._ready[ck]
-            fut = self._pending.get(ck)
-            if fut is None and not block:
-                _share_the_interpreter()
-                fut = self._pool.submit(self._compile, kind, key, args)
-                self._pending[ck] = fut
-                fut.add_done_callback(lambda f: self._store(ck, f))
-        if not block:
-            return None
-        if fut is not None:
-            fut.result()
-            with self._lock:
-                if ck in self._ready:
-                    return self._ready[ck]
-        compiled = self._compile(kind, key, args)
-        with self._lock:
-            self._ready[ck] = compiled
-        return compiled
-
-    def wait(self):
-        """Block until every queued compilation has finished."""
-        while True:
-            with self._lock:
-                futs = list(self._pending.values())
-            if not futs:
-                return
-            concurrent.futures.wait(futs)
-
-
-PROGRAMS = ProgramCache()
 
 
 def exact_key(arch: Arch, hyper: Hyper, data: Data, optimizer: str) -> ExactKey:

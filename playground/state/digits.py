@@ -29,7 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 import param
 
-from ..engine import digits, train
+from ..engine import digits, programs, train
 
 INIT_STREAM, SHUFFLE_STREAM = 0x1A17, 0x5F1E   # fold_in tags: independent random streams
 MAX_DROPOUT = 0.8
@@ -87,8 +87,9 @@ class DigitsRun(param.Parameterized):
         "degrees. (No flips: a mirrored 2 or 7 is not a digit.)"))
 
     epoch = param.Integer(default=0, bounds=(0, None), constant=True, doc="Epochs trained.")
-    status = param.Selector(default="ready", objects=["ready", "trained", "diverged"],
-                            constant=True, doc="ready, trained or diverged.")
+    status = param.Selector(default="ready", objects=["preparing", "ready", "trained",
+                                                      "diverged"],
+                            constant=True, doc="preparing, ready, trained or diverged.")
     message = param.String(default="", constant=True, doc="What the run wants the learner to know.")
 
     def __init__(self, **params):
@@ -101,6 +102,7 @@ class DigitsRun(param.Parameterized):
         self._train_lock = threading.Lock()     # one training call at a time
         self._version = 0                       # bumped when an epoch in flight is stale
         self._split_seed = None
+        self._prep = None                       # the Future of a model being prepared
         self.history: dict[str, list] = {k: [] for k in _HISTORY_KEYS}
         self.reset()
         self.param.watch(self._on_shape, list(_SHAPE_PARAMS))
@@ -137,25 +139,85 @@ class DigitsRun(param.Parameterized):
     # --------------------------------------------------------------- state
     def reset(self):
         """Fresh weights from the seed, epoch 0, empty history (the held-out images change
-        only with the seed)."""
+        only with the seed). Shapes whose programs this process has not compiled yet are
+        prepared on the compile thread first (``preparing``; status "preparing" with a
+        message), so the caller never waits for a compile: every method that needs the
+        new model waits for it instead."""
         with self._lock:
+            self._version += 1
+            version, spec, batch_size = self._version, self.spec, self.batch_size
             if self._split_seed != self.seed:
                 self.split = digits.make_split(self.seed)
                 self._arrays = tuple(jnp.asarray(a) for a in self.split[:4])
                 self._split_seed = self.seed
-            key = jax.random.PRNGKey(self.seed)
-            self._shuffle_key = jax.random.fold_in(key, SHUFFLE_STREAM)
-            self._spec = self.spec
-            self.state = digits.init_state(jax.random.fold_in(key, INIT_STREAM), self._spec)
+            self._spec = spec
+            self._shuffle_key = jax.random.fold_in(jax.random.PRNGKey(self.seed), SHUFFLE_STREAM)
             self._make_hyper()
-            self._version += 1
-            for v in self.history.values():
-                v.clear()
-            m = digits.evaluate_split(self.state.params, *self._arrays)
-            with param.edit_constant(self):
-                self.epoch = 0
-            self._set_status("ready", "")
-            self._record(jax.device_get(m))
+            if digits.prepared(spec, batch_size):
+                self._fresh_start()
+                return
+            # (its fresh start needs the lock, so it cannot finish before the status is set)
+            self._prep = programs.PROGRAMS.submit(
+                lambda: self._prepare(version, spec, batch_size))
+            self._set_status("preparing", f"Preparing the {describe(spec)}: compiling its "
+                                          "programs for this server, once. A few seconds…")
+
+    def _prepare(self, version, spec, batch_size):
+        """On the compile thread: compile what ``spec`` needs, then start afresh (unless
+        the run was reset or reshaped again meanwhile)."""
+        if version != self._version:
+            return                          # superseded before its turn came
+        try:
+            digits.prepare(spec, batch_size, self._arrays)
+        except Exception as exc:            # never seen; the page must not hang on it
+            with self._lock:
+                if version == self._version:
+                    self._set_status("diverged", f"Could not prepare the {describe(spec)} "
+                                                 f"({exc}). Choose other shapes.")
+            raise
+        with self._lock:
+            if version == self._version:
+                self._fresh_start()
+
+    @property
+    def preparing(self) -> bool:
+        """True while the programs of a new model compile (see ``reset``)."""
+        return self.status == "preparing"
+
+    def programs_ready(self) -> bool:
+        """Whether every program of the current model and batch size is compiled, so that
+        nothing this run does compiles in the caller's thread. If one is missing (a new
+        batch size, or programs the process's bounded cache dropped to make room), they
+        are queued on the compile thread and this says False until they are ready."""
+        if self.preparing:
+            return False
+        spec, batch_size = self._spec, self.batch_size
+        if digits.prepared(spec, batch_size):
+            return True
+        with self._lock:
+            if self._prep is None or self._prep.done():
+                arrays = self._arrays
+                self._prep = programs.PROGRAMS.submit(
+                    lambda: digits.prepare(spec, batch_size, arrays))
+        return False
+
+    def wait_ready(self, timeout: float | None = None) -> None:
+        """Block until a model being prepared is ready (at once otherwise)."""
+        prep = self._prep
+        if prep is not None and (self.preparing or not prep.done()):
+            prep.result(timeout)
+
+    def _fresh_start(self):
+        """(lock held) Fresh weights and optimizer state of the current spec, epoch 0."""
+        key = jax.random.PRNGKey(self.seed)
+        self.state = digits.init_state(jax.random.fold_in(key, INIT_STREAM), self._spec)
+        for v in self.history.values():
+            v.clear()
+        m = digits.evaluate_split(self.state.params, *self._arrays)
+        with param.edit_constant(self):
+            self.epoch = 0
+        self._set_status("ready", "")
+        self._record(jax.device_get(m))
 
     def _set_status(self, status, message):
         if (status, message) != (self.status, self.message):
@@ -170,7 +232,8 @@ class DigitsRun(param.Parameterized):
         names = {e.name for e in events}
         with self._lock:
             self._make_hyper()
-            if "optimizer" in names:        # fresh optimizer state; an epoch in flight is stale
+            if "optimizer" in names and not self.preparing:   # fresh optimizer state;
+                # an epoch in flight is stale (a model being prepared starts fresh anyway)
                 self.state = digits.TrainState(self.state.params,
                                                train.opt_init(self.state.params))
                 self._version += 1
@@ -187,6 +250,7 @@ class DigitsRun(param.Parameterized):
         learning rate is changed or the run is reset."""
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs: a whole number ≥ 0 is needed, got {epochs!r}")
+        self.wait_ready()
         with self._train_lock:
             for _ in range(int(epochs)):
                 if self.status == "diverged" or not self._train_epoch():
@@ -198,8 +262,11 @@ class DigitsRun(param.Parameterized):
         with self._lock:
             version, state, hyper, epoch = self._version, self.state, self._hyper, self.epoch
             batch_size, key, arrays = self.batch_size, self._shuffle_key, self._arrays
-        state, m = digits.train_epoch(state, hyper, *arrays, key, np.int32(epoch),
-                                      batch_size=batch_size)
+        args = (state, hyper, *arrays, key, np.int32(epoch))
+        out = digits.train_epoch(*args, batch_size=batch_size, block=False)
+        if out is None:                     # a new batch size: compiled on the compile thread
+            out = digits.train_epoch(*args, batch_size=batch_size)
+        state, m = out
         m = jax.device_get(m)
         with self._lock:
             if version != self._version:
@@ -247,6 +314,7 @@ class DigitsRun(param.Parameterized):
 
     def predict_proba(self, images) -> np.ndarray:
         """(n, 10) class probabilities of images (n, 8, 8) with pixels in 0..16."""
+        self.wait_ready()
         return digits.predict_proba(self.state.params, self._images(images))
 
     def predict(self, images) -> np.ndarray:
@@ -255,17 +323,20 @@ class DigitsRun(param.Parameterized):
 
     def filters(self) -> np.ndarray:
         """The first layer as pictures: CNN (filters1, k, k), MLP (hidden, 8, 8)."""
+        self.wait_ready()
         return digits.first_layer_filters(self.state.params)
 
     def feature_maps(self, image) -> tuple[np.ndarray, np.ndarray]:
         """CNN feature maps of one image (8, 8) in 0..16: (filters1, 8, 8) after the first
         conv + ReLU, (filters2, 4, 4) after the second. ValueError for the MLP."""
+        self.wait_ready()
         return digits.feature_maps(self.state.params, self._images(image)[0])
 
     def confusion(self) -> dict:
         """The test set after the latest epoch: {"counts": (10, 10), rows = true digit,
         columns = predicted; "indices": 10×10 lists of positions in ``split.x_test`` (off
         the diagonal: the mistakes); "errors": positions of every mistake}."""
+        self.wait_ready()
         with self._lock:
             return digits.confusion(self.split.y_test, self._last.test_pred)
 
@@ -285,6 +356,14 @@ class DigitsRun(param.Parameterized):
         augmented = digits.augment_preview(key, images, self._hyper.shift, self._hyper.rotate,
                                            copies=int(copies))
         return {"images": images, "labels": y[rows], "augmented": np.asarray(augmented)}
+
+
+def describe(spec: digits.Spec) -> str:
+    """The model in words, e.g. "CNN with 64 and 128 filters of 5×5"."""
+    if spec.model == "mlp":
+        return f"MLP with {spec.hidden} hidden neurons"
+    k = spec.kernel_size
+    return f"CNN with {spec.filters1} and {spec.filters2} filters of {k}×{k}"
 
 
 def pad_to_digit(cells) -> np.ndarray:

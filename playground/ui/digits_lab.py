@@ -3,6 +3,7 @@ filters, feature maps, confusion matrix, augmentation preview and a pad to draw 
 from __future__ import annotations
 
 import concurrent.futures
+import html
 
 import numpy as np
 import panel as pn
@@ -11,7 +12,7 @@ from bokeh.events import Pan, PanStart, Tap
 from bokeh.models import ColumnDataSource, LinearColorMapper, Range1d
 from bokeh.plotting import figure
 
-from ..state.digits import DigitsRun, pad_to_digit
+from ..state.digits import DigitsRun, describe, pad_to_digit
 from . import theme
 from .binding import event_point, tip
 from .learning_views import PLAY_TIP, play_button, sync_play_label
@@ -142,6 +143,7 @@ class DigitsLab(pn.viewable.Viewer):
         self.aug_btn.on_click(lambda e: self._augment(new=True))
         self._aug_draw = 0
         self._job = None
+        self._shown_preparing = None
         self._dirty = {"all"}
         self._selected_cell = None
         r.param.watch(lambda *e: self._touch("all"), [*r._settings()])
@@ -193,6 +195,8 @@ class DigitsLab(pn.viewable.Viewer):
         self._touch("all")
 
     def _use_filter(self):
+        if self.run.preparing:               # its filters do not exist yet
+            return
         k = int(self.filter_pick.value)
         f = self.run.filters()
         if self.run.model != "cnn" or not 0 <= k < len(f):
@@ -247,6 +251,19 @@ class DigitsLab(pn.viewable.Viewer):
                 self.play.value = False
                 self.readout.object = f'<div class="pg-status pg-status-danger">{exc}</div>'
             self._touch("training")
+        if self.run.preparing or not self.run.programs_ready():   # compiling elsewhere
+            self.progress.visible = True
+            text = self.run.message if self.run.preparing else (
+                f"Preparing the {describe(self.run.spec)} for batch size "
+                f"{self.run.batch_size}: compiling its programs for this server. A few "
+                "seconds…")
+            if self._shown_preparing != text:
+                self._shown_preparing = text
+                self.readout.object = (f'<div class="pg-status pg-status-info">'
+                                       f'{html.escape(text)}</div>')
+            self._dirty.add("all")            # drawn in full once it is ready
+            return
+        self._shown_preparing = None
         if self.play.value and self._job is None:
             if self.run.status == "diverged":
                 self.play.value = False

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from playground import Run
-from playground.engine import datasets, features, mlp, train
+from playground.engine import datasets, features, mlp, programs, train
 
 TIERS = ("general", "exact")
 to_exact = jax.jit(mlp.to_exact, static_argnums=1)
@@ -389,8 +389,9 @@ def test_auto_tier_uses_general_until_exact_is_ready():
 def test_program_cache_passes_a_kinds_cpu_options_and_falls_back_without_them(monkeypatch):
     """A kind registered with cpu_options is compiled with them on the CPU; options this
     XLA rejects leave the program compiled with the defaults (never an error)."""
-    cache = train.ProgramCache()
-    double = jax.jit(lambda k, x: x * k, static_argnums=0)
+    cache = programs.ProgramCache()
+    def double(k, x):
+        return x * k
     seen = []
     real_compile = jax.stages.Lowered.compile
 

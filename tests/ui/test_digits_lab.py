@@ -22,6 +22,7 @@ def test_train_draw_and_hand_a_filter_over():
     app.stop()
     lab: DigitsLab = app.lab("digits")
     assert pn.panel(app).get_root() is not None
+    lab.run.wait_ready()            # the default model, prepared on the compile thread
     lab.tick()
     before = np.array(lab.filters.source.data["image"][0])
     lab.play.value = True
@@ -54,3 +55,30 @@ def test_train_draw_and_hand_a_filter_over():
     conv = app.lab("convolution").lab.model
     np.testing.assert_allclose(conv.kernel(), lab.run.filters()[2], rtol=1e-6)
     assert conv.source == "digit" and "Learned filter 2" in app.lab("convolution").lab.note.object
+
+
+def test_a_new_shape_compiles_off_the_callers_thread_and_the_tab_says_so():
+    """Changing the CNN's shapes returns at once: the new programs compile on the compile
+    thread while the tab shows what it is preparing; then it draws the new model."""
+    lab = DigitsLab()
+    lab.run.wait_ready()
+    lab.tick()
+    assert lab.filters.fig.title.text.startswith("first-layer filters (32 of 3×3)")
+    lab.run.param.update(filters1=8, filters2=16, kernel_size=5)   # not compiled yet
+    assert lab.run.preparing and lab.run.status == "preparing"
+    lab.tick()
+    assert "Preparing the CNN with 8 and 16 filters of 5×5" in lab.readout.object
+    assert lab.progress.visible
+    lab.use_filter.clicks += 1                       # no filters yet: nothing happens
+    lab.run.wait_ready(timeout=300)
+    lab.tick()
+    assert lab.run.status == "ready" and lab.run.epoch == 0
+    assert lab.filters.fig.title.text.startswith("first-layer filters (8 of 5×5)")
+    assert "Preparing" not in lab.readout.object
+    assert lab.run.train(1)["epoch"] == 1
+    lab.run.batch_size = 16                          # its training program: not compiled yet
+    lab.tick()
+    assert "for batch size 16" in lab.readout.object and lab.run.epoch == 1
+    lab.run.wait_ready(timeout=300)
+    lab.tick()
+    assert "Preparing" not in lab.readout.object and lab.run.programs_ready()
