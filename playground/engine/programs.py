@@ -32,7 +32,7 @@ import threading
 import jax
 
 MAX_PROGRAMS = 96
-MAX_BYTES = int(float(os.environ.get("PLAYGROUND_PROGRAM_CACHE_MB", "256")) * 2**20)
+MAX_BYTES = int(float(os.environ.get("PLAYGROUND_PROGRAM_CACHE_MB", "192")) * 2**20)
 PROGRAM_OVERHEAD = 1 * 2**20    # the least a compiled program is counted for
 SWITCH_INTERVAL_S = 0.0005
 COMPILE_NICE = 19

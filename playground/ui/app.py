@@ -52,18 +52,21 @@ wire.install()         # frames are built without walking every model of the pag
 
 class _ClosedTabFilter(logging.Filter):
     """A tab closed while a frame was on its way makes tornado log a WebSocketClosedError
-    traceback ("Task exception was never retrieved"). The frame is simply not needed any
-    more; the session's frames stop at the next tick. Drop that one log record."""
+    traceback ("Task exception was never retrieved"), and Bokeh a warning "Failed sending
+    message as connection was closed". The frame is simply not needed any more; the
+    session's frames stop at the next tick. Drop those log records."""
 
     def filter(self, record):
         exc = record.exc_info[1] if record.exc_info else None
         text = record.getMessage() if record.args else str(record.msg)
         return not (type(exc).__name__ in ("WebSocketClosedError", "StreamClosedError")
-                    or "WebSocketClosedError()" in text)
+                    or "WebSocketClosedError()" in text
+                    or text.startswith("Failed sending message as connection was closed"))
 
 
-if not any(isinstance(f, _ClosedTabFilter) for f in logging.getLogger("asyncio").filters):
-    logging.getLogger("asyncio").addFilter(_ClosedTabFilter())
+for _name in ("asyncio", "bokeh.server.views.ws", "panel.io.document"):
+    if not any(isinstance(f, _ClosedTabFilter) for f in logging.getLogger(_name).filters):
+        logging.getLogger(_name).addFilter(_ClosedTabFilter())
 
 log = logging.getLogger("playground")
 if not log.handlers:            # the server's log (stderr), beside Bokeh's own lines
@@ -308,11 +311,13 @@ class PlaygroundApp(pn.viewable.Viewer):
             self._dirty = light                 # a light frame leaves the diagram to draw
             self.frames += 1
         elif tab in self.labs:
-            self.labs[tab].tick()
+            with pn.io.hold():                  # one message for the whole frame
+                self.labs[tab].tick()
         if self.controls.playing:               # computed while the server does other work
             scheduler.SHARE.join(self)
             if not self.run.pending and self.pace.may_launch(t0):
-                epochs = self.pace.epochs(self.controls.speed, self.period_ms)
+                epochs = self.pace.epochs(self.controls.speed, self.period_ms, setup=(
+                    self.run.arch, self.run.batch_size, getattr(self.run, "last_tier", None)))
                 if self.run.launch(epochs):
                     self.pace.launched(t0, epochs)
                     self._checks = 0

@@ -3,6 +3,7 @@ learning rate (finder, schedules, parallel runs)."""
 from __future__ import annotations
 
 import concurrent.futures
+import time
 
 import numpy as np
 import panel as pn
@@ -15,7 +16,7 @@ from ..engine import parallel
 from ..state.descent import run_landscape, run_lr_finder
 from ..state.parallel import ParallelRuns
 from ..state.run import LEARNING_RATES, Run
-from . import theme
+from . import scheduler, theme
 from .binding import tip
 from .cards import lab_layout
 from .descent_views import CONTOUR_PALETTE, OneWeightView, RaceView
@@ -340,6 +341,7 @@ class ParallelView(pn.viewable.Viewer):
     def __init__(self, run: Run, **params):
         super().__init__(run=run, **params)
         self.sweep = ParallelRuns(run)
+        self.turn = scheduler.Turn()          # its training under the server's fair share
         p = self.sweep.param
         self.over = pn.widgets.RadioButtonGroup.from_param(
             p.over, options={"learning rates": "learning_rate", "seeds": "seed"},
@@ -378,13 +380,18 @@ class ParallelView(pn.viewable.Viewer):
         self._dirty = True
 
     def tick(self):
-        if self.play.value:
+        now = time.perf_counter()
+        if self.play.value and self.turn.may_start(now):   # its share, when others train
+            self.turn.start(now)
             out = self.sweep.train(1, block=False)
+            self.turn.finish(time.perf_counter())
             if out is None:
                 self.status.object = '<div class="pg-readout">Compiling the program for ' \
                                      'this set-up (a few seconds)…</div>'
                 return
             self._dirty = True
+        elif not self.play.value:
+            self.turn.idle()
         if self._dirty:
             self._dirty = False
             self._draw()

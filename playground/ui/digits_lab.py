@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import html
+import time
 
 import numpy as np
 import panel as pn
@@ -13,7 +14,7 @@ from bokeh.models import ColumnDataSource, LinearColorMapper, Range1d
 from bokeh.plotting import figure
 
 from ..state.digits import DigitsRun, describe, pad_to_digit
-from . import theme
+from . import scheduler, theme
 from .binding import event_point, tip
 from .learning_views import PLAY_TIP, play_button, sync_play_label
 from .neuron_views import small_figure
@@ -143,6 +144,7 @@ class DigitsLab(pn.viewable.Viewer):
         self.aug_btn.on_click(lambda e: self._augment(new=True))
         self._aug_draw = 0
         self._job = None
+        self.turn = scheduler.Turn()          # its epochs under the server's fair share
         self._shown_preparing = None
         self._dirty = {"all"}
         self._selected_cell = None
@@ -244,8 +246,10 @@ class DigitsLab(pn.viewable.Viewer):
     def tick(self):
         """Start the next epoch when playing; draw what changed."""
         job = self._job
+        now = time.perf_counter()
         if job is not None and job.done():
             self._job = None
+            self.turn.finish(now)
             exc = job.exception()
             if exc is not None:
                 self.play.value = False
@@ -267,8 +271,11 @@ class DigitsLab(pn.viewable.Viewer):
         if self.play.value and self._job is None:
             if self.run.status == "diverged":
                 self.play.value = False
-            else:
+            elif self.turn.may_start(now):    # its share of the server, when others train
+                self.turn.start(now)
                 self._job = TRAINER.submit(self.run.train, 1)
+        elif not self.play.value and self._job is None:
+            self.turn.idle()
         self.progress.visible = self._job is not None
         if self._dirty:
             self._draw()
@@ -285,7 +292,9 @@ class DigitsLab(pn.viewable.Viewer):
                 f'<div class="pg-readout">epoch <b class="pg-digits-epoch">{r.epoch}</b> · '
                 f"test accuracy <b class='pg-digits-acc'>{m['test_accuracy']:.1%}</b> · "
                 f"train loss {m['train_loss']:.4f} · test loss {m['test_loss']:.4f}"
-                + (f"<br>{r.message}" if r.message else "") + "</div>")
+                + (f"<br>{r.message}" if r.message else "")
+                + ("<br>Sharing the server: other pages are training too, so this tab "
+                   "trains in turns." if self.turn.waited else "") + "</div>")
             f = r.filters()
             if r.model == "cnn":
                 self.filters.show(mosaic(f, ncols=8))

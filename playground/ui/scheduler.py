@@ -14,6 +14,7 @@ heavy run computes at most its share of the time while other pages train.
 """
 from __future__ import annotations
 
+import time
 import weakref
 
 PERIODS_MS = (16, 20, 25, 33, 40, 50, 67, 100, 150, 200)   # 60 frames a second down to 5
@@ -93,12 +94,15 @@ CLOCK = FrameClock()      # the process's clock: all sessions of `panel serve` s
 
 
 # ------------------------------------------------------------ sharing the compute
+ACTIVE_S = 2.0            # a job that computed this recently counts as computing
 LAUNCH_FRAMES = 2         # a heavy page's launch is cut to finish within about two frames
 COST_SMOOTHING = 0.3      # weight of the newest launch in a page's cost per epoch
 
 
 class ComputeShare:
-    """Who is computing: the pages (and lab jobs) that train right now, by weak reference.
+    """Who is computing: the pages (and lab jobs) that trained within the last ACTIVE_S
+    seconds, by weak reference (a closed page, a paused one or a tab no longer shown drops
+    out by itself).
 
     A page alone may use the whole machine. With others computing, a heavy page (one whose
     work is not finished by its next frame) gets its 1/n share: its launches are cut to
@@ -107,23 +111,30 @@ class ComputeShare:
     default network finishes within a frame) are never held back: the share costs them
     nothing and protects them from the heavy ones."""
 
-    def __init__(self):
-        self.computing: weakref.WeakSet = weakref.WeakSet()
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.computing: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # -> seen
 
     def join(self, who) -> None:
-        self.computing.add(who)
+        """``who`` computes now (call it at every piece of work, or every frame)."""
+        self.computing[who] = self.clock()
 
     def leave(self, who) -> None:
-        self.computing.discard(who)
+        self.computing.pop(who, None)
+
+    def active(self, who) -> bool:
+        seen = self.computing.get(who)
+        return seen is not None and self.clock() - seen <= ACTIVE_S
 
     @property
     def count(self) -> int:
-        return len(self.computing)
+        now = self.clock()
+        return sum(1 for seen in list(self.computing.values()) if now - seen <= ACTIVE_S)
 
     def hold_s(self, who, took_s: float) -> float:
         """How long ``who`` waits after a job that took ``took_s`` (heavy work only):
         (n − 1) × took_s with n jobs computing, 0 when alone."""
-        others = self.count - (1 if who in self.computing else 0)
+        others = self.count - (1 if self.active(who) else 0)
         return max(0.0, others * took_s)
 
 
@@ -144,6 +155,7 @@ class Pace:
         self.next_launch = 0.0
         self.limited = False                       # the last plan cut the request
         self._launch = None
+        self._setup = None
 
     def launched(self, now: float, epochs: int) -> None:
         self._launch = (now, max(int(epochs), 1))
@@ -157,8 +169,8 @@ class Pace:
         per_epoch = took * 1e3 / epochs
         if first_check:        # finished within a frame: `took` is only an upper bound
             self.heavy = False
-            if self.ms_per_epoch is not None:
-                self.ms_per_epoch = min(self.ms_per_epoch, per_epoch)
+            self.ms_per_epoch = (per_epoch if self.ms_per_epoch is None
+                                 else min(self.ms_per_epoch, per_epoch))
             self.next_launch = 0.0
             return
         self.heavy = True
@@ -169,12 +181,55 @@ class Pace:
     def may_launch(self, now: float) -> bool:
         return now >= self.next_launch
 
-    def epochs(self, requested: int, period_ms: float) -> int:
+    def epochs(self, requested: int, period_ms: float, setup=None) -> int:
         """The epochs of the next launch: all that were asked for when alone or light,
-        else about LAUNCH_FRAMES frames' worth (at least one)."""
+        else about LAUNCH_FRAMES frames' worth (at least one). setup: anything that
+        changes what an epoch costs (the network, the batch size); a new one, like the
+        first launch, is measured with one epoch while others compute."""
         requested = max(int(requested), 1)
+        if setup != self._setup:
+            self._setup, self.ms_per_epoch, self.heavy = setup, None, False
+        shared = self.share.count > 1
         n = requested
-        if self.share.count > 1 and self.heavy and self.ms_per_epoch:
+        if shared and self.ms_per_epoch is None:
+            n = 1                           # cost unknown: measure it with one epoch
+        elif shared and self.heavy:
             n = max(1, min(requested, int(LAUNCH_FRAMES * period_ms / self.ms_per_epoch)))
-        self.limited = self.share.count > 1 and self.heavy
+        self.limited = shared and self.heavy
         return n
+
+
+class Turn:
+    """A lab's heavy work under the share (a CNN epoch, 16 copies training together): after
+    each piece of work that took t seconds it waits (n − 1) × t while n jobs compute, so it
+    computes at most 1/n of the time, and at once when alone.
+
+    ``start(now)`` / ``finish(now)`` around each piece, ``may_start(now)`` before the next,
+    ``idle()`` when it stops (paused, or its page closed)."""
+
+    def __init__(self, share: ComputeShare = SHARE):
+        self.share = share
+        self.next_start = 0.0
+        self.waited = False           # the last finish had to wait for others
+        self._started: float | None = None
+
+    def may_start(self, now: float) -> bool:
+        self.share.join(self)             # wanting to compute counts as computing
+        return now >= self.next_start
+
+    def start(self, now: float) -> None:
+        self.share.join(self)
+        self._started = now
+
+    def finish(self, now: float) -> None:
+        if self._started is None:
+            return
+        hold = self.share.hold_s(self, max(now - self._started, 0.0))
+        self._started = None
+        self.next_start = now + hold
+        self.waited = hold > 0
+
+    def idle(self) -> None:
+        self.share.leave(self)
+        self._started = None
+        self.waited = False

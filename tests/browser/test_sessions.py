@@ -31,3 +31,58 @@ def test_two_sessions_are_separate(page, browser, server):
         assert not errors
     finally:
         other_ctx.close()
+
+
+HEAVY = "?hidden=16,16,16,16,16,16,16,16&batch_size=1&speed=50&play=1"
+
+
+def _log_lines():
+    from .conftest import SERVER_LOG
+    return SERVER_LOG.read_text(errors="replace").splitlines()
+
+
+def _stamp(line: str) -> float:
+    import datetime
+    return datetime.datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+
+
+def test_a_heavy_page_does_not_stall_another_and_a_closed_one_stops_at_once(page, browser,
+                                                                            server):
+    """One student plays the heaviest network at batch size 1 and 50 epochs a frame; the
+    other's default network keeps training (progress in every second), the heavy page says
+    that it trains at a shared pace, and once it is closed its frames stop within a second,
+    with nothing in the server's log."""
+    import time
+    page.get_by_role("button", name="Play", exact=True).click()
+    wait_until(lambda: epoch(page) > 5, timeout=20, message="the victim to train")
+    heavy_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    heavy = heavy_ctx.new_page()
+    try:
+        heavy.goto(f"{server}/app{HEAVY}", timeout=FIRST_LOAD_TIMEOUT)
+        heavy.locator(".pg-epoch").wait_for(timeout=FIRST_LOAD_TIMEOUT)
+        wait_until(lambda: epoch(heavy) > 0, timeout=30, message="the heavy page to train")
+        wait_until(lambda: "shared pace" in heavy.locator(".pg-status").first.inner_text(),
+                   timeout=20, message="the heavy page to say it trains at a shared pace")
+        last, seen = epoch(page), time.monotonic()
+        end = seen + 6
+        longest = 0.0
+        while time.monotonic() < end:
+            page.wait_for_timeout(100)
+            now, e = time.monotonic(), epoch(page)
+            if e != last:
+                longest, last, seen = max(longest, now - seen), e, now
+        longest = max(longest, time.monotonic() - seen)
+        assert longest < 1.0, f"the victim made no progress for {longest:.1f} s"
+        stopped_before = sum("Frames stopped" in line for line in _log_lines())
+        closed_at = time.time()
+        heavy_ctx.close()
+        wait_until(lambda: sum("Frames stopped" in line for line in _log_lines())
+                   > stopped_before, timeout=5, message="the closed page's frames to stop")
+        stop = [line for line in _log_lines() if "Frames stopped" in line][-1]
+        assert _stamp(stop) - closed_at < 1.0, stop
+        page.wait_for_timeout(1000)
+        assert not [line for line in _log_lines() if "Failed sending message" in line]
+        page.get_by_role("button", name="Pause", exact=True).click()
+    finally:
+        if heavy_ctx.pages:
+            heavy_ctx.close()

@@ -156,6 +156,22 @@ def test_a_heavy_page_gets_its_share_when_others_train():
     assert heavy.epochs(50, 16) == 50 and not heavy.limited
 
 
+def test_a_new_setup_is_measured_with_one_epoch_while_others_train():
+    share = ComputeShare()
+    page, other = Pace(share), Pace(share)
+    share.join(page)
+    assert page.epochs(50, 16, setup="2-4-2") == 50         # alone: no need to measure
+    share.join(other)
+    assert page.epochs(50, 16, setup="8x16") == 1           # a new network: one epoch
+    page.launched(0.0, 1)
+    page.done(0.1, first_check=False)                       # 100 ms an epoch: heavy
+    assert page.epochs(50, 16, setup="8x16") == 1 and page.limited
+    assert page.epochs(50, 16, setup="2-4-2") == 1          # changed back: measured anew
+    page.launched(1.0, 1)
+    page.done(1.016, first_check=True)                      # within a frame: light
+    assert page.epochs(50, 16, setup="2-4-2") == 50 and not page.limited
+
+
 def test_the_share_forgets_closed_pages():
     share = ComputeShare()
     a, b = Page(), Page()
@@ -165,3 +181,17 @@ def test_the_share_forgets_closed_pages():
     del b
     gc.collect()
     assert share.count == 1 and share.hold_s(a, 0.1) == 0.0
+
+
+def test_frames_on_their_way_to_a_closed_tab_leave_nothing_in_the_log():
+    import logging
+
+    import playground.ui.app  # noqa: F401  (installs the log filters)
+    for name in ("bokeh.server.views.ws", "panel.io.document"):
+        logger = logging.getLogger(name)
+        record = logger.makeRecord(name, logging.WARNING, __file__, 1,
+                                   "Failed sending message as connection was closed", (), None)
+        assert not all(f.filter(record) for f in logger.filters), name
+        other = logger.makeRecord(name, logging.WARNING, __file__, 1, "something else", (),
+                                  None)
+        assert all(f.filter(other) for f in logger.filters), name
