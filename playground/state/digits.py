@@ -366,6 +366,26 @@ def describe(spec: digits.Spec) -> str:
     return f"CNN with {spec.filters1} and {spec.filters2} filters of {k}×{k}"
 
 
+PAD_SIDE = 16     # the drawing pad: PAD_SIDE × PAD_SIDE cells, two per digit pixel
+
+
+def ink_stroke(cells: np.ndarray, start, end) -> None:
+    """Ink the stroke from ``start`` to ``end`` (pad coordinates (x, y), y up, cells of
+    width 1; start None: a dot at end) with a 2×2 brush into ``cells`` (PAD_SIDE ×
+    PAD_SIDE, row 0 at the top). The browser reports a fast stroke as points far apart:
+    the line between them is inked too, so a stroke has no gaps."""
+    x1, y1 = end
+    x0, y0 = start if start is not None else end
+    steps = max(1, int(np.ceil(2 * max(abs(x1 - x0), abs(y1 - y0)))))   # half a cell apart
+    for t in np.linspace(0.0, 1.0, steps + 1):
+        c = int(np.floor(x0 + t * (x1 - x0)))
+        r = PAD_SIDE - 1 - int(np.floor(y0 + t * (y1 - y0)))
+        for dr in (0, 1):
+            for dc in (0, 1):
+                if 0 <= r + dr < PAD_SIDE and 0 <= c + dc < PAD_SIDE:
+                    cells[r + dr, c + dc] = 1.0
+
+
 def pad_to_digit(cells) -> np.ndarray:
     """A drawing on a 16×16 pad of 0/1 cells as a digit image: (8, 8) in 0..16, each 2×2
     block of cells summed and ×4 (a fully inked block is 16, the digits' darkest grey)."""

@@ -13,7 +13,7 @@ from bokeh.events import Pan, PanStart, Tap
 from bokeh.models import ColumnDataSource, LinearColorMapper, Range1d
 from bokeh.plotting import figure
 
-from ..state.digits import DigitsRun, describe, pad_to_digit
+from ..state.digits import PAD_SIDE, DigitsRun, describe, ink_stroke, pad_to_digit
 from . import scheduler, theme
 from .binding import event_point, tip
 from .learning_views import PLAY_TIP, play_button, sync_play_label
@@ -27,7 +27,7 @@ GREYS = [f"#{v:02x}{v:02x}{v:02x}" for v in range(255, -1, -1)]
 # Training epochs run here, off the server's event loop; one at a time per process, so a
 # class training at once shares the CPU fairly and the pages stay responsive.
 TRAINER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="digits")
-PAD = 16                # the drawing pad's cells (2×2 of them make one digit pixel)
+PAD = PAD_SIDE          # the drawing pad's cells (2×2 of them make one digit pixel)
 
 
 def mosaic(images: np.ndarray, ncols: int, gap: int = 1) -> np.ndarray:
@@ -128,6 +128,7 @@ class DigitsLab(pn.viewable.Viewer):
         self.mistakes = Picture(300, 120, "click a cell: its test images")
         self.mistakes_text = pn.pane.HTML(margin=(0, 8))
         self.pad_cells = np.zeros((PAD, PAD))
+        self._stroke = None                   # the last point of the stroke being drawn
         self.pad = Picture(200, 200, "draw a digit here (drag)", palette=GREYS)
         self._pad_events()
         self.clear_pad = pn.widgets.Button(label="Clear", width=70,
@@ -219,12 +220,12 @@ class DigitsLab(pn.viewable.Viewer):
     def _paint(self, event):
         point = event_point(event)
         if point is None or not (-2 < point[0] < PAD + 2 and -2 < point[1] < PAD + 2):
+            self._stroke = None
             return
-        c, r = int(np.floor(point[0])), PAD - 1 - int(np.floor(point[1]))
-        for dr in (0, 1):                     # a 2×2 brush: strokes as thick as a pen's
-            for dc in (0, 1):
-                if 0 <= r + dr < PAD and 0 <= c + dc < PAD:
-                    self.pad_cells[r + dr, c + dc] = 1.0
+        # a drag continues its stroke from the last point; a tap or a new drag starts one
+        start = self._stroke if isinstance(event, Pan) else None
+        ink_stroke(self.pad_cells, start, point)      # a 2×2 brush, as thick as a pen's
+        self._stroke = point
         self._touch("pad")
 
     def _clear_pad(self):

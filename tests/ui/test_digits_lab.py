@@ -82,3 +82,27 @@ def test_a_new_shape_compiles_off_the_callers_thread_and_the_tab_says_so():
     lab.run.wait_ready(timeout=300)
     lab.tick()
     assert "Preparing" not in lab.readout.object and lab.run.programs_ready()
+
+
+def test_a_fast_stroke_on_the_pad_leaves_no_gaps():
+    """The browser reports a quick drag as points far apart: the pad inks the line between
+    them, so a stroke across the pad is one unbroken line (a tap is one 2×2 dot)."""
+    from bokeh.events import Pan, PanStart, Tap
+
+    from playground.state.digits import PAD_SIDE, ink_stroke
+    cells = np.zeros((PAD_SIDE, PAD_SIDE))
+    ink_stroke(cells, (0.5, 8.5), (15.5, 8.5))                # left to right, one call
+    assert cells[7:9].all() and cells.sum() == 2 * PAD_SIDE   # rows 7 and 8, every column
+    cells[:] = 0
+    ink_stroke(cells, None, (3.2, 3.7))                        # a dot
+    assert cells.sum() == 4 and cells[12:14, 3:5].all()
+
+    lab = DigitsLab()
+    fig = lab.pad.fig
+    lab._paint(PanStart(fig, x=1.5, y=14.5))
+    lab._paint(Pan(fig, x=14.5, y=1.5))                       # a diagonal in one jump
+    ink = lab.pad_cells
+    assert all(ink[r].any() for r in range(1, 15)), "a row of the stroke has no ink"
+    lab._paint(Tap(fig, x=1.5, y=1.5))                        # a tap after it: a dot,
+    assert ink[14:16, 1:3].all()                              # not a line from the stroke
+    assert not ink[14:16, 4:12].any()
