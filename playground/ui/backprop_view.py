@@ -14,6 +14,11 @@ NODES = {"x1": (0.0, 0.8), "x2": (0.0, 0.2), "h1": (1.0, 0.8), "h2": (1.0, 0.2),
 EDGES = {"w11": ("x1", "h1"), "w21": ("x2", "h1"), "w12": ("x1", "h2"), "w22": ("x2", "h2"),
          "v1": ("h1", "o"), "v2": ("h2", "o")}
 BIASES = {"b1": "h1", "b2": "h2", "c": "o"}
+# where a label sits along its edge (0: at the left node, 1: at the right one), so that no
+# two labels overlap at any step (tests/ui/test_neuron_lab.py checks every step)
+EDGE_LABEL_AT = {"w12": 0.35, "w21": 0.35, "v1": 0.45, "v2": 0.45}
+BIAS_DY = 0.13            # a bias's label above its node ...
+LINE_DY = 0.065           # ... and its gradient one line higher
 NUDGE_STEPS = [1.0, 0.5, 0.1, 0.01, 0.001, 0.0001]
 GRAD_STAGE = {"v1": 6, "v2": 6, "c": 6, "w11": 7, "w21": 7, "b1": 7, "w12": 8, "w22": 8, "b2": 8}
 NODE_STAGE = {"x1": 0, "x2": 0, "h1": 1, "h2": 2, "o": 3}
@@ -99,7 +104,7 @@ class BackpropView(DrawsOnFrame, pn.viewable.Viewer):
             ys.append([y0, y1])
             colors.append(theme.BLUE if w >= 0 else theme.ORANGE)
             widths.append(1 + min(abs(w), 4) * 1.5)
-            t = 0.35 if name in ("w12", "w21") else 0.5     # keep crossing labels apart
+            t = EDGE_LABEL_AT.get(name, 0.5)      # keep crossing and nearby labels apart
             px, py = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
             lx.append(px)
             ly.append(py + 0.05)
@@ -123,14 +128,17 @@ class BackpropView(DrawsOnFrame, pn.viewable.Viewer):
                 ly.append(y - 0.13)
                 text.append(f"= {net_values[name]:.4f}")
                 tcolor.append("#222")
-        for bias, node in BIASES.items():
+        for bias, node in BIASES.items():       # above its node; its gradient above that
             x, y = NODES[node]
             lx.append(x)
-            ly.append(y + 0.13)
-            text.append(f"{bias} = {getattr(m, bias):g}"
-                        + (f"  ∂L/∂{bias} = {grads[bias]:.4f}"
-                           if stage >= GRAD_STAGE[bias] else ""))
-            tcolor.append(theme.TEST_COLOR if stage >= GRAD_STAGE[bias] else "#555")
+            ly.append(y + BIAS_DY)
+            text.append(f"{bias} = {getattr(m, bias):g}")
+            tcolor.append("#555")
+            if stage >= GRAD_STAGE[bias]:
+                lx.append(x)
+                ly.append(y + BIAS_DY + LINE_DY)
+                text.append(f"∂L/∂{bias} = {grads[bias]:.4f}")
+                tcolor.append(theme.TEST_COLOR)
         lx.append(2.0)
         ly.append(0.2)
         text.append(f"target t = {m.target:g}" + (f", L = {v['loss']:.4f}" if stage >= 4 else ""))

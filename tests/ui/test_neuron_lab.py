@@ -181,3 +181,37 @@ def test_link_opens_the_tab_and_the_address_follows():
     bad.stop()
     assert bad.active_tab == "playground"
     assert "tab=<script> is not a tab here" in bad.controls.message
+
+
+def test_backprop_labels_never_overlap_at_any_step():
+    """Every label of the walk-through (weights, gradients, values, biases, the target) and
+    every node, as boxes on the figure (11 px text: about 6.1 px a character), apart from
+    each other and inside the figure, at every step from 0 to the last."""
+    import itertools
+
+    from playground.ui.backprop_view import BackpropView
+    view = BackpropView()
+    f = view.fig
+    (x0, x1), (y0, y1) = (f.x_range.start, f.x_range.end), (f.y_range.start, f.y_range.end)
+    W, H = f.width, f.height
+
+    def px(x, y):
+        return (x - x0) / (x1 - x0) * W, (y - y0) / (y1 - y0) * H
+    for stage in range(len(STAGES)):
+        view.model.stage = stage
+        view.update()
+        boxes = []
+        d = view.labels.data
+        for x, y, text in zip(d["x"], d["y"], d["text"]):
+            sx, sy = px(x, y)
+            w = len(text) * 6.1
+            boxes.append((sx - w / 2, sy - 6.5, sx + w / 2, sy + 6.5, text))
+        n = view.nodes.data
+        for x, y, name in zip(n["x"], n["y"], n["name"]):
+            sx, sy = px(x, y)
+            boxes.append((sx - 22, sy - 22, sx + 22, sy + 22, f"node {name}"))
+        overlaps = [(a[4], b[4]) for a, b in itertools.combinations(boxes, 2)
+                    if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+        assert not overlaps, f"step {stage}: {overlaps}"
+        outside = [b[4] for b in boxes if b[0] < 0 or b[2] > W or b[1] < 0 or b[3] > H]
+        assert not outside, f"step {stage}: {outside}"
