@@ -13,7 +13,7 @@ from panel.io.state import set_curdoc
 
 from .. import export, jaxconfig, urlstate
 from ..state.run import Run
-from . import gcpolicy, scheduler, sizing, theme, wire
+from . import gcpolicy, heartbeat, scheduler, sizing, theme, wire
 from .controls import TrainingControls
 from .data_panel import DataPanel
 from .hyper_panel import HyperPanel
@@ -141,6 +141,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.interval_ms = float(self.period_ms)    # smoothed time between two frames
         self._last_tick = None
         self.pace = scheduler.Pace()               # this page's share of the compute
+        self.heartbeat = heartbeat.Heartbeat()     # is its browser still there?
+        self._away = False
         self._checks = 0                           # frames its launched epochs have taken
         self._last_full = -math.inf            # when the last full frame was drawn (s)
         self.clock = time.perf_counter         # seconds (tests give it a fake clock)
@@ -286,6 +288,16 @@ class PlaygroundApp(pn.viewable.Viewer):
         if self._disconnected():
             self.stop()
             return
+        if self.heartbeat.away():              # the browser went quiet (a lid shut)
+            if not self._away:
+                self._away = True
+                scheduler.SHARE.leave(self)
+                log.info("Frames paused for a page: its browser has not answered for %.1f s",
+                         heartbeat.QUIET_S)
+            return
+        if self._away:
+            self._away = False
+            log.info("Frames resumed for a page: its browser answers again")
         t0 = self.clock()
         if self._last_tick is not None:       # how far apart this session's frames come
             gap = min((t0 - self._last_tick) * 1e3, 1000.0)
@@ -436,7 +448,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.tabs.active = urlstate.TABS.index(self.view.tab)
             self.lab(self.view.tab)
         self.tabs.param.watch(self._tab_changed, "active")
-        return pn.Column(header, self.tabs, self.uploads.pane, sizing_mode="stretch_width",
+        return pn.Column(header, self.tabs, self.uploads.pane, self.heartbeat.pane,
+                         sizing_mode="stretch_width",
                          margin=0)
 
     def lab(self, name: str):
@@ -495,6 +508,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                 pn.state.onload(self._sync_url)
             pn.state.on_session_destroyed(self.stop)
             self.uploads.install(pn.state.curdoc)   # sizes checked before a file is sent
+            self.heartbeat.install(pn.state.curdoc)  # signs of life from the browser
             sizing.fit_to_screen(pn.state.curdoc, [self.output.fig2d, self.output.fig1d],
                                  [*self.loss.figs.values(), self.loss.acc_fig],
                                  self.diagram.figure, DIAGRAM_WIDTH / DIAGRAM_HEIGHT,

@@ -86,3 +86,62 @@ def test_a_heavy_page_does_not_stall_another_and_a_closed_one_stops_at_once(page
     finally:
         if heavy_ctx.pages:
             heavy_ctx.close()
+
+
+def test_a_browser_that_goes_quiet_stops_computing_and_comes_back(browser, server, tmp_path):
+    """A laptop lid shut: the browser stops (its process is suspended) and its websocket
+    stays open. Within a second the server pauses the page's frames and training; when the
+    browser runs again, so do they."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.support import free_ports
+
+    def count(text):
+        return sum(text in line for line in _log_lines())
+    exe = os.environ.get("PLAYWRIGHT_CHROMIUM", "/usr/bin/chromium")
+    port = free_ports(1)[0]
+    proc = subprocess.Popen([exe, "--headless=new", f"--remote-debugging-port={port}",
+                             f"--user-data-dir={tmp_path}", *CHROMIUM_ARGS, "about:blank"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                lid = browser.browser_type.connect_over_cdp(f"http://127.0.0.1:{port}")
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        page = lid.contexts[0].new_page()
+        page.goto(f"{server}/app?play=1", timeout=FIRST_LOAD_TIMEOUT)
+        page.locator(".pg-epoch").wait_for(timeout=FIRST_LOAD_TIMEOUT)
+        wait_until(lambda: epoch(page) > 5, timeout=20, message="training")
+        paused, resumed = count("Frames paused"), count("Frames resumed")
+        before = epoch(page)
+        shut_at = time.time()
+        os.killpg(proc.pid, signal.SIGSTOP)                 # the lid
+        try:
+            wait_until(lambda: count("Frames paused") > paused, timeout=5,
+                       message="the server to pause the quiet page")
+            line = [entry for entry in _log_lines() if "Frames paused" in entry][-1]
+            assert _stamp(line) - shut_at < 1.5, line
+            time.sleep(4)                                   # 240 epochs if it went on
+        finally:
+            os.killpg(proc.pid, signal.SIGCONT)
+        wait_until(lambda: count("Frames resumed") > resumed, timeout=10,
+                   message="the frames to resume")
+        after = epoch(page)
+        assert after - before < 120, f"{after - before} epochs while the browser was away"
+        wait_until(lambda: epoch(page) > after + 5, timeout=10, message="training to go on")
+        lid.close()
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)

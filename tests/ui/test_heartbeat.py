@@ -1,0 +1,86 @@
+"""Signs of life from the browser: a page whose browser went quiet stops its frames."""
+from __future__ import annotations
+
+from playground.ui import heartbeat
+from playground.ui.heartbeat import HIDDEN_QUIET_S, QUIET_S, Heartbeat
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def beat(hb, n, hidden=0):
+    hb.model.tags = [n, hidden]
+
+
+def test_a_page_that_never_beat_is_never_away():
+    clock = Clock()
+    hb = Heartbeat(clock)
+    clock.now = 1e6
+    assert not hb.away()            # a client without a browser (the load test's)
+
+
+def test_a_shown_page_is_away_after_a_quiet_second_and_back_with_the_next_beat():
+    clock = Clock()
+    hb = Heartbeat(clock)
+    beat(hb, 1)
+    clock.now = QUIET_S - 0.01
+    assert not hb.away()
+    clock.now = QUIET_S + 0.01
+    assert hb.away()
+    beat(hb, 2)
+    assert not hb.away()
+
+
+def test_a_hidden_page_may_beat_once_a_minute():
+    clock = Clock()
+    hb = Heartbeat(clock)
+    beat(hb, 1, hidden=1)
+    clock.now = 30.0
+    assert not hb.away()
+    clock.now = HIDDEN_QUIET_S + 0.1
+    assert hb.away()
+    beat(hb, 2, hidden=0)           # shown again
+    clock.now += QUIET_S + 0.1
+    assert hb.away()
+
+
+def test_tags_that_are_no_beat_are_ignored():
+    clock = Clock()
+    hb = Heartbeat(clock)
+    for junk in ([], ["x", "y"], [1], [None, None]):
+        hb.model.tags = junk
+    assert hb.last is None and not hb.away()
+
+
+def test_the_page_beats_from_the_browser_every_quarter_second():
+    from bokeh.document import Document
+    doc = Document()
+    hb = Heartbeat()
+    hb.install(doc)
+    (callback,) = doc.callbacks.js_event_callbacks["document_ready"]
+    assert callback.args["beat"] is hb.model and callback.args["interval"] == heartbeat.BEAT_MS
+    assert "visibilitychange" in callback.code and "beat.tags" in callback.code
+
+
+def test_an_away_page_stops_its_frames_and_training(monkeypatch):
+    from playground.ui import PlaygroundApp
+    app = PlaygroundApp()
+    app.controls.playing = True
+    app.tick()
+    app.tick()
+    epoch = app.run.epoch
+    assert epoch > 0
+    monkeypatch.setattr(app.heartbeat, "away", lambda now=None: True)
+    for _ in range(5):
+        app.tick()
+    app.run.settle()
+    assert app.run.epoch <= epoch + 1         # what was launched before, nothing more
+    monkeypatch.setattr(app.heartbeat, "away", lambda now=None: False)
+    app.tick()
+    app.tick()
+    assert app.run.epoch > epoch + 1 or app.run.pending
