@@ -16,6 +16,7 @@ import time
 import jax
 import numpy as np
 
+from . import jaxconfig
 from . import Run
 from .engine import descent, lr, parallel, train
 from .state.descent import run_landscape, run_lr_finder
@@ -94,6 +95,7 @@ def bench_descent(quick: bool = False) -> dict:
 
 
 def main(argv=None):
+    jaxconfig.configure()      # the device choice and the on-disk compilation cache
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repetitions and epochs")
     ap.add_argument("--json", default="", help="also write the figures to this file")
