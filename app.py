@@ -3,9 +3,10 @@ import panel as pn
 from panel.io.resources import LOCAL_DIST
 
 import playground
-from playground.ui import PlaygroundApp, resource_guard
+from playground import server
+from playground.ui import PlaygroundApp
 
-resource_guard.install()       # /components/ serves no module the server has not imported
+server.install()               # JAX, the frame messages, the log, the /components/ guard
 pn.extension(notifications=False)
 playground.warmup_in_background()
 

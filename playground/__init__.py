@@ -6,13 +6,26 @@ Headless use (notebooks, tests, export)::
     run = Run(dataset="xor", hidden=[4, 2])
     run.train(epochs=100)
     run.metrics()
+
+Importing the package (or any of its modules) sets nothing up in the process: a server
+calls ``playground.server.install()`` (``app.py`` does), a notebook may call
+``playground.jaxconfig.configure()`` for the device choice and the compilation cache.
+The names below are imported on first use, so ``import playground.engine.mlp`` brings in
+only the engine.
 """
-from .jaxconfig import configure as _configure_jax
+from __future__ import annotations
 
-_configure_jax()
+import importlib
 
-from .state.run import Run  # noqa: E402
-from .state.digits import DigitsRun  # noqa: E402
-from .warm import warmup, warmup_in_background  # noqa: E402
+_NAMES = {"Run": ".state.run", "DigitsRun": ".state.digits", "warmup": ".warm",
+          "warmup_in_background": ".warm"}
 
-__all__ = ["Run", "DigitsRun", "warmup", "warmup_in_background"]
+__all__ = list(_NAMES)
+
+
+def __getattr__(name):
+    if name not in _NAMES:
+        raise AttributeError(f"module 'playground' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_NAMES[name], __name__), name)
+    globals()[name] = value
+    return value

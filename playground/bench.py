@@ -19,6 +19,7 @@ import time
 import jax
 import numpy as np
 
+from . import jaxconfig
 from . import Run
 from .engine import numpy_mlp, train
 from .machine import machine_ms, report
@@ -110,6 +111,7 @@ def bench_first_frame(quick):
 
 
 def main(argv=None):
+    jaxconfig.configure()      # the device choice and the on-disk compilation cache
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", default="bench.json", help="where to write the figures")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")

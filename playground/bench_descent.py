@@ -16,6 +16,7 @@ import time
 import jax
 import numpy as np
 
+from . import jaxconfig
 from . import Run
 from .engine import descent, lr, parallel, train
 from .state.descent import run_landscape, run_lr_finder
@@ -36,7 +37,7 @@ def _fastest(calls: dict, repeat: int) -> dict:
 
 def parallel_calls(setup: dict, epochs: int) -> dict:
     run = Run(**setup)
-    arch, aa, hyper, data, key = run.arch, run._arch_arrays, run._hyper, run._data, run._shuffle_key
+    arch, aa, hyper, data, key = run.arch, run.arch_arrays, run.hyper, run.data, run.shuffle_key
     firsts = [train.init_state(jax.random.PRNGKey(s), aa) for s in range(parallel.MAX_COPIES)]
     calls = {}
     for n in (1, parallel.MAX_COPIES):
@@ -61,11 +62,11 @@ def lab_calls() -> dict:
         "landscape_pca": lambda: run_landscape(run, "pca"),
         "landscape_random": lambda: run_landscape(run, "random"),
         "landscape_grid": lambda: jax.block_until_ready(descent.landscape_grid(
-            run.state.params, run._arch_arrays, run._data, run.state.params,
+            run.state.params, run.arch_arrays, run.data, run.state.params,
             run.state.params, descent._axis(1.0), descent._axis(1.0))),
         "lr_finder_5_seeds": lambda: run_lr_finder(run),
         "lr_finder_1_seed": lambda: jax.block_until_ready(lr.lr_find_one(
-            run.state.params, run._arch_arrays, run._hyper, run._data, key,
+            run.state.params, run.arch_arrays, run.hyper, run.data, key,
             lr.finder_learning_rates())),
     }
 
@@ -94,6 +95,7 @@ def bench_descent(quick: bool = False) -> dict:
 
 
 def main(argv=None):
+    jaxconfig.configure()      # the device choice and the on-disk compilation cache
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repetitions and epochs")
     ap.add_argument("--json", default="", help="also write the figures to this file")

@@ -84,6 +84,7 @@ def bench_devices(quick: bool = False, against_cpu: bool = False,
 
 
 def main(argv=None):
+    jaxconfig.configure()      # the device choice and the on-disk compilation cache
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
     ap.add_argument("--json", default="", help="also write the figures to this file")

@@ -395,14 +395,14 @@ def load_weights_npz(data: bytes, run: Run, with_settings: bool = False) -> Run:
     """
     w = read_weights_npz(data)
     if not with_settings:
-        _set_weights(run, _padded_weights(w, run), w["epoch"])
+        run.set_weights(_padded_weights(w, run), w["epoch"])
         return run
     if w["settings_json"] is None:
         raise ValueError("settings_json: missing; cannot set the run up from this file")
     settings, _, probe = _parse(w["settings_json"])
     padded = _padded_weights(w, probe)      # check everything before touching the run
     apply_settings(run, settings)
-    _set_weights(run, padded, w["epoch"])
+    run.set_weights(padded, w["epoch"])
     return run
 
 
@@ -424,20 +424,6 @@ def _padded_weights(w: dict, run: Run):
     exact = {"W": [jnp.asarray(a) for a in Ws], "b": [jnp.asarray(b) for b in w["b"]]}
     zeros = jax.tree.map(jnp.zeros_like, run.state.params)
     return mlp.from_exact(exact, run.arch, zeros)
-
-
-def _set_weights(run: Run, padded, epoch: int):
-    """New weights in a run: fresh optimizer state, the curve restarts at ``epoch``."""
-    run.state = train.TrainState(padded, train.opt_init(padded))
-    for v in run.history.values():
-        v.clear()
-    run.history_version += 1
-    run.epoch = int(epoch)
-    run.restart_trajectory()
-    run._set_status("trained" if epoch else "ready", "")
-    run._last_metrics = None
-    run._record(jax.device_get(run._evaluate()))
-    run._best = (run.history["test_loss"][0], run.epoch)
 
 
 def run_from_npz(data: bytes) -> Run:
@@ -830,7 +816,7 @@ def python_script(run: Run, filename: str | None = None) -> str:
     if problem:
         raise ValueError(f"script: {problem}")
     s = run.settings()
-    init = train.init_state(run._init_key, run._arch_arrays).params   # the seed's weights
+    init = train.init_state(run.init_key, run.arch_arrays).params   # the seed's weights
     Ws, bs = _exact_params(init, run.arch)
     names = _feature_names(run.arch)
     layer_names = [f"hidden layer {l + 1}" for l in range(len(run.hidden))] + ["output"]
@@ -865,7 +851,7 @@ def python_script(run: Run, filename: str | None = None) -> str:
         "N_TRAIN": str(len(run.y_train)),
         "SEED": str(int(s["seed"])),
         "SHUFFLE_STREAM": hex(SHUFFLE_STREAM),
-        "N_MAX": str(run._data.x_train.shape[0]),
+        "N_MAX": str(run.data.x_train.shape[0]),
         "SETTINGS": settings_line,
         "X_TRAIN": _array_code("X_TRAIN", run.X_train,
                                f"Training set: {len(run.y_train)} points (x1, x2)"

@@ -383,7 +383,7 @@ def _landscape(params, arch: mlp.ArchArrays, data: train.Data, d1, d2, alphas, b
     def loss_at(a, b):
         p = jax.tree.map(lambda w, u, v: w + a * u + b * v, params, d1, d2)
         z = _forward_active_layers(p, arch, data.x_train)
-        return train._masked_mean(mlp.example_loss(arch.output, z, data.y_train), live)
+        return train.masked_mean(mlp.example_loss(arch.output, z, data.y_train), live)
 
     row = jax.vmap(loss_at, (0, None))
     return jax.lax.map(lambda b: row(alphas, b), betas)

@@ -296,7 +296,7 @@ def _train_epoch(state: TrainState, hyper: Hyper, x_train, y_train, x_test, y_te
                      hyper.rotate)
         (loss, right), g = jax.value_and_grad(loss_fn, has_aux=True)(
             state.params, xb, y_train[idx], jax.random.fold_in(sk, DROPOUT_STREAM))
-        d, opt = train._direction_switch(hyper.optimizer, g, state.opt, state.params)
+        d, opt = train.direction_switch(hyper.optimizer, g, state.opt, state.params)
         params = jax.tree.map(lambda p, u: p - hyper.learning_rate * u, state.params, d)
         return TrainState(params, opt), (loss, right)
 

@@ -145,7 +145,7 @@ def _train_packed(k: PackKey, state: PackedState, lr_table, hyper: train.Hyper,
         per_copy = (jnp.mean(losses, 0) if full_batches else
                     jnp.sum(losses * m[:, None], 0) / jnp.maximum(jnp.sum(m), 1.0))
         loss = jnp.sum(per_copy)
-        return loss + train._penalty(p["W"], hyper.l1, hyper.l2) if k.regularized else loss
+        return loss + train.penalty(p["W"], hyper.l1, hyper.l2) if k.regularized else loss
 
     def step(carry, batch):
         p, o, rate = carry

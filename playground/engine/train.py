@@ -182,12 +182,12 @@ def _direction(name, grads, opt: OptStates, params):
     return d, opt._replace(**{name: s})
 
 
-def _direction_switch(index, grads, opt, params):
+def direction_switch(index, grads, opt, params):
     branches = [lambda g, o, p, n=n: _direction(n, g, o, p) for n in OPTIMIZERS]
     return jax.lax.switch(index, branches, grads, opt, params)
 
 
-def _penalty(params_weights, l1, l2):
+def penalty(params_weights, l1, l2):
     """L1 and ½·L2 penalties summed over the weights (not the biases)."""
     return sum(l1 * jnp.sum(jnp.abs(w)) + 0.5 * l2 * jnp.sum(w * w) for w in params_weights)
 
@@ -226,7 +226,7 @@ def epoch_order_static(key, epoch, n_train: int, size: int = N_MAX):
     return ascending_order(u[:n_train])
 
 
-def _masked_mean(values, mask):
+def masked_mean(values, mask):
     return jnp.sum(values * mask) / jnp.maximum(jnp.sum(mask), 1.0)
 
 
@@ -238,9 +238,9 @@ def _metrics(predict_z, kind, data: Data, params, n_train=None, n_test=None) -> 
         m = (jnp.arange(x.shape[0]) < n).astype(jnp.float32)
         z = predict_z(x)
         out = mlp.display_output(kind, z)
-        loss = _masked_mean(mlp.example_loss(kind, z, y), m)
+        loss = masked_mean(mlp.example_loss(kind, z, y), m)
         right = ((out >= 0) == (y > 0)).astype(jnp.float32)
-        return loss, _masked_mean(right, m), out
+        return loss, masked_mean(right, m), out
     tl, ta, tp = one(data.x_train, data.y_train, data.n_train if n_train is None else n_train)
     vl, va, vp = one(data.x_test, data.y_test, data.n_test if n_test is None else n_test)
     big = jnp.max(jnp.stack([jnp.max(jnp.abs(leaf)) for leaf in jax.tree.leaves(params)]))
@@ -267,8 +267,8 @@ def _weights_general(p):
 def general_loss(params, arch: ArchArrays, hyper: Hyper, xb, yb, m, keep):
     """Mean loss of the live rows (m: 1.0) of a minibatch plus the weight penalty."""
     z = mlp.forward_general(params, arch, xb, keep)
-    data_loss = _masked_mean(mlp.example_loss(arch.output, z, yb), m)
-    return data_loss + _penalty(_weights_general(params), hyper.l1, hyper.l2)
+    data_loss = masked_mean(mlp.example_loss(arch.output, z, yb), m)
+    return data_loss + penalty(_weights_general(params), hyper.l1, hyper.l2)
 
 
 def general_order(key, epoch, data: Data):
@@ -294,7 +294,7 @@ def general_step(state: TrainState, arch: ArchArrays, hyper: Hyper, data: Data, 
     else:
         loss, g = None, jax.grad(general_loss)(*args)
     g = mlp.mask_tree(g, arch.param_mask)
-    d, opt = _direction_switch(hyper.optimizer, g, state.opt, state.params)
+    d, opt = direction_switch(hyper.optimizer, g, state.opt, state.params)
     state = TrainState(_apply(state.params, d, lr, arch.param_mask), opt)
     return (state, loss) if with_loss else state
 
@@ -377,8 +377,8 @@ def _train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, 
 
     def loss_fn(p, xb, yb, m, keep):
         losses = mlp.example_loss(kind, mlp.forward_exact(p, arch, xb, keep), yb)
-        loss = jnp.mean(losses) if full_batches else _masked_mean(losses, m)
-        return loss + _penalty(p["W"], hyper.l1, hyper.l2) if k.regularized else loss
+        loss = jnp.mean(losses) if full_batches else masked_mean(losses, m)
+        return loss + penalty(p["W"], hyper.l1, hyper.l2) if k.regularized else loss
 
     def direction(g, o, p):
         if k.optimizer == "sgd":

@@ -200,7 +200,7 @@ def run_landscape(run, directions: str = "pca", seed: int = 0, span=None) -> des
     directions "pca" (the plane of its trajectory so far) or "random" (filter-normalised,
     drawn from ``seed``)."""
     key = jax.random.fold_in(jax.random.PRNGKey(seed), LANDSCAPE_STREAM)
-    return descent.loss_landscape(run.state.params, run._arch_arrays, run._data,
+    return descent.loss_landscape(run.state.params, run.arch_arrays, run.data,
                                   run.trajectory_array(), directions, key, span)
 
 
@@ -208,5 +208,5 @@ def run_lr_finder(run, seeds: int = lr_engine.LR_FIND_SEEDS) -> lr_engine.LRFind
     """The LR finder from a copy of the run's current weights, with the run's optimizer,
     batch size, regularisation and dropout, ``seeds`` minibatch orders at once. The run
     itself does not change."""
-    return lr_engine.lr_finder(run.state.params, run._arch_arrays, run._hyper, run._data,
-                               run._shuffle_key, seeds)
+    return lr_engine.lr_finder(run.state.params, run.arch_arrays, run.hyper, run.data,
+                               run.shuffle_key, seeds)

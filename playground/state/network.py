@@ -31,7 +31,7 @@ def neuron_thumbnails(run: Run, codes: bool = False) -> list[np.ndarray]:
     palette each, and a quarter of the bytes to send to the browser every frame."""
     g = run.last_thumbnails()           # made by the training call itself, when it could
     if g is None:
-        g = neurons.node_grids(run.state.params, run.arch, run._arch_arrays,
+        g = neurons.node_grids(run.state.params, run.arch, run.arch_arrays,
                                neurons.device_features(THUMB_RES), tier=run.tier)
     g = np.clip(g, -1.0, 1.0).reshape(-1, THUMB_RES, THUMB_RES)
     if codes:
@@ -49,7 +49,7 @@ def neuron_heatmap(run: Run, layer: int, j: int) -> np.ndarray:
     _check_index("neuron", j, 0, sizes[layer + 1] - 1)
     if layer == n_hidden:
         return run.decision_grid()
-    g = neurons.node_grids(run.state.params, run.arch, run._arch_arrays,
+    g = neurons.node_grids(run.state.params, run.arch, run.arch_arrays,
                            neurons.device_features(GRID_RES), tier=run.tier)
     row = sum(sizes[:layer + 1]) + j
     return g[row].reshape(GRID_RES, GRID_RES)

@@ -51,7 +51,7 @@ class ParallelRuns(param.Parameterized):
 
     def _setup_key(self):
         r = self.run
-        return (r.arch, r.data_version, r._hyper.batch_size.item(), r.optimizer,
+        return (r.arch, r.data_version, r.hyper.batch_size.item(), r.optimizer,
                 r.regularization, r.reg_rate, r.seed)
 
     def reset(self):
@@ -59,7 +59,7 @@ class ParallelRuns(param.Parameterized):
         r = self.run
         seeds = self.values() if self.over == "seed" else [r.seed] * self.copies
         padded = [train.init_state(jax.random.fold_in(jax.random.PRNGKey(s), INIT_STREAM),
-                                   r._arch_arrays).params for s in seeds]
+                                   r.arch_arrays).params for s in seeds]
         self.state = parallel.init_packed(padded, r.arch, r.optimizer)
         self._key = self._setup_key()
         self.history = {k: [] for k in ("epoch", "train_loss", "test_loss", "train_accuracy",
@@ -110,7 +110,7 @@ class ParallelRuns(param.Parameterized):
         while True:
             n = min(chunk, epochs - done)
             out = parallel.train_packed(self.state, r.arch, self._lr_table(self.epoch + done, n),
-                                        r._hyper, r._data, r._shuffle_key, self.epoch + done,
+                                        r.hyper, r.data, r.shuffle_key, self.epoch + done,
                                         n, block=block)
             if out is None:
                 return False
@@ -144,7 +144,7 @@ class ParallelRuns(param.Parameterized):
         m = self._metrics
         loss = np.asarray(m.train_loss)
         start = self.history["train_loss"][0]
-        blown = ~np.isfinite(loss) | ((loss > 1.5 * self.run._baseline) & (loss > start))
+        blown = ~np.isfinite(loss) | ((loss > 1.5 * self.run.baseline_loss) & (loss > start))
         return ~np.asarray(m.alive) | blown
 
     def curves(self) -> dict:

@@ -541,6 +541,54 @@ class Run(param.Parameterized):
         self._pending = (self._inputs(), state, m, tier, int(epochs))
         return True
 
+    # ------------------------------------------------ what the run computes with
+    # Read-only views for the other modules that compute on a run (the gradient-descent
+    # lab, the network's pictures, parallel copies, export): the arrays as the engine
+    # takes them.
+    @property
+    def arch_arrays(self) -> mlp.ArchArrays:
+        """The architecture as arrays (masks, activations), as the general programs take it."""
+        return self._arch_arrays
+
+    @property
+    def hyper(self) -> train.Hyper:
+        """The hyperparameters as arrays (learning rate, batch size, optimizer, …)."""
+        return self._hyper
+
+    @property
+    def data(self) -> train.Data:
+        """The padded training and test sets with their masks."""
+        return self._data
+
+    @property
+    def shuffle_key(self):
+        """The key the minibatch order of every epoch is drawn from."""
+        return self._shuffle_key
+
+    @property
+    def init_key(self):
+        """The key the first weights are drawn from (the seed's weights)."""
+        return self._init_key
+
+    @property
+    def baseline_loss(self) -> float:
+        """The training loss of a network that outputs 0 (the divergence check's scale)."""
+        return self._baseline
+
+    def set_weights(self, params, epoch: int) -> None:
+        """New (padded) weights: fresh optimizer state, the history restarts at ``epoch``."""
+        self.settle()
+        self.state = train.TrainState(params, train.opt_init(params))
+        for v in self.history.values():
+            v.clear()
+        self.history_version += 1
+        self.epoch = int(epoch)
+        self.restart_trajectory()
+        self._set_status("trained" if epoch else "ready", "")
+        self._last_metrics = None
+        self._record(jax.device_get(self._evaluate()))
+        self._best = (self.history["test_loss"][0], self.epoch)
+
     @property
     def pending(self) -> bool:
         """True between a launch() and its settle()."""

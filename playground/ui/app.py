@@ -47,34 +47,9 @@ DIAGRAM_MAX_WIDTH = sizing.diagram_max_width_css(DIAGRAM_WIDTH / DIAGRAM_HEIGHT)
 FULL_FRAME_MS = 45     # the diagram, accuracy curve and confusion matrix: about 20 a second
 BUSY_MS = 67           # frames further apart than this (under 15 a second): the server is busy
 CROWDED_MS = 100       # further apart than this (under 10 a second): it is crowded
-wire.install()         # frames are built without walking every model of the page
 
 
-class _ClosedTabFilter(logging.Filter):
-    """A tab closed while a frame was on its way makes tornado log a WebSocketClosedError
-    traceback ("Task exception was never retrieved"), and Bokeh a warning "Failed sending
-    message as connection was closed". The frame is simply not needed any more; the
-    session's frames stop at the next tick. Drop those log records."""
-
-    def filter(self, record):
-        exc = record.exc_info[1] if record.exc_info else None
-        text = record.getMessage() if record.args else str(record.msg)
-        return not (type(exc).__name__ in ("WebSocketClosedError", "StreamClosedError")
-                    or "WebSocketClosedError()" in text
-                    or text.startswith("Failed sending message as connection was closed"))
-
-
-for _name in ("asyncio", "bokeh.server.views.ws", "panel.io.document"):
-    if not any(isinstance(f, _ClosedTabFilter) for f in logging.getLogger(_name).filters):
-        logging.getLogger(_name).addFilter(_ClosedTabFilter())
-
-log = logging.getLogger("playground")
-if not log.handlers:            # the server's log (stderr), beside Bokeh's own lines
-    _handler = logging.StreamHandler()
-    _handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    log.addHandler(_handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
+log = logging.getLogger("playground")      # its handler: server.install_logging
 DRAWING: "weakref.WeakSet[PlaygroundApp]" = weakref.WeakSet()   # pages whose frames run here
 
 TAGLINE = "Train small neural networks live: from one neuron to the whole network."

@@ -186,8 +186,9 @@ def test_the_share_forgets_closed_pages():
 def test_frames_on_their_way_to_a_closed_tab_leave_nothing_in_the_log():
     import logging
 
-    import playground.ui.app  # noqa: F401  (installs the log filters)
-    for name in ("bokeh.server.views.ws", "panel.io.document"):
+    from playground import server
+    server.install_logging()
+    for name in ("asyncio", "bokeh.server.views.ws", "panel.io.document"):
         logger = logging.getLogger(name)
         record = logger.makeRecord(name, logging.WARNING, __file__, 1,
                                    "Failed sending message as connection was closed", (), None)
