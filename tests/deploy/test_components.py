@@ -212,26 +212,41 @@ def test_a_served_page_imports_nothing_for_components_and_still_loads(tmp_path):
         _wait_for(proc, f"{base}/app", log_path)          # the first page: app.py has run
         _refused_without_import(base, flag, proc.pid)
 
-        errors, failed, components = [], [], []
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=exe, headless=True,
-                                         args=["--no-sandbox", "--disable-gpu"])
+        errors, failed, components, crashed = [], [], [], []
+
+        def visit_every_tab():
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=exe, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+                try:
+                    for tab in TABS:
+                        page = browser.new_page()
+                        page.on("console", lambda m, t=tab: errors.append(f"{t}: {m.text}")
+                                if m.type == "error" else None)
+                        page.on("pageerror", lambda e, t=tab: errors.append(f"{t}: {e}"))
+                        page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
+                                if r.status >= 400 else None)
+                        page.on("request", lambda r: components.append(r.url)
+                                if "/components/" in r.url else None)
+                        page.goto(f"{base}/app?tab={tab}", timeout=120_000)
+                        page.locator(".bk-tab").first.wait_for(timeout=120_000)
+                        page.wait_for_timeout(2500)
+                        page.close()
+                finally:
+                    browser.close()
+
+        def run():
             try:
-                for tab in TABS:
-                    page = browser.new_page()
-                    page.on("console", lambda m, t=tab: errors.append(f"{t}: {m.text}")
-                            if m.type == "error" else None)
-                    page.on("pageerror", lambda e, t=tab: errors.append(f"{t}: {e}"))
-                    page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
-                            if r.status >= 400 else None)
-                    page.on("request", lambda r: components.append(r.url)
-                            if "/components/" in r.url else None)
-                    page.goto(f"{base}/app?tab={tab}", timeout=120_000)
-                    page.locator(".bk-tab").first.wait_for(timeout=120_000)
-                    page.wait_for_timeout(2500)
-                    page.close()
-            finally:
-                browser.close()
+                visit_every_tab()
+            except Exception as exc:            # reported in the test's own thread
+                crashed.append(exc)
+        # a thread of its own: the browser tests' Playwright may be running in this one
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join(timeout=600)
+        if crashed:
+            raise crashed[0]
+        assert not worker.is_alive(), "the browser check did not finish"
         assert not errors and not failed, (errors, failed)
         # what the guard allows is all the page needs (today: no /components/ URL at all)
         assert all(resource_guard.allowed_module(u.split("/components/")[1].split("/")[0])

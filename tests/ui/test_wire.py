@@ -362,7 +362,11 @@ def _a_frame_message(with_buffer: bool):
 
 @pytest.mark.parametrize("with_buffer", [False, True])
 def test_a_message_goes_out_in_one_write_as_the_same_bytes_tornado_writes(with_buffer):
-    msg = _a_frame_message(with_buffer)
+    assert wire.install()            # as a server has it (server.install): small arrays inline
+    try:
+        msg = _a_frame_message(with_buffer)
+    finally:
+        wire.uninstall()
     assert bool(msg.buffers) == with_buffer
 
     async def both():
