@@ -32,8 +32,8 @@ from typing import Any
 
 import bokeh
 import numpy as np
-from bokeh.core.serialization import (_MAX_SAFE_INT, BytesRep, MapRep, NDArrayRep,
-                                      Serializer)
+from bokeh.core import serialization as _serialization
+from bokeh.core.serialization import BytesRep, MapRep, NDArrayRep, Serializer
 from bokeh.document.events import (ColumnDataChangedEvent, ColumnsStreamedEvent,
                                    ModelChangedEvent)
 from bokeh.util.serialization import BINARY_ARRAY_TYPES
@@ -43,6 +43,9 @@ from panel.io import document as panel_document
 from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketClosedError
 
+# Bokeh's largest integer sent as a number (JavaScript's); None where Bokeh has renamed it,
+# and then ``supported()`` says False and nothing is installed
+_MAX_SAFE_INT = getattr(_serialization, "_MAX_SAFE_INT", None)
 _ORIGINAL = patch_doc.__dict__["create"]
 _ORIGINAL_DISPATCH = panel_document.dispatch_tornado
 INLINE_BYTES = 4096    # arrays up to this size travel inside the message, larger as buffers
@@ -251,19 +254,22 @@ def dispatch_tornado(conn, events=None, msg=None):
     call and one asyncio task per part (five for a frame with the heatmap). The bytes
     are the frames Tornado writes for the same parts (tests/ui/test_wire.py checks
     them byte for byte). A compressed or masked connection takes Panel's way."""
-    socket = conn._socket
+    socket = getattr(conn, "_socket", None)
     ws = getattr(socket, "ws_connection", None)
     if (not ws or ws.is_closing() or getattr(ws, "_compressor", True) is not None
             or getattr(ws, "mask_outgoing", True) or getattr(ws, "stream", None) is None
-            or not hasattr(ws, "_wire_bytes_out")):
+            or not hasattr(ws, "_wire_bytes_out") or not hasattr(ws, "_message_bytes_out")):
         return _ORIGINAL_DISPATCH(conn, events=events, msg=msg)
     if msg is None:
         if not events:
             return []
         msg = conn.protocol.create("PATCH-DOC", events)
+    buffers = getattr(msg, "_buffers", None)
+    if buffers is None:                         # a Bokeh that keeps them elsewhere
+        return _ORIGINAL_DISPATCH(conn, msg=msg)
     parts = [(0x1, msg.header_json.encode()), (0x1, msg.metadata_json.encode()),
              (0x1, msg.content_json.encode())]
-    for buffer in msg._buffers:
+    for buffer in buffers:
         parts.append((0x1, json.dumps(buffer.ref).encode()))
         parts.append((0x2, bytes(buffer.to_bytes())))
     chunks = []
@@ -280,14 +286,44 @@ def dispatch_tornado(conn, events=None, msg=None):
     return [_Written(future)]
 
 
+PRIVATE_NAMES = (
+    "bokeh.core.serialization._MAX_SAFE_INT", "Serializer._references",
+    "Serializer._encode_float", "Serializer._encode_bytes", "DocumentModelManager._models",
+    "DocumentModelManager._new_models", "DocumentModelManager.flush_synced",
+    "Model._callbacks", "Model._property_values", "Message._buffers",
+    "ServerConnection._socket", "panel.io.document.dispatch_tornado(conn, events, msg)")
+
+
 def supported() -> bool:
-    """True for the Bokeh 3 and Panel releases whose internals this was written against."""
-    from bokeh.document.models import DocumentModelManager
-    return (bokeh.__version__.split(".")[0] == "3"
-            and hasattr(DocumentModelManager, "flush_synced")
-            and "_references" in Serializer.__annotations__
-            and list(inspect.signature(_ORIGINAL_DISPATCH).parameters) == ["conn", "events",
-                                                                           "msg"])
+    """True where every Bokeh and Panel internal this module uses (PRIVATE_NAMES) is there
+    as it was written against, probed on real objects; anywhere else nothing is installed
+    and Bokeh's and Panel's own ways stay. (What a frame meets at run time, such as a
+    websocket's byte counters, is checked again there, with the same fallback.)"""
+    try:
+        from bokeh.document import Document
+        from bokeh.models import Div
+        from bokeh.protocol import Protocol
+        from bokeh.server.connection import ServerConnection
+        doc = Document()
+        div = Div()
+        doc.add_root(div)
+        manager = doc.models
+        return (bokeh.__version__.split(".")[0] == "3"
+                and isinstance(_MAX_SAFE_INT, int)
+                and "_references" in Serializer.__annotations__
+                and callable(getattr(Serializer, "_encode_float", None))
+                and callable(getattr(Serializer, "_encode_bytes", None))
+                and isinstance(getattr(manager, "_models", None), dict)
+                and isinstance(getattr(manager, "_new_models", None), set)
+                and callable(getattr(manager, "flush_synced", None))
+                and isinstance(getattr(div, "_callbacks", None), dict)
+                and isinstance(getattr(div, "_property_values", None), dict)
+                and isinstance(getattr(Protocol().create("ACK"), "_buffers", None), list)
+                and "self._socket" in inspect.getsource(ServerConnection.__init__)
+                and list(inspect.signature(_ORIGINAL_DISPATCH).parameters) == [
+                    "conn", "events", "msg"])
+    except Exception:           # anything unexpected: not the releases this was written for
+        return False
 
 
 def install() -> bool:

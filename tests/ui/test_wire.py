@@ -448,3 +448,38 @@ def test_install_puts_both_in_place_and_uninstall_takes_them_out():
         wire.uninstall()
     assert panel_document.dispatch_tornado is wire._ORIGINAL_DISPATCH
     assert patch_doc.__dict__["create"] is wire._ORIGINAL
+
+
+def _no_buffers(monkeypatch):
+    from bokeh.protocol.message import Message
+    real = Message.__init__
+
+    def init(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        self.__dict__.pop("_buffers", None)
+        self.__dict__["_parts"] = []
+    monkeypatch.setattr(Message, "__init__", init)
+
+
+@pytest.mark.parametrize("missing", [
+    lambda mp: mp.setattr(wire, "_MAX_SAFE_INT", None),
+    lambda mp: mp.delattr(wire.Serializer, "_encode_bytes"),
+    lambda mp: mp.delattr(wire.Serializer, "_encode_float"),
+    lambda mp: mp.setattr(wire.Serializer, "__annotations__", {}),
+    lambda mp: mp.delattr(__import__("bokeh.document.models", fromlist=["x"])
+                          .DocumentModelManager, "flush_synced"),
+    _no_buffers,
+    lambda mp: mp.setattr(wire, "_ORIGINAL_DISPATCH", lambda conn, msg=None: []),
+], ids=["max_safe_int", "encode_bytes", "encode_float", "references", "flush_synced",
+        "buffers", "dispatch_signature"])
+def test_a_renamed_internal_leaves_bokeh_and_panel_as_they_are(monkeypatch, missing):
+    """Where any internal the module relies on is gone or changed (a Bokeh or Panel
+    release it was not written for), supported() says so and install() changes nothing:
+    the page keeps Bokeh's and Panel's own message builder and socket writer."""
+    wire.uninstall()
+    missing(monkeypatch)
+    from panel.io import document as panel_document
+    before = (patch_doc.__dict__["create"], panel_document.dispatch_tornado)
+    assert not wire.supported()
+    assert wire.install() is False
+    assert (patch_doc.__dict__["create"], panel_document.dispatch_tornado) == before
