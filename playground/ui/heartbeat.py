@@ -76,6 +76,6 @@ class Heartbeat:
         if self.beats != self._seen:
             self._seen, self._quiet = self.beats, 0.0
         elif self._checked is not None:
-            self._quiet += min(max(now - self._checked, 0.0), BEAT_MS / 1000)
+            self._quiet += min(max(now - self._checked, 0.0), 2 * BEAT_MS / 1000)
         self._checked = now
         return self._quiet > (HIDDEN_QUIET_S if self.hidden else QUIET_S)

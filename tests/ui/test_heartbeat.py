@@ -45,7 +45,7 @@ def test_a_shown_page_is_away_after_a_quiet_second_and_back_with_the_next_beat()
 
 def test_a_busy_server_does_not_blame_the_browser():
     """A page build held the server for 1.5 s: the beats waited in its queue. That gap
-    counts as one beat's time, not as 1.5 s of quiet."""
+    counts as two beats' time, not as 1.5 s of quiet."""
     clock = Clock()
     hb = Heartbeat(clock)
     beat(hb, 1)
