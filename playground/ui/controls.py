@@ -13,9 +13,8 @@ from .frames import LiveHTML
 
 HINT_PAUSED = "Press Play to train, or Step for one epoch at a time."
 HINT_PLAYING = "Training… Pause stops it, Step then trains one epoch at a time."
-HINT_SHARED = ("Training at a shared pace: this network is heavy and other pages on this "
-               "server are training too, so it takes its turn and trains fewer epochs per "
-               "frame. Alone on the server it runs at full speed.")
+HINT_SHARED = ("Training at a shared pace: other pages train too, so this heavy network "
+               "takes turns.")
 
 
 class TrainingControls(pn.viewable.Viewer):
