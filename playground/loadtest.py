@@ -202,6 +202,16 @@ def announce_ready(session):
     session._connection._send_patch_document(session.id, event)
 
 
+def open_session(session_class, ws: str, loop, reader):
+    """A session as a browser opens one: pull the page, announce it ready, then read the
+    server's messages with ``reader(session)``."""
+    s = session_class(websocket_url=ws, io_loop=loop)
+    s.pull()
+    announce_ready(s)
+    reader(s)
+    return s
+
+
 def press_play(session):
     """What a click on the page's Play button sends."""
     from bokeh.document.events import MessageSentEvent
@@ -258,11 +268,7 @@ def run(url: str, sessions: int, seconds: float, browsers: int = 0, pid: int | N
     t_open = time.perf_counter()
     for i in range(sessions):
         try:
-            s = Session(websocket_url=ws, io_loop=loop)
-            s.pull()
-            announce_ready(s)
-            keep_reading(s)
-            opened.append(s)
+            opened.append(open_session(Session, ws, loop, keep_reading))
         except Exception as exc:
             errors.append(f"session {i}: {exc}")
     open_s = time.perf_counter() - t_open
@@ -621,11 +627,7 @@ def chaos(url: str, victims: int, solo_s: float, attack_s: float, change_every: 
     vs = []
     for i in range(victims):
         try:
-            v = Session(websocket_url=ws, io_loop=loop)
-            v.pull()
-            announce_ready(v)
-            watch_epochs(v)
-            vs.append(v)
+            vs.append(open_session(Session, ws, loop, watch_epochs))
         except Exception as exc:
             errors.append(f"victim {i}: {type(exc).__name__}: {exc}")
     solo = []

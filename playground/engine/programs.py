@@ -226,11 +226,5 @@ class ProgramCache:
         with self._lock:
             return sum(self._sizes.values())
 
-    def clear(self) -> None:
-        with self._lock:
-            self._ready.clear()
-            self._sizes.clear()
-        release_memory()
-
 
 PROGRAMS = ProgramCache()   # the process's cache: every kind of every module
