@@ -61,6 +61,8 @@ TFP_HASH = ("#activation=tanh&batchSize=10&dataset=circle&regDataset=reg-plane&"
             "hideText=false")
 TFP_SHAPES = {"default": "4,2", "6x8": "8,8,8,8,8,8"}
 TFP_EPOCH, TFP_PLAY = "#iter-number", "#play-pause-button"
+# a data-set click is timed from a counter at least this far, so its reset reads lower
+RESET_FROM = 25
 TABS = {"neurons": "Neuron lab", "descent": "Gradient descent"}
 
 # In-page helpers: find elements through every shadow root (Bokeh and Panel render into
@@ -337,10 +339,12 @@ def clicks(page, n: int, pause_ms: int) -> dict:
     out = {f"click_layer_ms_{k}": v for k, v in _pcts(layer).items()}
     tiles = [_centre(page.get_by_role("button", name=name, exact=True).first)
              for name in ("XOR", "Circle")]
-    # before each tile's click the counter must be past 0 again, so that its reset shows
-    _wait_text(page, EPOCH, "s => /[1-9]/.test(s)")
-    data = click_series(page, tiles, n, "epoch", EPOCH, pause_ms,
-                        ready=f"/[1-9]/.test(window.__bench.text({EPOCH!r}))")
+    # before each tile's click the counter must be well past 0 again, so that its reset
+    # shows as a lower number even when the first frame after it comes late (on a loaded
+    # machine a frame after a reset at epoch 2 could already read 3: a reset not seen)
+    ready = f"window.__bench.number(window.__bench.text({EPOCH!r})) >= {RESET_FROM}"
+    page.wait_for_function(f"() => {ready}", timeout=60_000, polling="raf")
+    data = click_series(page, tiles, n, "epoch", EPOCH, pause_ms, ready=ready)
     out.update({f"click_dataset_ms_{k}": v for k, v in _pcts(data).items()})
     return out
 
