@@ -212,6 +212,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         full frame. At 60 frames a second the browser redraws the big plot every frame and
         the diagram 20 times a second."""
         with pn.io.hold():
+            self.heartbeat.drawn()          # numbered, for the browser to answer
             if light:
                 self.loss.update(light=True)
                 self.controls.update()
@@ -288,7 +289,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             else:
                 self.pace.done(t0, first_check=self._checks == 0)
         tab = self.active_tab
-        if tab == "playground" and self._dirty:
+        # the browser has not shown the last frames yet: draw when it has (training goes on)
+        if tab == "playground" and self._dirty and self.heartbeat.may_draw():
             light = self.controls.playing and (
                 self.frames % self.full_every != 0
                 or (t0 - self._last_full) * 1e3 < FULL_FRAME_MS)

@@ -161,6 +161,21 @@ def test_play_trains_and_pause_stops(page):
     assert a > 0
 
 
+def test_the_browser_answers_the_frames_it_shows(page):
+    """The page answers each frame it has drawn (the server keeps at most a couple of
+    frames unanswered): the number answered climbs while training, and stops with it."""
+    shown = lambda: page.evaluate("() => window._pg_beat ? window._pg_beat.shown : -1")
+    play(page)
+    wait_until(lambda: shown() > 10, 15, message="the browser to answer the frames")
+    a = shown()
+    wait_until(lambda: shown() > a + 5, 10, message="the answers to keep coming")
+    pause(page)
+    page.wait_for_timeout(600)
+    b = shown()
+    page.wait_for_timeout(800)
+    assert shown() == b, "frames kept coming after Pause"
+
+
 def test_changes_while_playing_keep_training(page):
     play(page)
     change_and_check_training_continues(page, lambda: click(page, "XOR"), "XOR")

@@ -101,3 +101,92 @@ def test_an_away_page_stops_its_frames_and_training(monkeypatch):
     app.tick()
     app.tick()
     assert app.run.epoch > epoch + 1 or app.run.pending
+
+
+# ------------------------------------------------------------------ frames answered
+def answer(hb, shown, n=1):
+    hb.model.tags = [n, 0, shown]
+
+
+def test_a_page_that_never_answered_a_frame_is_not_paced():
+    hb = Heartbeat(Clock())
+    for _ in range(10):
+        assert hb.may_draw()
+        hb.drawn()
+    assert hb.sent == 10 and hb.frame.tags == [10] and hb.shown is None
+
+
+def test_at_most_a_window_of_frames_waits_for_the_browser():
+    clock = Clock()
+    hb = Heartbeat(clock)
+    hb.drawn()
+    answer(hb, 1)
+    assert hb.shown == 1
+    for _ in range(heartbeat.WINDOW):
+        assert hb.may_draw()
+        hb.drawn()
+    assert not hb.may_draw()                  # WINDOW frames unanswered
+    clock.now += heartbeat.ANSWER_S / 2
+    assert not hb.may_draw()
+    answer(hb, 2, n=2)                        # the browser showed one more
+    assert hb.may_draw()
+    hb.drawn()
+    assert not hb.may_draw()
+    answer(hb, hb.sent, n=3)                  # it caught up (it answers the newest)
+    assert hb.may_draw()
+
+
+def test_a_lost_answer_holds_the_frames_only_for_a_moment():
+    clock = Clock()
+    hb = Heartbeat(clock)
+    hb.drawn()
+    answer(hb, 1)
+    for _ in range(heartbeat.WINDOW):
+        hb.drawn()
+    assert not hb.may_draw()
+    clock.now += heartbeat.ANSWER_S + 0.01
+    assert hb.may_draw()
+
+
+def test_answers_for_frames_never_drawn_or_older_ones_are_ignored():
+    hb = Heartbeat(Clock())
+    for _ in range(3):
+        hb.drawn()
+    answer(hb, 99)                            # a number never sent
+    assert hb.shown is None
+    answer(hb, 3, n=2)
+    answer(hb, 1, n=3)                        # late and out of order
+    assert hb.shown == 3
+    for junk in (["a"], [None]):
+        hb.model.tags = [4, 0, *junk]
+    assert hb.shown == 3
+
+
+def test_the_browser_answers_each_frame_at_its_next_animation_frame():
+    hb = Heartbeat()
+    (callback,) = hb.frame.js_property_callbacks["change:tags"]
+    assert callback.args["frame"] is hb.frame
+    assert "requestAnimationFrame" in callback.code and "s.send()" in callback.code
+
+
+def test_a_page_the_browser_lags_behind_draws_less_but_keeps_training(monkeypatch):
+    """Frames the browser has not shown yet: the page stops drawing, not training; once the
+    browser answers, the next frame shows the epochs trained meanwhile."""
+    from playground.ui import PlaygroundApp
+    app = PlaygroundApp()
+    hb = app.heartbeat
+    app.controls.playing = True
+    app.tick()
+    answer(hb, hb.sent)                       # the browser answers: pacing is on
+    drawn = []
+    update = app.output.update
+    monkeypatch.setattr(app.output, "update", lambda: (drawn.append(app.run.epoch), update())[1])
+    for _ in range(12):
+        app.tick()
+    assert len(drawn) == heartbeat.WINDOW     # then it waits for the browser
+    app.run.settle()
+    trained = app.run.epoch
+    assert trained > drawn[-1] + 2            # training went on
+    answer(hb, hb.sent, n=2)
+    app.tick()
+    assert len(drawn) == heartbeat.WINDOW + 1 and drawn[-1] >= trained
