@@ -112,7 +112,7 @@ HELPERS = r"""
     const results = window.__bench.results = [];
     listener = ev => {
       const t0 = performance.now();
-      const r = {before: probe(kind, sel)};
+      const r = {before: probe(kind, sel), t0};
       results.push(r);
       const step = () => {
         const now = probe(kind, sel);
@@ -357,6 +357,11 @@ def tabs(page, labs=tuple(TABS)) -> dict:
         ms, = click_series(page, [page.locator(".bk-tab", has_text=label)], 1, "appear",
                            ".pg-tab-intro", timeout_ms=30_000)
         out[f"tab_{key}_ms"] = None if ms is None else round(ms, 1)
+        # ... and to its lab's first card (the lab itself, set up after its introduction)
+        page.wait_for_function("() => window.__bench.find('.pg-card', true) !== null",
+                               timeout=60_000, polling="raf")
+        out[f"tab_{key}_lab_ms"] = round(page.evaluate(
+            "() => performance.now() - window.__bench.results[0].t0"), 1)
     return out
 
 

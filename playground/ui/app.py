@@ -22,6 +22,7 @@ from ..state import network as network_state
 from ..state import userdata
 from .export_panel import ExportPanel
 from .metrics_panel import ConfusionMatrix
+from . import conv_lab, descent_lab, digits_lab, neuron_lab
 from .conv_lab import ConvLabTab
 from .descent_lab import DescentLab
 from .digits_lab import DigitsLab
@@ -57,6 +58,19 @@ INTRO = ("Watch a neural network learn. Press <b>Play</b>: the background shows 
          "network predicts (blue +1, orange −1) and the loss curve falls.<br>Change the data, "
          "the input features, the hidden layers and the learning rate, and see what makes a "
          "problem easy or hard.")
+
+
+LAB_INTROS = {"neurons": neuron_lab.INTRO, "descent": descent_lab.INTRO,
+              "convolution": conv_lab.INTRO, "digits": digits_lab.INTRO}
+
+
+def lab_placeholder(intro: str) -> pn.Column:
+    """What a lab's tab shows while the lab is being set up: its introduction."""
+    return pn.Column(
+        pn.pane.HTML(f'<div class="pg-tab-intro">{intro}</div>', sizing_mode="stretch_width"),
+        pn.pane.HTML('<div class="pg-status pg-lab-loading">Setting up this lab…</div>',
+                     margin=(6, 10)),
+        sizing_mode="stretch_width")
 
 
 class PlaygroundApp(pn.viewable.Viewer):
@@ -118,6 +132,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.pace = scheduler.Pace()               # this page's share of the compute
         self.heartbeat = heartbeat.Heartbeat()     # is its browser still there?
         self._away = False
+        self._to_build: str | None = None          # a lab tab to build at the next frame
         self._checks = 0                           # frames its launched epochs have taken
         self._last_full = -math.inf            # when the last full frame was drawn (s)
         self.clock = time.perf_counter         # seconds (tests give it a fake clock)
@@ -274,6 +289,10 @@ class PlaygroundApp(pn.viewable.Viewer):
         if self._away:
             self._away = False
             log.info("Frames resumed for a page: its browser answers again")
+        if self._to_build is not None:         # a lab tab's first click: its lab now
+            name, self._to_build = self._to_build, None
+            with pn.io.hold():
+                self.lab(name)
         t0 = self.clock()
         if self._last_tick is not None:       # how far apart this session's frames come
             gap = min((t0 - self._last_tick) * 1e3, 1000.0)
@@ -449,7 +468,14 @@ class PlaygroundApp(pn.viewable.Viewer):
                                 "digit, or try it on the photo.</div>")
 
     def _tab_changed(self, *_):
-        self.lab(self.active_tab)
+        name = self.active_tab
+        if self._doc is not None and name in self._lab_factories and name not in self.labs:
+            # the first click on a lab's tab: its introduction at once (a message of its
+            # own), the lab itself at the next frame, built in one go on the server
+            self._lab_boxes[name].objects = [lab_placeholder(LAB_INTROS[name])]
+            self._to_build = name
+        else:
+            self.lab(name)
         self._dirty = True
         self._sync_url()
 

@@ -215,3 +215,30 @@ def test_backprop_labels_never_overlap_at_any_step():
         assert not overlaps, f"step {stage}: {overlaps}"
         outside = [b[4] for b in boxes if b[0] < 0 or b[2] > W or b[1] < 0 or b[3] > H]
         assert not outside, f"step {stage}: {outside}"
+
+
+def test_a_lab_tab_shows_its_introduction_at_once_and_its_lab_at_the_next_frame():
+    """Under a server the first click on a lab's tab answers with the lab's introduction;
+    the lab is built at the next frame. Without a server (a notebook) it is built at once."""
+    from bokeh.document import Document
+
+    from playground.ui import app as app_module
+    from playground.ui.neuron_lab import INTRO
+    page = PlaygroundApp()
+    page.stop()
+    page._doc = Document()                  # as under a server (no session: never closed)
+    page.tabs.active = 1                    # Neuron lab
+    assert "neurons" not in page.labs
+    (placeholder,) = page._lab_boxes["neurons"].objects
+    assert INTRO in placeholder.objects[0].object
+    assert "Setting up" in placeholder.objects[1].object
+    page.tick()
+    assert isinstance(page.labs["neurons"], app_module.NeuronLab)
+    (shown,) = page._lab_boxes["neurons"].objects
+    assert shown is not placeholder and isinstance(shown.objects[1], pn.FlexBox)  # its cards
+    page.tabs.active = 0
+    page.tabs.active = 1                    # built once
+    assert page._lab_boxes["neurons"].objects == [shown]
+    page._doc = None
+    page.tabs.active = 2                    # no server: at once
+    assert "descent" in page.labs
