@@ -3,12 +3,14 @@ import panel as pn
 from panel.io.resources import LOCAL_DIST
 
 import playground
-from playground import server
+from playground import server, warm
 from playground.ui import PlaygroundApp
 
 server.install()               # JAX, the frame messages, the log, the /components/ guard
 pn.extension(notifications=False)
-playground.warmup_in_background()
+# the programs every page shares compile in the background: once the first page has loaded
+# (that page compiles what it needs itself, faster alone), or after warm.DELAY_S
+playground.warmup_in_background(delay_s=warm.start_delay())
 
 
 def page():
@@ -25,3 +27,4 @@ elif pn.state.served:
     pn.state.curdoc._template_variables.setdefault(
         "dist_url", f"{pn.state.rel_path}/{LOCAL_DIST}" if pn.state.rel_path else LOCAL_DIST)
     page().servable(title="Neural Network Playground")
+    pn.state.onload(playground.warmup_in_background)

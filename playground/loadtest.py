@@ -74,8 +74,10 @@ def start_server(procs: int, log_path: Path, timeout: float = 180.0, extra=()):
            "--num-procs", str(procs), "--check-unused-sessions", "2000",
            "--unused-session-lifetime", "5000", "--stats-log-frequency", "1000", *extra]
     log = open(log_path, "w")
+    # its clients load no page in a browser: the server warms up at once
+    env = {**os.environ, "PLAYGROUND_WARMUP_DELAY_S": "0"}
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, env=env)
     url = f"http://127.0.0.1:{port}/app"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -2,17 +2,33 @@
 from __future__ import annotations
 
 import gc
+import os
 import threading
 
+DELAY_S = 20.0     # a server's warm-up waits this long for its first page (see app.py)
 _lock = threading.Lock()
+
+
+def start_delay() -> float:
+    """DELAY_S, or PLAYGROUND_WARMUP_DELAY_S when set (0: warm up at once, as a load test
+    whose clients never load a page in a browser wants)."""
+    try:
+        return max(0.0, float(os.environ.get("PLAYGROUND_WARMUP_DELAY_S", DELAY_S)))
+    except ValueError:
+        return DELAY_S
 _thread: threading.Thread | None = None
 
 
 def warmup() -> None:
     """Block until the general programs (which serve any set-up at once) and the
     exact-shape programs of the default set-up are compiled."""
-    from .engine import train
+    from .engine import programs, train
     from .state.run import Run
+
+    # pages built meanwhile (the first students) come first: this thread gets the CPU
+    # they leave, and the interpreter in short slices
+    programs.lowest_priority()
+    programs.share_the_interpreter()
 
     run = Run()
     run.tier = "auto"
@@ -45,11 +61,30 @@ def warmup() -> None:
     gc.freeze()
 
 
-def warmup_in_background() -> threading.Thread:
-    """Start ``warmup`` once per process in a daemon thread; returns that thread."""
+def warmup_in_background(delay_s: float = 0.0) -> threading.Thread:
+    """Start ``warmup`` once per process in a daemon thread, after ``delay_s`` seconds
+    unless asked again without a delay sooner; returns that thread."""
     global _thread
     with _lock:
         if _thread is None:
-            _thread = threading.Thread(target=warmup, name="playground-warmup", daemon=True)
+            _thread = threading.Thread(target=_warmup_after, name="playground-warmup",
+                                       daemon=True)
+            _go.clear()
             _thread.start()
+        if delay_s <= 0:
+            _go.set()
+        elif not _go.is_set() and not _delays:
+            timer = threading.Timer(delay_s, _go.set)
+            timer.daemon = True
+            timer.start()
+            _delays.append(timer)
         return _thread
+
+
+_go = threading.Event()
+_delays: list = []      # the one timer that starts the warm-up after a delay
+
+
+def _warmup_after() -> None:
+    _go.wait()
+    warmup()

@@ -49,8 +49,9 @@ def share_the_interpreter() -> None:
         sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
-def _lowest_priority() -> None:
-    """Run the calling thread (the compile thread) at nice COMPILE_NICE, where possible."""
+def lowest_priority() -> None:
+    """Run the calling thread (the compile thread, the warm-up) at nice COMPILE_NICE, where
+    possible."""
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), COMPILE_NICE)
     except (AttributeError, OSError):       # not Linux, or not allowed: default priority
@@ -106,7 +107,7 @@ class ProgramCache:
         self._pending: dict = {}
         self._lock = threading.Lock()
         self._pool = concurrent.futures.ThreadPoolExecutor(
-            1, thread_name_prefix="compile", initializer=_lowest_priority)
+            1, thread_name_prefix="compile", initializer=lowest_priority)
         self._kinds: dict = {}
         self._cpu_options: dict = {}
         self.evictions = 0

@@ -407,7 +407,14 @@ def test_component_resources_are_refused_by_the_proxy(stack):
         with pytest.raises(urllib.error.HTTPError) as refused:
             _get(f"{stack.url}{path}")
         assert refused.value.code == 404 and time.perf_counter() - t0 < 2, path
-    lines = [ln for ln in stack.access_lines() if "omponents/" in ln]
+    # nginx writes a request's log line once it has answered: the last may come a moment
+    # after its answer
+    deadline = time.monotonic() + 5
+    while True:
+        lines = [ln for ln in stack.access_lines() if "omponents/" in ln]
+        if len(lines) >= 4 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert len(lines) >= 4 and all("upstream=-" in ln for ln in lines), lines
 
 
