@@ -14,6 +14,7 @@ from panel.io.state import set_curdoc
 from .. import export, jaxconfig, urlstate
 from ..state.run import Run
 from . import gcpolicy, heartbeat, scheduler, sizing, theme, wire
+from .cards import lab_placeholder, tab_intro
 from .controls import TrainingControls
 from .data_panel import DataPanel
 from .hyper_panel import HyperPanel
@@ -62,15 +63,6 @@ INTRO = ("Watch a neural network learn. Press <b>Play</b>: the background shows 
 
 LAB_INTROS = {"neurons": neuron_lab.INTRO, "descent": descent_lab.INTRO,
               "convolution": conv_lab.INTRO, "digits": digits_lab.INTRO}
-
-
-def lab_placeholder(intro: str) -> pn.Column:
-    """What a lab's tab shows while the lab is being set up: its introduction."""
-    return pn.Column(
-        pn.pane.HTML(f'<div class="pg-tab-intro">{intro}</div>', sizing_mode="stretch_width"),
-        pn.pane.HTML('<div class="pg-status pg-lab-loading">Setting up this lab…</div>',
-                     margin=(6, 10)),
-        sizing_mode="stretch_width")
 
 
 class PlaygroundApp(pn.viewable.Viewer):
@@ -394,8 +386,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                               f'<span class="pg-device" title="Where the training runs (set '
                               f'PLAYGROUND_DEVICE=cpu or gpu)">computing on {device}</span>'
                               f'</div>', sizing_mode="stretch_width", margin=(4, 5, 0, 5))
-        intro = pn.pane.HTML(f'<div class="pg-tab-intro">{INTRO}</div>',
-                             sizing_mode="stretch_width", margin=(2, 5))
+        intro = tab_intro(INTRO, margin=(2, 5))
         # the top bar: the training buttons and the hyperparameters on one line where the
         # screen is wide enough (two on a 1024-pixel projector), the status line under them
         status = pn.Column(self.controls.status, margin=0,

@@ -5,6 +5,21 @@ from __future__ import annotations
 import panel as pn
 
 
+def tab_intro(text: str, **params) -> pn.pane.HTML:
+    """A tab's two-line introduction."""
+    return pn.pane.HTML(f'<div class="pg-tab-intro">{text}</div>',
+                        **{"sizing_mode": "stretch_width", **params})
+
+
+def lab_placeholder(intro: str) -> pn.Column:
+    """What a lab's tab shows while the lab is being set up: its introduction."""
+    return pn.Column(
+        tab_intro(intro),
+        pn.pane.HTML('<div class="pg-status pg-lab-loading">Setting up this lab…</div>',
+                     margin=(6, 10)),
+        sizing_mode="stretch_width")
+
+
 def lab_layout(owner, intro: str, sections) -> pn.Column:
     """sections: (attribute of ``owner`` holding the card's Viewer, title, explanation,
     card width in pixels). Each card carries the CSS class ``pg-lab-<attribute>``."""
@@ -15,6 +30,6 @@ def lab_layout(owner, intro: str, sections) -> pn.Column:
         styles={"padding": "8px"}, margin=(6, 4))
         for key, title, text, width in sections]
     return pn.Column(
-        pn.pane.HTML(f'<div class="pg-tab-intro">{intro}</div>', sizing_mode="stretch_width"),
+        tab_intro(intro),
         pn.FlexBox(*cards, flex_wrap="wrap", sizing_mode="stretch_width"),
         sizing_mode="stretch_width")

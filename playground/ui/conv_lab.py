@@ -14,6 +14,7 @@ from ..engine import conv
 from ..state.conv_lab import PAINT_SIZE, SOURCE_LABELS, ConvLab
 from . import theme
 from .binding import event_point, tip
+from .cards import tab_intro
 from .learning_views import PLAY_TIP, play_button, sync_play_label
 
 INTRO = ("A convolution slides a small grid of weights (the kernel) over an image: at each "
@@ -93,7 +94,7 @@ class ConvLabTab(pn.viewable.Viewer):
         super().__init__(**params)
         self.lab = ConvLabView()
         self._layout = pn.Column(
-            pn.pane.HTML(f'<div class="pg-tab-intro">{INTRO}</div>', sizing_mode="stretch_width"),
+            tab_intro(INTRO),
             pn.Column(self.lab, css_classes=["pg-card", "pg-lab-conv"], styles={"padding": "8px"},
                       margin=(6, 4)), sizing_mode="stretch_width")
 

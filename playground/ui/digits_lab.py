@@ -16,6 +16,7 @@ from bokeh.plotting import figure
 from ..state.digits import PAD_SIDE, DigitsRun, describe, ink_stroke, pad_to_digit
 from . import scheduler, theme
 from .binding import event_point, tip
+from .cards import tab_intro
 from .learning_views import PLAY_TIP, play_button, sync_play_label
 from .neuron_views import small_figure
 
@@ -435,7 +436,7 @@ class DigitsLab(pn.viewable.Viewer):
                               ("maps", maps_card), ("confusion", conf_card), ("pad", pad_card),
                               ("augment", aug_card))]
         return pn.Column(
-            pn.pane.HTML(f'<div class="pg-tab-intro">{INTRO}</div>', sizing_mode="stretch_width"),
+            tab_intro(INTRO),
             pn.FlexBox(*cards, flex_wrap="wrap", sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
 
