@@ -63,7 +63,7 @@ def lab_calls() -> dict:
         "landscape_random": lambda: run_landscape(run, "random"),
         "landscape_grid": lambda: jax.block_until_ready(descent.landscape_grid(
             run.state.params, run.arch_arrays, run.data, run.state.params,
-            run.state.params, descent._axis(1.0), descent._axis(1.0))),
+            run.state.params, descent.landscape_axis(1.0), descent.landscape_axis(1.0))),
         "lr_finder_5_seeds": lambda: run_lr_finder(run),
         "lr_finder_1_seed": lambda: jax.block_until_ready(lr.lr_find_one(
             run.state.params, run.arch_arrays, run.hyper, run.data, key,

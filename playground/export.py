@@ -188,7 +188,7 @@ def _parse(text) -> tuple[dict, int, Run]:
     settings = doc.get("settings")
     if not isinstance(settings, dict):
         raise ValueError(f"settings: expected an object of settings, got {_show(settings)}")
-    allowed = Run._settings()
+    allowed = Run.setting_names()
     unknown = [k for k in settings if k not in allowed]
     if unknown:
         raise ValueError(f"settings: unknown setting(s) {_listed(unknown)}; "

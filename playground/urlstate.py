@@ -87,7 +87,7 @@ def _codec(p: param.Parameter) -> Codec:
 
 
 # The one table: URL key -> codec, in the run's parameter order.
-TABLE: dict[str, Codec] = {name: _codec(Run.param[name]) for name in Run._settings()}
+TABLE: dict[str, Codec] = {name: _codec(Run.param[name]) for name in Run.setting_names()}
 DEFAULTS: dict = {name: Run.param[name].default for name in TABLE}
 
 

@@ -9,7 +9,7 @@ from playground.state.presets import PRESETS
 
 
 def test_table_is_the_runs_parameter_list():
-    assert list(urlstate.TABLE) == Run._settings()
+    assert list(urlstate.TABLE) == Run.setting_names()
     assert urlstate.to_query(Run().settings()) == {}          # defaults make a bare link
     assert {"schedule", "schedule_epochs", "cycle_mult", "step_factor"} <= set(urlstate.TABLE)
     query = urlstate.to_query(Run(schedule="cosine").settings())

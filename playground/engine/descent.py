@@ -452,7 +452,8 @@ def explained_variance(points, d1, d2) -> float:
     return float(np.sum((C @ Q) ** 2) / total)
 
 
-def _axis(extent: float):
+def landscape_axis(extent: float) -> np.ndarray:
+    """(LANDSCAPE_RES,) float32 offsets from -extent to +extent along one landscape axis."""
     half = LANDSCAPE_RES // 2
     return (extent * (np.arange(LANDSCAPE_RES) - half) / half).astype(np.float32)
 
@@ -489,7 +490,7 @@ def loss_landscape(params, arch_arrays: mlp.ArchArrays, data: train.Data, trajec
             reach = np.where(reach > 0, reach, max(float(np.max(reach)), 1e-3))
             span = tuple(LANDSCAPE_MARGIN * reach)
     span = np.broadcast_to(np.asarray(span, np.float64), (2,))
-    alphas, betas = _axis(span[0]), _axis(span[1])
+    alphas, betas = landscape_axis(span[0]), landscape_axis(span[1])
     u, v = unflatten_params(d1.astype(np.float32)), unflatten_params(d2.astype(np.float32))
     Z = landscape_grid(params, arch_arrays, data, u, v, alphas, betas)
     return Landscape(alphas, betas, np.asarray(Z), path.astype(np.float32),

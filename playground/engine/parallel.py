@@ -121,7 +121,7 @@ def forward_packed(params: dict, arch: Arch, feats):
 def init_packed(padded: list, arch: Arch, optimizer: str) -> PackedState:
     """The packed state of copies starting from padded params (one per copy)."""
     params = pack([mlp.to_exact(p, arch) for p in padded])
-    opt = None if optimizer == "sgd" else train._DIRECTIONS[optimizer].init(params)
+    opt = None if optimizer == "sgd" else train.DIRECTIONS[optimizer].init(params)
     return PackedState(params, opt, jnp.ones(len(padded), bool))
 
 
@@ -156,7 +156,7 @@ def _train_packed(k: PackKey, state: PackedState, lr_table, hyper: train.Hyper,
         if k.optimizer == "sgd":
             d = g
         else:
-            d, o = train._DIRECTIONS[k.optimizer].update(g, o, p)
+            d, o = train.DIRECTIONS[k.optimizer].update(g, o, p)
         return (p - rate * d, o, rate), None                  # rate: (copies,)
 
     def epoch(e, carry: PackedState):

@@ -163,7 +163,9 @@ def make_data(x_train, y_train, x_test, y_test) -> Data:
 
 
 # ---------------------------------------------------------------- optimizers
-_DIRECTIONS = {
+# each optimizer but plain SGD as the optax transform that turns a gradient into its step
+# direction (the learning rate and its schedule are applied after)
+DIRECTIONS = {
     "momentum": optax.trace(decay=MOMENTUM),
     "adam": optax.scale_by_adam(),
     "rmsprop": optax.scale_by_rms(decay=0.9, eps=1e-8),
@@ -171,14 +173,14 @@ _DIRECTIONS = {
 
 
 def opt_init(params) -> OptStates:
-    return OptStates(*(_DIRECTIONS[k].init(params) for k in OptStates._fields))
+    return OptStates(*(DIRECTIONS[k].init(params) for k in OptStates._fields))
 
 
 def _direction(name, grads, opt: OptStates, params):
     """Update direction of optimizer ``name``: params move by -lr * direction."""
     if name == "sgd":
         return grads, opt
-    d, s = _DIRECTIONS[name].update(grads, getattr(opt, name), params)
+    d, s = DIRECTIONS[name].update(grads, getattr(opt, name), params)
     return d, opt._replace(**{name: s})
 
 
@@ -383,7 +385,7 @@ def _train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, 
     def direction(g, o, p):
         if k.optimizer == "sgd":
             return g, o
-        return _DIRECTIONS[k.optimizer].update(g, o, p)
+        return DIRECTIONS[k.optimizer].update(g, o, p)
 
     def step(carry, batch):
         p, o, ep, lr = carry

@@ -114,7 +114,7 @@ def _first(values, bad):
 def problem(key: str, value, show=entry_text) -> str | None:
     """Why ``value`` cannot be the setting ``key``, in plain words that follow the value
     ("is out of range", "has x1 twice"); None when the run takes it. ``key`` must be one of
-    ``Run._settings()``; ``show`` writes a refused entry of a list (e.g. one that never
+    ``Run.setting_names()``; ``show`` writes a refused entry of a list (e.g. one that never
     repeats markup)."""
     p = Run.param[key]
     if isinstance(p, PerLayer):

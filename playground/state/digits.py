@@ -93,10 +93,10 @@ class DigitsRun(param.Parameterized):
     message = param.String(default="", constant=True, doc="What the run wants the learner to know.")
 
     def __init__(self, **params):
-        unknown = set(params) - set(self._settings())
+        unknown = set(params) - set(self.setting_names())
         if unknown:
             raise ValueError(f"unknown or read-only parameter(s) {sorted(unknown)}; "
-                             f"allowed: {sorted(self._settings())}")
+                             f"allowed: {sorted(self.setting_names())}")
         super().__init__(**params)
         self._lock = threading.RLock()          # guards the fields below; held briefly
         self._train_lock = threading.Lock()     # one training call at a time
@@ -110,12 +110,13 @@ class DigitsRun(param.Parameterized):
 
     # ------------------------------------------------------------- settings
     @classmethod
-    def _settings(cls):
+    def setting_names(cls) -> list:
+        """The names of the parameters that make up the CNN's set-up."""
         return [n for n in cls.param if n not in ("name", "epoch", "status", "message")]
 
     def settings(self) -> dict:
         """The set-up as plain values."""
-        return {n: getattr(self, n) for n in self._settings()}
+        return {n: getattr(self, n) for n in self.setting_names()}
 
     @property
     def spec(self) -> digits.Spec:

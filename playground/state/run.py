@@ -178,7 +178,7 @@ class Run(param.Parameterized):
         unknown = set(params) - set(self.param)
         if unknown:
             raise ValueError(f"unknown parameter(s) {sorted(unknown)}; "
-                             f"allowed: {sorted(self._settings())}")
+                             f"allowed: {sorted(self.setting_names())}")
         explicit = set(params)
         _check_number("learning_rate", params.get("learning_rate"), positive=True)
         for name in ("noise", "train_ratio", "reg_rate"):
@@ -198,13 +198,15 @@ class Run(param.Parameterized):
 
     # ------------------------------------------------------------- settings
     @classmethod
-    def _settings(cls):
+    def setting_names(cls) -> list:
+        """The names of the parameters that make up a set-up (what a link, an export and
+        the URL table carry): all but the run's own bookkeeping."""
         return [n for n in cls.param if n not in ("name", "status", "message", "data_version")]
 
     def settings(self) -> dict:
         """The set-up as plain values (what a link or an export stores)."""
         return {n: (list(v) if isinstance(v, list) else v)
-                for n, v in ((n, getattr(self, n)) for n in self._settings())}
+                for n, v in ((n, getattr(self, n)) for n in self.setting_names())}
 
     @property
     def classification(self) -> bool:

@@ -130,7 +130,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.clock = time.perf_counter         # seconds (tests give it a fake clock)
         self.controls.step.on_click(lambda e: self._train_now(1))
         self.controls.reset.on_click(lambda e: self._reset())
-        run.param.watch(self._changed, list(run._settings()))
+        run.param.watch(self._changed, list(run.setting_names()))
         run.param.watch(self._on_message, ["message", "status"])
         run.param.watch(lambda *e: setattr(self, "_dirty", True), ["data_version"])
         if self.view.preset:

@@ -415,7 +415,7 @@ class ParallelView(pn.viewable.Viewer):
             f.title.text = label + (" ✗ diverged" if m["diverged"][k] else
                                     f" · {m['train_loss'][k]:.3f}")
         c = s.curves()
-        colors = [theme._blend(theme.ORANGE, theme.BLUE, k / max(s.copies - 1, 1))
+        colors = [theme.blend(theme.ORANGE, theme.BLUE, k / max(s.copies - 1, 1))
                   for k in range(s.copies)]
         loss = c["train_loss"].reshape(len(c["epoch"]), -1) if len(c["epoch"]) else None
         self.curves.data = {"xs": [c["epoch"]] * s.copies if loss is not None else [],

@@ -21,7 +21,7 @@ OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "momentum", "nesterov": "Nesterov"
                     "rmsprop": "RMSProp", "adam": "Adam"}
 PRESET_LABELS = {"good": "Good rate", "too_low": "Too low", "overshoot": "Overshoots",
                  "too_high": "Too high"}
-CONTOUR_PALETTE = [theme._blend("#f7fbff", "#08306b", i / 255) for i in range(256)]
+CONTOUR_PALETTE = [theme.blend("#f7fbff", "#08306b", i / 255) for i in range(256)]
 
 
 class OneWeightView(pn.viewable.Viewer):

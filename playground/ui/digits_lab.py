@@ -150,7 +150,7 @@ class DigitsLab(pn.viewable.Viewer):
         self._shown_preparing = None
         self._dirty = {"all"}
         self._selected_cell = None
-        r.param.watch(lambda *e: self._touch("all"), [*r._settings()])
+        r.param.watch(lambda *e: self._touch("all"), [*r.setting_names()])
         self.param.watch(lambda *e: self._touch("maps"), ["test_index"])
         self._layout = self._build()
 
@@ -330,7 +330,7 @@ class DigitsLab(pn.viewable.Viewer):
                 ys.append(str(t))
                 ns.append(n)
                 base = theme.BLUE if t == p else theme.TEST_COLOR
-                colors.append(theme._blend("#ffffff", base, min(1.0, (n / top) ** 0.5))
+                colors.append(theme.blend("#ffffff", base, min(1.0, (n / top) ** 0.5))
                               if n else "#f7f7f7")
                 texts.append(str(n) if n else "")
         self.matrix.data = {"x": xs, "y": ys, "n": ns, "color": colors, "text": texts}

@@ -12,19 +12,21 @@ WRONG = "#f4c7c3"
 HIGHLIGHT = "#111111"
 
 
-def _hex(c):
+def rgb(c: str) -> tuple:
+    """"#rrggbb" -> (r, g, b), each 0..255."""
     return tuple(int(c[i:i + 2], 16) for i in (1, 3, 5))
 
 
-def _blend(a, b, t):
-    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(_hex(a), _hex(b)))
+def blend(a: str, b: str, t: float) -> str:
+    """The colour a fraction t of the way from colour a to colour b ("#rrggbb")."""
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(rgb(a), rgb(b)))
 
 
 def diverging_palette(n: int = 256) -> list[str]:
     """Orange (-1) -> light grey (0) -> blue (+1), n colours."""
     half = n // 2
-    return ([_blend(ORANGE, MIDDLE, i / half) for i in range(half)]
-            + [_blend(MIDDLE, BLUE, i / (n - half - 1)) for i in range(n - half)])
+    return ([blend(ORANGE, MIDDLE, i / half) for i in range(half)]
+            + [blend(MIDDLE, BLUE, i / (n - half - 1)) for i in range(n - half)])
 
 
 PALETTE = diverging_palette()

@@ -22,11 +22,11 @@ def dataset_thumbnail(name: str) -> str:
     if name in datasets.ONE_D:
         cols = ((X[:, 0] + 6) / 12 * (SIZE - 1)).astype(int)
         rows = ((1.5 - y) / 3 * (SIZE - 1)).clip(0, SIZE - 1).astype(int)
-        colour = np.tile(np.array(theme._hex(theme.BLUE), np.uint8), (len(y), 1))
+        colour = np.tile(np.array(theme.rgb(theme.BLUE), np.uint8), (len(y), 1))
     else:
         cols = ((X[:, 0] + 6) / 12 * (SIZE - 1)).astype(int)
         rows = ((6 - X[:, 1]) / 12 * (SIZE - 1)).astype(int)
-        blue, orange = np.array(theme._hex(theme.BLUE)), np.array(theme._hex(theme.ORANGE))
+        blue, orange = np.array(theme.rgb(theme.BLUE)), np.array(theme.rgb(theme.ORANGE))
         t = ((np.clip(y, -1, 1) + 1) / 2)[:, None]
         colour = (orange + (blue - orange) * t).astype(np.uint8)
     for dr in (0, 1):
