@@ -18,11 +18,11 @@ for stride > 1 or an even kernel the split can be uneven (one more zero after).
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 
-ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
+from .assets import load_digits, load_photo  # noqa: F401  (conv.load_photo: the lab's photo)
+
 PADDINGS = ("same", "valid")    # besides a whole number ≥ 0 ("valid" means 0)
 
 
@@ -288,15 +288,8 @@ INPUT_DESCRIPTIONS = {
 }
 
 
-def load_photo() -> np.ndarray:
-    """The bundled grey photo (a temple by a lake): (64, 64) float64 grey levels 0..255."""
-    with np.load(ASSETS_DIR / "photo.npz") as f:
-        return f["image"].astype(np.float64)
-
-
 def digit_image(index: int = 0) -> tuple[np.ndarray, int]:
     """One 8×8 handwritten digit of the bundled set: ((8, 8) float64 in 0..16, its label)."""
-    from .digits import load_digits      # the digits module needs JAX; load it on demand
     images, labels = load_digits()
     index = _whole("index", index, 0)
     if index >= len(labels):

@@ -36,7 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import programs, train
-from .conv import ASSETS_DIR
+from .assets import load_digits  # noqa: F401  (digits.load_digits: the data set)
 
 PIXEL_MAX = 16.0            # digits pixels run 0..16
 SIDE = 8                    # images are SIDE × SIDE
@@ -52,16 +52,6 @@ TRACES: collections.Counter = collections.Counter()
 
 
 # --------------------------------------------------------------------- data
-@functools.lru_cache(maxsize=1)
-def load_digits() -> tuple[np.ndarray, np.ndarray]:
-    """The bundled digits: images (1797, 8, 8) float32 in 0..16, labels (1797,) int32
-    (read-only arrays, loaded once per process)."""
-    with np.load(ASSETS_DIR / "digits.npz") as f:
-        images, labels = f["images"].astype(np.float32), f["target"].astype(np.int32)
-    images.flags.writeable = labels.flags.writeable = False
-    return images, labels
-
-
 def split_indices(seed: int, labels, test_fraction: float = TEST_FRACTION):
     """Stratified seeded split: (train_idx, test_idx) int32, sorted. Each class gives
     round(test_fraction · its count) images to the test set."""
