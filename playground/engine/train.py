@@ -87,24 +87,29 @@ class Data(NamedTuple):
     n_test: jnp.ndarray
 
 
+SUMMARY = ("train_loss", "test_loss", "train_accuracy", "test_accuracy", "max_weight",
+           "max_output")      # Metrics.summary, in this order
+
+
 class Metrics(NamedTuple):
     """What a frame needs after training: losses, accuracies and the output heatmap.
 
     The six numbers travel as one array (``summary``): each array a call returns costs the
     server's frame a few microseconds to hand over and to read."""
-    summary: jnp.ndarray      # (6,) float32, in the order of the properties below
+    summary: jnp.ndarray      # (6,) float32, in the order of SUMMARY (the properties below)
     grid: jnp.ndarray         # (GRID_RES², ) outputs on the label scale over the plot grid
     pred_train: jnp.ndarray   # (size,) outputs on the label scale for each training point
     pred_test: jnp.ndarray    # (size,) the same for the test points
     grid_codes: jnp.ndarray   # (GRID_RES², ) uint8: grid as colour codes (-1 → 0, +1 → 255)
     thumbs: object = None     # exact tier: (n_nodes, THUMB_RES²) the network diagram's pictures
 
-    train_loss = property(lambda self: self.summary[0])
-    test_loss = property(lambda self: self.summary[1])
-    train_accuracy = property(lambda self: self.summary[2])
-    test_accuracy = property(lambda self: self.summary[3])
-    max_weight = property(lambda self: self.summary[4])    # largest |parameter|: a blow-up
-    max_output = property(lambda self: self.summary[5])    # largest |output| on the pictures
+    train_loss = property(lambda self: self.summary[SUMMARY.index("train_loss")])
+    test_loss = property(lambda self: self.summary[SUMMARY.index("test_loss")])
+    train_accuracy = property(lambda self: self.summary[SUMMARY.index("train_accuracy")])
+    test_accuracy = property(lambda self: self.summary[SUMMARY.index("test_accuracy")])
+    # largest |parameter| (a blow-up), largest |output| on the pictures
+    max_weight = property(lambda self: self.summary[SUMMARY.index("max_weight")])
+    max_output = property(lambda self: self.summary[SUMMARY.index("max_output")])
 
 
 def make_hyper(learning_rate, regularization, reg_rate, batch_size, optimizer,
@@ -243,12 +248,17 @@ def _metrics(predict_z, kind, data: Data, params, n_train=None, n_test=None) -> 
         loss = masked_mean(mlp.example_loss(kind, z, y), m)
         right = ((out >= 0) == (y > 0)).astype(jnp.float32)
         return loss, masked_mean(right, m), out
-    tl, ta, tp = one(data.x_train, data.y_train, data.n_train if n_train is None else n_train)
-    vl, va, vp = one(data.x_test, data.y_test, data.n_test if n_test is None else n_test)
-    big = jnp.max(jnp.stack([jnp.max(jnp.abs(leaf)) for leaf in jax.tree.leaves(params)]))
+    train_loss, train_accuracy, pred_train = one(
+        data.x_train, data.y_train, data.n_train if n_train is None else n_train)
+    test_loss, test_accuracy, pred_test = one(
+        data.x_test, data.y_test, data.n_test if n_test is None else n_test)
+    max_weight = jnp.max(jnp.stack([jnp.max(jnp.abs(leaf)) for leaf in jax.tree.leaves(params)]))
     grid = mlp.display_output(kind, predict_z(jnp.asarray(grid_features())))
-    summary = jnp.stack([tl, vl, ta, va, big, jnp.max(jnp.abs(grid))]).astype(jnp.float32)
-    return Metrics(summary, grid, tp, vp, colour_codes(grid))
+    values = dict(train_loss=train_loss, test_loss=test_loss, train_accuracy=train_accuracy,
+                  test_accuracy=test_accuracy, max_weight=max_weight,
+                  max_output=jnp.max(jnp.abs(grid)))
+    summary = jnp.stack([values[k] for k in SUMMARY]).astype(jnp.float32)
+    return Metrics(summary, grid, pred_train, pred_test, colour_codes(grid))
 
 
 def colour_codes(values):
@@ -416,7 +426,7 @@ def _train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, 
                                  FEATURE_SCALE)
     metrics = _metrics(pz, kind, data, params, k.n_train, k.n_test)
     largest = jnp.maximum(metrics.max_output, jnp.max(jnp.abs(thumbs)))   # NaN stays NaN
-    metrics = metrics._replace(thumbs=thumbs, summary=metrics.summary.at[5].set(largest))
+    metrics = metrics._replace(thumbs=thumbs, summary=metrics.summary.at[SUMMARY.index("max_output")].set(largest))
     return TrainState(padded, opt), metrics
 
 

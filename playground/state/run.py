@@ -647,10 +647,11 @@ class Run(param.Parameterized):
     def _diverged(self, m) -> bool:
         """Non-finite numbers, a weight beyond DIVERGENCE_WEIGHT, or a training loss that
         rose above its start and above 1.5× that of a network that outputs 0."""
-        values = m.summary.tolist()          # losses, accuracies, largest weight and output
-        if not all(map(math.isfinite, values)) or values[4] > train.DIVERGENCE_WEIGHT:
+        values = dict(zip(train.SUMMARY, m.summary.tolist()))    # one read of the device
+        if (not all(map(math.isfinite, values.values()))
+                or values["max_weight"] > train.DIVERGENCE_WEIGHT):
             return True
-        loss = values[0]
+        loss = values["train_loss"]
         return loss > 1.5 * self._baseline and loss > self.history["train_loss"][0]
 
     @property
@@ -663,11 +664,11 @@ class Run(param.Parameterized):
         self._last_metrics = m
         h = self.history
         h["epoch"].append(self.epoch)
-        values = m.summary.tolist()
+        values = dict(zip(train.SUMMARY, m.summary.tolist()))
         if not self.has_test_set:
-            values[1] = values[3] = math.nan
-        for i, k in enumerate(("train_loss", "test_loss", "train_accuracy", "test_accuracy")):
-            h[k].append(values[i])
+            values["test_loss"] = values["test_accuracy"] = math.nan
+        for k in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
+            h[k].append(values[k])
         if _thin(list(h.values()), HISTORY_MAX):
             self.history_version += 1
 
