@@ -57,8 +57,8 @@ _ON_CPU: bool | None = None      # known at the first to_host (a backend is runn
 def to_host(tree):
     """``jax.device_get(tree)``: the arrays of ``tree`` as numpy. On the CPU, ``np.asarray``
     per array does the same in a tenth of the time (device_get first starts an asynchronous
-    copy of every array, which pays only from a GPU): 12 µs instead of 100 µs for a frame's
-    results, a twentieth of a frame on a busy server."""
+    copy of every array, which pays only from a GPU); docs/performance.md, "Code
+    choices"."""
     global _ON_CPU
     if _ON_CPU is None:
         _ON_CPU = jax.default_backend() == "cpu"

@@ -55,8 +55,8 @@ def warmup() -> None:
     from .state.digits import DigitsRun
     DigitsRun().wait_ready()
     # Everything alive now (modules, compiled programs) lives as long as the process:
-    # keep it out of the garbage collector's full passes, which otherwise take ~300 ms
-    # (measured) and stall every session's frames; with it frozen they take ~50 ms.
+    # keep it out of the garbage collector's full passes, which otherwise stall every
+    # session's frames (docs/performance.md, "Code choices").
     gc.collect()
     gc.freeze()
 

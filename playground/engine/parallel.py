@@ -20,10 +20,8 @@ would (up to float rounding). No number of one copy ever enters another, so a co
 diverges cannot disturb the rest. Per-copy learning rates scale each copy's *update*
 (not its gradient), which is right for every optimizer, Adam included.
 
-Measured on the 2-core development machine (``python -m playground.bench_descent``):
-16 copies of the default 2-4-2-1 network cost ~2.1× one ordinary run (exact tier; 0.13
-against 0.06 ms an epoch), SGD or Adam; 16 copies of a 6×8 network ~8.5× (0.77 against
-0.09 ms).
+What 16 copies cost against one run: ``python -m playground.bench_descent``, figures in
+docs/performance.md.
 
 The program is specialised to the exact architecture (``PackKey``), like the exact tier
 of ``train``, and compiled through ``train.PROGRAMS`` (in the background, or at once).
@@ -189,9 +187,9 @@ def _train_packed(k: PackKey, state: PackedState, lr_table, hyper: train.Hyper,
 
 
 # XLA's CPU backend hands big reductions to a kernel library by default ("YNN" fusions).
-# For the packed program's sums over inputs (16 copies side by side) that is 3× slower
-# than XLA's own loops: 16 copies of a 6×8 network, 2.6 → 0.8 ms an epoch. Matrix
-# products stay with the library, where it wins.
+# For the packed program's sums over inputs (16 copies side by side) that is slower than
+# XLA's own loops (docs/performance.md, "Code choices"). Matrix products stay with the
+# library, where it wins.
 PACKED_CPU_OPTIONS = {"xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_DOT"}
 train.PROGRAMS.register("packed", _train_packed, cpu_options=PACKED_CPU_OPTIONS)
 

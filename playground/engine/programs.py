@@ -44,7 +44,7 @@ def share_the_interpreter() -> None:
     every time a session's frame releases the GIL (while XLA runs) it waits a whole slice
     to get it back, and a frame with many such points is delayed by 100 ms or more. With
     0.5 ms slices the frames of a session keep their pace while a program compiles
-    (measured: first frame after a change ~110 ms -> ~15 ms on 2 cores)."""
+    (docs/performance.md, "Code choices")."""
     if sys.getswitchinterval() > SWITCH_INTERVAL_S:
         sys.setswitchinterval(SWITCH_INTERVAL_S)
 
@@ -86,7 +86,7 @@ def resident_bytes() -> int:
 
 def program_bytes(compiled, grew: int = 0) -> int:
     """About what a compiled program holds between calls: what the process grew while it
-    compiled (its code and XLA's tables: 10-25 MB for a CNN's training program, measured),
+    compiled (its code and XLA's tables),
     at least the size of its code and PROGRAM_OVERHEAD. Its temporary buffers live only
     while it runs."""
     try:

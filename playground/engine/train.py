@@ -220,8 +220,8 @@ def epoch_order(key, epoch, n_train, size: int = N_MAX):
 def ascending_order(u):
     """``jnp.argsort(u)`` (stable: equal keys keep their index order) as ``lax.top_k`` of
     -u, which gives the same order for keys without -0.0 (such as uniform draws). On the
-    CPU, XLA's top_k is about 7 times faster than its sort, and the sort was 40 % of an
-    epoch of the default net."""
+    CPU, XLA's top_k is much faster than its sort, which was a large part of an epoch of
+    the default net (docs/performance.md, "Code choices")."""
     return jax.lax.top_k(-u, u.shape[-1])[1].astype(jnp.int32)
 
 

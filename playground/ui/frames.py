@@ -35,7 +35,7 @@ class LiveHTML(pn.pane.HTML):
         values = getattr(getattr(self, "_param__private", None), "values", None)
         if isinstance(values, dict) and "object" in values:
             # param keeps an instance's values in this dict; writing there is what
-            # discard_events + assignment amounts to, without their 20 µs a frame
+            # discard_events + assignment amounts to, without their cost every frame
             if values["object"] == text:
                 return
             values["object"] = text

@@ -44,7 +44,7 @@ class FreezeCollector:
     def built(self):
         """A page was built: its objects (and everything alive now) are frozen. Garbage is
         collected first so that it is freed, not frozen; as everything older is frozen
-        already, that walks only what came since (about 10 ms)."""
+        already, that walks only what came since."""
         gc.collect()
         gc.freeze()
 

@@ -1,8 +1,8 @@
 """Plots sized to the screen by the browser, once at load and after a resize.
 
 Bokeh figures that stretch or scale with their container are laid out again on every
-redraw: at 60 frames a second that layout work took most of the browser's time (measured:
-11 animation frames a second against 35-43 with fixed sizes, docs/performance.md). So the
+redraw: at 60 frames a second that layout work took most of the browser's time
+(docs/performance.md, "What the browser does with 60 frames a second"). So the
 figures have fixed sizes, and the browser sets them from the window, with the same rules
 as the page's CSS column widths (ui/app.py OUTPUT_WIDTH): the big plot square in the output
 column, the loss curves as wide, the diagram as wide as the middle column allows and no

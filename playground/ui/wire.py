@@ -50,7 +50,7 @@ _ORIGINAL = patch_doc.__dict__["create"]
 _ORIGINAL_DISPATCH = panel_document.dispatch_tornado
 INLINE_BYTES = 4096    # arrays up to this size travel inside the message, larger as buffers
 _PLAIN = frozenset(BINARY_ARRAY_TYPES)      # dtypes Bokeh sends as they are (no 64-bit ints)
-_DTYPE_NAMES = {np.dtype(t): np.dtype(t).name for t in _PLAIN}   # numpy's .name: ~3 µs a call
+_DTYPE_NAMES = {np.dtype(t): np.dtype(t).name for t in _PLAIN}   # numpy's .name is slow
 
 
 class DocumentSerializer(Serializer):
@@ -117,8 +117,8 @@ _GZIP_HEAD = b"\x1f\x8b\x08\x00\x01\x00\x00\x00\x00\xff"     # as Bokeh's header
 def stored_gzip(data) -> bytes:
     """``data`` as a gzip stream that any gunzip reads (BokehJS's included), in stored
     (uncompressed) deflate blocks. Bokeh compresses inline arrays; for a frame's small
-    arrays (a neuron's 20×20 picture) that saves nearly nothing and costs ~13 µs each for
-    setting up the compressor, a twentieth of a frame. This costs ~2 µs."""
+    arrays (a neuron's 20×20 picture) that saves nearly nothing and costs more to set up
+    the compressor than this whole function (docs/performance.md, "Code choices")."""
     raw = memoryview(data).cast("B")
     n = len(raw)
     if n <= 0xFFFF:                    # one block: a frame's pictures and points
