@@ -125,6 +125,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.heartbeat = heartbeat.Heartbeat()     # is its browser still there?
         self._away = False
         self._to_build: str | None = None          # a lab tab to build at the next frame
+        self._changed_setup = False                # the set-up changed since the last frame
         self._checks = 0                           # frames its launched epochs have taken
         self._last_full = -math.inf            # when the last full frame was drawn (s)
         self.clock = time.perf_counter         # seconds (tests give it a fake clock)
@@ -161,6 +162,7 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     def _changed(self, *events):
         self._dirty = True
+        self._changed_setup = True
         self._sync_url()
 
     def _sync_url(self):
@@ -301,10 +303,14 @@ class PlaygroundApp(pn.viewable.Viewer):
                 self.pace.done(t0, first_check=self._checks == 0)
         tab = self.active_tab
         # the browser has not shown the last frames yet: draw when it has (training goes on)
-        if tab == "playground" and self._dirty and self.heartbeat.may_draw():
-            light = self.controls.playing and (
+        # a change of the set-up (a click) is drawn in full at the next frame, even while
+        # the browser has frames to show; the frames of training wait for its answer
+        if tab == "playground" and self._dirty and (self._changed_setup
+                                                    or self.heartbeat.may_draw()):
+            light = self.controls.playing and not self._changed_setup and (
                 self.frames % self.full_every != 0
                 or (t0 - self._last_full) * 1e3 < FULL_FRAME_MS)
+            self._changed_setup = False
             if not light:
                 self._last_full = t0
             self.refresh(light=light)

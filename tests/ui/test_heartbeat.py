@@ -190,3 +190,27 @@ def test_a_page_the_browser_lags_behind_draws_less_but_keeps_training(monkeypatc
     answer(hb, hb.sent, n=2)
     app.tick()
     assert len(drawn) == heartbeat.WINDOW + 1 and drawn[-1] >= trained
+
+
+def test_a_change_of_the_set_up_is_drawn_at_once_while_frames_wait(monkeypatch):
+    """The browser has WINDOW frames to show; a click on a data set is drawn at the next
+    frame all the same, in full (the diagram too), and training frames wait again after."""
+    from playground.ui import PlaygroundApp
+    app = PlaygroundApp()
+    hb = app.heartbeat
+    app.controls.playing = True
+    app.tick()
+    answer(hb, hb.sent)
+    for _ in range(6):
+        app.tick()
+    assert not hb.may_draw()
+    drawn, diagram = [], []
+    update, diagram_update = app.output.update, app.diagram.update
+    monkeypatch.setattr(app.output, "update", lambda: (drawn.append(1), update())[1])
+    monkeypatch.setattr(app.diagram, "update", lambda: (diagram.append(1), diagram_update())[1])
+    app.run.dataset = "xor"
+    app.tick()
+    assert drawn == [1] and diagram == [1]
+    for _ in range(4):
+        app.tick()
+    assert drawn == [1]                       # then the window holds again
