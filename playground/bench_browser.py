@@ -449,7 +449,11 @@ def measure(base: str | None = None, browser=None, seconds: float = 5.0, clicks_
                                           seconds, warm_s)
                     res.update({f"{pre}_{k}_{name}": v for k, v in r.items()
                                 if k != "seconds"})
-        page, _, _ = open_app(browser, f"{base}/app")      # a page at rest: the lab tabs
+        # a page at rest: the lab tabs. Opened a minute or more after the first page, when
+        # the server's warm-up is done: a new page on a running server
+        page, t_epoch, t_play = open_app(browser, f"{base}/app")
+        res["late_page_epoch_s"] = round(t_epoch, 2)
+        res["late_page_s"] = round(t_play, 2)
         try:
             res.update(tabs(page, labs))
         finally:

@@ -39,6 +39,7 @@ def test_bench_browser_figures(browser, server):
     assert 0 < res["main_thread_busy_pct_default"] and res["script_pct_default"] >= 0
     assert res["reference_updates_per_s"] > 0 and res["reference_raf_fps"] > 0
     assert 0 < res["second_page_epoch_s"] <= res["second_page_s"]
+    assert 0 < res["late_page_epoch_s"] <= res["late_page_s"]
     for key in ("click_layer_ms_p50", "click_layer_ms_p95", "click_dataset_ms_p50",
                 "click_dataset_ms_p95", "tab_neurons_ms", "tab_neurons_lab_ms"):
         assert res[key] is not None and res[key] > 0, key
