@@ -7,6 +7,9 @@ import threading
 
 DELAY_S = 20.0     # a server's warm-up waits this long for its first page (see app.py)
 _lock = threading.Lock()
+_thread: threading.Thread | None = None
+_go = threading.Event()     # set: the warm-up may start
+_delays: list = []          # the one timer that sets _go after a delay
 
 
 def start_delay() -> float:
@@ -16,7 +19,6 @@ def start_delay() -> float:
         return max(0.0, float(os.environ.get("PLAYGROUND_WARMUP_DELAY_S", DELAY_S)))
     except ValueError:
         return DELAY_S
-_thread: threading.Thread | None = None
 
 
 def warmup() -> None:
@@ -69,7 +71,6 @@ def warmup_in_background(delay_s: float = 0.0) -> threading.Thread:
         if _thread is None:
             _thread = threading.Thread(target=_warmup_after, name="playground-warmup",
                                        daemon=True)
-            _go.clear()
             _thread.start()
         if delay_s <= 0:
             _go.set()
@@ -80,9 +81,6 @@ def warmup_in_background(delay_s: float = 0.0) -> threading.Thread:
             _delays.append(timer)
         return _thread
 
-
-_go = threading.Event()
-_delays: list = []      # the one timer that starts the warm-up after a delay
 
 
 def _warmup_after() -> None:

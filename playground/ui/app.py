@@ -302,9 +302,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             else:
                 self.pace.done(t0, first_check=self._checks == 0)
         tab = self.active_tab
-        # the browser has not shown the last frames yet: draw when it has (training goes on)
-        # a change of the set-up (a click) is drawn in full at the next frame, even while
-        # the browser has frames to show; the frames of training wait for its answer
+        # training's frames wait while the browser has not shown the last ones (training
+        # goes on meanwhile); a change of the set-up (a click) is drawn in full at once
         if tab == "playground" and self._dirty and (self._changed_setup
                                                     or self.heartbeat.may_draw()):
             light = self.controls.playing and not self._changed_setup and (
