@@ -26,9 +26,11 @@ import numpy as np
 import optax
 from jax.flatten_util import ravel_pytree
 
-from . import mlp, train
+from . import mlp
+from .batching import Data
+from .metrics import masked_mean
+from .programs import TRACES
 
-TRACES = train.TRACES      # one counter of compilations for every program of the engine
 
 
 # ====================================================================== one weight
@@ -371,7 +373,7 @@ def _forward_active_layers(params, arch: mlp.ArchArrays, feats):
     return h @ params["W_out"] + params["b_out"]
 
 
-def _landscape(params, arch: mlp.ArchArrays, data: train.Data, d1, d2, alphas, betas):
+def _landscape(params, arch: mlp.ArchArrays, data: Data, d1, d2, alphas, betas):
     """Training-set loss (mean data loss, no penalty) at params + a·d1 + b·d2 for every
     a in alphas, b in betas: (len(betas), len(alphas)). One row of the grid at a time
     (vmap over alphas, lax.map over betas): big enough to batch, small enough to stay in
@@ -382,7 +384,7 @@ def _landscape(params, arch: mlp.ArchArrays, data: train.Data, d1, d2, alphas, b
     def loss_at(a, b):
         p = jax.tree.map(lambda w, u, v: w + a * u + b * v, params, d1, d2)
         z = _forward_active_layers(p, arch, data.x_train)
-        return train.masked_mean(mlp.example_loss(arch.output, z, data.y_train), live)
+        return masked_mean(mlp.example_loss(arch.output, z, data.y_train), live)
 
     row = jax.vmap(loss_at, (0, None))
     return jax.lax.map(lambda b: row(alphas, b), betas)
@@ -457,7 +459,7 @@ def landscape_axis(extent: float) -> np.ndarray:
     return (extent * (np.arange(LANDSCAPE_RES) - half) / half).astype(np.float32)
 
 
-def loss_landscape(params, arch_arrays: mlp.ArchArrays, data: train.Data, trajectory,
+def loss_landscape(params, arch_arrays: mlp.ArchArrays, data: Data, trajectory,
                    directions: str = "pca", key=None, span=None) -> Landscape:
     """The network's loss landscape around ``params`` (the centre of the grid).
 

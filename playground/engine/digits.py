@@ -35,7 +35,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import programs, train
+from . import programs
+from .optimizers import OPTIMIZERS, TrainState, direction_switch, opt_init
 from .assets import load_digits  # noqa: F401  (digits.load_digits: the data set)
 
 PIXEL_MAX = 16.0            # digits pixels run 0..16
@@ -43,7 +44,6 @@ SIDE = 8                    # images are SIDE × SIDE
 N_CLASSES = 10
 TEST_FRACTION = 0.25        # held out, per class (stratified)
 MODELS = ("cnn", "mlp")
-OPTIMIZERS = train.OPTIMIZERS
 BATCH_SIZES = (16, 32, 64, 128)
 PREDICT_BUCKETS = (16, 512)  # predict pads to these sizes (larger sets: chunks of the last)
 AUGMENT_STREAM, DROPOUT_STREAM, ORDER_STREAM = 0xA6, 0xD7, 0x0D   # fold_in tags
@@ -230,7 +230,6 @@ augment_preview = jax.jit(_augment_preview, static_argnames="copies")
 
 
 # ------------------------------------------------------------------ training
-TrainState = train.TrainState     # (params, every optimizer's state), as the playground's MLP
 
 
 class EpochMetrics(NamedTuple):
@@ -246,7 +245,7 @@ class EpochMetrics(NamedTuple):
 def _init_state(key, spec: Spec) -> TrainState:
     TRACES["init"] += 1
     params = init_params(key, spec)
-    return TrainState(params, train.opt_init(params))
+    return TrainState(params, opt_init(params))
 
 
 def init_state(key, spec: Spec, block: bool = True) -> TrainState | None:
@@ -286,7 +285,7 @@ def _train_epoch(state: TrainState, hyper: Hyper, x_train, y_train, x_test, y_te
                      hyper.rotate)
         (loss, right), g = jax.value_and_grad(loss_fn, has_aux=True)(
             state.params, xb, y_train[idx], jax.random.fold_in(sk, DROPOUT_STREAM))
-        d, opt = train.direction_switch(hyper.optimizer, g, state.opt, state.params)
+        d, opt = direction_switch(hyper.optimizer, g, state.opt, state.params)
         params = jax.tree.map(lambda p, u: p - hyper.learning_rate * u, state.params, d)
         return TrainState(params, opt), (loss, right)
 

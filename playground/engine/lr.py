@@ -2,7 +2,7 @@
 
 Schedules are pure functions of the epoch (``schedule_lr``), vectorised over an array of
 epochs for a preview plot; the training run evaluates the same function for the epochs
-of each training call and hands the programs a per-epoch table (``train.Hyper.lr_table``),
+of each training call and hands the programs a per-epoch table (``hyper.Hyper.lr_table``),
 so following a schedule never compiles anything new.
 
 The learning-rate finder (as fast.ai's ``lr_find``) trains a copy of the network for
@@ -29,9 +29,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import mlp, train
+from . import mlp
+from .batching import Data
+from .general import general_order, general_step
+from .hyper import Hyper
+from .optimizers import TrainState, opt_init
+from .programs import TRACES
 
-TRACES = train.TRACES
 
 # ======================================================================== schedules
 SCHEDULES = ("constant", "step", "cosine", "sgdr", "one_cycle")
@@ -115,21 +119,21 @@ def finder_learning_rates(steps: int = LR_FIND_STEPS, start: float = LR_FIND_STA
     return (start * (end / start) ** (np.arange(steps) / (steps - 1))).astype(np.float32)
 
 
-def _lr_find(params, arch: mlp.ArchArrays, hyper: train.Hyper, data: train.Data, key, lrs):
+def _lr_find(params, arch: mlp.ArchArrays, hyper: Hyper, data: Data, key, lrs):
     """Train a copy of params at lrs[i] for minibatch i (the general program's steps, a
     fresh optimizer state); stop for good once the smoothed loss exceeds STOP_FACTOR × its
     best or is not finite. Returns (losses, smoothed) (steps,): the minibatch loss before
     each step (NaN once stopped) and its bias-corrected exponential moving average."""
     TRACES["lr_finder"] += 1
     per_epoch = (data.n_train + hyper.batch_size - 1) // hyper.batch_size
-    state = train.TrainState(params, train.opt_init(params))
+    state = TrainState(params, opt_init(params))
 
     def step(carry, xs):
         state, avg, best, stopped = carry
         i, lr = xs
         epoch = i // per_epoch
-        order = train.general_order(key, epoch, data)
-        new, loss = train.general_step(state, arch, hyper, data, key, order, epoch,
+        order = general_order(key, epoch, data)
+        new, loss = general_step(state, arch, hyper, data, key, order, epoch,
                                        i % per_epoch, lr, with_loss=True)
         avg = SMOOTHING * avg + (1.0 - SMOOTHING) * loss
         smooth = avg / (1.0 - SMOOTHING ** (i + 1).astype(jnp.float32))
@@ -176,7 +180,7 @@ def finder_keys(key, seeds: int = LR_FIND_SEEDS):
     return jnp.stack([jax.random.fold_in(base, s) for s in range(seeds)])
 
 
-def lr_finder(params, arch_arrays: mlp.ArchArrays, hyper: train.Hyper, data: train.Data,
+def lr_finder(params, arch_arrays: mlp.ArchArrays, hyper: Hyper, data: Data,
               key, seeds: int = LR_FIND_SEEDS) -> LRFinderResult:
     """Run the LR finder from ``params`` for ``seeds`` minibatch orders at once (one
     compiled call) and summarise it (see ``summarize``)."""

@@ -67,6 +67,7 @@ def activate(index, z):
 # The output unit and its loss. Predictions are reported on the label scale:
 # [-1, 1] for classification (sign = class), raw values for regression.
 OUTPUTS = ("linear_mse", "tanh_mse", "sigmoid_bce")
+LOSSES = ("mse", "cross_entropy")    # the loss menu; with the kind of problem: an output
 
 
 def output_kind(loss: str, classification: bool) -> int:

@@ -23,12 +23,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import mlp, train
+from . import mlp
 from ..jaxconfig import to_host
 from .features import FEATURE_SCALE, THUMB_RES, grid_features
 from .mlp import Arch, ArchArrays
-from .programs import PROGRAMS
-from .train import TRACES
+from .programs import PROGRAMS, TRACES
 
 def thumb_features() -> np.ndarray:
     """(THUMB_RES², 7) float32 features of grid_points(THUMB_RES) (computed once)."""

@@ -24,7 +24,7 @@ What 16 copies cost against one run: ``python -m playground.bench_descent``, fig
 docs/performance.md.
 
 The program is specialised to the exact architecture (``PackKey``), like the exact tier
-of ``train``, and compiled through ``train.PROGRAMS`` (in the background, or at once).
+of ``train``, and compiled through ``programs.PROGRAMS`` (in the background, or at once).
 """
 from __future__ import annotations
 
@@ -35,7 +35,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import mlp, train
+from . import mlp
+from .batching import Data, epoch_order_static
+from .hyper import LR_TABLE_LEN, Hyper, penalty
+from .metrics import DIVERGENCE_WEIGHT
+from .optimizers import DIRECTIONS, OPTIMIZERS
+from .programs import PROGRAMS, TRACES
 from .features import THUMB_RES, grid_features
 from .mlp import Arch
 
@@ -119,18 +124,18 @@ def forward_packed(params: dict, arch: Arch, feats):
 def init_packed(padded: list, arch: Arch, optimizer: str) -> PackedState:
     """The packed state of copies starting from padded params (one per copy)."""
     params = pack([mlp.to_exact(p, arch) for p in padded])
-    opt = None if optimizer == "sgd" else train.DIRECTIONS[optimizer].init(params)
+    opt = None if optimizer == "sgd" else DIRECTIONS[optimizer].init(params)
     return PackedState(params, opt, jnp.ones(len(padded), bool))
 
 
 # ------------------------------------------------------------------ training
-def _train_packed(k: PackKey, state: PackedState, lr_table, hyper: train.Hyper,
-                  data: train.Data, key, epoch0, n_epochs):
+def _train_packed(k: PackKey, state: PackedState, lr_table, hyper: Hyper,
+                  data: Data, key, epoch0, n_epochs):
     """n_epochs of every copy; lr_table: (copies, LR_TABLE_LEN) the learning rate of each
-    copy in each epoch of the call (as train.Hyper.lr_table). A copy whose weights turn
-    non-finite or pass train.DIVERGENCE_WEIGHT during an epoch goes back to its weights
+    copy in each epoch of the call (as hyper.Hyper.lr_table). A copy whose weights turn
+    non-finite or pass metrics.DIVERGENCE_WEIGHT during an epoch goes back to its weights
     from before that epoch and stops training (alive False), as a diverged Run does."""
-    train.TRACES["train_packed"] += 1
+    TRACES["train_packed"] += 1
     arch, bs, n, N = k.arch, k.batch_size, k.n_train, k.copies
     kind = arch.output
     steps = math.ceil(n / bs)
@@ -143,7 +148,7 @@ def _train_packed(k: PackKey, state: PackedState, lr_table, hyper: train.Hyper,
         per_copy = (jnp.mean(losses, 0) if full_batches else
                     jnp.sum(losses * m[:, None], 0) / jnp.maximum(jnp.sum(m), 1.0))
         loss = jnp.sum(per_copy)
-        return loss + train.penalty(p["W"], hyper.l1, hyper.l2) if k.regularized else loss
+        return loss + penalty(p["W"], hyper.l1, hyper.l2) if k.regularized else loss
 
     def step(carry, batch):
         p, o, rate = carry
@@ -154,17 +159,17 @@ def _train_packed(k: PackKey, state: PackedState, lr_table, hyper: train.Hyper,
         if k.optimizer == "sgd":
             d = g
         else:
-            d, o = train.DIRECTIONS[k.optimizer].update(g, o, p)
+            d, o = DIRECTIONS[k.optimizer].update(g, o, p)
         return (p - rate * d, o, rate), None                  # rate: (copies,)
 
     def epoch(e, carry: PackedState):
         p0, o0, alive = carry
-        order = train.epoch_order_static(key, epoch0 + e, n, data.x_train.shape[0])
+        order = epoch_order_static(key, epoch0 + e, n, data.x_train.shape[0])
         order = jnp.pad(order, (0, steps * bs - n)).reshape(steps, bs)
-        lr = jnp.where(alive, lr_table[:, jnp.minimum(e, train.LR_TABLE_LEN - 1)], 0.0)
+        lr = jnp.where(alive, lr_table[:, jnp.minimum(e, LR_TABLE_LEN - 1)], 0.0)
         (p, o, _), _ = jax.lax.scan(step, (p0, o0, lr), (x_all[order], y_all[order], live))
         biggest = jnp.max(jnp.abs(p), axis=0)
-        alive = alive & jnp.isfinite(biggest) & (biggest <= train.DIVERGENCE_WEIGHT)
+        alive = alive & jnp.isfinite(biggest) & (biggest <= DIVERGENCE_WEIGHT)
         # a diverged copy goes back to where it was, optimizer state included
         back = lambda new, old: jnp.where(alive, new, old) if new.shape == p.shape else new
         return PackedState(back(p, p0), jax.tree.map(back, o, o0), alive)
@@ -179,11 +184,12 @@ def _train_packed(k: PackKey, state: PackedState, lr_table, hyper: train.Hyper,
         right = jnp.mean(((out >= 0) == (y[:count, None] > 0)).astype(jnp.float32), 0)
         return loss, right
 
-    trl, tra = scores(data.x_train, data.y_train, k.n_train)
-    tel, tea = scores(data.x_test, data.y_test, k.n_test)
+    train_loss, train_accuracy = scores(data.x_train, data.y_train, k.n_train)
+    test_loss, test_accuracy = scores(data.x_test, data.y_test, k.n_test)
     grid = mlp.display_output(kind, forward_packed(net, arch,
                                                    jnp.asarray(grid_features(GRID_RES))))
-    return state, ParallelMetrics(trl, tel, tra, tea, grid.T, state.alive)
+    return state, ParallelMetrics(train_loss, test_loss, train_accuracy, test_accuracy, grid.T,
+                                  state.alive)
 
 
 # XLA's CPU backend hands big reductions to a kernel library by default ("YNN" fusions).
@@ -191,18 +197,18 @@ def _train_packed(k: PackKey, state: PackedState, lr_table, hyper: train.Hyper,
 # XLA's own loops (docs/performance.md, "Code choices"). Matrix products stay with the
 # library, where it wins.
 PACKED_CPU_OPTIONS = {"xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_DOT"}
-train.PROGRAMS.register("packed", _train_packed, cpu_options=PACKED_CPU_OPTIONS)
+PROGRAMS.register("packed", _train_packed, cpu_options=PACKED_CPU_OPTIONS)
 
 
-def pack_key(arch: Arch, copies: int, hyper: train.Hyper, data: train.Data) -> PackKey:
+def pack_key(arch: Arch, copies: int, hyper: Hyper, data: Data) -> PackKey:
     if not 1 <= copies <= MAX_COPIES:
         raise ValueError(f"copies: 1 to {MAX_COPIES}, got {copies}")
-    return PackKey(arch, copies, int(hyper.batch_size), train.OPTIMIZERS[int(hyper.optimizer)],
+    return PackKey(arch, copies, int(hyper.batch_size), OPTIMIZERS[int(hyper.optimizer)],
                    int(data.n_train), int(data.n_test), bool(hyper.l1 or hyper.l2))
 
 
-def train_packed(state: PackedState, arch: Arch, lr_table, hyper: train.Hyper,
-                 data: train.Data, key, epoch0: int, n_epochs: int, block: bool = True):
+def train_packed(state: PackedState, arch: Arch, lr_table, hyper: Hyper,
+                 data: Data, key, epoch0: int, n_epochs: int, block: bool = True):
     """Train every copy n_epochs epochs from epoch number epoch0, on the minibatches that
     train.train_epochs draws from ``key``. lr_table: (copies, LR_TABLE_LEN) float32, the
     rate of each copy in each epoch of the call (epochs past the table use its last
@@ -211,5 +217,5 @@ def train_packed(state: PackedState, arch: Arch, lr_table, hyper: train.Hyper,
     pk = pack_key(arch, int(state.alive.shape[0]), hyper, data)
     args = (state, np.asarray(lr_table, np.float32), hyper, data, key, np.int32(epoch0),
             np.int32(n_epochs))
-    prog = train.PROGRAMS.get("packed", pk, args, block=block)
+    prog = PROGRAMS.get("packed", pk, args, block=block)
     return None if prog is None else prog(*args)

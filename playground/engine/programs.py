@@ -31,6 +31,10 @@ import threading
 
 import jax
 
+# how often each program of the engine was traced (== compiled), by name: the tests use
+# it to prove that widget changes never recompile a general program
+TRACES: collections.Counter = collections.Counter()
+
 MAX_PROGRAMS = 96
 MAX_BYTES = int(float(os.environ.get("PLAYGROUND_PROGRAM_CACHE_MB", "192")) * 2**20)
 PROGRAM_OVERHEAD = 1 * 2**20    # the least a compiled program is counted for

@@ -477,12 +477,11 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     def _hideable(self) -> dict:
         """The controls a teacher's link can hide (urlstate.HIDEABLE names)."""
-        hyper = dict(zip(("learning_rate", "activation", "optimizer", "loss", "regularization"),
-                         self.hyper.widgets))
-        hyper["learning_rate"] = self.hyper.rate_column
+        hyper = dict(self.hyper.by_name, learning_rate=self.hyper.rate_column)
+        reg_rate = hyper.pop("reg_rate")
         return {"data": [self.data, self.own_data_box], "features": [self.network.features_column],
                 "layers": [self.network.layers_column], **{k: [w] for k, w in hyper.items()},
-                "regularization": [hyper["regularization"], self.hyper.widgets[5]],
+                "regularization": [hyper["regularization"], reg_rate],
                 "batch_size": [self.data.batch_row], "noise": [self.data.noise_row],
                 "ratio": [self.data.ratio_row], "speed": [self.controls.speed_row],
                 "stop": [self.lessons.stop_epoch, self.lessons.patience],

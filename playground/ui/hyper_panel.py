@@ -49,6 +49,8 @@ class HyperPanel(pn.viewable.Viewer):
             select("Regularization rate", "reg_rate", reg_opts, 136,
                    to_widget=lambda v: _nearest(reg_opts, v)),
         ]
+        self.by_name = dict(zip(("learning_rate", "activation", "optimizer", "loss",
+                                 "regularization", "reg_rate"), self.widgets))
         # under a schedule the rate in force is not the menu's: shown under the menu
         self.live_rate = LiveHTML(margin=(0, 6), width=96, height=16)
         self.rate_column = pn.Column(self.widgets[0], self.live_rate, margin=0)
