@@ -26,7 +26,7 @@ ALLOWED = {
     # Panel's stylesheets from this server: the document's template variables
     "app.py": {"_template_variables"},
     # the load test is a developer tool that drives sessions with Bokeh's client
-    "playground/loadtest.py": {"_connection", "_send_patch_document", "_pop_message",
+    "playground/tools/loadtest.py": {"_connection", "_send_patch_document", "_pop_message",
                                "_content_json"},
 }
 

@@ -3,14 +3,14 @@
 Short durations (1 s, two clicks of each kind, the default network and one lab tab: the
 6x8 network and the other tab are the same code with another URL or label); no timing
 thresholds: the figures are the
-bench's (``python -m playground.bench_browser``), not the tests'."""
+bench's (``python -m playground.tools.bench_browser``), not the tests'."""
 from __future__ import annotations
 
 from urllib.parse import quote
 
 import pytest
 
-from playground import bench_browser
+from playground.tools import bench_browser
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from playground.loadtest import start_server, stop_server
+from playground.tools.loadtest import start_server, stop_server
 
 from .conftest import ARTIFACTS, FIRST_LOAD_TIMEOUT, SERVER_START_TIMEOUT, _is_local
 

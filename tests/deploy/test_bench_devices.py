@@ -10,7 +10,7 @@ from pathlib import Path
 import jax
 import pytest
 
-from playground import bench_devices
+from playground.tools import bench_devices
 
 pytestmark = pytest.mark.deploy
 ROOT = Path(__file__).resolve().parents[2]

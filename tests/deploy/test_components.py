@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from playground.loadtest import rss_mb, stop_server
+from playground.tools.loadtest import rss_mb, stop_server
 from playground.ui import resource_guard
 from tests.support import free_ports, unavailable
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from playground import loadtest
+from playground.tools import loadtest
 
 pytestmark = pytest.mark.deploy
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +82,6 @@ def test_bounds_are_enforced_before_anything_starts():
 
 
 def test_machine_ms_times_the_same_work():
-    from playground.machine import machine_ms
+    from playground.tools.machine import machine_ms
     a, b = machine_ms(3), machine_ms(3)
     assert 0 < a and 0 < b and max(a, b) < 20 * min(a, b)

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pytest
 
-from playground.loadtest import stop_server
+from playground.tools.loadtest import stop_server
 from tests.support import free_ports, unavailable
 
 pytestmark = pytest.mark.deploy

@@ -1,4 +1,4 @@
-"""Benchmark of the gradient-descent lab: ``python -m playground.bench_descent [--quick]``.
+"""Benchmark of the gradient-descent lab: ``python -m playground.tools.bench_descent [--quick]``.
 
 Figures (milliseconds unless said otherwise), on the default network (circle, 2-4-2-1):
 the real-net loss landscape on its LANDSCAPE_RES² grid (PCA and random directions), the
@@ -16,13 +16,13 @@ import time
 import jax
 import numpy as np
 
-from . import jaxconfig
-from . import Run
-from .engine import descent, lr, parallel, train
-from .state.descent import run_landscape, run_lr_finder
+from .. import jaxconfig
+from .. import Run
+from ..engine import descent, lr, parallel, train
+from ..state.descent import run_landscape, run_lr_finder
 
 
-def _fastest(calls: dict, repeat: int) -> dict:
+def fastest(calls: dict, repeat: int) -> dict:
     """{name: fastest seconds} of zero-argument calls, interleaved, after a warm call."""
     for fn in calls.values():
         fn()
@@ -75,7 +75,7 @@ def bench_descent(quick: bool = False) -> dict:
     """The lab's figures as a dict (see the module docstring)."""
     repeat = 5 if quick else 15
     out = {}
-    best = _fastest(lab_calls(), max(3, repeat // 3))
+    best = fastest(lab_calls(), max(3, repeat // 3))
     out.update({f"{k}_ms": v * 1e3 for k, v in best.items()})
     out["landscape_points"] = descent.LANDSCAPE_RES ** 2
 
@@ -84,7 +84,7 @@ def bench_descent(quick: bool = False) -> dict:
     if not quick:
         setups["6x8"] = dict(dataset="spiral", hidden=[8] * 6)
     for name, setup in setups.items():
-        best = _fastest(parallel_calls(setup, epochs), repeat)
+        best = fastest(parallel_calls(setup, epochs), repeat)
         n = parallel.MAX_COPIES
         out[f"parallel_{name}_epoch_ms_{n}_copies"] = best[f"packed_{n}"] / epochs * 1e3
         out[f"parallel_{name}_epoch_ms_1_copy"] = best["packed_1"] / epochs * 1e3

@@ -1,4 +1,4 @@
-"""The page in the browser: ``python -m playground.bench_browser [--json PATH] [--reference URL]``.
+"""The page in the browser: ``python -m playground.tools.bench_browser [--json PATH] [--reference URL]``.
 
 Starts ``panel serve app.py`` on a free localhost port, drives headless Chromium and
 reports what a student sees (also run by ``python -m playground.bench --browser``):

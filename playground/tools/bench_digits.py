@@ -1,4 +1,4 @@
-"""How fast the digits models learn: ``python -m playground.bench_digits [--quick]``.
+"""How fast the digits models learn: ``python -m playground.tools.bench_digits [--quick]``.
 
 Trains the default CNN and the default MLP (``DigitsRun`` defaults, seed 0, 25 % held out)
 epoch by epoch for up to BUDGET_S seconds of training (the compile is timed apart), and
