@@ -16,6 +16,22 @@ Entries outside the active architecture are exactly zero, and the masks in an
 ``Arch`` keep them zero during training. ``Arch`` holds the architecture as
 *arrays* (for the general program) plus the same facts as static tuples (for
 the exact-shape program, see ``train``).
+
+One forward pass, several forms. Each computes the same network (hidden layers
+``act(h @ W + b)``, then the output unit) and is tested against another:
+
+* ``forward_general``: the padded layout, masks and a ``lax.scan`` over MAX_LAYERS (the
+  general program: any architecture, one compilation);
+* ``forward_exact``: the exact shapes of one ``Arch``, unrolled (the exact program);
+* ``node_rows_exact``: ``forward_exact`` keeping every node's output (the diagram's
+  pictures); ``neurons.node_grids`` serves them from the padded layout too;
+* ``parallel.forward_packed``: several copies of one ``Arch`` side by side (the LR
+  finder and the "train several" lab);
+* ``descent.landscape``'s ``_forward_active_layers``: ``forward_general`` that skips the
+  unused layers under ``vmap`` over weights (the loss landscape);
+* outside the engine: the standalone script's ``forward`` (``export.standalone``: numpy,
+  jax and optax only, for a student to read) and ``tools.numpy_mlp.forward`` (the
+  benchmark's plain numpy reference).
 """
 from __future__ import annotations
 
@@ -278,8 +294,8 @@ def dense(h, W):
     e.g. a minibatch of 10 through a layer of 8 → 8) is computed as a broadcast product
     summed over the inputs: XLA's CPU backend fuses that with the activation around it and
     with the backward pass, where a matrix product is a call of its own, and each such call
-    costs more than a tiny layer's arithmetic. Measured on the default net: ~1.9 → ~3.6 M
-    training samples/s. Bigger layers keep the matrix product, which wins there."""
+    costs more than a tiny layer's arithmetic (docs/performance.md, "Code choices"). Bigger
+    layers keep the matrix product, which wins there."""
     if h.shape[0] * W.shape[0] * W.shape[1] <= SMALL_DENSE:
         return jnp.sum(h[:, None, :] * W.T[None, :, :], axis=2)
     return h @ W
