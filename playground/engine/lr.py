@@ -98,8 +98,9 @@ def schedule_lr(name, epoch, base_lr, period=100, cycle_mult=2, step_factor=0.5,
     raise ValueError(f"schedule: unknown schedule {name!r}")
 
 
-# The floor's value is written in schedule_lr's signature, so that an exported script,
-# which copies that function's source, needs nothing else.
+# The floor's value is written in schedule_lr's signature: one place, which the exported
+# script's set-up is written from (export.script; tests/export checks that the script's
+# own schedule gives the same rates).
 SCHEDULE_FLOOR = inspect.signature(schedule_lr).parameters["floor"].default
 
 

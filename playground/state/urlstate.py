@@ -6,7 +6,10 @@ go into a link. Reading a link never raises: a malformed, out-of-range, unknown 
 hostile value falls back to the default with a notice that says so.
 
     query = to_query(run.settings())           # {"dataset": "xor", "hidden": "4,2", ...}
-    settings, view, notices = from_query({"dataset": ["xor"], "lr": ["abc"]})
+    settings, view, notices = from_query({"dataset": ["xor"], "lr": ["abc"]}, page)
+
+A link also carries page options (``View``): which tab opens, which controls are hidden.
+Their names belong to the page: the UI passes them as a ``Page`` (``ui.links.PAGE``).
 """
 from __future__ import annotations
 
@@ -16,17 +19,19 @@ from urllib.parse import parse_qs, urlencode
 
 import param
 
-from .state import checks
-from .state.presets import PRESETS
-from .state.run import OWN, LayerActivations, LayerRates, LayerSizes, Run
+from . import checks
+from .presets import PRESETS
+from .run import OWN, LayerActivations, LayerRates, LayerSizes, Run
 
 MAX_VALUE_LENGTH = 200
-# Controls a teacher may hide with ?hide=a,b (names the page knows; see ui.app).
-HIDEABLE = ("data", "features", "layers", "learning_rate", "activation", "optimizer", "loss",
-            "regularization", "batch_size", "noise", "ratio", "speed", "stop", "presets",
-            "export")
-# The page's tabs, as ?tab=name opens them (the first is the default).
-TABS = ("playground", "neurons", "descent", "convolution", "digits")
+
+
+class Page(NamedTuple):
+    """The names a link may use for the page it opens: its tabs, as ?tab=name opens them
+    (the first is the default), and the controls a teacher may hide with ?hide=a,b. With
+    none (the default) a link's tab and hide options are refused with a notice."""
+    tabs: tuple = ()
+    hideable: tuple = ()
 
 
 class Codec(NamedTuple):
@@ -100,8 +105,9 @@ class View(NamedTuple):
     play: bool = False     # start training as soon as the page opens (demos, load tests)
 
 
-def to_query(settings: Mapping, view: View = View()) -> dict:
-    """The non-default settings (and page options) as URL query strings."""
+def to_query(settings: Mapping, view: View = View(), page: Page = Page()) -> dict:
+    """The non-default settings (and page options) as URL query strings; the tab is left
+    out where it is the page's first."""
     out = {}
     if view.preset:
         out["preset"] = view.preset
@@ -112,15 +118,15 @@ def to_query(settings: Mapping, view: View = View()) -> dict:
         out["hide"] = ",".join(view.hide)
     if view.projector:
         out["projector"] = "1"
-    if view.tab and view.tab != TABS[0]:
+    if view.tab and view.tab not in page.tabs[:1]:
         out["tab"] = view.tab
     if view.play:
         out["play"] = "1"
     return out
 
 
-def to_search(settings: Mapping, view: View = View()) -> str:
-    query = to_query(settings, view)
+def to_search(settings: Mapping, view: View = View(), page: Page = Page()) -> str:
+    query = to_query(settings, view, page)
     return ("?" + urlencode(query, safe=",")) if query else ""
 
 
@@ -174,8 +180,8 @@ def _bounded(notices: list) -> list:
     return out
 
 
-def from_query(query: Mapping | str) -> tuple[dict, View, list]:
-    """Parse a query (a dict of str/bytes/lists, or a '?a=b' string).
+def from_query(query: Mapping | str, page: Page = Page()) -> tuple[dict, View, list]:
+    """Parse a query (a dict of str/bytes/lists, or a '?a=b' string) for ``page``.
 
     Returns (settings, view, notices): settings hold only valid values (apply them on
     top of the defaults); every value that was refused is named in a notice written for
@@ -193,16 +199,17 @@ def from_query(query: Mapping | str) -> tuple[dict, View, list]:
                            f"{_or_list(PRESETS)}; no lesson opened")
             preset = ""
     hide = tuple(_names(raw.pop("hide", "")))
-    bad_hide = [h for h in hide if h not in HIDEABLE]
+    bad_hide = [h for h in hide if h not in page.hideable]
     if bad_hide:
-        notices.append(f"hide: a link cannot hide {_some(bad_hide)}; it can hide "
-                       f"{_or_list(HIDEABLE)}")
+        can = f"it can hide {_or_list(page.hideable)}" if page.hideable else "nothing is hidden"
+        notices.append(f"hide: a link cannot hide {_some(bad_hide)}; {can}")
     projector = raw.pop("projector", "") in ("1", "true", "yes", "on")
     play = raw.pop("play", "") in ("1", "true", "yes", "on")
     tab = raw.pop("tab", "")
-    if tab and tab not in TABS:
-        notices.append(f"tab={_shown(tab)} is not a tab here; choose {_or_list(TABS)}; "
-                       f"showing {TABS[0]}")
+    if tab and tab not in page.tabs:
+        choose = (f"choose {_or_list(page.tabs)}; showing {page.tabs[0]}" if page.tabs
+                  else "ignored")
+        notices.append(f"tab={_shown(tab)} is not a tab here; {choose}")
         tab = ""
     given = {}                              # key -> the text of each valid value
     for key, text in raw.items():
@@ -232,7 +239,7 @@ def from_query(query: Mapping | str) -> tuple[dict, View, list]:
     if unknown:
         are = "is not a setting" if len(unknown) == 1 else "are not settings"
         notices.append(f"{_some(unknown)} {are} here; ignored")
-    view = View(tuple(h for h in hide if h in HIDEABLE), projector, preset, tab, play)
+    view = View(tuple(h for h in hide if h in page.hideable), projector, preset, tab, play)
     return settings, view, _bounded(notices)
 
 

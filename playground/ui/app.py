@@ -11,7 +11,8 @@ import panel as pn
 import param
 from panel.io.state import set_curdoc
 
-from .. import export, jaxconfig, urlstate
+from .. import export, jaxconfig
+from ..state import urlstate
 from ..state.run import Run
 from . import gcpolicy, heartbeat, scheduler, sizing, theme, wire
 from .cards import lab_placeholder, tab_intro
@@ -19,6 +20,7 @@ from .controls import TrainingControls
 from .data_panel import DataPanel
 from .hyper_panel import HyperPanel
 from .lessons_panel import LessonsPanel
+from .links import PAGE, TABS
 from ..state import network as network_state
 from ..state import userdata
 from .export_panel import ExportPanel
@@ -76,7 +78,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         run = run if run is not None else Run()
         run.tier = "auto"
         super().__init__(run=run, **params)
-        settings, self.view, notices = urlstate.from_query(query or {})
+        settings, self.view, notices = urlstate.from_query(query or {}, PAGE)
         if theme.PAGE_CSS not in pn.config.raw_css:     # per session under `panel serve`
             pn.config.raw_css.append(theme.PAGE_CSS)
         if self.view.projector and theme.PROJECTOR_CSS not in pn.config.raw_css:
@@ -97,7 +99,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.uploads = UploadGuard({".csv": userdata.MAX_BYTES, ".json": export.MAX_JSON_BYTES,
                                     ".npz": export.MAX_NPZ_BYTES}, err)
         self.diagram = NetworkDiagram(run, on_select=lambda sel: self._show_neuron())
-        # The other tabs, by their urlstate.TABS name, built the first time they are shown
+        # The other tabs, by their TABS name, built the first time they are shown
         # (a class opening the page at once waits only for the playground). Each has
         # tick() for its live parts.
         self._lab_factories = {"neurons": NeuronLab,
@@ -169,7 +171,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         """Keep the address bar (and the copy-link box) on the current set-up."""
         search = urlstate.to_search(self.run.settings(),
                                     self.view._replace(preset="", tab=self.active_tab,
-                                                       play=False))
+                                                       play=False), PAGE)
         loc = pn.state.location
         if loc is not None and pn.state.curdoc is not None \
                 and pn.state.curdoc.session_context is not None:
@@ -255,7 +257,7 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     @property
     def active_tab(self) -> str:
-        return urlstate.TABS[self.tabs.active] if hasattr(self, "tabs") else self.view.tab
+        return TABS[self.tabs.active] if hasattr(self, "tabs") else self.view.tab
 
     def _disconnected(self) -> bool:
         """True once the browser's websocket is gone (a closed tab): nothing to draw for."""
@@ -436,8 +438,8 @@ class PlaygroundApp(pn.viewable.Viewer):
                             ("Digits CNN", box["digits"]),
                             dynamic=True, sizing_mode="stretch_width", margin=0,
                             stylesheets=[theme.TABS_CSS])
-        if self.view.tab in urlstate.TABS:
-            self.tabs.active = urlstate.TABS.index(self.view.tab)
+        if self.view.tab in TABS:
+            self.tabs.active = TABS.index(self.view.tab)
             self.lab(self.view.tab)
         self.tabs.param.watch(self._tab_changed, "active")
         return pn.Column(header, self.tabs, self.uploads.pane, self.heartbeat.pane,
@@ -458,7 +460,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         conv = self.lab("convolution")
         conv.lab.model.param.update(source="digit")
         conv.lab.model.use_kernel(kernel)
-        self.tabs.active = urlstate.TABS.index("convolution")
+        self.tabs.active = TABS.index("convolution")
         conv.lab.note.object = (f'<div class="pg-try pg-learned-filter">Learned filter {k} of '
                                 "the digits CNN is now the kernel: step through it over a "
                                 "digit, or try it on the photo.</div>")
@@ -476,7 +478,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._sync_url()
 
     def _hideable(self) -> dict:
-        """The controls a teacher's link can hide (urlstate.HIDEABLE names)."""
+        """The controls a teacher's link can hide (links.HIDEABLE names)."""
         hyper = dict(self.hyper.by_name, learning_rate=self.hyper.rate_column)
         reg_rate = hyper.pop("reg_rate")
         return {"data": [self.data, self.own_data_box], "features": [self.network.features_column],

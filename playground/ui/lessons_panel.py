@@ -8,7 +8,7 @@ import param
 
 from ..state.presets import PRESETS
 from ..state.run import Run
-from .. import urlstate
+from ..state import urlstate
 from .binding import link
 
 NO_LESSON = "Choose a lesson…"

@@ -11,7 +11,8 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from playground import urlstate  # noqa: E402
+from playground.state import urlstate  # noqa: E402
+from playground.ui.links import PAGE, TABS  # noqa: E402
 from playground.state.run import Run  # noqa: E402
 from playground.state.userdata import parse_csv  # noqa: E402
 
@@ -47,14 +48,14 @@ def run():
 @FAST
 @given(st.dictionaries(KEYS, st.one_of(ANY_TEXT, st.lists(ANY_TEXT, max_size=3)), max_size=8))
 def test_any_link_opens(query):
-    settings_, view, notices = urlstate.from_query(query)
+    settings_, view, notices = urlstate.from_query(query, PAGE)
     assert all(isinstance(n, str) and n for n in notices)
     r = Run()
     more = urlstate.apply(r, settings_)           # never raises
     assert all(isinstance(n, str) for n in more)
-    assert view.tab in ("",) + urlstate.TABS
+    assert view.tab in ("",) + TABS
     # and the page's own link for the result parses back without a notice
-    again, _, notices2 = urlstate.from_query(urlstate.to_search(r.settings()))
+    again, _, notices2 = urlstate.from_query(urlstate.to_search(r.settings(), page=PAGE), PAGE)
     assert notices2 == [], notices2
 
 

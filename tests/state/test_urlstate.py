@@ -4,7 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from playground import Run, urlstate
+from playground import Run
+from playground.state import urlstate
+from playground.ui.links import PAGE
 from playground.state.presets import PRESETS
 
 
@@ -27,8 +29,8 @@ def test_table_is_the_runs_parameter_list():
 ])
 def test_round_trip_gives_the_same_setup_and_the_same_numbers(settings):
     run = Run(**settings)
-    search = urlstate.to_search(run.settings())
-    parsed, view, notices = urlstate.from_query(search)
+    search = urlstate.to_search(run.settings(), page=PAGE)
+    parsed, view, notices = urlstate.from_query(search, PAGE)
     assert notices == [] and view == urlstate.View()
     again = Run()
     assert urlstate.apply(again, parsed) == []
@@ -58,7 +60,7 @@ HOSTILE = {
 
 @pytest.mark.parametrize("key,text", [(k, t) for k, ts in HOSTILE.items() for t in ts])
 def test_hostile_values_fall_back_with_a_notice(key, text):
-    settings, view, notices = urlstate.from_query({key: [text]})
+    settings, view, notices = urlstate.from_query({key: [text]}, PAGE)
     assert key not in settings
     assert len(notices) == 1 and notices[0].startswith(f"{key}=")
     assert "using" in notices[0]
@@ -89,7 +91,7 @@ def test_the_bad_values_cover_every_url_key():
 
 @pytest.mark.parametrize("key,text", [(k, t) for k, ts in BAD.items() for t in ts])
 def test_every_notice_speaks_to_a_student(key, text):
-    settings, _, notices = urlstate.from_query({key: [text]})
+    settings, _, notices = urlstate.from_query({key: [text]}, PAGE)
     assert settings == {} and len(notices) == 1
     notice = notices[0]
     assert notice.startswith(f"{key}={text} ")                 # the key and the value, as typed
@@ -130,32 +132,32 @@ def test_every_notice_speaks_to_a_student(key, text):
                  "or digits; showing playground"),
 ])
 def test_notices_read_as_sentences(query, expected):
-    assert urlstate.from_query(query)[2] == [expected]
+    assert urlstate.from_query(query, PAGE)[2] == [expected]
 
 
 def test_many_unknown_keys_make_one_short_notice():
     query = {f"key{i}": ["1"] for i in range(5000)}
-    settings, _, notices = urlstate.from_query(query)
+    settings, _, notices = urlstate.from_query(query, PAGE)
     assert settings == {}
     assert notices == ["key0, key1, key2 and 4,997 more are not settings here; ignored"]
     hide = ",".join(f"c{i}" for i in range(1000))
-    notices = urlstate.from_query({"hide": [hide]})[2]
+    notices = urlstate.from_query({"hide": [hide]}, PAGE)[2]
     assert len(notices) == 1 and "c0, c1, c2 and 997 more" in notices[0]
 
 
 def test_every_key_wrong_at_once_stays_bounded():
     query = {k: ["<b>" + "z" * 300] for k in urlstate.TABLE}
     query.update({f"x{i}": ["1"] for i in range(100)}, preset=["nope"], tab=["nope"])
-    _, _, notices = urlstate.from_query(query)
+    _, _, notices = urlstate.from_query(query, PAGE)
     text = "; ".join(notices)
     assert len(text) <= urlstate.MAX_NOTICES_LENGTH + 100
     assert notices[-1].startswith("and ") and notices[-1].endswith("more problems in this link")
 
 
 def test_values_are_shown_printable_and_bounded():
-    notice = urlstate.from_query({"dataset": ["a\x00b\n" + "c" * 100]})[2][0]
+    notice = urlstate.from_query({"dataset": ["a\x00b\n" + "c" * 100]}, PAGE)[2][0]
     assert notice.startswith("dataset=a?b?" + "c" * 36 + "… is not a data set here")
-    notice = urlstate.from_query({b"\xff" * 3: [b"1"]})[2][0]
+    notice = urlstate.from_query({b"\xff" * 3: [b"1"]}, PAGE)[2][0]
     assert notice == "\ufffd\ufffd\ufffd is not a setting here; ignored"
 
 
@@ -169,7 +171,8 @@ def test_apply_explains_a_value_the_run_refuses():
 
 def test_unknown_keys_long_values_and_bytes():
     settings, _, notices = urlstate.from_query({"bogus": ["1"], b"x" * 5000: [b"y"],
-                                                "dataset": [b"xor"], "noise": ["1" * 500]})
+                                                "dataset": [b"xor"], "noise": ["1" * 500]},
+                                               PAGE)
     assert settings == {"dataset": "xor"}
     assert len(notices) == 2                  # the unknown keys share one notice
     assert notices[1] == "bogus and " + "x" * 40 + "… are not settings here; ignored"
@@ -178,15 +181,16 @@ def test_unknown_keys_long_values_and_bytes():
 
 def test_view_options_and_presets():
     settings, view, notices = urlstate.from_query(
-        "?preset=fit-sine&hide=features,optimizer,nonsense&projector=1&learning_rate=0.003")
+        "?preset=fit-sine&hide=features,optimizer,nonsense&projector=1&learning_rate=0.003",
+        PAGE)
     assert view.hide == ("features", "optimizer") and view.projector
     assert view.preset == "fit-sine"
     assert settings["dataset"] == "sine" and settings["learning_rate"] == 0.003
     assert notices == ["hide: a link cannot hide nonsense; it can hide data, features, layers, "
                        "learning_rate, activation, optimizer, loss, regularization, batch_size, "
                        "noise, ratio, speed, stop, presets or export"]
-    assert "hide=features,optimizer" in urlstate.to_search({}, view)
-    _, _, notices = urlstate.from_query("?preset=nope")
+    assert "hide=features,optimizer" in urlstate.to_search({}, view, PAGE)
+    _, _, notices = urlstate.from_query("?preset=nope", PAGE)
     assert notices == ["preset=nope is not a lesson here; choose xor-linear, circle-features, "
                        "spiral-depth, lr-too-high, overfitting, logistic-regression or fit-sine; "
                        "no lesson opened"]
@@ -205,7 +209,7 @@ def test_view_options_and_presets():
     ("?preset=fit-sine&features=x2", "features", ["x1"], "features=x2 has x2, which"),
 ])
 def test_conflicting_link_values_are_changed_with_a_notice(query, key, expected, notice):
-    settings, _, notices = urlstate.from_query(query)
+    settings, _, notices = urlstate.from_query(query, PAGE)
     assert len(notices) == 1 and notices[0].startswith(notice), notices
     run = Run()
     assert urlstate.apply(run, settings) == []
@@ -213,7 +217,7 @@ def test_conflicting_link_values_are_changed_with_a_notice(query, key, expected,
 
 
 def test_features_named_twice_are_refused_in_a_link_as_in_a_file():
-    settings, _, notices = urlstate.from_query("?features=x1,x1,x1")
+    settings, _, notices = urlstate.from_query("?features=x1,x1,x1", PAGE)
     assert settings == {}
     assert notices[0].startswith("features=x1,x1,x1 has x1 twice; ")
     assert notices[0].endswith("; using x1,x2")
@@ -285,7 +289,7 @@ def test_per_layer_activations_round_trip_and_global_reset():
     run = Run(hidden=[4, 3, 2], activation="sigmoid")
     run.set_layer_activation(0, "gelu")
     assert run.arch.activations == ("gelu", "sigmoid", "sigmoid")
-    settings, _, notices = urlstate.from_query(urlstate.to_search(run.settings()))
+    settings, _, notices = urlstate.from_query(urlstate.to_search(run.settings(), page=PAGE), PAGE)
     again = Run()
     urlstate.apply(again, settings)
     assert notices == [] and again.arch.activations == run.arch.activations
@@ -312,7 +316,7 @@ def _file(settings) -> bool:
 def _link(settings) -> bool:
     """Does a link with these settings open them all, with no notice?"""
     query = {k: [urlstate.TABLE[k].format(v)] for k, v in settings.items()}
-    parsed, _, notices = urlstate.from_query(query)
+    parsed, _, notices = urlstate.from_query(query, PAGE)
     return not notices and parsed == settings
 
 
@@ -337,3 +341,14 @@ SAME_SETUPS = [
 def test_a_link_and_a_file_accept_and_refuse_the_same_setups(settings, ok):
     assert _link(settings) == ok
     assert _file(settings) == ok
+
+
+def test_without_a_page_a_link_opens_no_tab_and_hides_nothing():
+    """The state layer alone knows no tabs or controls: the UI passes them (PAGE)."""
+    settings, view, notices = urlstate.from_query("?tab=digits&hide=data&dataset=xor")
+    assert settings == {"dataset": "xor"}
+    assert view.tab == "" and view.hide == ()
+    assert notices == ["hide: a link cannot hide data; nothing is hidden",
+                       "tab=digits is not a tab here; ignored"]
+    assert urlstate.to_search({}, urlstate.View(tab="digits")) == "?tab=digits"
+    assert urlstate.to_search({}, urlstate.View(tab="playground"), PAGE) == ""

@@ -5,7 +5,9 @@ import re
 import numpy as np
 import pytest
 
-from playground import Run, urlstate
+from playground import Run
+from playground.state import urlstate
+from playground.ui.links import PAGE
 from playground.engine import train
 from playground.state import userdata
 
@@ -122,7 +124,7 @@ def test_large_upload_uses_the_big_bucket_and_learns():
 
 
 def test_own_data_do_not_travel_in_links():
-    settings, _, notices = urlstate.from_query("?dataset=own")
+    settings, _, notices = urlstate.from_query("?dataset=own", PAGE)
     assert "dataset" not in settings and "not stored in links" in notices[0]
 
 

@@ -5,7 +5,8 @@ import numpy as np
 import panel as pn
 import pytest
 
-from playground import urlstate
+from playground.state import urlstate
+from playground.ui.links import PAGE
 from playground.engine import mlp
 from playground.state.presets import PRESETS
 from playground.state.run import LEARNING_RATES
@@ -126,7 +127,7 @@ def test_link_of_a_trained_setup_reproduces_its_numbers():
     app = build("?dataset=xor&hidden=5,3&learning_rate=0.1&seed=7")
     app.run.tier = "exact"
     app.run.train(30)
-    settings, view, notices = urlstate.from_query(app.lessons.link_text.split("?", 1)[1])
+    settings, view, notices = urlstate.from_query(app.lessons.link_text.split("?", 1)[1], PAGE)
     other = build("?" + app.lessons.link_text.split("?", 1)[1])
     other.run.tier = "exact"
     other.run.train(30)

@@ -344,7 +344,7 @@ def test_loss_curve_alone_restarts_from_zero(_compiled):
 # ---------------------------------------------------------------------- tooltips
 def test_every_control_has_a_tooltip(app):
     from playground.ui.binding import tooltip_text
-    from playground.urlstate import TABS
+    from playground.ui.links import TABS
     for name in TABS[1:]:                   # every tab, built as when first opened
         app.lab(name)
     layout = app._layout

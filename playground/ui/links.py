@@ -1,0 +1,12 @@
+"""What a link may say about the page it opens (``state.urlstate.Page``): its tabs, as
+``?tab=name`` opens them (the first is the default), and the controls a teacher may hide
+with ``?hide=a,b`` (``PlaygroundApp._hideable`` maps each name to its widgets)."""
+from __future__ import annotations
+
+from ..state.urlstate import Page
+
+TABS = ("playground", "neurons", "descent", "convolution", "digits")
+HIDEABLE = ("data", "features", "layers", "learning_rate", "activation", "optimizer", "loss",
+            "regularization", "batch_size", "noise", "ratio", "speed", "stop", "presets",
+            "export")
+PAGE = Page(TABS, HIDEABLE)
