@@ -5,7 +5,8 @@
 * JAX's device (``PLAYGROUND_DEVICE``) and on-disk compilation cache
   (``PLAYGROUND_CACHE_DIR``): ``jaxconfig.configure``;
 * the faster frame messages (``ui.wire``), where the Bokeh and Panel releases are the ones
-  they were written for (else Bokeh's and Panel's own stay);
+  they were written for (else Bokeh's and Panel's own stay); ``PLAYGROUND_WIRE=bokeh``
+  keeps Bokeh's and Panel's own. The server log says at start which one serves the pages;
 * the server log: the playground's lines ("Frames stopped for a page …") beside Bokeh's,
   and no lines for frames that were on their way to a tab that just closed;
 * the guard of Panel's ``/components/`` handler (``ui.resource_guard``).
@@ -17,8 +18,11 @@ gives a notebook the same device choice and compilation cache.
 from __future__ import annotations
 
 import logging
+import os
 
 LOG_NAME = "playground"
+WIRE_ENV = "PLAYGROUND_WIRE"
+WIRES = ("fast", "bokeh")       # the first is the default
 _installed = False
 
 
@@ -54,15 +58,44 @@ def install_logging() -> None:
         log.propagate = False
 
 
+def wire_choice() -> str:
+    """``PLAYGROUND_WIRE``: "fast" (the default: ``ui.wire`` where supported) or "bokeh"
+    (Bokeh's and Panel's own). Any other value: one warning line, and the default."""
+    raw = os.environ.get(WIRE_ENV, "")
+    value = raw.strip().lower()
+    if value in WIRES:
+        return value
+    if value:
+        logging.getLogger(LOG_NAME).warning("%s=%r is neither %s: the default, %s",
+                                            WIRE_ENV, raw, " nor ".join(WIRES), WIRES[0])
+    return WIRES[0]
+
+
+def install_wire() -> str:
+    """The frame messages' path for this process, said in one line of the server log:
+    "fast" (``ui.wire`` installed) or "bokeh" (Bokeh's and Panel's own: chosen with
+    ``PLAYGROUND_WIRE=bokeh``, or ``ui.wire`` not supported here, which logs why)."""
+    from .ui import wire
+    log = logging.getLogger(LOG_NAME)
+    if wire_choice() == "bokeh":
+        log.info("%sBokeh's and Panel's own (%s=bokeh)", wire.LOG_PREFIX, WIRE_ENV)
+        return "bokeh"
+    if wire.install():
+        log.info("%sthe fast wire (%s=bokeh for Bokeh's and Panel's own)",
+                 wire.LOG_PREFIX, WIRE_ENV)
+        return "fast"
+    return "bokeh"
+
+
 def install() -> None:
     """Set the process up for serving pages (idempotent)."""
     global _installed
     if _installed:
         return
     from . import jaxconfig
-    from .ui import resource_guard, wire
+    from .ui import resource_guard
+    install_logging()           # first: the lines below go to the server log
     jaxconfig.configure()
-    wire.install()
-    install_logging()
+    install_wire()
     resource_guard.install()
     _installed = True

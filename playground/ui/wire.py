@@ -12,20 +12,31 @@ meets, whether the browser already has it, and that puts small arrays inside the
 instead of sending each as two more websocket messages. BokehJS reads both forms; the
 message decodes to the same document change as Bokeh's own (tests/ui/test_wire.py checks
 it). It also replaces Panel's ``dispatch_tornado`` with one that writes a message's parts
-in one write to the socket. Both are installed only where ``supported()`` finds the
-Bokeh and Panel internals they were written against; anywhere else Bokeh's and Panel's
-originals stay.
+in one write to the socket.
 
 The module also has the per-frame changes (``set_columns``, ``stream_columns``,
-``set_property``): the same events as Bokeh's own, made without its checks.
+``set_property``): the same events as Bokeh's own, made without its checks, while the fast
+wire is installed (Bokeh's own way otherwise).
+
+The fast wire is an accelerator, never a condition for a working page:
+
+* it is installed only where ``supported()`` finds every Bokeh, Panel and Tornado internal
+  it uses (``PRIVATE_NAMES``) as it was written against, probed on real objects;
+* an install that fails, or an unexpected exception while a frame is built or written,
+  turns it off for good: Bokeh's and Panel's own take over (the failed frame goes through
+  them, so it is not lost) and the server log gets one line naming the cause. A closed
+  connection is not a failure;
+* ``PLAYGROUND_WIRE=bokeh`` keeps it off from the start (``playground.server``).
 """
 from __future__ import annotations
 
 import base64
 import inspect
 import json
+import logging
 import struct
 import sys
+import threading
 import zlib
 from math import isfinite
 from typing import Any
@@ -33,24 +44,31 @@ from typing import Any
 import bokeh
 import numpy as np
 from bokeh.core import serialization as _serialization
-from bokeh.core.serialization import BytesRep, MapRep, NDArrayRep, Serializer
+from bokeh.core.serialization import Serializer
 from bokeh.document.events import (ColumnDataChangedEvent, ColumnsStreamedEvent,
                                    ModelChangedEvent)
-from bokeh.util.serialization import BINARY_ARRAY_TYPES
 from bokeh.model import Model
 from bokeh.protocol.messages.patch_doc import patch_doc
+from bokeh.util import serialization as _util_serialization
 from panel.io import document as panel_document
 from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketClosedError
 
+log = logging.getLogger("playground")     # the server's log (playground.server.LOG_NAME)
+LOG_PREFIX = "Frame messages: "           # every line this module and the server write
 # Bokeh's largest integer sent as a number (JavaScript's); None where Bokeh has renamed it,
 # and then ``supported()`` says False and nothing is installed
 _MAX_SAFE_INT = getattr(_serialization, "_MAX_SAFE_INT", None)
-_ORIGINAL = patch_doc.__dict__["create"]
-_ORIGINAL_DISPATCH = panel_document.dispatch_tornado
+_ORIGINAL = patch_doc.__dict__.get("create")
+_ORIGINAL_DISPATCH = getattr(panel_document, "dispatch_tornado", None)
 INLINE_BYTES = 4096    # arrays up to this size travel inside the message, larger as buffers
-_PLAIN = frozenset(BINARY_ARRAY_TYPES)      # dtypes Bokeh sends as they are (no 64-bit ints)
+# dtypes Bokeh sends as they are (no 64-bit ints)
+_PLAIN = frozenset(getattr(_util_serialization, "BINARY_ARRAY_TYPES", ()))
 _DTYPE_NAMES = {np.dtype(t): np.dtype(t).name for t in _PLAIN}   # numpy's .name is slow
+
+_active = False         # the fast wire is installed (the per-frame changes take it too)
+_failure = None         # why it was turned off for good (None: it was not)
+_lock = threading.Lock()
 
 
 class DocumentSerializer(Serializer):
@@ -89,15 +107,15 @@ class DocumentSerializer(Serializer):
             return obj if -_MAX_SAFE_INT < obj <= _MAX_SAFE_INT else super().encode(obj)
         if (kind is np.ndarray and (name := _DTYPE_NAMES.get(obj.dtype)) is not None
                 and obj.ndim and obj.flags.c_contiguous):
-            return NDArrayRep(type="ndarray", array=self._encode_bytes(obj.data),
-                              shape=list(obj.shape), dtype=name, order=sys.byteorder)
+            return {"type": "ndarray", "array": self._encode_bytes(obj.data),
+                    "shape": list(obj.shape), "dtype": name, "order": sys.byteorder}
         if kind is list:
             return [self.encode(item) for item in obj]
         if kind is dict:
             if not obj:
-                return MapRep(type="map")
-            return MapRep(type="map", entries=[(self.encode(k), self.encode(v))
-                                               for k, v in obj.items()])
+                return {"type": "map"}
+            return {"type": "map", "entries": [(self.encode(k), self.encode(v))
+                                               for k, v in obj.items()]}
         return super().encode(obj)
 
     def _encode_bytes(self, obj):
@@ -107,7 +125,7 @@ class DocumentSerializer(Serializer):
         the server two more websocket messages, which for a frame's twenty small arrays
         cost more than the encoding."""
         if memoryview(obj).nbytes <= INLINE_BYTES:
-            return BytesRep(type="bytes", data=base64.b64encode(stored_gzip(obj)).decode())
+            return {"type": "bytes", "data": base64.b64encode(stored_gzip(obj)).decode()}
         return super()._encode_bytes(obj)
 
 
@@ -135,21 +153,29 @@ def stored_gzip(data) -> bytes:
 
 
 def _create(cls, events, **metadata):
-    """Same as Bokeh's patch_doc.create, with DocumentSerializer."""
-    from bokeh.protocol.messages.patch_doc import PatchJson
-
-    header = cls.create_header()
+    """Bokeh's patch_doc.create, with DocumentSerializer. Any unexpected failure turns
+    the fast wire off for good and the message is made by Bokeh's own."""
     if not events:
         raise ValueError("PATCH-DOC message requires at least one event")
     docs = {event.document for event in events}
     if len(docs) != 1:
         raise ValueError("PATCH-DOC message configured with events for more than one document")
-    [doc] = docs
+    if _failure is None:
+        try:
+            return _build(cls, docs.pop(), events, metadata)
+        except Exception as exc:
+            _fall_back(f"failed building a message: {_describe(exc)}")
+    return _ORIGINAL.__func__(cls, events, **metadata)
+
+
+def _build(cls, doc, events, metadata):
+    from bokeh.protocol.messages.patch_doc import PatchJson
+
     serializer = DocumentSerializer(doc)
-    patch_json = PatchJson(events=serializer.encode(events))
-    doc.models.flush_synced(lambda model: not serializer.has_ref(model))
-    msg = cls(header, metadata, patch_json)
+    msg = cls(cls.create_header(), metadata, PatchJson(events=serializer.encode(events)))
     msg.add_buffers(*serializer.buffers)
+    # last: the document's record of what the browser has changes only for a message made
+    doc.models.flush_synced(lambda model: not serializer.has_ref(model))
     return msg
 
 
@@ -160,14 +186,17 @@ def _create(cls, events, **metadata):
 # value and only then makes the change event: for the network diagram alone that was
 # two thirds of its update. The functions below make the same change and the same event
 # (tests/ui/test_wire.py compares them with Bokeh's, message by message), for values the
-# app itself made. Where a Python callback listens to the property, or the model is not
-# in a document yet, they take Bokeh's own way.
+# app itself made. Where the fast wire is not installed, a Python callback listens to the
+# property, or the model is not in a document yet, they take Bokeh's own way.
 
 _PLAIN_VALUES = (str, int, float, bool)       # what set_property sets directly
 
 
 def _direct(model, attr: str):
-    """The model's document, when a change of ``attr`` can skip Bokeh's checks."""
+    """The model's document, when a change of ``attr`` can skip Bokeh's checks (the fast
+    wire is installed, no Python callback listens, the model is in a document)."""
+    if not _active:
+        return None
     doc = model.document
     if doc is None or model._callbacks.get(attr):
         return None
@@ -179,7 +208,11 @@ def set_columns(source, columns: dict) -> None:
     doc = _direct(source, "data")
     if doc is None:
         source.data.update(columns)
-        return
+    else:
+        _set_columns(doc, source, columns)
+
+
+def _set_columns(doc, source, columns: dict) -> None:
     dict.update(source.data, columns)
     doc.callbacks.notify_change(source, "data", None, None, hint=ColumnDataChangedEvent(
         doc, source, "data", cols=list(columns)))
@@ -193,7 +226,12 @@ def stream_columns(source, rows: dict) -> None:
     if (doc is None or set(rows) != set(data)
             or not all(type(v) in (list, np.ndarray) for v in (*data.values(), *rows.values()))):
         source.stream(rows)
-        return
+    else:
+        _stream_columns(doc, source, rows)
+
+
+def _stream_columns(doc, source, rows: dict) -> None:
+    data = source.data
     for name, new in rows.items():
         old = data[name]
         if type(old) is list and type(new) is list:
@@ -208,10 +246,14 @@ def stream_columns(source, rows: dict) -> None:
 def set_property(model, attr: str, value) -> None:
     """``setattr(model, attr, value)`` for text, a number or a flag already set once."""
     doc = _direct(model, attr)
-    values = model._property_values
-    if doc is None or type(value) not in _PLAIN_VALUES or attr not in values:
+    if doc is None or type(value) not in _PLAIN_VALUES or attr not in model._property_values:
         setattr(model, attr, value)
-        return
+    else:
+        _set_property(doc, model, attr, value)
+
+
+def _set_property(doc, model, attr: str, value) -> None:
+    values = model._property_values
     if type(values[attr]) is type(value) and values[attr] == value:
         return
     values[attr] = value
@@ -253,23 +295,44 @@ def dispatch_tornado(conn, events=None, msg=None):
     binary buffer) onto the websocket in one write, instead of one write, one system
     call and one asyncio task per part (five for a frame with the heatmap). The bytes
     are the frames Tornado writes for the same parts (tests/ui/test_wire.py checks
-    them byte for byte). A compressed or masked connection takes Panel's way."""
-    socket = getattr(conn, "_socket", None)
-    ws = getattr(socket, "ws_connection", None)
-    if (not ws or ws.is_closing() or getattr(ws, "_compressor", True) is not None
-            or getattr(ws, "mask_outgoing", True) or getattr(ws, "stream", None) is None
-            or not hasattr(ws, "_wire_bytes_out") or not hasattr(ws, "_message_bytes_out")):
+    them byte for byte). A compressed or masked connection takes Panel's way; any
+    unexpected failure turns the fast wire off for good and the message goes Panel's way."""
+    if _failure is not None:
+        return _ORIGINAL_DISPATCH(conn, events=events, msg=msg)
+    try:
+        ws = _plain_websocket(conn)
+    except Exception as exc:
+        _fall_back(f"failed looking at a websocket: {_describe(exc)}")
+        ws = None
+    if ws is None:
         return _ORIGINAL_DISPATCH(conn, events=events, msg=msg)
     if msg is None:
         if not events:
             return []
-        msg = conn.protocol.create("PATCH-DOC", events)
-    buffers = getattr(msg, "_buffers", None)
-    if buffers is None:                         # a Bokeh that keeps them elsewhere
-        return _ORIGINAL_DISPATCH(conn, msg=msg)
+        msg = conn.protocol.create("PATCH-DOC", events)     # (with its own fallback)
+    try:
+        return _write(ws, msg)
+    except (WebSocketClosedError, StreamClosedError):
+        raise                                   # a tab that closed: not a failure
+    except Exception as exc:
+        _fall_back(f"failed writing a message: {_describe(exc)}")
+    return _ORIGINAL_DISPATCH(conn, msg=msg)
+
+
+def _plain_websocket(conn):
+    """The connection's websocket where a message can go out as plain frames; None where
+    Panel's way is the one (closed or closing, compressed, masked)."""
+    ws = getattr(conn._socket, "ws_connection", None)
+    if (not ws or ws.stream is None or ws.is_closing() or ws._compressor is not None
+            or ws.mask_outgoing):
+        return None
+    return ws
+
+
+def _write(ws, msg):
     parts = [(0x1, msg.header_json.encode()), (0x1, msg.metadata_json.encode()),
              (0x1, msg.content_json.encode())]
-    for buffer in buffers:
+    for buffer in msg._buffers:
         parts.append((0x1, json.dumps(buffer.ref).encode()))
         parts.append((0x2, bytes(buffer.to_bytes())))
     chunks = []
@@ -277,65 +340,211 @@ def dispatch_tornado(conn, events=None, msg=None):
         chunks.append(_frame_head(opcode, len(payload)))
         chunks.append(payload)
     data = b"".join(chunks)
-    ws._message_bytes_out += sum(len(payload) for _, payload in parts)
-    ws._wire_bytes_out += len(data)
+    # Tornado's counters, read before the write: a failure after it would send twice
+    message_bytes, wire_bytes = ws._message_bytes_out, ws._wire_bytes_out
     try:
         future = ws.stream.write(data)
     except StreamClosedError:
         raise WebSocketClosedError() from None
+    ws._message_bytes_out = message_bytes + sum(len(payload) for _, payload in parts)
+    ws._wire_bytes_out = wire_bytes + len(data)
     return [_Written(future)]
 
 
-PRIVATE_NAMES = (
-    "bokeh.core.serialization._MAX_SAFE_INT", "Serializer._references",
-    "Serializer._encode_float", "Serializer._encode_bytes", "DocumentModelManager._models",
-    "DocumentModelManager._new_models", "DocumentModelManager.flush_synced",
-    "Model._callbacks", "Model._property_values", "Message._buffers",
-    "ServerConnection._socket", "panel.io.document.dispatch_tornado(conn, events, msg)")
+# ------------------------------------------------------------------ guard and switch
+def _probe_page():
+    """A small document as the server has it after sending a page: the objects the
+    probes below look at."""
+    from bokeh.document import Document
+    from bokeh.models import ColumnDataSource, Div, Row
+    from bokeh.plotting import figure
+    doc = Document()
+    source = ColumnDataSource({"x": [0.0], "y": [1.0]})
+    div = Div(text="probe")
+    fig = figure(width=50, height=50)
+    fig.line("x", "y", source=source)
+    doc.add_root(Row(div, fig))
+    doc.models.flush_synced()
+    return doc, source, div
+
+
+def _probe_frame() -> bool:
+    """One frame's changes, made and built into a message as a playing page does, give the
+    events and message Bokeh's own would."""
+    doc, source, div = _probe_page()
+    events = []
+    doc.on_change(events.append)
+    _set_columns(doc, source, {"x": [0.5]})
+    _stream_columns(doc, source, {"x": [1.0], "y": [float("nan")]})
+    _set_property(doc, div, "text", "frame")
+    kinds = [type(e) for e in events]
+    msg = _build(patch_doc, doc, events, {})
+    content = json.loads(msg.content_json)
+    return (kinds == [ColumnDataChangedEvent, ColumnsStreamedEvent, ModelChangedEvent]
+            and source.data["x"] == [0.5, 1.0] and div.text == "frame"
+            and [e["kind"] for e in content["events"]] == [
+                "ColumnDataChanged", "ColumnsStreamed", "ModelChanged"])
+
+
+def _probe_references(doc, source, div) -> bool:
+    """A synced model is sent as a reference, a new one whole."""
+    from bokeh.models import Div
+    serializer = DocumentSerializer(doc)
+    new = Div()
+    return (serializer.has_ref(div) and serializer.get_ref(div) == div.ref
+            and not serializer.has_ref(new) and serializer.get_ref(new) is None)
+
+
+def _probe_arrays(doc) -> bool:
+    """A small array goes inside the message, a big one as a buffer."""
+    serializer = DocumentSerializer(doc)
+    small = serializer.encode(np.zeros(4, np.float32))
+    big = serializer.encode(np.zeros(2 * INLINE_BYTES, np.uint8))
+    return (type(small["array"]["data"]) is str and len(serializer.buffers) == 1
+            and big["array"]["data"] is serializer.buffers[0])
+
+
+def _source_has(code, *names) -> bool:
+    source = inspect.getsource(code)
+    return all(f"self.{name}" in source for name in names)
+
+
+def _server_connection():
+    from bokeh.server.connection import ServerConnection
+    return ServerConnection
+
+
+def _ack():
+    from bokeh.protocol import Protocol
+    return Protocol().create("ACK")
+
+
+def _tornado(name: str):
+    from tornado import websocket
+    return getattr(websocket, name)
+
+
+# Every Bokeh, Panel and Tornado internal this module uses: underscore names and the
+# internal API without one, each with its probe (given the probe page: document, data
+# source, Div), all run by supported(). tests/ui/test_wire.py checks that the module
+# touches no other underscore name.
+_PROBES = {
+    "bokeh.core.serialization._MAX_SAFE_INT": lambda page: isinstance(_MAX_SAFE_INT, int),
+    "bokeh.util.serialization.BINARY_ARRAY_TYPES":
+        lambda page: np.dtype("float32") in _DTYPE_NAMES,
+    "Serializer._references": lambda page: _probe_references(*page),
+    "Serializer._encode_float": lambda page: DocumentSerializer(page[0]).encode(
+        float("nan")) == Serializer().encode(float("nan")),
+    "Serializer._encode_bytes": lambda page: _probe_arrays(page[0]),
+    "DocumentModelManager._models": lambda page: page[0].models._models.get(page[2].id)
+        is page[2],
+    "DocumentModelManager._new_models":
+        lambda page: isinstance(page[0].models._new_models, set),
+    "DocumentModelManager.flush_synced(is_still_new)": lambda page: list(
+        inspect.signature(page[0].models.flush_synced).parameters) == ["is_still_new"],
+    "Model._callbacks": lambda page: isinstance(page[2]._callbacks, dict),
+    "Model._property_values": lambda page: page[2]._property_values.get("text") == "probe",
+    "DocumentCallbackManager.notify_change(hint=), trigger_on_change":
+        lambda page: _probe_frame(),
+    "patch_doc.create": lambda page: isinstance(_ORIGINAL, classmethod),
+    "Message._buffers": lambda page: isinstance(_ack()._buffers, list),
+    "ServerConnection._socket":
+        lambda page: _source_has(_server_connection().__init__, "_socket"),
+    "panel.io.document.dispatch_tornado(conn, events, msg)": lambda page: list(
+        inspect.signature(_ORIGINAL_DISPATCH).parameters) == ["conn", "events", "msg"],
+    "WebSocketProtocol.stream":
+        lambda page: _source_has(_tornado("WebSocketProtocol").__init__, "stream"),
+    "WebSocketProtocol13.mask_outgoing":
+        lambda page: _source_has(_tornado("WebSocketProtocol13").__init__, "mask_outgoing"),
+    "WebSocketProtocol13._compressor":
+        lambda page: _source_has(_tornado("WebSocketProtocol13"), "_compressor"),
+    "WebSocketProtocol13._message_bytes_out":
+        lambda page: _source_has(_tornado("WebSocketProtocol13"), "_message_bytes_out"),
+    "WebSocketProtocol13._wire_bytes_out":
+        lambda page: _source_has(_tornado("WebSocketProtocol13"), "_wire_bytes_out"),
+}
+PRIVATE_NAMES = tuple(_PROBES)
+
+
+def missing():
+    """The first of PRIVATE_NAMES that is not there as this module was written against
+    (its name, and the exception where a probe raised one); None where all are."""
+    if bokeh.__version__.split(".")[0] != "3":
+        return f"Bokeh {bokeh.__version__}"
+    try:
+        page = _probe_page()
+    except Exception as exc:
+        return f"a Bokeh document ({type(exc).__name__}: {exc})"
+    for name, probe in _PROBES.items():
+        try:
+            if not probe(page):
+                return name
+        except Exception as exc:    # anything unexpected: not the releases this was written for
+            return f"{name} ({type(exc).__name__}: {exc})"
+    return None
 
 
 def supported() -> bool:
-    """True where every Bokeh and Panel internal this module uses (PRIVATE_NAMES) is there
-    as it was written against, probed on real objects; anywhere else nothing is installed
-    and Bokeh's and Panel's own ways stay. (What a frame meets at run time, such as a
-    websocket's byte counters, is checked again there, with the same fallback.)"""
-    try:
-        from bokeh.document import Document
-        from bokeh.models import Div
-        from bokeh.protocol import Protocol
-        from bokeh.server.connection import ServerConnection
-        doc = Document()
-        div = Div()
-        doc.add_root(div)
-        manager = doc.models
-        return (bokeh.__version__.split(".")[0] == "3"
-                and isinstance(_MAX_SAFE_INT, int)
-                and "_references" in Serializer.__annotations__
-                and callable(getattr(Serializer, "_encode_float", None))
-                and callable(getattr(Serializer, "_encode_bytes", None))
-                and isinstance(getattr(manager, "_models", None), dict)
-                and isinstance(getattr(manager, "_new_models", None), set)
-                and callable(getattr(manager, "flush_synced", None))
-                and isinstance(getattr(div, "_callbacks", None), dict)
-                and isinstance(getattr(div, "_property_values", None), dict)
-                and isinstance(getattr(Protocol().create("ACK"), "_buffers", None), list)
-                and "self._socket" in inspect.getsource(ServerConnection.__init__)
-                and list(inspect.signature(_ORIGINAL_DISPATCH).parameters) == [
-                    "conn", "events", "msg"])
-    except Exception:           # anything unexpected: not the releases this was written for
-        return False
+    """True where every Bokeh, Panel and Tornado internal this module uses
+    (PRIVATE_NAMES) is there as it was written against, probed on real objects; anywhere
+    else nothing is installed and Bokeh's and Panel's own ways stay."""
+    return missing() is None
 
 
 def install() -> bool:
-    """Use the faster PATCH-DOC builder and socket writer (once per process); False
-    where not supported."""
-    if not supported():
+    """Use the faster PATCH-DOC builder, socket writer and per-frame changes (once per
+    process). False, with one line in the server's log, where not supported or where
+    the install fails; False too once the fast wire has been turned off for good."""
+    global _active
+    if _failure is not None:
         return False
-    patch_doc.create = classmethod(_create)
-    panel_document.dispatch_tornado = dispatch_tornado
+    absent = missing()
+    if absent is not None:
+        _fall_back(f"needs what this Bokeh/Panel/Tornado lacks: {absent}", installed=False)
+        return False
+    try:
+        patch_doc.create = classmethod(_create)
+        panel_document.dispatch_tornado = dispatch_tornado
+        _active = True
+    except Exception as exc:
+        _fall_back(f"could not be installed: {_describe(exc)}")
+        return False
     return True
 
 
 def uninstall() -> None:
-    patch_doc.create = _ORIGINAL
-    panel_document.dispatch_tornado = _ORIGINAL_DISPATCH
+    """Bokeh's and Panel's own builder, writer and per-frame changes again."""
+    global _active
+    _active = False
+    if _ORIGINAL is not None:
+        patch_doc.create = _ORIGINAL
+    if _ORIGINAL_DISPATCH is not None:
+        panel_document.dispatch_tornado = _ORIGINAL_DISPATCH
+
+
+def _fall_back(reason: str, installed: bool = True) -> None:
+    """Bokeh's and Panel's own from now on, said once in the server's log. (Should the
+    uninstall itself fail, the replacements still hand every message to the originals:
+    they look at ``_failure`` first.)"""
+    global _failure
+    with _lock:
+        first = _failure is None
+        if first:
+            _failure = reason
+        if installed:
+            try:
+                uninstall()
+            except Exception:       # see above: the originals serve anyway
+                pass
+    if first:
+        log.warning("%sBokeh's and Panel's own%s; the fast wire %s", LOG_PREFIX,
+                    " from now on" if installed else "", reason)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def failure():
+    """Why the fast wire was turned off for good in this process; None if it was not."""
+    return _failure

@@ -1,13 +1,15 @@
 """Fixtures for the browser tests: the served app, headless Chromium and a watched page.
 
-* ``server``  (session): ``panel serve app.py`` on a free local port; its output goes to
-  ``tests/artifacts/panel-serve.log``.
+* ``server``  (session): ``panel serve app.py`` on a free local port, in the environment of
+  the test run (``PLAYGROUND_WIRE=bokeh pytest tests/browser`` serves the page on Bokeh's
+  and Panel's own frame messages); its output goes to ``tests/artifacts/panel-serve.log``.
 * ``browser`` (session): Chromium from ``$PLAYWRIGHT_CHROMIUM`` or ``/usr/bin/chromium``.
   Missing browser / playwright: skipped on a laptop, a *failure* under ``CI``.
 * ``page`` (function): a fresh browser context on ``/app`` that records every non-local
   request, console error and page error, plus every server traceback logged while the
-  test ran; the test fails at teardown if any of these lists is not empty. A full-page
-  screenshot of every test is saved under ``tests/artifacts/``.
+  test ran (and a fast wire that failed and fell back); the test fails at teardown if any
+  of these lists is not empty. A full-page screenshot of every test is saved under
+  ``tests/artifacts/``.
 """
 from __future__ import annotations
 
@@ -116,7 +118,8 @@ def _is_local(url: str) -> bool:
     return host in LOCAL_HOSTS or f"[{host}]" in LOCAL_HOSTS
 
 
-_TRACEBACK = re.compile(r"Traceback \(most recent call last\)|Exception in callback|\bERROR\b:")
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\)|Exception in callback|\bERROR\b:"
+                        r"|the fast wire failed")     # playground/ui/wire.py's fallback line
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,8 +1,11 @@
 """The faster PATCH-DOC builder sends what Bokeh's own would, for the playground's frames."""
+import ast
 import asyncio
 import base64
 import gzip
+import inspect
 import json
+import logging
 import re
 import threading
 
@@ -13,8 +16,40 @@ from bokeh.models import ColumnDataSource, Div, Row
 from bokeh.plotting import figure
 from bokeh.protocol import Protocol
 from bokeh.protocol.messages.patch_doc import patch_doc
+from panel.io import document as panel_document
 
 from playground.ui import wire
+
+
+@pytest.fixture(autouse=True)
+def _restore():
+    """Each test leaves the process as it found it: what is installed, whether the
+    per-frame changes are direct, whether the fast wire was turned off."""
+    state = (patch_doc.__dict__["create"], panel_document.dispatch_tornado, wire._active,
+             wire._failure)
+    yield
+    (patch_doc.create, panel_document.dispatch_tornado, wire._active, wire._failure) = state
+
+
+@pytest.fixture
+def records():
+    """The lines written on the playground's log while the test runs."""
+    seen = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = seen.append
+    logger = logging.getLogger("playground")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield seen
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+@pytest.fixture
+def direct(monkeypatch):
+    """The per-frame changes made directly, as while the fast wire is installed."""
+    monkeypatch.setattr(wire, "_active", True)
 
 
 def _normalise(msg):
@@ -130,13 +165,6 @@ def test_install_is_what_a_server_uses_and_uninstall_restores_bokeh():
     assert patch_doc.__dict__["create"] is original
 
 
-@pytest.fixture(autouse=True)
-def _restore():
-    installed = patch_doc.__dict__["create"]
-    yield
-    patch_doc.create = installed
-
-
 def test_bokeh_reads_the_inline_arrays_back():
     """Bokeh's own decoder (the Python twin of the browser's) reads what we write inline."""
     from bokeh.core.serialization import Deserializer
@@ -229,7 +257,7 @@ def _same_data(a, b):
     {"image": [np.ones((3, 3), np.float32)], "x": [2.5]},
     {"x": np.array([1.0], np.float32)},
 ])
-def test_set_columns_sends_and_keeps_what_bokehs_update_does(columns):
+def test_set_columns_sends_and_keeps_what_bokehs_update_does(columns, direct):
     doc, src, _, _ = _page()
     before = _copy(src.data)
     theirs, kinds = _message_of(doc, lambda: src.data.update(columns))
@@ -252,7 +280,7 @@ def test_set_columns_sends_and_keeps_what_bokehs_update_does(columns):
     ({"epoch": [1], "loss": [0.5]}, {"epoch": np.array([2]), "loss": np.array([0.25])}),
     ({"epoch": (1,), "loss": (0.5,)}, {"epoch": [2], "loss": [0.25]}),
 ])
-def test_stream_columns_sends_and_keeps_what_bokehs_stream_does(start, rows):
+def test_stream_columns_sends_and_keeps_what_bokehs_stream_does(start, rows, direct):
     doc = Document()
     src = ColumnDataSource(_copy(start))
     fig = figure(width=100, height=100)
@@ -268,7 +296,7 @@ def test_stream_columns_sends_and_keeps_what_bokehs_stream_does(start, rows):
     _same_data(src.data, after_theirs)
 
 
-def test_set_property_sends_what_bokehs_setattr_does_and_skips_no_change():
+def test_set_property_sends_what_bokehs_setattr_does_and_skips_no_change(direct):
     doc, _, div, _ = _page()
     theirs, kinds = _message_of(doc, lambda: setattr(div, "text", "epoch <b>7</b>"))
     div.text = "epoch 0"
@@ -281,7 +309,7 @@ def test_set_property_sends_what_bokehs_setattr_does_and_skips_no_change():
     assert events == []
 
 
-def test_direct_changes_keep_python_listeners_and_work_outside_a_document():
+def test_direct_changes_keep_python_listeners_and_work_outside_a_document(direct):
     doc, src, div, _ = _page()
     heard = []
     src.on_change("data", lambda attr, old, new: heard.append(attr))
@@ -298,7 +326,7 @@ def test_direct_changes_keep_python_listeners_and_work_outside_a_document():
     assert text.text == "y"
 
 
-def test_stream_columns_with_other_columns_is_refused_as_bokeh_refuses_it():
+def test_stream_columns_with_other_columns_is_refused_as_bokeh_refuses_it(direct):
     doc, src, _, _ = _page()
     with pytest.raises(ValueError):
         wire.stream_columns(src, {"x": [1.0]})          # "image" is missing
@@ -461,25 +489,247 @@ def _no_buffers(monkeypatch):
     monkeypatch.setattr(Message, "__init__", init)
 
 
+def _no_references(monkeypatch):
+    real = wire.Serializer.__init__
+
+    def init(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        del self._references
+    monkeypatch.setattr(wire.Serializer, "__init__", init)
+
+
 @pytest.mark.parametrize("missing", [
     lambda mp: mp.setattr(wire, "_MAX_SAFE_INT", None),
     lambda mp: mp.delattr(wire.Serializer, "_encode_bytes"),
     lambda mp: mp.delattr(wire.Serializer, "_encode_float"),
-    lambda mp: mp.setattr(wire.Serializer, "__annotations__", {}),
+    _no_references,
     lambda mp: mp.delattr(__import__("bokeh.document.models", fromlist=["x"])
                           .DocumentModelManager, "flush_synced"),
     _no_buffers,
     lambda mp: mp.setattr(wire, "_ORIGINAL_DISPATCH", lambda conn, msg=None: []),
+    lambda mp: mp.setattr(wire, "_DTYPE_NAMES", {}),
+    lambda mp: mp.setattr(wire.inspect, "getsource", lambda code: ""),
+    lambda mp: mp.setattr(wire, "_tornado", lambda name: type(name, (), {})),
 ], ids=["max_safe_int", "encode_bytes", "encode_float", "references", "flush_synced",
-        "buffers", "dispatch_signature"])
-def test_a_renamed_internal_leaves_bokeh_and_panel_as_they_are(monkeypatch, missing):
+        "buffers", "dispatch_signature", "binary_array_types", "no_sources", "tornado"])
+def test_a_renamed_internal_leaves_bokeh_and_panel_as_they_are(monkeypatch, missing,
+                                                               records):
     """Where any internal the module relies on is gone or changed (a Bokeh or Panel
     release it was not written for), supported() says so and install() changes nothing:
-    the page keeps Bokeh's and Panel's own message builder and socket writer."""
+    the page keeps Bokeh's and Panel's own message builder and socket writer, and the
+    server log says why in one line."""
     wire.uninstall()
     missing(monkeypatch)
-    from panel.io import document as panel_document
     before = (patch_doc.__dict__["create"], panel_document.dispatch_tornado)
     assert not wire.supported()
     assert wire.install() is False
     assert (patch_doc.__dict__["create"], panel_document.dispatch_tornado) == before
+    assert not wire._active
+    assert [r.levelno for r in records] == [logging.WARNING]
+    assert wire.missing() in records[0].getMessage()
+
+
+# ------------------------------------------------------------------ never a risk
+def _own_names(tree, module) -> set[str]:
+    """Underscore names the module's classes define themselves (methods, slots,
+    ``self.x = ...``), less those their Bokeh base classes have too."""
+    own = set()
+    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        names = set()
+        for node in ast.walk(cls):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(node.name)
+            elif (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+                  and isinstance(node.value, ast.Name) and node.value.id == "self"):
+                names.add(node.attr)
+            elif (isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "__slots__" for t in node.targets)):
+                names.update(ast.literal_eval(node.value))
+        bases = getattr(module, cls.name).__mro__[1:]
+        own |= {n for n in names if not any(n in vars(base) for base in bases)}
+    return own
+
+
+def foreign_underscore_names(module) -> dict[str, int]:
+    """Every underscore name the module reads or writes on another library's objects
+    (attributes, and getattr/hasattr/setattr with a constant name), with a line of each."""
+    tree = ast.parse(inspect.getsource(module))
+    own = _own_names(tree, module)
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            target, name = node.value, node.attr
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+              and node.func.id in ("getattr", "hasattr", "setattr") and len(node.args) > 1
+              and isinstance(node.args[1], ast.Constant)
+              and isinstance(node.args[1].value, str)):
+            target, name = node.args[0], node.args[1].value
+        else:
+            continue
+        if not name.startswith("_") or name.startswith("__"):
+            continue
+        if isinstance(target, ast.Name) and target.id in ("self", "cls") and name in own:
+            continue
+        found.setdefault(name, node.lineno)
+    return found
+
+
+def test_private_names_lists_every_internal_the_module_touches():
+    """PRIVATE_NAMES (each probed by supported()) names exactly the underscore names the
+    module uses on Bokeh's, Panel's and Tornado's objects: a new one cannot slip in unprobed."""
+    used = foreign_underscore_names(wire)
+    listed = {n for entry in wire.PRIVATE_NAMES for n in re.findall(r"\b_[A-Za-z]\w*", entry)}
+    unlisted = {name: f"line {line}" for name, line in used.items() if name not in listed}
+    assert not unlisted, f"used by playground/ui/wire.py but not in PRIVATE_NAMES: {unlisted}"
+    assert listed <= set(used), f"listed but no longer used: {listed - set(used)}"
+    # the scan sees reads through self, super() and getattr, and skips the module's own
+    assert {"_references", "_encode_float", "_encode_bytes", "_MAX_SAFE_INT",
+            "_socket", "_buffers", "_compressor", "_wire_bytes_out"} <= set(used)
+    assert not {"_manager", "_synced", "_future"} & set(used)
+
+
+def _frame_events():
+    """A frame's events on a page: a text and a new model (sent whole, then by reference)."""
+    doc, src, div, _ = _page()
+    events = []
+    doc.on_change(events.append)
+    added = Div(text="new")
+    doc.roots[0].children = [*doc.roots[0].children, added]
+    div.text = "epoch 12"
+    return doc, events, added
+
+
+def _bokehs_message(doc, events, new_before):
+    """What Bokeh's own builder makes of ``events`` from the document state before."""
+    doc.models._new_models = set(new_before)
+    return wire._ORIGINAL.__func__(patch_doc, events)
+
+
+def test_a_failing_builder_hands_the_frame_to_bokeh_for_good(monkeypatch, records):
+    assert wire.install()
+
+    def broken(self, obj):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(wire.DocumentSerializer, "encode", broken)
+    doc, events, added = _frame_events()
+    new_before = set(doc.models._new_models)
+    msg = Protocol().create("PATCH-DOC", events)          # through the installed builder
+    assert added not in doc.models._new_models           # sent, whole: synced from now on
+    assert _normalise(msg) == _normalise(_bokehs_message(doc, events, new_before))
+    assert '"epoch 12"' in msg.content_json and '"new"' in msg.content_json
+    assert patch_doc.__dict__["create"] is wire._ORIGINAL       # off, for good
+    assert panel_document.dispatch_tornado is wire._ORIGINAL_DISPATCH
+    assert not wire._active and "RuntimeError: boom" in wire.failure()
+    for _ in range(3):          # more frames, some through the builder taken before
+        doc, events, _ = _frame_events()
+        assert '"epoch 12"' in wire._create(patch_doc, events).content_json
+        assert '"epoch 12"' in Protocol().create("PATCH-DOC", events).content_json
+    wire._fall_back("failed building a message: RuntimeError: again")   # a racing frame
+    assert not wire.install()
+    assert [r.levelno for r in records] == [logging.WARNING]
+    line = records[0].getMessage()
+    assert line.startswith(wire.LOG_PREFIX) and "RuntimeError: boom" in line
+
+
+def test_bokehs_own_refusals_are_no_failure(records):
+    """A wrong call is refused as Bokeh refuses it; the fast wire stays."""
+    assert wire.install()
+    with pytest.raises(ValueError):
+        Protocol().create("PATCH-DOC", [])
+    assert wire.failure() is None and patch_doc.__dict__["create"] is not wire._ORIGINAL
+    assert records == []
+
+
+@pytest.mark.parametrize("with_buffer", [False, True])
+def test_a_failing_writer_hands_the_frame_to_panel_for_good(monkeypatch, records,
+                                                            with_buffer):
+    msg = _a_frame_message(with_buffer)
+    assert wire.install()
+
+    def broken(opcode, n):
+        raise OverflowError("boom")
+    monkeypatch.setattr(wire, "_frame_head", broken)
+
+    async def frames():
+        conn, ws = _connection()
+        for f in wire._ORIGINAL_DISPATCH(conn, msg=msg):
+            await f
+        theirs = list(ws.stream.writes)
+        conn, ws = _connection()
+        for f in panel_document.dispatch_tornado(conn, msg=msg):    # the installed writer
+            await f
+        first = list(ws.stream.writes)
+        for _ in range(3):          # more frames, some through the writer taken before
+            for f in wire.dispatch_tornado(conn, msg=msg):
+                await f
+            for f in panel_document.dispatch_tornado(conn, msg=msg):
+                await f
+        return theirs, first, ws.stream.writes
+    theirs, first, writes = _run(frames)
+    assert first == theirs and len(first) == 3 + 2 * len(msg.buffers)    # Panel's writes
+    assert writes == theirs * 7
+    assert panel_document.dispatch_tornado is wire._ORIGINAL_DISPATCH
+    assert patch_doc.__dict__["create"] is wire._ORIGINAL and not wire._active
+    assert not wire.install()
+    assert [r.levelno for r in records] == [logging.WARNING]
+    assert "failed writing a message: OverflowError: boom" in records[0].getMessage()
+
+
+def test_a_closed_connection_is_no_failure(records):
+    from tornado.iostream import StreamClosedError
+    from tornado.websocket import WebSocketClosedError
+    msg = _a_frame_message(True)
+    assert wire.install()
+
+    def closed(data):
+        raise StreamClosedError()
+
+    async def closes_at_the_write():
+        conn, ws = _connection()
+        ws.stream.write = closed
+        return panel_document.dispatch_tornado(conn, msg=msg)
+
+    async def closes_while_writing():
+        conn, ws = _connection()
+        failed = asyncio.get_running_loop().create_future()
+        failed.set_exception(StreamClosedError())
+        ws.stream.write = lambda data: failed
+        for f in panel_document.dispatch_tornado(conn, msg=msg):
+            await f
+    for closing in (closes_at_the_write, closes_while_writing):
+        with pytest.raises(WebSocketClosedError):
+            _run(closing)
+    assert wire.failure() is None and records == []
+    assert panel_document.dispatch_tornado is wire.dispatch_tornado
+
+
+def test_a_failing_install_leaves_bokeh_and_panel_and_says_why_once(monkeypatch, records):
+    wire.uninstall()
+
+    class ReadOnly:
+        dispatch_tornado = wire._ORIGINAL_DISPATCH
+
+        def __setattr__(self, name, value):
+            raise TypeError("read-only module")
+    monkeypatch.setattr(wire, "panel_document", ReadOnly())
+    assert wire.install() is False
+    assert patch_doc.__dict__["create"] is wire._ORIGINAL and not wire._active
+    assert wire.install() is False                      # for good: no second try
+    assert [r.levelno for r in records] == [logging.WARNING]
+    assert "TypeError: read-only module" in records[0].getMessage()
+
+
+def test_per_frame_changes_take_bokehs_way_unless_the_fast_wire_is_installed(monkeypatch):
+    def unexpected(*args):
+        raise AssertionError("the direct way was taken")
+    assert wire.install()
+    for name in ("_set_columns", "_stream_columns", "_set_property"):
+        monkeypatch.setattr(wire, name, unexpected)
+    doc, src, div, _ = _page()
+    with pytest.raises(AssertionError, match="direct way"):
+        wire.set_property(div, "text", "direct")
+    wire.uninstall()
+    wire.set_columns(src, {"x": [3.0]})
+    wire.stream_columns(src, {"image": [np.ones((3, 3), np.float32)], "x": [4.0]})
+    wire.set_property(div, "text", "plain")
+    assert list(src.data["x"]) == [3.0, 4.0] and div.text == "plain"
