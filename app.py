@@ -1,12 +1,12 @@
 """Neural Network Playground — `panel serve app.py` (or `python app.py`)."""
 import panel as pn
-from panel.io.resources import LOCAL_DIST
 
 import playground
-from playground import server, warm
+from playground import server
+from playground.server import warm
 from playground.ui import PlaygroundApp
 
-server.install()               # JAX, the frame messages, the log, the /components/ guard
+server.install()               # JAX, the interpreter, the frame messages, the log, the guard
 pn.extension(notifications=False)
 # the programs every page shares compile in the background: once the first page has loaded
 # (that page compiles what it needs itself, faster alone), or after warm.DELAY_S
@@ -21,10 +21,6 @@ def page():
 if __name__ == "__main__":
     pn.serve(page, port=5006, show=False, title="Neural Network Playground")
 elif pn.state.served:
-    # Panel's stylesheets from this server, never its CDN (a class may have no internet).
-    # Panel records where they are when it renders a page over HTTP; with --num-procs a
-    # page's websocket can reach the other process, which then builds the session itself.
-    pn.state.curdoc._template_variables.setdefault(
-        "dist_url", f"{pn.state.rel_path}/{LOCAL_DIST}" if pn.state.rel_path else LOCAL_DIST)
+    server.use_local_resources(pn.state.curdoc)     # never Panel's CDN
     page().servable(title="Neural Network Playground")
     pn.state.onload(playground.warmup_in_background)

@@ -8,8 +8,9 @@ Headless use (notebooks, tests, export)::
     run.metrics()
 
 Importing the package (or any of its modules) sets nothing up in the process: a server
-calls ``playground.server.install()`` (``app.py`` does), a notebook may call
-``playground.jaxconfig.configure()`` for the device choice and the compilation cache.
+calls ``playground.server.install()`` (``app.py`` does; so does a notebook), a script may
+call ``playground.server.jaxconfig.configure()`` for the device choice and the compilation
+cache.
 The names below are imported on first use, so ``import playground.engine.mlp`` brings in
 only the engine.
 """
@@ -17,8 +18,8 @@ from __future__ import annotations
 
 import importlib
 
-_NAMES = {"Run": ".state.run", "DigitsRun": ".state.digits", "warmup": ".warm",
-          "warmup_in_background": ".warm"}
+_NAMES = {"Run": ".state.run", "DigitsRun": ".state.digits", "warmup": ".server.warm",
+          "warmup_in_background": ".server.warm"}
 
 __all__ = list(_NAMES)
 

@@ -4,5 +4,5 @@ from __future__ import annotations
 
 
 def pytest_configure(config):
-    from playground import jaxconfig
+    from playground.server import jaxconfig
     jaxconfig.configure()

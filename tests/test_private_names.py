@@ -14,7 +14,7 @@ NAMEDTUPLE = {"_replace", "_asdict", "_fields", "_make", "_field_defaults"}
 ALLOWED = {
     # the frame messages' fast path: Bokeh's and Panel's internals, all probed by
     # wire.supported() (wire.PRIVATE_NAMES), with Bokeh's own path as the fallback
-    "playground/ui/wire.py": {"_MAX_SAFE_INT", "_property_values", "_socket", "_buffers",
+    "playground/server/wire.py": {"_MAX_SAFE_INT", "_property_values", "_socket", "_buffers",
                               "_message_bytes_out", "_wire_bytes_out", "_compressor",
                               "_new_models", "_callbacks", "_encode_float", "_encode_bytes",
                               "_models"},
@@ -24,7 +24,7 @@ ALLOWED = {
     # (None: the page keeps drawing until the server drops the session)
     "playground/ui/app.py": {"_session"},
     # Panel's stylesheets from this server: the document's template variables
-    "app.py": {"_template_variables"},
+    "playground/server/__init__.py": {"_template_variables"},
     # the load test is a developer tool that drives sessions with Bokeh's client
     "playground/tools/loadtest.py": {"_connection", "_send_patch_document", "_pop_message",
                                "_content_json"},

@@ -3,7 +3,7 @@
 It takes the whole set-up as arrays (architecture masks, activation and output indices,
 optimizer index, learning rate, batch size, regularisation, data sizes), on ``mlp``'s
 padded layout, so no widget change recompiles it; it is compiled once at start-up
-(``playground.warm``). Minibatches are ``BATCH_MAX`` rows, masked to the batch size and
+(``playground.server.warm``). Minibatches are ``BATCH_MAX`` rows, masked to the batch size and
 to the live rows.
 """
 from __future__ import annotations

@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import mlp
-from ..jaxconfig import to_host
+from .host import to_host
 from .features import FEATURE_SCALE, THUMB_RES, grid_features
 from .mlp import Arch, ArchArrays
 from .programs import PROGRAMS, TRACES

@@ -15,7 +15,8 @@ system after an eviction: a server whose students try dozens of shapes keeps its
 
 The compile thread runs at the lowest CPU priority where the system allows it (Linux:
 threads have their own nice value), so a compile takes what the training of the pages
-leaves; and it gives the interpreter up every 0.5 ms (tracing is Python work).
+leaves. (A server also has the interpreter switch threads more often while one compiles:
+``server.share_the_interpreter``.)
 
 Importing this module changes nothing in the process; the first compile does.
 """
@@ -26,7 +27,6 @@ import concurrent.futures
 import ctypes
 import ctypes.util
 import os
-import sys
 import threading
 
 import jax
@@ -38,19 +38,8 @@ TRACES: collections.Counter = collections.Counter()
 MAX_PROGRAMS = 96
 MAX_BYTES = int(float(os.environ.get("PLAYGROUND_PROGRAM_CACHE_MB", "192")) * 2**20)
 PROGRAM_OVERHEAD = 1 * 2**20    # the least a compiled program is counted for
-SWITCH_INTERVAL_S = 0.0005
 COMPILE_NICE = 19
 KEEP_NEWEST = 6           # programs the memory bound never evicts (see ``_add``)
-
-
-def share_the_interpreter() -> None:
-    """Tracing a program is Python work that holds the GIL in 5 ms slices by default;
-    every time a session's frame releases the GIL (while XLA runs) it waits a whole slice
-    to get it back, and a frame with many such points is delayed by 100 ms or more. With
-    0.5 ms slices the frames of a session keep their pace while a program compiles
-    (docs/performance.md, "Code choices")."""
-    if sys.getswitchinterval() > SWITCH_INTERVAL_S:
-        sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
 def lowest_priority() -> None:
@@ -187,7 +176,6 @@ class ProgramCache:
                 return self._ready[ck]
             fut = self._pending.get(ck)
             if fut is None and not block:
-                share_the_interpreter()
                 fut = self._pool.submit(self._compile, kind, key, args)
                 self._pending[ck] = fut
                 fut.add_done_callback(lambda f: self._store(ck, f))
@@ -209,7 +197,6 @@ class ProgramCache:
     def submit(self, job):
         """Run ``job()`` on the compile thread, after what is queued; returns its Future.
         (Work that compiles programs by itself, such as a whole new model's set-up.)"""
-        share_the_interpreter()
         return self._pool.submit(job)
 
     def wait(self) -> None:

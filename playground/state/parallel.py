@@ -17,7 +17,7 @@ import numpy as np
 import param
 
 from ..engine import parallel, train
-from ..jaxconfig import to_host
+from ..engine.host import to_host
 from .run import HISTORY_MAX, INIT_STREAM, _thin
 
 OVER = ("learning_rate", "seed")

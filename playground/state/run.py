@@ -27,7 +27,7 @@ import param
 
 from ..engine import datasets, descent, features, mlp, train
 from ..engine import lr as schedules
-from ..jaxconfig import to_host
+from ..engine.host import to_host
 from . import userdata
 
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)

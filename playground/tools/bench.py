@@ -19,7 +19,7 @@ import time
 import jax
 import numpy as np
 
-from .. import jaxconfig
+from ..server import jaxconfig
 from .. import Run
 from ..engine import train
 from . import numpy_mlp

@@ -16,7 +16,7 @@ import time
 import jax
 import numpy as np
 
-from .. import jaxconfig
+from ..server import jaxconfig
 from .. import Run
 from ..engine import descent, lr, parallel, train
 from ..state.descent import run_landscape, run_lr_finder

@@ -21,7 +21,8 @@ import tempfile
 
 import jax
 
-from .. import DigitsRun, jaxconfig
+from .. import DigitsRun
+from ..server import jaxconfig
 from .bench_descent import fastest, lab_calls, parallel_calls
 
 EPOCHS = 20                   # epochs per timed call of the packed copies and the run

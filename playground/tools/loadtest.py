@@ -56,7 +56,7 @@ MAX_SECONDS = 600
 MAX_BROWSERS = 8
 WARMUP_S = 3.0          # frames in the first seconds after connecting are not counted
 LOCAL = {"127.0.0.1", "localhost", "::1"}
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]     # the repository (app.py)
 
 
 # ------------------------------------------------------------------- the server

@@ -11,10 +11,11 @@ import panel as pn
 import param
 from panel.io.state import set_curdoc
 
-from .. import export, jaxconfig
+from .. import export
+from ..server import gcpolicy, jaxconfig
 from ..state import urlstate
 from ..state.run import Run
-from . import gcpolicy, heartbeat, scheduler, sizing, theme, wire
+from . import heartbeat, scheduler, sizing, theme
 from .cards import lab_placeholder, tab_intro
 from .controls import TrainingControls
 from .data_panel import DataPanel

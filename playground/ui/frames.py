@@ -6,7 +6,7 @@ from __future__ import annotations
 import panel as pn
 import param
 
-from . import wire
+from ..server import wire
 
 
 class DrawsOnFrame:

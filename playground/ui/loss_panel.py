@@ -7,7 +7,8 @@ from bokeh.models import ColumnDataSource, NumeralTickFormatter
 from bokeh.plotting import figure
 
 from ..state.run import Run
-from . import theme, wire
+from . import theme
+from ..server import wire
 from .binding import tip
 from .formatting import readout_text
 from .frames import LiveHTML

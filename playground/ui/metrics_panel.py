@@ -7,7 +7,8 @@ from bokeh.models import ColumnDataSource, TapTool
 from bokeh.plotting import figure
 
 from ..state.run import Run
-from . import theme, wire
+from . import theme
+from ..server import wire
 
 TRUE = ("blue (+1)", "orange (−1)")
 PRED = ("blue", "orange")

@@ -16,7 +16,8 @@ from bokeh.plotting import figure
 from ..engine import features
 from ..state import network
 from ..state.run import Run
-from . import theme, wire
+from . import theme
+from ..server import wire
 from .binding import event_point
 from .sizing import own_width
 

@@ -10,7 +10,8 @@ from bokeh.plotting import figure
 
 from ..state.network import colour_codes
 from ..state.run import DOMAIN, Run
-from . import theme, wire
+from . import theme
+from ..server import wire
 from .sizing import own_width
 from .binding import event_point, tip
 

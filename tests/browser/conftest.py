@@ -119,7 +119,7 @@ def _is_local(url: str) -> bool:
 
 
 _TRACEBACK = re.compile(r"Traceback \(most recent call last\)|Exception in callback|\bERROR\b:"
-                        r"|the fast wire failed")     # playground/ui/wire.py's fallback line
+                        r"|the fast wire failed")     # playground/server/wire.py's fallback line
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from playground.tools.loadtest import rss_mb, stop_server
-from playground.ui import resource_guard
+from playground.server import resource_guard
 from tests.support import free_ports, unavailable
 
 pytestmark = pytest.mark.deploy

@@ -3,7 +3,7 @@ import gc
 
 import pytest
 
-from playground.ui.gcpolicy import FreezeCollector
+from playground.server.gcpolicy import FreezeCollector
 
 
 class Loop:

@@ -1,4 +1,4 @@
-"""Process-wide JAX settings, applied once when the package is imported.
+"""Process-wide JAX settings, applied by ``configure()`` (``server.install()`` calls it).
 
 The persistent compilation cache keeps compiled programs on disk, so a restarted
 server (or the test suite's second process) serves its first page without waiting
@@ -16,7 +16,6 @@ from pathlib import Path
 import warnings
 
 import jax
-import numpy as np
 
 DEVICE_ENV = "PLAYGROUND_DEVICE"
 DEVICE_CHOICES = ("cpu", "gpu")
@@ -51,23 +50,8 @@ def device_description() -> str:
     return text
 
 
-_ON_CPU: bool | None = None      # known at the first to_host (a backend is running by then)
-
-
-def to_host(tree):
-    """``jax.device_get(tree)``: the arrays of ``tree`` as numpy. On the CPU, ``np.asarray``
-    per array does the same in a tenth of the time (device_get first starts an asynchronous
-    copy of every array, which pays only from a GPU); docs/performance.md, "Code
-    choices"."""
-    global _ON_CPU
-    if _ON_CPU is None:
-        _ON_CPU = jax.default_backend() == "cpu"
-    if _ON_CPU:
-        return jax.tree.map(np.asarray, tree)
-    return jax.device_get(tree)
-
-
 def configure() -> None:
+    """The device choice and the on-disk compilation cache (``PLAYGROUND_CACHE_DIR``)."""
     choose_device()
     where = os.environ.get("PLAYGROUND_CACHE_DIR",
                            str(Path.home() / ".cache" / "neural-network-playground" / "jax"))

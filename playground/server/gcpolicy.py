@@ -23,6 +23,13 @@ import time
 from typing import Callable
 
 
+def freeze() -> None:
+    """Collect the garbage there is (so that it is freed, not frozen), then freeze
+    everything alive: full collections skip it from now on."""
+    gc.collect()
+    gc.freeze()
+
+
 class FreezeCollector:
     """One per server process (``COLLECTOR``); ``built()`` after a page is built,
     ``closed()`` when one goes. ``call_later(seconds, fn)`` schedules on the server's event
@@ -45,8 +52,7 @@ class FreezeCollector:
         """A page was built: its objects (and everything alive now) are frozen. Garbage is
         collected first so that it is freed, not frozen; as everything older is frozen
         already, that walks only what came since."""
-        gc.collect()
-        gc.freeze()
+        freeze()
 
     def closed(self):
         """A page closed: sweep once the closing has been quiet for a while."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 
-from playground import warm
+from playground.server import warm
 
 
 def _fresh(monkeypatch):

@@ -18,7 +18,7 @@ from bokeh.protocol import Protocol
 from bokeh.protocol.messages.patch_doc import patch_doc
 from panel.io import document as panel_document
 
-from playground.ui import wire
+from playground.server import wire
 
 
 @pytest.fixture(autouse=True)
@@ -580,7 +580,7 @@ def test_private_names_lists_every_internal_the_module_touches():
     used = foreign_underscore_names(wire)
     listed = {n for entry in wire.PRIVATE_NAMES for n in re.findall(r"\b_[A-Za-z]\w*", entry)}
     unlisted = {name: f"line {line}" for name, line in used.items() if name not in listed}
-    assert not unlisted, f"used by playground/ui/wire.py but not in PRIVATE_NAMES: {unlisted}"
+    assert not unlisted, f"used by playground/server/wire.py but not in PRIVATE_NAMES: {unlisted}"
     assert listed <= set(used), f"listed but no longer used: {listed - set(used)}"
     # the scan sees reads through self, super() and getattr, and skips the module's own
     assert {"_references", "_encode_float", "_encode_bytes", "_MAX_SAFE_INT",

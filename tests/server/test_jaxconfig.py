@@ -4,12 +4,12 @@ import sys
 
 import pytest
 
-from playground import jaxconfig
+from playground.server import jaxconfig
 
 
 def _in_subprocess(env_value: str) -> str:
     code = ("import warnings; warnings.simplefilter('ignore'); import playground, jax; "
-            "from playground.jaxconfig import configure, device_description; configure(); "
+            "from playground.server.jaxconfig import configure, device_description; configure(); "
             "print(jax.default_backend(), '|', device_description())")
     import os
     env = {**os.environ, "PLAYGROUND_DEVICE": env_value, "PLAYGROUND_CACHE_DIR": "off"}
@@ -38,21 +38,3 @@ def test_unknown_value_warns_and_falls_back(monkeypatch):
         assert jaxconfig.requested_device() == ""
     monkeypatch.setenv("PLAYGROUND_DEVICE", " CPU ")
     assert jaxconfig.requested_device() == "cpu"
-
-
-def test_importing_the_engine_sets_nothing_up():
-    """Importing an engine module configures no JAX option, creates no folder, changes no
-    interpreter setting and imports neither param, Panel nor Bokeh; server.install() is
-    what sets the process up."""
-    import os
-    code = ("import sys, jax; before = (jax.config.jax_compilation_cache_dir, "
-            "sys.getswitchinterval()); "
-            "import playground.engine.mlp, playground.engine.train, playground.engine.digits, "
-            "playground.engine.parallel, playground.engine.programs; "
-            "after = (jax.config.jax_compilation_cache_dir, sys.getswitchinterval()); "
-            "print(before == after, [m for m in ('param', 'panel', 'bokeh') if m in sys.modules])")
-    env = {**os.environ, "PLAYGROUND_CACHE_DIR": "/nonexistent-dir/should-not-appear"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["True", "[]"], out.stdout

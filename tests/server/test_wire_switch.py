@@ -7,8 +7,8 @@ import pytest
 from bokeh.protocol.messages.patch_doc import patch_doc
 from panel.io import document as panel_document
 
-from playground import jaxconfig, server
-from playground.ui import resource_guard, wire
+from playground import server
+from playground.server import jaxconfig, resource_guard, wire
 
 
 @pytest.fixture(autouse=True)

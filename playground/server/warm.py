@@ -1,9 +1,10 @@
 """Compile the programs every session shares before the first student needs them."""
 from __future__ import annotations
 
-import gc
 import os
 import threading
+
+from . import gcpolicy
 
 DELAY_S = 20.0     # a server's warm-up waits this long for its first page (see app.py)
 _lock = threading.Lock()
@@ -24,13 +25,12 @@ def start_delay() -> float:
 def warmup() -> None:
     """Block until the general programs (which serve any set-up at once) and the
     exact-shape programs of the default set-up are compiled."""
-    from .engine import programs, train
-    from .state.run import Run
+    from ..engine import programs, train
+    from ..state.run import Run
 
     # pages built meanwhile (the first students) come first: this thread gets the CPU
-    # they leave, and the interpreter in short slices
+    # they leave
     programs.lowest_priority()
-    programs.share_the_interpreter()
 
     run = Run()
     run.tier = "auto"
@@ -39,14 +39,14 @@ def warmup() -> None:
     train.PROGRAMS.wait()
     run.train(1)          # the exact programs now
     run.decision_grid()
-    from .state import network
+    from ..state import network
     network.warmup()      # the neuron pictures of the network diagram
     import numpy as np    # uploads of more than 512 points use the larger data bucket
     big = np.random.default_rng(0).uniform(-5, 5, (1200, 2)).astype(np.float32)
     run.use_own_data(big, np.sign(big[:, 0] * big[:, 1]), classification=True)
     run.train(1)
     # the gradient-descent lab's programs: the landscape grid and the 5-seed LR finder
-    from .state.descent import run_landscape, run_lr_finder
+    from ..state.descent import run_landscape, run_lr_finder
     lab = Run()
     lab.tier = "auto"
     for _ in range(3):
@@ -54,13 +54,12 @@ def warmup() -> None:
     run_landscape(lab, "pca")
     run_lr_finder(lab)
     # the Digits CNN tab's default model (prepared on the compile thread)
-    from .state.digits import DigitsRun
+    from ..state.digits import DigitsRun
     DigitsRun().wait_ready()
     # Everything alive now (modules, compiled programs) lives as long as the process:
     # keep it out of the garbage collector's full passes, which otherwise stall every
     # session's frames (docs/performance.md, "Code choices").
-    gc.collect()
-    gc.freeze()
+    gcpolicy.freeze()
 
 
 def warmup_in_background(delay_s: float = 0.0) -> threading.Thread:
