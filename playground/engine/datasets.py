@@ -187,6 +187,7 @@ ONE_D = ("sine",)
 
 
 def is_classification(name: str) -> bool:
+    """True for the two-class data sets (labels ±1), False for regression and the curve."""
     return name in CLASSIFICATION
 
 

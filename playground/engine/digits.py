@@ -77,9 +77,11 @@ class Split(NamedTuple):
 
 
 def make_split(seed: int) -> Split:
+    """The digits split into train and test sets for ``seed`` (see ``Split`` for shapes)."""
     images, labels = load_digits()
-    tr, te = split_indices(seed, labels)
-    return Split(images[tr], labels[tr], images[te], labels[te], tr, te)
+    train_rows, test_rows = split_indices(seed, labels)
+    return Split(images[train_rows], labels[train_rows], images[test_rows], labels[test_rows],
+                 train_rows, test_rows)
 
 
 # ------------------------------------------------------------ hyperparameters
@@ -137,6 +139,7 @@ def init_params(key, spec: Spec) -> dict:
 
 
 def is_cnn(params) -> bool:
+    """Whether ``params`` are a CNN's (they have a first convolution) or an MLP's."""
     return "conv1" in params
 
 

@@ -38,6 +38,7 @@ class ExactKey(NamedTuple):
 
 
 def exact_key(arch: Arch, hyper: Hyper, data: Data, optimizer: str) -> ExactKey:
+    """The exact program a training call with these settings needs."""
     return ExactKey(arch, int(hyper.batch_size), optimizer, int(data.n_train), int(data.n_test),
                     bool(hyper.l1 or hyper.l2), bool(np.any(np.asarray(hyper.dropout) > 0)))
 

@@ -215,6 +215,7 @@ def init_params(key, arch_arrays: ArchArrays) -> dict:
 
 
 def mask_tree(tree, mask):
+    """``tree * mask`` leaf by leaf (same shapes): zero outside the architecture."""
     return jax.tree.map(lambda a, m: a * m, tree, mask)
 
 

@@ -33,6 +33,7 @@ def truth_table(weights, threshold, n_inputs: int = 3):
 
 
 def sigmoid(z):
+    """The logistic function, elementwise (numpy, any shape)."""
     return 1.0 / (1.0 + np.exp(-z))
 
 
@@ -100,6 +101,7 @@ def tiny_net_backprop(net: TinyNet, x, t, activation: str = "sigmoid") -> dict:
 
 
 def tiny_net_loss(net: TinyNet, x, t, activation: str = "sigmoid") -> float:
+    """½(o − t)² of the tiny net's output o for one example x (2,) and target t."""
     f, _ = _ACT[activation]
     h = f(np.asarray(x, float) @ net.W1 + net.b1)
     return 0.5 * (float(f(h @ net.W2 + net.b2)) - t) ** 2

@@ -201,6 +201,8 @@ PROGRAMS.register("packed", _train_packed, cpu_options=PACKED_CPU_OPTIONS)
 
 
 def pack_key(arch: Arch, copies: int, hyper: Hyper, data: Data) -> PackKey:
+    """The packed program ``copies`` copies of ``arch`` with these settings need
+    (ValueError past MAX_COPIES)."""
     if not 1 <= copies <= MAX_COPIES:
         raise ValueError(f"copies: 1 to {MAX_COPIES}, got {copies}")
     return PackKey(arch, copies, int(hyper.batch_size), OPTIMIZERS[int(hyper.optimizer)],

@@ -265,8 +265,10 @@ class Run(param.Parameterized):
                 o["X_train"], o["y_train"], o["X_test"], o["y_test"])
         else:
             X, y = datasets.make_dataset(self.dataset, self.seed, self.n_samples, self.noise)
-            tr, te = datasets.train_test_split(self.seed, self.n_samples, self.train_ratio)
-            self.X_train, self.y_train, self.X_test, self.y_test = X[tr], y[tr], X[te], y[te]
+            train_rows, test_rows = datasets.train_test_split(self.seed, self.n_samples,
+                                                              self.train_ratio)
+            self.X_train, self.y_train = X[train_rows], y[train_rows]
+            self.X_test, self.y_test = X[test_rows], y[test_rows]
         feats = lambda X: np.asarray(features.all_features(X), np.float32).reshape(-1, 7)
         self._data = train.make_data(feats(self.X_train), self.y_train,
                                      feats(self.X_test), self.y_test)
@@ -284,10 +286,11 @@ class Run(param.Parameterized):
         if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
             raise ValueError("data: every coordinate and label must be a finite number")
         if len(y) >= 2:
-            tr, te = datasets.train_test_split(self.seed, len(y), self.train_ratio)
+            train_rows, test_rows = datasets.train_test_split(self.seed, len(y), self.train_ratio)
         else:
-            tr, te = np.arange(len(y)), np.arange(0)
-        self._set_own(X[tr], y[tr], X[te], y[te], classification, one_d, note)
+            train_rows, test_rows = np.arange(len(y)), np.arange(0)
+        self._set_own(X[train_rows], y[train_rows], X[test_rows], y[test_rows], classification,
+                      one_d, note)
 
     def _set_own(self, X_train, y_train, X_test, y_test, classification, one_d, note=""):
         self._own = {"X_train": np.asarray(X_train, np.float32).reshape(-1, 2),

@@ -114,6 +114,7 @@ _LOSSES = tuple(s.loss for s in SURFACES.values())
 
 
 def surface_index(name: str) -> int:
+    """The index of surface ``name`` in SURFACE_NAMES (ValueError for another name)."""
     if name not in SURFACES:
         raise ValueError(f"surface: one of {', '.join(SURFACE_NAMES)}, got {name!r}")
     return SURFACE_NAMES.index(name)
