@@ -548,3 +548,21 @@ def _describe(exc: BaseException) -> str:
 def failure():
     """Why the fast wire was turned off for good in this process; None if it was not."""
     return _failure
+
+
+def installed() -> bool:
+    """Whether the fast wire serves the frames now (its builder, writer and per-frame
+    changes)."""
+    return _active
+
+
+def snapshot() -> tuple:
+    """What this module has put in place, and whether it was turned off for good (for a
+    test that changes it: ``restore(snapshot())`` puts it back)."""
+    return patch_doc.__dict__["create"], panel_document.dispatch_tornado, _active, _failure
+
+
+def restore(state: tuple) -> None:
+    """Put back what ``snapshot()`` returned."""
+    global _active, _failure
+    patch_doc.create, panel_document.dispatch_tornado, _active, _failure = state

@@ -22,28 +22,8 @@ from playground.server import wire
 
 
 @pytest.fixture(autouse=True)
-def _restore():
-    """Each test leaves the process as it found it: what is installed, whether the
-    per-frame changes are direct, whether the fast wire was turned off."""
-    state = (patch_doc.__dict__["create"], panel_document.dispatch_tornado, wire._active,
-             wire._failure)
-    yield
-    (patch_doc.create, panel_document.dispatch_tornado, wire._active, wire._failure) = state
-
-
-@pytest.fixture
-def records():
-    """The lines written on the playground's log while the test runs."""
-    seen = []
-    handler = logging.Handler(logging.DEBUG)
-    handler.emit = seen.append
-    logger = logging.getLogger("playground")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    yield seen
-    logger.removeHandler(handler)
-    logger.setLevel(level)
+def _restore(wire_restored):
+    """Each test leaves the fast wire as it found it."""
 
 
 @pytest.fixture
@@ -513,7 +493,7 @@ def _no_references(monkeypatch):
 ], ids=["max_safe_int", "encode_bytes", "encode_float", "references", "flush_synced",
         "buffers", "dispatch_signature", "binary_array_types", "no_sources", "tornado"])
 def test_a_renamed_internal_leaves_bokeh_and_panel_as_they_are(monkeypatch, missing,
-                                                               records):
+                                                               log_records):
     """Where any internal the module relies on is gone or changed (a Bokeh or Panel
     release it was not written for), supported() says so and install() changes nothing:
     the page keeps Bokeh's and Panel's own message builder and socket writer, and the
@@ -524,9 +504,9 @@ def test_a_renamed_internal_leaves_bokeh_and_panel_as_they_are(monkeypatch, miss
     assert not wire.supported()
     assert wire.install() is False
     assert (patch_doc.__dict__["create"], panel_document.dispatch_tornado) == before
-    assert not wire._active
-    assert [r.levelno for r in records] == [logging.WARNING]
-    assert wire.missing() in records[0].getMessage()
+    assert not wire.installed()
+    assert [r.levelno for r in log_records] == [logging.WARNING]
+    assert wire.missing() in log_records[0].getMessage()
 
 
 # ------------------------------------------------------------------ never a risk
@@ -605,7 +585,7 @@ def _bokehs_message(doc, events, new_before):
     return wire._ORIGINAL.__func__(patch_doc, events)
 
 
-def test_a_failing_builder_hands_the_frame_to_bokeh_for_good(monkeypatch, records):
+def test_a_failing_builder_hands_the_frame_to_bokeh_for_good(monkeypatch, log_records):
     assert wire.install()
 
     def broken(self, obj):
@@ -619,29 +599,29 @@ def test_a_failing_builder_hands_the_frame_to_bokeh_for_good(monkeypatch, record
     assert '"epoch 12"' in msg.content_json and '"new"' in msg.content_json
     assert patch_doc.__dict__["create"] is wire._ORIGINAL       # off, for good
     assert panel_document.dispatch_tornado is wire._ORIGINAL_DISPATCH
-    assert not wire._active and "RuntimeError: boom" in wire.failure()
+    assert not wire.installed() and "RuntimeError: boom" in wire.failure()
     for _ in range(3):          # more frames, some through the builder taken before
         doc, events, _ = _frame_events()
         assert '"epoch 12"' in wire._create(patch_doc, events).content_json
         assert '"epoch 12"' in Protocol().create("PATCH-DOC", events).content_json
     wire._fall_back("failed building a message: RuntimeError: again")   # a racing frame
     assert not wire.install()
-    assert [r.levelno for r in records] == [logging.WARNING]
-    line = records[0].getMessage()
+    assert [r.levelno for r in log_records] == [logging.WARNING]
+    line = log_records[0].getMessage()
     assert line.startswith(wire.LOG_PREFIX) and "RuntimeError: boom" in line
 
 
-def test_bokehs_own_refusals_are_no_failure(records):
+def test_bokehs_own_refusals_are_no_failure(log_records):
     """A wrong call is refused as Bokeh refuses it; the fast wire stays."""
     assert wire.install()
     with pytest.raises(ValueError):
         Protocol().create("PATCH-DOC", [])
     assert wire.failure() is None and patch_doc.__dict__["create"] is not wire._ORIGINAL
-    assert records == []
+    assert log_records == []
 
 
 @pytest.mark.parametrize("with_buffer", [False, True])
-def test_a_failing_writer_hands_the_frame_to_panel_for_good(monkeypatch, records,
+def test_a_failing_writer_hands_the_frame_to_panel_for_good(monkeypatch, log_records,
                                                             with_buffer):
     msg = _a_frame_message(with_buffer)
     assert wire.install()
@@ -669,13 +649,13 @@ def test_a_failing_writer_hands_the_frame_to_panel_for_good(monkeypatch, records
     assert first == theirs and len(first) == 3 + 2 * len(msg.buffers)    # Panel's writes
     assert writes == theirs * 7
     assert panel_document.dispatch_tornado is wire._ORIGINAL_DISPATCH
-    assert patch_doc.__dict__["create"] is wire._ORIGINAL and not wire._active
+    assert patch_doc.__dict__["create"] is wire._ORIGINAL and not wire.installed()
     assert not wire.install()
-    assert [r.levelno for r in records] == [logging.WARNING]
-    assert "failed writing a message: OverflowError: boom" in records[0].getMessage()
+    assert [r.levelno for r in log_records] == [logging.WARNING]
+    assert "failed writing a message: OverflowError: boom" in log_records[0].getMessage()
 
 
-def test_a_closed_connection_is_no_failure(records):
+def test_a_closed_connection_is_no_failure(log_records):
     from tornado.iostream import StreamClosedError
     from tornado.websocket import WebSocketClosedError
     msg = _a_frame_message(True)
@@ -699,11 +679,11 @@ def test_a_closed_connection_is_no_failure(records):
     for closing in (closes_at_the_write, closes_while_writing):
         with pytest.raises(WebSocketClosedError):
             _run(closing)
-    assert wire.failure() is None and records == []
+    assert wire.failure() is None and log_records == []
     assert panel_document.dispatch_tornado is wire.dispatch_tornado
 
 
-def test_a_failing_install_leaves_bokeh_and_panel_and_says_why_once(monkeypatch, records):
+def test_a_failing_install_leaves_bokeh_and_panel_and_says_why_once(monkeypatch, log_records):
     wire.uninstall()
 
     class ReadOnly:
@@ -713,10 +693,10 @@ def test_a_failing_install_leaves_bokeh_and_panel_and_says_why_once(monkeypatch,
             raise TypeError("read-only module")
     monkeypatch.setattr(wire, "panel_document", ReadOnly())
     assert wire.install() is False
-    assert patch_doc.__dict__["create"] is wire._ORIGINAL and not wire._active
+    assert patch_doc.__dict__["create"] is wire._ORIGINAL and not wire.installed()
     assert wire.install() is False                      # for good: no second try
-    assert [r.levelno for r in records] == [logging.WARNING]
-    assert "TypeError: read-only module" in records[0].getMessage()
+    assert [r.levelno for r in log_records] == [logging.WARNING]
+    assert "TypeError: read-only module" in log_records[0].getMessage()
 
 
 def test_per_frame_changes_take_bokehs_way_unless_the_fast_wire_is_installed(monkeypatch):
