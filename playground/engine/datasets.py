@@ -8,9 +8,11 @@ Every data set is one function ``name(key, n, noise) -> (X, y)``:
 * ``X``: ``(n, 2) float32`` with every value in [-6, 6] (clipped after noise);
   ``y``: ``(n,) float32``.
 
-Classification sets have labels exactly +1 / -1; the 2-D regression sets have
-targets in [-1, 1] (``sine`` too at noise 0; its noise is not clipped). The 1-D
-set ``sine`` puts its input in column 0 and zeros in column 1.
+Two-class sets have labels exactly +1 / -1. Multi-class sets (``MULTICLASS``: K = 3..5
+classes, ``n_classes``) have labels that are class indices 0, 1, ..., K-1, stored as
+float32 like every label (exact in float32; ``int(y)`` is the class). The 2-D regression
+sets have targets in [-1, 1] (``sine`` too at noise 0; its noise is not clipped). The
+1-D set ``sine`` puts its input in column 0 and zeros in column 1.
 """
 from __future__ import annotations
 
@@ -126,6 +128,75 @@ def moons(key, n, noise):
     return _out(_jitter(kj, X, noise, scale), y)
 
 
+# -------------------------------------------------------------- multi-class
+BLOB_RADIUS = 3.5        # the blobs' centres sit on a circle of this radius
+
+
+def _class_labels(n, k):
+    """0, 1, ..., k-1, 0, 1, ... (balanced to within one point): (n,) int32."""
+    return jnp.arange(n) % k
+
+
+def _blobs(key, n, noise, k):
+    """k Gaussian blobs, centres evenly spaced on a circle of radius BLOB_RADIUS (class 0
+    at angle 90°, then anticlockwise); label = blob index 0..k-1, balanced.
+    Noise widens the blobs: std = 0.6 + 1.2*noise/50 (0.6 clean, 1.8 at 50)."""
+    y = _class_labels(n, k)
+    angle = math.pi / 2 + 2 * math.pi * y / k
+    std = 0.6 + 1.2 * noise / 50.0
+    X = _polar(jnp.full(n, BLOB_RADIUS), angle) + jax.random.normal(key, (n, 2)) * std
+    return _out(X, y)
+
+
+def blobs3(key, n, noise):
+    """Three Gaussian blobs (classes 0, 1, 2); see ``_blobs``. X (n, 2) float32, y (n,)
+    float32 class indices."""
+    return _blobs(key, n, noise, 3)
+
+
+def blobs4(key, n, noise):
+    """Four Gaussian blobs (classes 0..3); see ``_blobs``."""
+    return _blobs(key, n, noise, 4)
+
+
+def blobs5(key, n, noise):
+    """Five Gaussian blobs (classes 0..4); see ``_blobs``."""
+    return _blobs(key, n, noise, 5)
+
+
+def spiral3(key, n, noise):
+    """Three interleaved spiral arms (radius 0..5, 1.25 turns), one per class 0, 1, 2.
+
+    X (n, 2) float32, y (n,) float32 class indices, balanced; arm k is arm 0 rotated by
+    k/3 of a turn. Noise jitters each coordinate uniformly by up to +-noise/100 (as the
+    two-class spiral)."""
+    ks, kj = jax.random.split(key)
+    y = _class_labels(n, 3)
+    s = jax.random.uniform(ks, (n,))
+    t = 1.25 * 2 * math.pi * s + 2 * math.pi * y / 3
+    return _out(_jitter(kj, _polar(R * s, t), noise, 1.0), y)
+
+
+PINWHEEL_ARMS = 5
+
+
+def pinwheel(key, n, noise):
+    """A pinwheel of PINWHEEL_ARMS = 5 curved arms, one per class 0..4 (Johnson et al.,
+    2016): each point is drawn from a Gaussian stretched along its arm's direction, then
+    turned by an angle that grows with its distance from the centre, so the arms bend.
+
+    X (n, 2) float32 (radius about 1.2..5.5), y (n,) float32 class indices, balanced.
+    Noise widens the arms: the spread across an arm grows from 0.06 (clean) to 0.26 (at
+    50) in units of the arm's length scale (3.2)."""
+    y = _class_labels(n, PINWHEEL_ARMS)
+    radial, across = 0.25, 0.06 + 0.2 * noise / 50.0
+    f = jax.random.normal(key, (n, 2)) * jnp.array([radial, across]) + jnp.array([1.0, 0.0])
+    angle = 2 * math.pi * y / PINWHEEL_ARMS + 0.25 * jnp.exp(f[:, 0])
+    c, s = jnp.cos(angle), jnp.sin(angle)
+    X = 3.2 * jnp.stack([f[:, 0] * c - f[:, 1] * s, f[:, 0] * s + f[:, 1] * c], axis=1)
+    return _out(X, y)
+
+
 # ---------------------------------------------------------------- regression
 def _uniform_plane(key, n):
     return jax.random.uniform(key, (n, 2), minval=-LIMIT, maxval=LIMIT)
@@ -179,16 +250,42 @@ def sine(key, n, noise):
 # ----------------------------------------------------------------- registry
 DATASETS = {
     "circle": circle, "xor": xor, "gauss": gauss, "spiral": spiral, "moons": moons,
+    "blobs3": blobs3, "blobs4": blobs4, "blobs5": blobs5, "spiral3": spiral3,
+    "pinwheel": pinwheel,
     "plane": plane, "multigauss": multigauss, "sine": sine,
 }
-CLASSIFICATION = ("circle", "xor", "gauss", "spiral", "moons")
+TWO_CLASS = ("circle", "xor", "gauss", "spiral", "moons")
+MULTICLASS = ("blobs3", "blobs4", "blobs5", "spiral3", "pinwheel")
+CLASSIFICATION = TWO_CLASS + MULTICLASS
 REGRESSION = ("plane", "multigauss", "sine")
 ONE_D = ("sine",)
+MAX_CLASSES = 5
+_CLASSES = {"blobs3": 3, "blobs4": 4, "blobs5": 5, "spiral3": 3, "pinwheel": PINWHEEL_ARMS}
+
+# The problem types (TensorFlow Playground's menu): each one's data sets and the one a
+# change of problem picks.
+PROBLEMS = ("classification", "regression")
+PROBLEM_DATASETS = {"classification": CLASSIFICATION, "regression": REGRESSION}
+DEFAULT_DATASET = {"classification": "circle", "regression": "plane"}
 
 
 def is_classification(name: str) -> bool:
-    """True for the two-class data sets (labels ±1), False for regression and the curve."""
+    """True for the classification data sets (two classes, labels ±1, or K classes, labels
+    0..K-1), False for regression and the curve."""
     return name in CLASSIFICATION
+
+
+def n_classes(name: str) -> int:
+    """How many classes data set ``name`` has: 2 for the two-class sets, K for the
+    multi-class ones, 0 for regression."""
+    if name in TWO_CLASS:
+        return 2
+    return _CLASSES.get(name, 0)
+
+
+def problem_of(name: str) -> str:
+    """"classification" or "regression": the problem a built-in data set belongs to."""
+    return "classification" if is_classification(name) else "regression"
 
 
 def make_dataset(name: str, seed: int, n: int, noise: float):

@@ -66,7 +66,7 @@ def train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, e
     full_batches = n % bs == 0
 
     def loss_fn(p, xb, yb, m, keep):
-        losses = mlp.example_loss(kind, mlp.forward_exact(p, arch, xb, keep), yb)
+        losses = mlp.logits_loss(kind, mlp.logits_exact(p, arch, xb, keep), yb)
         loss = jnp.mean(losses) if full_batches else masked_mean(losses, m)
         return loss + penalty(p["W"], hyper.l1, hyper.l2) if k.regularized else loss
 
@@ -99,7 +99,7 @@ def train_exact(k: ExactKey, state: TrainState, hyper: Hyper, data: Data, key, e
         old = getattr(state.opt, k.optimizer)
         new = _map_params_like(lambda t, like: mlp.from_exact(t, arch, like), opt_part, old)
         opt = opt._replace(**{k.optimizer: new})
-    pz = lambda x: mlp.forward_exact(params, arch, x)
+    pz = lambda x: mlp.logits_exact(params, arch, x)
     thumbs = mlp.node_rows_exact(params, arch, jnp.asarray(grid_features(THUMB_RES)),
                                  FEATURE_SCALE)
     metrics = measure(pz, kind, data, params, k.n_train, k.n_test)
@@ -112,8 +112,15 @@ def grid_exact(arch: Arch, params, feats):
     """The output on the label scale for every row of feats (n, N_FEATURES): (n,)."""
     TRACES["grid_exact"] += 1
     exact = mlp.to_exact(params, arch)
-    return mlp.display_output(arch.output, mlp.forward_exact(exact, arch, feats))
+    return mlp.logits_display(arch.output, mlp.logits_exact(exact, arch, feats))
+
+
+def probabilities_exact(arch: Arch, params, feats):
+    """Class probabilities of a softmax output for every row of feats: (n, arch.units)."""
+    TRACES["probabilities_exact"] += 1
+    return mlp.class_probabilities(mlp.logits_exact(mlp.to_exact(params, arch), arch, feats))
 
 
 PROGRAMS.register("train", train_exact)
 PROGRAMS.register("grid", grid_exact)
+PROGRAMS.register("probabilities", probabilities_exact)

@@ -27,8 +27,8 @@ def _weights(params):
 def general_loss(params, arch: ArchArrays, hyper: Hyper, xb, yb, m, keep):
     """Mean loss of the live rows (m: (BATCH_MAX,) 1.0) of a minibatch xb (BATCH_MAX,
     N_FEATURES), yb (BATCH_MAX,) plus the weight penalty: () float32."""
-    z = mlp.forward_general(params, arch, xb, keep)
-    data_loss = masked_mean(mlp.example_loss(arch.output, z, yb), m)
+    z = mlp.logits_general(params, arch, xb, keep)
+    data_loss = masked_mean(mlp.logits_loss(arch.output, z, yb, arch.unit_mask), m)
     return data_loss + penalty(_weights(params), hyper.l1, hyper.l2)
 
 
@@ -74,8 +74,8 @@ def _train_general(state: TrainState, arch: ArchArrays, hyper: Hyper, data: Data
         return jax.lax.fori_loop(0, steps, step, state)
 
     state = jax.lax.fori_loop(0, n_epochs, epoch, state)
-    pz = lambda x: mlp.forward_general(state.params, arch, x)
-    return state, measure(pz, arch.output, data, state.params)
+    pz = lambda x: mlp.logits_general(state.params, arch, x)
+    return state, measure(pz, arch.output, data, state.params, unit_mask=arch.unit_mask)
 
 
 train_general = jax.jit(_train_general)     # (TrainState, Metrics)
@@ -83,8 +83,8 @@ train_general = jax.jit(_train_general)     # (TrainState, Metrics)
 
 def _evaluate_general(params, arch: ArchArrays, data: Data) -> Metrics:
     TRACES["evaluate_general"] += 1
-    pz = lambda x: mlp.forward_general(params, arch, x)
-    return measure(pz, arch.output, data, params)
+    pz = lambda x: mlp.logits_general(params, arch, x)
+    return measure(pz, arch.output, data, params, unit_mask=arch.unit_mask)
 
 
 evaluate_general = jax.jit(_evaluate_general)
@@ -92,10 +92,21 @@ evaluate_general = jax.jit(_evaluate_general)
 
 def _grid_general(params, arch: ArchArrays, feats):
     TRACES["grid_general"] += 1
-    return mlp.display_output(arch.output, mlp.forward_general(params, arch, feats))
+    return mlp.logits_display(arch.output, mlp.logits_general(params, arch, feats),
+                              arch.unit_mask)
 
 
 grid_general = jax.jit(_grid_general)
+
+
+def _probabilities_general(params, arch: ArchArrays, feats):
+    TRACES["probabilities_general"] += 1
+    return mlp.class_probabilities(mlp.logits_general(params, arch, feats), arch.unit_mask)
+
+
+probabilities_general = jax.jit(_probabilities_general)
+probabilities_general.__doc__ = """Class probabilities of a softmax output: feats (n,
+N_FEATURES) -> (n, K_MAX), 0 for the units not in use (meaningful for softmax_ce only)."""
 
 
 def _init_general(key, arch: ArchArrays):

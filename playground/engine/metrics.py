@@ -26,7 +26,8 @@ class Metrics(NamedTuple):
     grid: jnp.ndarray         # (GRID_RES², ) outputs on the label scale over the plot grid
     pred_train: jnp.ndarray   # (size,) outputs on the label scale for each training point
     pred_test: jnp.ndarray    # (size,) the same for the test points
-    grid_codes: jnp.ndarray   # (GRID_RES², ) uint8: grid as colour codes (-1 → 0, +1 → 255)
+    grid_codes: jnp.ndarray   # (GRID_RES², ) uint8: grid as colour codes (-1 → 0, +1 → 255;
+                              # K classes: mlp.class_codes, the class and how sure)
     thumbs: object = None     # exact tier: (n_nodes, THUMB_RES²) the network diagram's pictures
 
     train_loss = property(lambda self: self.summary[SUMMARY.index("train_loss")])
@@ -44,30 +45,48 @@ def masked_mean(values, mask):
     return jnp.sum(values * mask) / jnp.maximum(jnp.sum(mask), 1.0)
 
 
-def measure(predict_z, kind, data: Data, params, n_train=None, n_test=None) -> Metrics:
+def measure(predict_z, kind, data: Data, params, n_train=None, n_test=None,
+            unit_mask=None) -> Metrics:
     """Data loss (no penalty), accuracy and every point's prediction, train and test sets.
 
-    predict_z: features (n, N_FEATURES) → pre-activation outputs (n,); kind: index into
-    mlp.OUTPUTS; params: the pytree whose largest entry is ``max_weight``.
-    n_train/n_test: static sizes (exact tier) or None (read from data, general tier)."""
+    predict_z: features (n, N_FEATURES) → the output units' pre-activations (n, units);
+    kind: index into mlp.OUTPUTS (an int: exact tier, or traced: general tier);
+    unit_mask: (K_MAX,) the live units (general tier) or None (all of them);
+    params: the pytree whose largest entry is ``max_weight``.
+    n_train/n_test: static sizes (exact tier) or None (read from data, general tier).
+    Accuracy: the sign of the output against the label (two classes), the most likely
+    class against the class index (K classes)."""
+    def correct(out, y):
+        two = ((out >= 0) == (y > 0)).astype(jnp.float32)
+        if isinstance(kind, int) and kind != mlp.SOFTMAX:
+            return two
+        many = (out == y).astype(jnp.float32)
+        return many if isinstance(kind, int) else jnp.where(kind == mlp.SOFTMAX, many, two)
+
     def one(x, y, n):
         live = (jnp.arange(x.shape[0]) < n).astype(jnp.float32)
         z = predict_z(x)
-        out = mlp.display_output(kind, z)
-        loss = masked_mean(mlp.example_loss(kind, z, y), live)
-        right = ((out >= 0) == (y > 0)).astype(jnp.float32)
-        return loss, masked_mean(right, live), out
+        out = mlp.logits_display(kind, z, unit_mask)
+        loss = masked_mean(mlp.logits_loss(kind, z, y, unit_mask), live)
+        return loss, masked_mean(correct(out, y), live), out
     train_loss, train_accuracy, pred_train = one(
         data.x_train, data.y_train, data.n_train if n_train is None else n_train)
     test_loss, test_accuracy, pred_test = one(
         data.x_test, data.y_test, data.n_test if n_test is None else n_test)
     max_weight = jnp.max(jnp.stack([jnp.max(jnp.abs(leaf)) for leaf in jax.tree.leaves(params)]))
-    grid = mlp.display_output(kind, predict_z(jnp.asarray(grid_features())))
+    zg = predict_z(jnp.asarray(grid_features()))
+    grid = mlp.logits_display(kind, zg, unit_mask)
+    if isinstance(kind, int):
+        codes = mlp.class_codes(zg, unit_mask) if kind == mlp.SOFTMAX else colour_codes(grid)
+        largest = jnp.float32(1.0) if kind == mlp.SOFTMAX else jnp.max(jnp.abs(grid))
+    else:
+        codes = jnp.where(kind == mlp.SOFTMAX, mlp.class_codes(zg, unit_mask),
+                          colour_codes(grid))
+        largest = jnp.where(kind == mlp.SOFTMAX, 1.0, jnp.max(jnp.abs(grid)))
     values = dict(train_loss=train_loss, test_loss=test_loss, train_accuracy=train_accuracy,
-                  test_accuracy=test_accuracy, max_weight=max_weight,
-                  max_output=jnp.max(jnp.abs(grid)))
+                  test_accuracy=test_accuracy, max_weight=max_weight, max_output=largest)
     summary = jnp.stack([values[k] for k in SUMMARY]).astype(jnp.float32)
-    return Metrics(summary, grid, pred_train, pred_test, colour_codes(grid))
+    return Metrics(summary, grid, pred_train, pred_test, codes)
 
 
 def colour_codes(values):

@@ -11,9 +11,10 @@ as for training (see ``train``):
 
 ``node_grids`` picks the tier and always returns the same thing: one row per
 node, inputs first (in ``arch.features`` order), then the hidden neurons layer
-by layer, then the output — shape (n_nodes, G) float32. Inputs are divided by
+by layer, then the output unit(s) — shape (n_nodes, G) float32. Inputs are divided by
 their largest magnitude over the domain (``FEATURE_SCALE``) so that they fit in
-[-1, 1]; hidden neurons are their activations; the output is on the label scale.
+[-1, 1]; hidden neurons are their activations; a single output is on the label scale,
+the units of a softmax show 2·p−1 (p: their class's probability).
 """
 from __future__ import annotations
 
@@ -53,13 +54,15 @@ def _neuron_grids_general(params, arch: ArchArrays, feats):
 
     h, acts = jax.lax.scan(layer, h0, (params["W_hidden"], params["b_hidden"],
                                        arch.neuron_mask, arch.layer_active, arch.activation))
-    out = mlp.display_output(arch.output, h @ params["W_out"] + params["b_out"])
+    out = mlp.output_pictures(arch.output, h @ params["W_out"] + params["b_out"],
+                              arch.unit_mask)
     return inputs, jnp.swapaxes(acts, 1, 2), out
 
 
 neuron_grids = jax.jit(_neuron_grids_general)
 neuron_grids.__doc__ = """General program: feats (G, 7) -> (inputs (7, G) scaled to [-1, 1],
-hidden (MAX_LAYERS, WIDTH, G) activations, zero where inactive, output (G,) on the label scale)."""
+hidden (MAX_LAYERS, WIDTH, G) activations, zero where inactive, outputs (K_MAX, G): see
+mlp.output_pictures)."""
 
 
 # -------------------------------------------------------------- exact-shape tier
@@ -93,4 +96,4 @@ def node_grids(params, arch: Arch, arch_arrays: ArchArrays, feats, tier: str = "
             return np.asarray(prog(params, feats))
     inputs, hidden, out = to_host(neuron_grids(params, arch_arrays, feats))
     hidden = hidden.reshape(-1, hidden.shape[-1])[node_rows(arch)]
-    return np.concatenate([inputs[list(arch.features)], hidden, out[None]])
+    return np.concatenate([inputs[list(arch.features)], hidden, out[:arch.units]])

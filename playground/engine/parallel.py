@@ -71,7 +71,8 @@ class ParallelMetrics(NamedTuple):
     test_loss: jnp.ndarray
     train_accuracy: jnp.ndarray
     test_accuracy: jnp.ndarray
-    grid: jnp.ndarray            # (copies, GRID_RES²) outputs on the label scale
+    grid: jnp.ndarray            # (copies, GRID_RES²) outputs on the label scale (the
+                                 # most likely class for a softmax over K classes)
     alive: jnp.ndarray           # (copies,) bool
 
 
@@ -86,7 +87,7 @@ def pack(exacts: list):
 
 def _layout(arch: Arch):
     """The exact params' tree structure and leaf shapes for arch."""
-    sizes = [len(arch.features)] + list(arch.hidden) + [1]
+    sizes = [len(arch.features)] + list(arch.hidden) + [arch.units]
     template = {"W": [np.zeros((a, b)) for a, b in zip(sizes[:-1], sizes[1:])],
                 "b": [np.zeros(b) for b in sizes[1:]]}
     leaves, treedef = jax.tree.flatten(template)
@@ -109,8 +110,14 @@ def unpack(packed, arch: Arch, k: int) -> dict:
 
 
 def forward_packed(params: dict, arch: Arch, feats):
-    """Output pre-activation of every copy for every row: (n, N_FEATURES) -> (n, copies).
-    params: the layers (see ``layers``)."""
+    """Output pre-activation of every copy for every row: (n, N_FEATURES) -> (n, copies)
+    (output unit 0; see logits_packed). params: the layers (see ``layers``)."""
+    return logits_packed(params, arch, feats)[:, 0, :]
+
+
+def logits_packed(params: dict, arch: Arch, feats):
+    """Every output unit's pre-activation of every copy for every row: (n, N_FEATURES) ->
+    (n, arch.units, copies). params: the layers (see ``layers``)."""
     h = feats[:, np.asarray(arch.features)]
     W0 = params["W"][0]
     n_in, out, copies = W0.shape
@@ -118,7 +125,25 @@ def forward_packed(params: dict, arch: Arch, feats):
     for l, a in enumerate(arch.activations, start=1):
         h = mlp.ACTIVATION_FNS[a](z)                     # (n, in, copies)
         z = jnp.sum(h[:, :, None, :] * params["W"][l][None], axis=1) + params["b"][l]
-    return z[:, 0, :]
+    return z
+
+
+def copy_losses(kind: int, z, y):
+    """Per-example, per-copy loss: z (n, units, copies) from logits_packed, labels y (n,)
+    -> (n, copies)."""
+    if kind != mlp.SOFTMAX:
+        return mlp.example_loss(kind, z[:, 0, :], y[:, None])
+    n, units, copies = z.shape
+    flat = jnp.moveaxis(z, 1, 2).reshape(n * copies, units)
+    return mlp.softmax_cross_entropy(flat, jnp.repeat(y, copies)).reshape(n, copies)
+
+
+def copy_display(kind: int, z):
+    """Each copy's prediction on the label scale: z (n, units, copies) -> (n, copies) (the
+    most likely class for a softmax)."""
+    if kind != mlp.SOFTMAX:
+        return mlp.display_output(kind, z[:, 0, :])
+    return jnp.argmax(z, axis=1).astype(jnp.float32)
 
 
 def init_packed(padded: list, arch: Arch, optimizer: str) -> PackedState:
@@ -144,7 +169,7 @@ def _train_packed(k: PackKey, state: PackedState, lr_table, hyper: Hyper,
     full_batches = n % bs == 0
 
     def loss_fn(p, xb, yb, m):          # p: the layers
-        losses = mlp.example_loss(kind, forward_packed(p, arch, xb), yb[:, None])
+        losses = copy_losses(kind, logits_packed(p, arch, xb), yb)
         per_copy = (jnp.mean(losses, 0) if full_batches else
                     jnp.sum(losses * m[:, None], 0) / jnp.maximum(jnp.sum(m), 1.0))
         loss = jnp.sum(per_copy)
@@ -178,16 +203,16 @@ def _train_packed(k: PackKey, state: PackedState, lr_table, hyper: Hyper,
     net = layers(state.params, arch)
 
     def scores(x, y, count):
-        z = forward_packed(net, arch, x[:count])
-        out = mlp.display_output(kind, z)
-        loss = jnp.mean(mlp.example_loss(kind, z, y[:count, None]), 0)
-        right = jnp.mean(((out >= 0) == (y[:count, None] > 0)).astype(jnp.float32), 0)
-        return loss, right
+        z = logits_packed(net, arch, x[:count])
+        out = copy_display(kind, z)
+        loss = jnp.mean(copy_losses(kind, z, y[:count]), 0)
+        truth = y[:count, None]
+        right = (out == truth) if kind == mlp.SOFTMAX else ((out >= 0) == (truth > 0))
+        return loss, jnp.mean(right.astype(jnp.float32), 0)
 
     train_loss, train_accuracy = scores(data.x_train, data.y_train, k.n_train)
     test_loss, test_accuracy = scores(data.x_test, data.y_test, k.n_test)
-    grid = mlp.display_output(kind, forward_packed(net, arch,
-                                                   jnp.asarray(grid_features(GRID_RES))))
+    grid = copy_display(kind, logits_packed(net, arch, jnp.asarray(grid_features(GRID_RES))))
     return state, ParallelMetrics(train_loss, test_loss, train_accuracy, test_accuracy, grid.T,
                                   state.alive)
 

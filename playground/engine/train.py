@@ -23,7 +23,7 @@ from .batching import (BATCH_MAX, BUCKETS, N_MAX, Data, ascending_order, bucket_
                        epoch_order, epoch_order_static, last_dropout, make_data)
 from .exact import exact_key
 from .general import (evaluate_general, general_order, general_step, grid_general,
-                      init_state, train_general)
+                      init_state, probabilities_general, train_general)
 from .hyper import LR_TABLE_LEN, REGULARIZATIONS, Hyper, make_hyper, penalty
 from .metrics import DIVERGENCE_WEIGHT, SUMMARY, Metrics, colour_codes, masked_mean
 from .mlp import LOSSES, Arch, ArchArrays
@@ -38,7 +38,8 @@ __all__ = [
     "LR_TABLE_LEN", "REGULARIZATIONS", "Hyper", "make_hyper", "penalty",
     "DIVERGENCE_WEIGHT", "SUMMARY", "Metrics", "colour_codes", "masked_mean", "LOSSES",
     "DIRECTIONS", "MOMENTUM", "OPTIMIZERS", "OptStates", "TrainState", "direction_switch",
-    "opt_init", "PROGRAMS", "TRACES", "train_epochs", "predict_grid"]
+    "opt_init", "PROGRAMS", "TRACES", "train_epochs", "predict_grid",
+    "predict_probabilities", "probabilities_general"]
 
 
 def train_epochs(state, arch: Arch, arch_arrays: ArchArrays, hyper: Hyper, data: Data, key,
@@ -89,3 +90,14 @@ def predict_grid(params, arch: Arch, arch_arrays: ArchArrays, feats, tier: str =
         if prog is not None:
             return prog(params, feats)
     return grid_general(params, arch_arrays, feats)
+
+
+def predict_probabilities(params, arch: Arch, arch_arrays: ArchArrays, feats,
+                          tier: str = "auto"):
+    """Class probabilities of a softmax output (arch.output == mlp.SOFTMAX) for every row of
+    feats (n, N_FEATURES): (n, arch.units), rows summing to 1."""
+    if tier != "general":
+        prog = PROGRAMS.get("probabilities", arch, (params, feats), block=(tier == "exact"))
+        if prog is not None:
+            return prog(params, feats)
+    return probabilities_general(params, arch_arrays, feats)[:, :arch.units]

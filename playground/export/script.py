@@ -37,6 +37,8 @@ _OUTPUT_WORDS = {
     "tanh_mse": "a tanh output unit and the loss ½·(tanh(z) − y)²",
     "sigmoid_bce": "a sigmoid output unit and the binary cross-entropy loss "
                    "(from the logit z, labels ±1 read as probabilities 1 and 0)",
+    "softmax_ce": "one output unit per class, a softmax and the cross-entropy loss "
+                  "(log-sum-exp of z minus the true class's z)",
 }
 _OPTIMIZER_WORDS = {"sgd": "plain SGD", "momentum": f"SGD with momentum {train.MOMENTUM}",
                     "adam": "Adam", "rmsprop": "RMSProp"}
@@ -118,7 +120,9 @@ def _comment(text: str, first: str = "", rest: str = "") -> list[str]:
 def _describe(run: Run) -> list[str]:
     """What network, what data, how it trains: lines for a student to read."""
     s = run.settings()
-    kind = "two classes, labels +1 / -1" if run.classification else "regression"
+    kind = ("two classes, labels +1 / -1" if run.classes == 2 else
+            f"{run.classes} classes, labels 0 to {run.classes - 1}" if run.multiclass else
+            "regression")
     acts = list(run.arch.activations)
     act_words = (f"activation {acts[0]}" if len(set(acts)) == 1 else
                  f"activations {', '.join(acts)}")
@@ -201,7 +205,8 @@ def setup_block(run: Run, filename: str | None = None) -> str:
     init = train.init_state(run.init_key, run.arch_arrays).params   # the seed's weights
     Ws, bs = exact_params(init, run.arch)
     filename = filename or script_filename(run)
-    label = "labels +1 / -1" if run.classification else "targets"
+    label = ("labels +1 / -1" if run.classes == 2 else
+             f"class labels 0 to {run.classes - 1}" if run.multiclass else "targets")
     reg = s["regularization"] if s["reg_rate"] else "none"
     settings_line = json.dumps({k: plain(v) for k, v in s.items()}, ensure_ascii=True)
     epochs = int(run.epoch)
@@ -226,9 +231,9 @@ def setup_block(run: Run, filename: str | None = None) -> str:
         _assign("LAYER_ACTIVATIONS", json.dumps(list(run.arch.activations)),
                 "one per hidden layer"),
         _assign("OUTPUT", json.dumps(mlp.OUTPUTS[run.arch.output]),
-                '"linear_mse", "tanh_mse" or "sigmoid_bce"'),
+                '"linear_mse", "tanh_mse", "sigmoid_bce" or "softmax_ce"'),
         _assign("CLASSIFICATION", str(bool(run.classification)),
-                "labels +1 / -1 (else: values to fit)"),
+                "labels: classes (else: values to fit)"),
         _assign("LEARNING_RATE", float_text(s["learning_rate"]),
                 "the schedule's base: see learning_rate()"),
         _assign("SCHEDULE", json.dumps(s["schedule"]),

@@ -49,19 +49,20 @@ import optax
 #            python standalone.py 500      or as many epochs as you like
 #
 # The settings as the playground stores them (its settings export):
-#   {"dataset": "circle", "noise": 0.0, "train_ratio": 0.5, "n_samples": 40, "seed": 0,
-#   "features": ["x1", "x2"], "hidden": [3], "activation": "tanh", "activations": [],
-#   "dropout": [], "learning_rate": 0.1, "schedule": "constant", "schedule_epochs": 100,
-#   "cycle_mult": 2, "step_factor": 0.5, "batch_size": 10, "optimizer": "adam", "loss":
-#   "mse", "regularization": "none", "reg_rate": 0.0, "stop_epoch": 0, "patience": 0}
+#   {"problem": "classification", "dataset": "circle", "noise": 0.0, "train_ratio": 0.5,
+#   "n_samples": 40, "seed": 0, "features": ["x1", "x2"], "hidden": [3], "activation":
+#   "tanh", "activations": [], "dropout": [], "learning_rate": 0.1, "schedule": "constant",
+#   "schedule_epochs": 100, "cycle_mult": 2, "step_factor": 0.5, "batch_size": 10,
+#   "optimizer": "adam", "loss": "mse", "regularization": "none", "reg_rate": 0.0,
+#   "stop_epoch": 0, "patience": 0}
 
 EPOCHS = 100  # the epochs the page had trained
 SEED = 0  # the shuffles' key comes from it
 INPUTS = ["x1", "x2"]  # the features the network sees: W_INIT[0]'s rows
 HIDDEN = [3]  # neurons per hidden layer
 LAYER_ACTIVATIONS = ["tanh"]  # one per hidden layer
-OUTPUT = "tanh_mse"  # "linear_mse", "tanh_mse" or "sigmoid_bce"
-CLASSIFICATION = True  # labels +1 / -1 (else: values to fit)
+OUTPUT = "tanh_mse"  # "linear_mse", "tanh_mse", "sigmoid_bce" or "softmax_ce"
+CLASSIFICATION = True  # labels: classes (else: values to fit)
 LEARNING_RATE = 0.1  # the schedule's base: see learning_rate()
 SCHEDULE = "constant"  # "constant", "step", "cosine", "sgdr" or "one_cycle"
 SCHEDULE_SETTINGS = {  # the schedule's length in epochs and shape: see schedule_lr()
@@ -166,17 +167,27 @@ ACTIVATION_FUNCTIONS = {
     "sine": jnp.sin,
 }
 # The output unit, by name: the loss of an example from the output's weighted sum z and
-# its label y, and the prediction on the labels' scale (for classes: its sign is the class).
+# its label y, and the prediction on the labels' scale (for two classes: its sign is the
+# class). softmax_ce has one output unit per class: z is (n, K), y the class 0..K-1.
+def softmax_cross_entropy(z, y):
+    """-log softmax(z)[y], from the weighted sums z (n, K) of the K output units:
+    log(sum of e^z) minus the true class's z (log-sum-exp never overflows)."""
+    k = jnp.clip(y.astype(jnp.int32), 0, z.shape[-1] - 1)
+    return jax.nn.logsumexp(z, axis=-1) - jnp.take_along_axis(z, k[:, None], axis=-1)[:, 0]
+
+
 OUTPUT_LOSSES = {
     "linear_mse": lambda z, y: 0.5 * (z - y) ** 2,
     "tanh_mse": lambda z, y: 0.5 * (jnp.tanh(z) - y) ** 2,
     # binary cross-entropy from the logit z, labels ±1 read as probabilities 1 and 0
     "sigmoid_bce": lambda z, y: jax.nn.softplus(z) - 0.5 * (y + 1.0) * z,
+    "softmax_ce": softmax_cross_entropy,
 }
 OUTPUT_PREDICTIONS = {
     "linear_mse": lambda z: z,
     "tanh_mse": jnp.tanh,
     "sigmoid_bce": lambda z: 2.0 * jax.nn.sigmoid(z) - 1.0,
+    "softmax_ce": lambda z: jnp.argmax(z, axis=-1).astype(jnp.float32),   # the likeliest
 }
 
 
@@ -191,7 +202,8 @@ def check_setup():
                 raise ValueError(f"{kind} {name!r}: not one of {', '.join(known)}")
     if len(LAYER_ACTIVATIONS) != len(HIDDEN):
         raise ValueError("LAYER_ACTIVATIONS: one activation per hidden layer is needed")
-    sizes = [len(INPUTS)] + list(HIDDEN) + [1]
+    units = W_INIT[-1].shape[-1] if OUTPUT == "softmax_ce" and W_INIT else 1  # one per class
+    sizes = [len(INPUTS)] + list(HIDDEN) + [units]
     if len(W_INIT) != len(sizes) - 1 or len(B_INIT) != len(sizes) - 1:
         raise ValueError(f"W_INIT, B_INIT: {len(sizes) - 1} layers are needed")
     for l, (W, b) in enumerate(zip(W_INIT, B_INIT)):
@@ -221,11 +233,12 @@ def dense(h, W):
 
 def forward(params, x):
     """The output unit's weighted sum z (n,) for every row of x (n, 7), before the output
-    unit's own activation."""
+    unit's own activation (softmax_ce: every output unit's, (n, K))."""
     h = x[:, np.array([FEATURE_NAMES.index(name) for name in INPUTS])]   # the ones it uses
     for W, b, name in zip(params["W"][:-1], params["b"][:-1], LAYER_ACTIVATIONS):
         h = ACTIVATION_FUNCTIONS[name](dense(h, W) + b)
-    return (dense(h, params["W"][-1]) + params["b"][-1])[:, 0]
+    z = dense(h, params["W"][-1]) + params["b"][-1]
+    return z if OUTPUT == "softmax_ce" else z[:, 0]
 
 
 def example_loss(z, y):
@@ -234,7 +247,8 @@ def example_loss(z, y):
 
 
 def prediction(z):
-    """The output on the labels' scale (for classes: its sign is the class)."""
+    """The output on the labels' scale (two classes: its sign is the class; K classes: the
+    likeliest class)."""
     return OUTPUT_PREDICTIONS[OUTPUT](z)
 
 
@@ -369,7 +383,10 @@ def epoch_order(key, epoch, n):
 def evaluate(params, x, y):
     """Mean loss (without the penalty) and accuracy on a whole data set: x (n, 7), y (n,)."""
     z = forward(params, x)
-    right = (prediction(z) >= 0) == (y > 0)
+    if OUTPUT == "softmax_ce":
+        right = prediction(z) == y
+    else:
+        right = (prediction(z) >= 0) == (y > 0)
     return jnp.mean(example_loss(z, y)), jnp.mean(right.astype(jnp.float32))
 
 

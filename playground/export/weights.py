@@ -45,12 +45,13 @@ def weights_npz(run: Run) -> bytes:
     """The run's weights as an .npz file (open with ``numpy.load``).
 
     W0, b0, W1, b1, ..., W{L}, b{L}: exact shapes, W_l (inputs, outputs), output layer
-    last (W{L}: (last hidden, 1)); the network computes
-    ``h = act(h @ W_l + b_l)`` per hidden layer and ``z = h @ W{L} + b{L}``.
+    last (W{L}: (last hidden, 1), or (last hidden, K) for K classes); the network computes
+    ``h = act(h @ W_l + b_l)`` per hidden layer and ``z = h @ W{L} + b{L}`` (K classes:
+    softmax(z) are the class probabilities).
     features: the input names in the order of W0's rows; hidden: neurons per layer;
     activation: the run's activation setting; activations: each hidden layer's activation
     (what the network uses); output: the output unit
-    (linear_mse, tanh_mse or sigmoid_bce); settings_json: the set-up (settings_to_json);
+    (linear_mse, tanh_mse, sigmoid_bce or softmax_ce); settings_json: the set-up (settings_to_json);
     epoch: the epoch reached.
     """
     Ws, bs = exact_params(run.state.params, run.arch)
@@ -84,8 +85,8 @@ def _text_array(z, key) -> str:
 
 def read_weights_npz(data: bytes) -> dict:
     """Validate an .npz from ``weights_npz``; returns {"W": [...], "b": [...], "features",
-    "hidden", "activations" (one per hidden layer), "output" (or None), "settings_json"
-    (or None), "epoch"}."""
+    "hidden", "activations" (one per hidden layer), "output" (or None), "units" (output
+    units: 1, or K for a softmax over K classes), "settings_json" (or None), "epoch"}."""
     if isinstance(data, (bytearray, memoryview)):
         data = bytes(data)
     if not isinstance(data, bytes):
@@ -136,7 +137,15 @@ def read_weights_npz(data: bytes) -> dict:
             if output is not None and output not in mlp.OUTPUTS:
                 raise _BadFile(f"output: {show(output)} is not one of "
                                f"{', '.join(mlp.OUTPUTS)}")
-            sizes = [len(names)] + hidden + [1]
+            units = 1
+            if output == "softmax_ce":              # one output unit per class
+                last = f"W{len(hidden)}"
+                a = z[last] if last in keys else None
+                units = a.shape[1] if a is not None and a.ndim == 2 else 0
+                if not 2 <= units <= mlp.K_MAX:
+                    raise _BadFile(f"{last}: a softmax output has 2 to {mlp.K_MAX} units, "
+                                   f"one per class")
+            sizes = [len(names)] + hidden + [units]
             Ws, bs = [], []
             for l in range(len(sizes) - 1):
                 shape = (sizes[l], sizes[l + 1])
@@ -163,7 +172,8 @@ def read_weights_npz(data: bytes) -> dict:
     except Exception:                      # zip/npy errors of every kind: one clear message
         raise ValueError("file: not a readable .npz weights file") from None
     return {"W": Ws, "b": bs, "features": [str(n) for n in names], "hidden": hidden,
-            "activations": activations, "output": output, "settings_json": settings_json,
+            "activations": activations, "output": output, "units": units,
+            "settings_json": settings_json,
             "epoch": max(0, min(epoch, MAX_EPOCH))}
 
 
@@ -194,11 +204,12 @@ def _padded_weights(w: dict, run: Run):
     """The weights of a read file in the padded layout of ``run`` (ValueError if the
     networks differ)."""
     want = {"features": feature_names(run.arch), "hidden": list(run.hidden),
-            "activation": list(run.arch.activations), "output": mlp.OUTPUTS[run.arch.output]}
+            "activation": list(run.arch.activations), "output": mlp.OUTPUTS[run.arch.output],
+            "output units": run.arch.units}
     got = {"features": [f for f in features.FEATURES if f in w["features"]],
            "hidden": w["hidden"], "activation": w["activations"],
-           "output": w["output"] or want["output"]}
-    for key in ("features", "hidden", "activation", "output"):
+           "output": w["output"] or want["output"], "output units": w["units"]}
+    for key in ("features", "hidden", "activation", "output", "output units"):
         if got[key] != want[key]:
             raise ValueError(f"{key}: the file's network has {got[key]}, this run has "
                              f"{want[key]} — set the run up the same way first")

@@ -5,7 +5,7 @@ accept and refuse the same set-ups, for the same reasons, in the same words.
     problem("hidden", [4, 0])      # "has a layer of 0 neurons" (None: the value is fine)
     allowed("hidden")              # "the hidden layers take 1 to 16 neurons each, ..."
     conflicts({"dataset": "plane", "loss": "cross_entropy"})
-                                   # [("loss", "needs a data set with two classes, ...", "mse")]
+                                   # [("loss", "needs a data set with classes, ...", "mse")]
 
 No Panel here; every phrase is written for a student (no Python reprs, no class names).
 """
@@ -23,7 +23,8 @@ SHOWN_LENGTH = 40          # characters of a bad value or key a message repeats
 
 # Each setting as a message names it (close to the page's label).
 SETTING_NAMES = {
-    "dataset": "the data set", "noise": "Noise (%)", "train_ratio": "the share of training data",
+    "problem": "the problem type", "dataset": "the data set", "noise": "Noise (%)",
+    "train_ratio": "the share of training data",
     "n_samples": "the number of points", "seed": "the random seed",
     "features": "the input features", "hidden": "the hidden layers",
     "activation": "the activation", "activations": "the activation of each layer",
@@ -34,7 +35,7 @@ SETTING_NAMES = {
     "regularization": "the regularization", "reg_rate": "the regularization rate",
     "stop_epoch": "the stop epoch", "patience": "the early-stopping patience"}
 # What one choice of a menu is, for "is not ... here".
-CHOICE_NOUNS = {"dataset": "a data set", "activation": "an activation",
+CHOICE_NOUNS = {"problem": "a problem type", "dataset": "a data set", "activation": "an activation",
                 "schedule": "a learning-rate schedule", "optimizer": "an optimizer",
                 "loss": "a loss", "regularization": "a regularization",
                 "features": "an input feature", "activations": "an activation"}
@@ -162,7 +163,7 @@ def conflicts(settings: Mapping) -> list[tuple[str, str, object]]:
     instead). ``settings``: the values a link or file gives (each one valid alone); the rest
     are the defaults, which never clash (the run adapts them by itself)."""
     out = []
-    dataset = settings.get("dataset", Run.param.dataset.default)
+    dataset = implied(settings).get("dataset", Run.param.dataset.default)
     chosen = settings.get("features")
     if dataset in datasets.ONE_D and chosen is not None:
         keep = [f for f in chosen if f in features.ONE_D_FEATURES]
@@ -173,6 +174,28 @@ def conflicts(settings: Mapping) -> list[tuple[str, str, object]]:
                         keep or ["x1"]))
     if settings.get("loss") == "cross_entropy" and dataset != OWN \
             and not datasets.is_classification(dataset):
-        out.append(("loss", f"needs a data set with two classes, and {dataset} is a "
+        out.append(("loss", f"needs a data set with classes, and {dataset} is a "
                             f"regression data set", "mse"))
+    if settings.get("loss") == "mse" and datasets.n_classes(dataset) > 2:
+        out.append(("loss", f"cannot be used with the {datasets.n_classes(dataset)} classes "
+                            f"of {dataset}: more than two classes need cross_entropy (a "
+                            f"softmax output)", "cross_entropy"))
+    problem = settings.get("problem")
+    if problem is not None and "dataset" in settings and dataset != OWN \
+            and datasets.problem_of(dataset) != problem:
+        its_own = datasets.problem_of(dataset)
+        out.append(("problem", f"does not fit the data set {dataset}, which is a {its_own} "
+                               f"data set", its_own))
+    return out
+
+
+def implied(settings: Mapping) -> dict:
+    """The settings with the data set or problem that the other one implies filled in: a
+    problem alone opens its first data set, a data set alone its problem (for set-ups
+    that give one and not the other; clashes are ``conflicts``)."""
+    out = dict(settings)
+    if "problem" in out and "dataset" not in out:
+        out["dataset"] = datasets.DEFAULT_DATASET[out["problem"]]
+    elif "dataset" in out and "problem" not in out and out["dataset"] != OWN:
+        out["problem"] = datasets.problem_of(out["dataset"])
     return out

@@ -2,14 +2,14 @@
 
 Layers are numbered as in ``mlp.to_exact``: layer ``l`` owns its incoming weights
 ``W[l]`` (in, out) and its biases ``b[l]``; layer 0 is the first hidden layer and
-layer ``len(run.hidden)`` is the output unit. The input features are layer
+layer ``len(run.hidden)`` is the output layer: one unit, or one per class (K classes,
+unit k is class k). The input features are layer
 ``INPUT`` (-1); their index ``j`` counts the *used* features in FEATURES order.
 """
 from __future__ import annotations
 
 import math
 
-import jax.numpy as jnp
 import numpy as np
 
 from ..engine import features, mlp, neurons, train
@@ -42,12 +42,13 @@ def neuron_thumbnails(run: Run, codes: bool = False) -> list[np.ndarray]:
 
 def neuron_heatmap(run: Run, layer: int, j: int) -> np.ndarray:
     """(GRID_RES, GRID_RES) float32: node (layer, j)'s output over the plot grid, row 0 at
-    the bottom. Inputs are scaled to [-1, 1]; the output is the run's decision grid."""
+    the bottom. Inputs are scaled to [-1, 1]; a single output is the run's decision grid;
+    output unit j of K classes shows 2·p − 1, p the probability of class j."""
     n_hidden = len(run.hidden)
     sizes = _column_sizes(run)
     _check_index("layer", layer, INPUT, n_hidden)
     _check_index("neuron", j, 0, sizes[layer + 1] - 1)
-    if layer == n_hidden:
+    if layer == n_hidden and not run.multiclass:
         return run.decision_grid()
     g = neurons.node_grids(run.state.params, run.arch, run.arch_arrays,
                            neurons.device_features(GRID_RES), tier=run.tier)
@@ -71,7 +72,7 @@ def set_weight(run: Run, layer: int, i: int, j: int, value) -> None:
     p = run.state.params
     row = run.arch.features[i] if layer == 0 else i
     if layer == len(run.hidden):
-        p = {**p, "W_out": p["W_out"].at[row].set(value)}
+        p = {**p, "W_out": p["W_out"].at[row, j].set(value)}
     else:
         p = {**p, "W_hidden": p["W_hidden"].at[layer, row, j].set(value)}
     _replace_params(run, p)
@@ -85,7 +86,7 @@ def set_bias(run: Run, layer: int, j: int, value) -> None:
     value = _check_value("bias", value)
     p = run.state.params
     if layer == len(run.hidden):
-        p = {**p, "b_out": jnp.asarray(value, jnp.float32)}
+        p = {**p, "b_out": p["b_out"].at[j].set(value)}
     else:
         p = {**p, "b_hidden": p["b_hidden"].at[layer, j].set(value)}
     _replace_params(run, p)
@@ -97,7 +98,7 @@ def _replace_params(run: Run, params):
 
 
 def _column_sizes(run: Run) -> list[int]:
-    return [len(run.arch.features), *run.arch.hidden, 1]
+    return [len(run.arch.features), *run.arch.hidden, run.arch.units]
 
 
 def _check_index(what, v, lo, hi):
@@ -124,7 +125,7 @@ def diagram_layout(arch, width: float, height: float, top: float = 32, bottom: f
     inputs), edge_layer, edge_i, edge_j (weights in W[l] row-major order, layer by layer),
     edge_xs, edge_ys (n_edges, CURVE_POINTS) cubic curves between the pictures' sides.
     """
-    sizes = [len(arch.features), *arch.hidden, 1]
+    sizes = [len(arch.features), *arch.hidden, arch.units]
     n_cols = len(sizes)
     pitch_x = (width - left - right - 40) / (n_cols - 1)
     pitch_y = min(56.0, (height - top - bottom) / max(sizes))
@@ -192,11 +193,12 @@ def element_at(layout: dict, x: float, y: float, tolerance: float = 5.0):
 
 
 def node_name(arch, layer: int, j: int) -> str:
-    """"X₁", "neuron 2 of layer 1", "the output" (1-based for people)."""
+    """"X₁", "neuron 2 of layer 1", "the output", "the output of class 2" (neurons 1-based
+    for people, classes as their labels 0..K−1)."""
     if layer == INPUT:
         return features.FEATURE_LABELS[features.FEATURES[arch.features[j]]]
     if layer == len(arch.hidden):
-        return "the output"
+        return "the output" if arch.units == 1 else f"the output of class {j}"
     return f"neuron {j + 1} of layer {layer + 1}"
 
 

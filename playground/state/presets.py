@@ -50,6 +50,13 @@ PRESETS: dict[str, Preset] = {
         "The boundary is a straight line; the colour is the probability of blue.",
         dict(dataset="gauss", hidden=[], loss="cross_entropy", activation="sigmoid",
              learning_rate=0.1)),
+    "softmax": Preset(
+        "Softmax: one neuron per class",
+        "Four classes, so the output has four neurons: a softmax turns them into "
+        "probabilities, cross-entropy trains them. Click an output neuron to see its class's "
+        "probability. Then add a hidden layer and try spiral3.",
+        dict(dataset="blobs4", hidden=[], features=["x1", "x2"], loss="cross_entropy",
+             learning_rate=0.1)),
     "fit-sine": Preset(
         "Fit a sine wave",
         "A few tanh neurons bend a line into a wave: press Play. Then try ReLU — the fit "

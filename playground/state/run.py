@@ -42,7 +42,7 @@ DIVERGED_MESSAGE = "Diverged — lower the learning rate or reset."
 
 MAX_DROPOUT = 0.9
 OWN = "own"          # the learner's own data (uploaded or clicked), kept in the run
-_DATA_PARAMS = ("dataset", "noise", "train_ratio", "seed", "n_samples")
+_DATA_PARAMS = ("problem", "dataset", "noise", "train_ratio", "seed", "n_samples")
 _ARCH_PARAMS = ("features", "hidden", "activation", "activations", "loss")
 _LR_PARAMS = ("learning_rate", "schedule", "schedule_epochs", "cycle_mult", "step_factor")
 _HYPER_PARAMS = _LR_PARAMS + ("batch_size", "optimizer", "regularization", "reg_rate",
@@ -102,10 +102,16 @@ class LayerRates(PerLayer):
 class Run(param.Parameterized):
     """One network learning one data set. Every keyword has TensorFlow Playground's default."""
 
+    problem = param.Selector(default="classification", objects=list(datasets.PROBLEMS), doc=(
+        "The kind of problem: classification (every point has a class, the network predicts "
+        "it) or regression (every point has a value, the network fits it). The data-set menu "
+        "shows the data sets of this kind; choosing the other kind picks its first data set."))
     dataset = param.Selector(default="circle", objects=[*datasets.DATASETS, OWN], doc=(
         "The data to learn. circle, xor, gauss, spiral and moons are two-class problems "
-        "(blue +1 / orange −1); plane and multigauss are regression over the plane; sine is "
-        "a 1-D curve y = sin(x) + noise."))
+        "(blue +1 / orange −1); blobs3, blobs4, blobs5 (Gaussian blobs), spiral3 (three "
+        "spiral arms) and pinwheel (five bent arms) have 3 to 5 classes (labels 0, 1, …, "
+        "K−1); plane and multigauss are regression over the plane; sine is a 1-D curve "
+        "y = sin(x) + noise."))
     noise = param.Number(default=0.0, bounds=(0, 50), doc=(
         "How noisy the data are, 0–50 %. More noise blurs the pattern and makes "
         "overfitting easier."))
@@ -155,7 +161,10 @@ class Run(param.Parameterized):
     loss = param.Selector(default="mse", objects=list(train.LOSSES), doc=(
         "mse: half the mean squared error, ½·mean((ŷ−y)²), as TensorFlow Playground. "
         "cross_entropy: a sigmoid output with binary cross-entropy — with no hidden layer "
-        "this is logistic regression (classification only)."))
+        "this is logistic regression (classification only). With more than two classes the "
+        "output has one neuron per class and a softmax turns them into probabilities; the "
+        "loss is then always cross-entropy: a class number (0, 1, 2, …) is a name, not an "
+        "amount, so squaring the distance between class 2 and class 4 would mean nothing."))
     regularization = param.Selector(default="none", objects=list(train.REGULARIZATIONS), doc=(
         "Penalty on large weights: L1 (sum of |w|, pushes weights to exactly 0) or L2 "
         "(½·sum of w², shrinks all weights)."))
@@ -180,12 +189,14 @@ class Run(param.Parameterized):
             raise ValueError(f"unknown parameter(s) {sorted(unknown)}; "
                              f"allowed: {sorted(self.setting_names())}")
         explicit = set(params)
+        _imply_problem(params)
         _check_number("learning_rate", params.get("learning_rate"), positive=True)
         for name in ("noise", "train_ratio", "reg_rate"):
             _check_number(name, params.get(name))
         self._own = {"X_train": np.zeros((0, 2), np.float32), "y_train": np.zeros(0, np.float32),
                      "X_test": np.zeros((0, 2), np.float32), "y_test": np.zeros(0, np.float32),
-                     "classification": True, "one_d": False, "note": "empty"}
+                     "classification": True, "classes": 2, "one_d": False,
+                     "note": "empty"}
         super().__init__(**params)
         self._adapt(explicit)
         self.tier = "exact"     # deterministic for scripts; the page uses "auto"
@@ -215,14 +226,30 @@ class Run(param.Parameterized):
         return datasets.is_classification(self.dataset)
 
     @property
+    def classes(self) -> int:
+        """How many classes the data have: 2 (labels ±1), K for 3..5 classes (labels
+        0..K−1, a softmax output), 0 for regression."""
+        if self.dataset == OWN:
+            return self._own["classes"] if self._own["classification"] else 0
+        return datasets.n_classes(self.dataset)
+
+    @property
+    def multiclass(self) -> bool:
+        """More than two classes (a softmax output with one neuron per class)."""
+        return self.classes > 2
+
+    @property
     def one_d(self) -> bool:
         if self.dataset == OWN:
             return self._own["one_d"]
         return self.dataset in datasets.ONE_D
 
     def forget_adaptations(self):
-        """Forget the 2-D features kept aside while on 1-D data (before a whole new set-up)."""
+        """Forget the settings kept aside while the data needed others (the 2-D features
+        while on 1-D data, the squared error while on K-class data), before a whole new
+        set-up."""
         self._features_2d = None
+        self._loss_two_class = None
 
     def _adapt(self, explicit=(), changed=()):
         """Make features and loss fit the dataset: 1-D data only has x1 and its transforms,
@@ -255,6 +282,22 @@ class Run(param.Parameterized):
                                  f"{self.dataset}")
             self.loss = "mse"
             notes.append("regression uses the squared error loss")
+        if self.multiclass and self.loss != "cross_entropy":
+            if {"loss", "dataset"} <= set(explicit):
+                raise ValueError(f"loss: {self.dataset} has {self.classes} classes, which need "
+                                 f"cross_entropy (a softmax output); mse is for regression "
+                                 f"and two classes")
+            self._loss_two_class = self.loss
+            self.loss = "cross_entropy"
+            notes.append(f"{self.classes} classes use a softmax output with cross-entropy")
+        elif not self.multiclass and getattr(self, "_loss_two_class", None):
+            # back to two classes or regression: give back the loss K classes took away
+            restore, self._loss_two_class = self._loss_two_class, None
+            if "loss" not in changed and self.loss == "cross_entropy":
+                self.loss = restore
+        implied = "classification" if self.classification else "regression"
+        if self.problem != implied:
+            self.problem = implied
         return notes
 
     # --------------------------------------------------------------- arrays
@@ -276,9 +319,12 @@ class Run(param.Parameterized):
             self.data_version += 1
 
     # ----------------------------------------------------------- own data
-    def use_own_data(self, X, y, classification: bool, one_d: bool = False, note: str = ""):
+    def use_own_data(self, X, y, classification: bool, one_d: bool = False, note: str = "",
+                     classes: int | None = None):
         """Train on the learner's data: X (n, 2) already in the plot's range, y (n,) labels
-        (±1 for classification). Split into train/test by the seed and train ratio."""
+        (±1 for two classes, class indices 0..K−1 for K = 3..5 classes, values for
+        regression). classes: K, or None to read it from the labels. Split into
+        train/test by the seed and train ratio."""
         X, y = np.asarray(X, np.float32).reshape(-1, 2), np.asarray(y, np.float32).ravel()
         if len(X) != len(y) or len(y) > userdata.MAX_ROWS:
             raise ValueError(f"data: {len(X)} points and {len(y)} labels; at most "
@@ -289,16 +335,18 @@ class Run(param.Parameterized):
             train_rows, test_rows = datasets.train_test_split(self.seed, len(y), self.train_ratio)
         else:
             train_rows, test_rows = np.arange(len(y)), np.arange(0)
+        k = own_classes(y, classification, classes)
         self._set_own(X[train_rows], y[train_rows], X[test_rows], y[test_rows], classification,
-                      one_d, note)
+                      one_d, note, k)
 
-    def _set_own(self, X_train, y_train, X_test, y_test, classification, one_d, note=""):
+    def _set_own(self, X_train, y_train, X_test, y_test, classification, one_d, note="",
+                 classes=2):
         self._own = {"X_train": np.asarray(X_train, np.float32).reshape(-1, 2),
                      "y_train": np.asarray(y_train, np.float32).ravel(),
                      "X_test": np.asarray(X_test, np.float32).reshape(-1, 2),
                      "y_test": np.asarray(y_test, np.float32).ravel(),
                      "classification": bool(classification), "one_d": bool(one_d),
-                     "note": note}
+                     "classes": int(classes) if classification else 0, "note": note}
         if self.dataset == OWN:
             self._adapt()
             self._make_data()
@@ -312,10 +360,11 @@ class Run(param.Parameterized):
             self._own = {"X_train": self.X_train, "y_train": self.y_train,
                          "X_test": self.X_test, "y_test": self.y_test,
                          "classification": self.classification, "one_d": self.one_d,
-                         "note": f"started from {self.dataset}"}
+                         "classes": self.classes, "note": f"started from {self.dataset}"}
 
     def add_point(self, x1: float, x2: float, label: float):
-        """Add a training point (label ±1 for classes, a value for regression)."""
+        """Add a training point (label ±1 for two classes, the class index 0..K−1 for K
+        classes — rounded and kept in range —, a value for regression)."""
         if not all(math.isfinite(v) for v in (x1, x2, label)):
             raise ValueError("point: coordinates and label must be finite numbers")
         self._take_over_data()
@@ -324,10 +373,13 @@ class Run(param.Parameterized):
             raise ValueError(f"point: at most {userdata.MAX_ROWS} points")
         lo, hi = DOMAIN
         x = [min(max(x1, lo), hi), 0.0 if o["one_d"] else min(max(x2, lo), hi)]
-        if o["classification"]:
+        if o["classification"] and o["classes"] > 2:
+            label = float(min(max(round(label), 0), o["classes"] - 1))
+        elif o["classification"]:
             label = 1.0 if label > 0 else -1.0
         self._set_own(np.vstack([o["X_train"], [x]]), np.append(o["y_train"], label),
-                      o["X_test"], o["y_test"], o["classification"], o["one_d"], o["note"])
+                      o["X_test"], o["y_test"], o["classification"], o["one_d"], o["note"],
+                      o["classes"])
 
     def remove_point_near(self, x1: float, x2: float, radius: float = 0.5) -> bool:
         """Remove the point (train or test) nearest to (x1, x2) within radius; True if one was."""
@@ -348,21 +400,25 @@ class Run(param.Parameterized):
         keep[f"X_{split}"] = np.delete(o[f"X_{split}"], i, axis=0)
         keep[f"y_{split}"] = np.delete(o[f"y_{split}"], i)
         self._set_own(keep["X_train"], keep["y_train"], keep["X_test"], keep["y_test"],
-                      o["classification"], o["one_d"], o["note"])
+                      o["classification"], o["one_d"], o["note"], o["classes"])
         return True
 
     def clear_points(self, classification: bool | None = None):
-        """Start from empty own data (classification unless told otherwise)."""
+        """Start from empty own data (classification unless told otherwise; with as many
+        classes as now)."""
         kind = self.classification if classification is None else classification
+        classes = self.classes if self.classes >= 2 else 2
         empty = np.zeros((0, 2), np.float32)
-        self._set_own(empty, np.zeros(0), empty, np.zeros(0), kind, False, "empty")
+        self._set_own(empty, np.zeros(0), empty, np.zeros(0), kind, False, "empty", classes)
 
     def _make_arch(self):
         idx = features.feature_indices(self.features, one_d=self.one_d)
-        kind = mlp.output_kind(self.loss, self.classification)
-        self.arch = mlp.Arch(idx, tuple(self.hidden), tuple(self.layer_activations()), kind)
+        kind = mlp.output_kind(self.loss, self.classification, self.classes)
+        units = mlp.output_units(kind, self.classes)
+        self.arch = mlp.Arch(idx, tuple(self.hidden), tuple(self.layer_activations()), kind,
+                             units)
         self._arch_arrays = self.arch.arrays()
-        self._baseline = mlp.baseline_loss(kind, self.y_train)
+        self._baseline = mlp.baseline_loss(kind, self.y_train, units)
 
     def layer_activations(self) -> list:
         """The activation of each hidden layer: the per-layer choice where there is one,
@@ -485,6 +541,12 @@ class Run(param.Parameterized):
     def _on_setup(self, *events):
         """Data or architecture changed (one call per batch of changes): adapt, start afresh."""
         names = {e.name for e in events}
+        if names == {"problem"} and self.problem == ("classification" if self.classification
+                                                     else "regression"):
+            return                         # the data set's own problem: nothing changes
+        if "problem" in names and "dataset" not in names:
+            self.dataset = datasets.DEFAULT_DATASET[self.problem]
+            return                         # (that change calls _on_setup again)
         if "activation" in names and "activations" not in names and self.activations:
             self.activations = []          # the global choice sets every layer
             return                         # (that change calls _on_setup again)
@@ -697,11 +759,18 @@ class Run(param.Parameterized):
         """Classification counts of a split: {"counts": (2, 2) int, rows = true class
         (+1 blue, −1 orange), columns = predicted class; "cell": (n,) int 0..3 per point,
         row-major (0: true +1 predicted +1, 1: true +1 predicted −1, 2: true −1 predicted +1,
-        3: true −1 predicted −1); "X": (n, 2) the points}."""
+        3: true −1 predicted −1); "X": (n, 2) the points}. With K classes: counts (K, K),
+        rows the true class 0..K−1, columns the predicted class, cell = K·true + predicted."""
         if split not in ("train", "test"):
             raise ValueError(f"split: 'train' or 'test', got {split!r}")
         X, y = (self.X_train, self.y_train) if split == "train" else (self.X_test, self.y_test)
         pred = np.asarray(getattr(self._last_metrics, f"pred_{split}"))[:len(y)]
+        if self.multiclass:
+            k = self.classes
+            true = np.clip(y.astype(int), 0, k - 1)
+            cell = k * true + np.clip(pred.astype(int), 0, k - 1)
+            counts = np.bincount(cell, minlength=k * k).reshape(k, k)
+            return {"counts": counts, "cell": cell, "X": X}
         cell = 2 * (y <= 0).astype(int) + (pred < 0).astype(int)
         counts = np.bincount(cell, minlength=4).reshape(2, 2)
         return {"counts": counts, "cell": cell, "X": X}
@@ -714,7 +783,33 @@ class Run(param.Parameterized):
     def predict(self, X) -> np.ndarray:
         """Network output for raw inputs X: (n, 2), or (n, 1)/(n,) for 1-D data -> (n,).
 
-        Classification outputs lie in [-1, 1] (the sign is the class)."""
+        Two-class outputs lie in [-1, 1] (the sign is the class); with K classes the output
+        is the most likely class 0..K−1 (see predict_proba)."""
+        return self._predict_chunks(X, self._predict_feats, ())
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities for raw inputs X (n, 2): (n, K), rows summing to 1. Only for
+        K-class data (a softmax output); ValueError otherwise."""
+        if not self.multiclass:
+            raise ValueError("predict_proba: only for data with more than two classes "
+                             "(two classes: predict() gives 2·p − 1)")
+        return self._predict_chunks(X, lambda F: np.asarray(train.predict_probabilities(
+            self.state.params, self.arch, self._arch_arrays, F, tier=self.tier)),
+            (self.classes,))
+
+    def class_probability_grid(self, k: int) -> np.ndarray:
+        """(GRID_RES, GRID_RES) float32: the probability of class k over the plot grid, row 0
+        at the bottom (K-class data only)."""
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) \
+                or not 0 <= k < max(self.classes, 0) or not self.multiclass:
+            raise ValueError(f"k: a class from 0 to {self.classes - 1} of K-class data, "
+                             f"got {k!r}")
+        F = features.grid_features()
+        p = np.asarray(train.predict_probabilities(self.state.params, self.arch,
+                                                   self._arch_arrays, F, tier=self.tier))
+        return p[:, k].reshape(GRID_RES, GRID_RES)
+
+    def _predict_chunks(self, X, predict_feats, width: tuple) -> np.ndarray:
         X = np.asarray(X, np.float32)
         if X.ndim == 1:
             X = X[:, None]
@@ -729,8 +824,8 @@ class Run(param.Parameterized):
             chunk = F[start:start + size]
             pad = np.zeros((size, F.shape[1]), np.float32)
             pad[:len(chunk)] = chunk
-            out.append(self._predict_feats(pad)[:len(chunk)])
-        return np.concatenate(out) if out else np.zeros(0, np.float32)
+            out.append(predict_feats(pad)[:len(chunk)])
+        return np.concatenate(out) if out else np.zeros((0, *width), np.float32)
 
     def decision_grid(self) -> np.ndarray:
         """(GRID_RES, GRID_RES) float32 outputs over the domain, row 0 at the bottom.
@@ -740,8 +835,19 @@ class Run(param.Parameterized):
 
     def decision_codes(self) -> np.ndarray:
         """(GRID_RES, GRID_RES) uint8: ``decision_grid()`` as colour codes (0 is -1, 255 is
-        +1), made by the same compiled call."""
+        +1), made by the same compiled call. K classes: mlp.class_codes (the most likely
+        class and how sure the network is)."""
         return np.asarray(self._last_metrics.grid_codes).reshape(GRID_RES, GRID_RES)
+
+    def decision_classes(self):
+        """K-class data: (classes (GRID_RES, GRID_RES) int, confidence (GRID_RES, GRID_RES)
+        float32): the most likely class at each grid point and its probability, read from
+        the colour codes (steps of 1/(CONFIDENCE_LEVELS − 1) between 1/K and 1)."""
+        codes = self.decision_codes().astype(int)
+        levels = mlp.CONFIDENCE_LEVELS
+        floor = 1.0 / max(self.classes, 1)
+        conf = floor + (codes % levels) / (levels - 1) * (1.0 - floor)
+        return codes // levels, conf.astype(np.float32)
 
     def curve(self):
         """For 1-D data: x (GRID_RES,) and the fitted y (GRID_RES,)."""
@@ -766,3 +872,40 @@ def _check_number(name, value, positive=False):
             or not math.isfinite(value) or (positive and value <= 0):
         raise ValueError(f"{name}: expected a finite {'positive ' if positive else ''}"
                          f"number, got {value!r}")
+
+
+def own_classes(y, classification: bool, classes: int | None = None) -> int:
+    """How many classes own labels y make: 2 for labels ±1, K for class indices 0..K−1
+    (3 <= K <= 5; ``classes`` when given, else the largest label + 1), 0 for regression.
+    ValueError for classification labels that are neither."""
+    if not classification:
+        return 0
+    y = np.asarray(y, np.float64)
+    if classes is None and np.all((y == 1.0) | (y == -1.0)):
+        return 2
+    k = int(classes) if classes is not None else int(y.max()) + 1 if len(y) else 2
+    if k == 2 and np.all((y == 1.0) | (y == -1.0)):
+        return 2
+    if not 3 <= k <= datasets.MAX_CLASSES or not np.all((y == np.round(y)) & (y >= 0)
+                                                         & (y < k)):
+        raise ValueError(f"labels: two classes are +1 and −1; more classes are 0, 1, …, K−1 "
+                         f"with K from 3 to {datasets.MAX_CLASSES}")
+    return k
+
+
+def _imply_problem(params: dict) -> None:
+    """Make the keywords' problem and data set agree (before they are set): a data set
+    implies its problem; a problem alone picks its first data set; a problem that
+    contradicts the data set given with it is a ValueError."""
+    dataset, problem = params.get("dataset"), params.get("problem")
+    if problem is not None and problem not in datasets.PROBLEMS:
+        return                                    # the parameter itself refuses it
+    if isinstance(dataset, str) and dataset in datasets.DATASETS:
+        implied = datasets.problem_of(dataset)
+        if problem is not None and problem != implied:
+            raise ValueError(f"problem: {dataset} is a {implied} data set, not {problem}; "
+                             f"choose a {problem} data set "
+                             f"({', '.join(datasets.PROBLEM_DATASETS[problem])})")
+        params["problem"] = implied
+    elif problem is not None and dataset is None:
+        params["dataset"] = datasets.DEFAULT_DATASET[problem]

@@ -107,11 +107,14 @@ class View(NamedTuple):
 
 def to_query(settings: Mapping, view: View = View(), page: Page = Page()) -> dict:
     """The non-default settings (and page options) as URL query strings; the tab is left
-    out where it is the page's first."""
+    out where it is the page's first, the problem type where the data set implies it."""
     out = {}
     if view.preset:
         out["preset"] = view.preset
+    implied = checks.implied({k: settings[k] for k in ("dataset",) if k in settings})
     for name, codec in TABLE.items():
+        if name == "problem" and settings.get(name) == implied.get(name):
+            continue                       # the link's data set says it already
         if name in settings and settings[name] != DEFAULTS[name]:
             out[name] = codec.format(settings[name])
     if view.hide:
@@ -247,7 +250,7 @@ def apply(run: Run, settings: Mapping) -> list:
     """Put settings on top of the defaults into ``run``; returns notices for the values the
     run could not take (they are left at what the run chose)."""
     notices = []
-    values = {**DEFAULTS, **settings}
+    values = {**DEFAULTS, **checks.implied(settings)}
     run.forget_adaptations()          # a whole new set-up: nothing of the last one returns
     try:
         run.param.update(**values)

@@ -15,6 +15,7 @@ import numpy as np
 MAX_BYTES = 1_000_000
 MAX_ROWS = 5000
 SPAN = 5.0          # inputs are rescaled into [-SPAN, SPAN] (the plot shows [-6, 6])
+MAX_CLASSES = 5     # labels 0..K-1 make K classes, K from 3 to MAX_CLASSES
 
 
 def _numbers(rows, column, name):
@@ -66,8 +67,10 @@ def parse_csv(data: bytes) -> dict:
     """Check and rescale a CSV with columns x1, x2, label (2-D) or x, y (1-D regression).
 
     Returns {"X": (n, 2) float32, "y": (n,) float32, "classification": bool,
-    "one_d": bool, "note": str}. Two distinct labels make a classification problem (the
-    larger label becomes blue +1); otherwise labels are rescaled into [-1, 1]."""
+    "classes": int, "one_d": bool, "note": str}. Two distinct labels make a two-class
+    problem (the larger label becomes blue +1); labels that are exactly 0, 1, …, K−1 with
+    K = 3..MAX_CLASSES make K classes (kept as they are); otherwise labels are rescaled into
+    [-1, 1] (regression, classes 0)."""
     if len(data) > MAX_BYTES:
         raise ValueError(f"the file is {len(data) / 1e6:.1f} MB; a CSV file may be at most "
                          f"{MAX_BYTES / 1e6:g} MB")
@@ -121,8 +124,14 @@ def parse_csv(data: bytes) -> dict:
         notes.append(note)
     X = np.stack([xs[0], xs[1] if not one_d else np.zeros_like(xs[0])], 1)
     distinct = np.unique(labels)
-    classification = not one_d and len(distinct) == 2
-    if classification:
+    many = (not one_d and 3 <= len(distinct) <= MAX_CLASSES
+            and np.array_equal(distinct, np.arange(len(distinct))))
+    classification = not one_d and (len(distinct) == 2 or many)
+    classes = len(distinct) if classification else 0
+    if many:
+        y = labels.copy()
+        notes.append(f"labels 0 to {len(distinct) - 1}: {len(distinct)} classes")
+    elif classification:
         y = np.where(labels == distinct[1], 1.0, -1.0)
         notes.append(f"label {distinct[1]:g} → blue (+1), {distinct[0]:g} → orange (−1)")
     else:
@@ -132,5 +141,5 @@ def parse_csv(data: bytes) -> dict:
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):     # never a NaN point
         raise ValueError("some values could not be rescaled into the plot")
     return {"X": X, "y": y,
-            "classification": bool(classification), "one_d": one_d,
+            "classification": bool(classification), "classes": classes, "one_d": one_d,
             "note": f"{len(rows):,} rows; " + "; ".join(notes)}

@@ -15,10 +15,13 @@ from .. import export
 from ..server import gcpolicy, jaxconfig
 from ..state import urlstate
 from ..state.run import Run
-from . import heartbeat, scheduler, sizing, theme
+from . import a11y, heartbeat, scheduler, sizing, theme
 from .cards import lab_placeholder, tab_intro
 from .controls import TrainingControls
 from .data_panel import DataPanel
+from .describe import PlotSummary, label_plots
+from .diagram_table import DiagramTable
+from .keyboard import Keyboard
 from .hyper_panel import HyperPanel
 from .lessons_panel import LessonsPanel
 from .links import PAGE, TABS
@@ -82,6 +85,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         settings, self.view, notices = urlstate.from_query(query or {}, PAGE)
         if theme.PAGE_CSS not in pn.config.raw_css:     # per session under `panel serve`
             pn.config.raw_css.append(theme.PAGE_CSS)
+        if a11y.A11Y_CSS not in pn.config.raw_css:       # focus rings inside every widget
+            pn.config.raw_css.append(a11y.A11Y_CSS)
         if self.view.projector and theme.PROJECTOR_CSS not in pn.config.raw_css:
             pn.config.raw_css.append(theme.PROJECTOR_CSS)
         self.controls = TrainingControls(run)
@@ -100,6 +105,10 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.uploads = UploadGuard({".csv": userdata.MAX_BYTES, ".json": export.MAX_JSON_BYTES,
                                     ".npz": export.MAX_NPZ_BYTES}, err)
         self.diagram = NetworkDiagram(run, on_select=lambda sel: self._show_neuron())
+        self.summary = PlotSummary(run)            # the output in words, for screen readers
+        self.diagram_table = DiagramTable(run)     # the diagram as tables
+        self.keys = Keyboard({"play": self.controls.play, "step": self.controls.step,
+                              "reset": self.controls.reset})
         # The other tabs, by their TABS name, built the first time they are shown
         # (a class opening the page at once waits only for the playground). Each has
         # tick() for its live parts.
@@ -116,7 +125,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.export_box = pn.Column(self.export, margin=0)
         self.own_data_box = pn.Column(self.own_data, margin=0)
         self._views = (self.output, self.loss, self.controls, self.confusion, self.diagram,
-                       self.own_data, self.hyper)
+                       self.own_data, self.hyper, self.summary, self.diagram_table)
         self._dirty = True
         self._callback = None
         self._doc = None
@@ -143,6 +152,10 @@ class PlaygroundApp(pn.viewable.Viewer):
         run.reset()
         self._layout = self._build()
         self._apply_view()
+        label_plots(self._layout, extra=[*self.loss.figs.values(), self.output.fig2d,
+                                         self.output.fig1d])
+        a11y.name_controls(self._layout)        # a hidden label where a control shows none
+        self.keys.active = self.active_tab == "playground"
         if notices:
             self.controls.show_message("This link had problems: " + "; ".join(notices),
                                        "warning")
@@ -198,8 +211,10 @@ class PlaygroundApp(pn.viewable.Viewer):
         sel = self.diagram.selected_neuron
         if sel is not None and not self.run.one_d:
             name = network_state.node_name(self.run.arch, *sel)
-            self.output.show_grid(network_state.neuron_heatmap(self.run, *sel),
-                                  f"the output of {name}")
+            caption = (f"the probability of class {sel[1]}: blue likely, orange unlikely"
+                       if self.run.multiclass and sel[0] == len(self.run.hidden)
+                       else f"the output of {name}")
+            self.output.show_grid(network_state.neuron_heatmap(self.run, *sel), caption)
         else:
             self.output.update()
 
@@ -305,6 +320,9 @@ class PlaygroundApp(pn.viewable.Viewer):
             else:
                 self.pace.done(t0, first_check=self._checks == 0)
         tab = self.active_tab
+        if tab == "playground":                # words and tables at most once a second
+            self.summary.flush()
+            self.diagram_table.flush()
         # training's frames wait while the browser has not shown the last ones (training
         # goes on meanwhile); a change of the set-up (a click) is drawn in full at once
         if tab == "playground" and self._dirty and (self._changed_setup
@@ -415,7 +433,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         network = pn.Column(
             self.network.layers_column,
             pn.Row(self.network.features_column, pn.Column(
-                self.diagram, sizing_mode="stretch_width", margin=0,
+                self.diagram, self.diagram_table, sizing_mode="stretch_width", margin=0,
                 stylesheets=[sizing.own_width("auto", DIAGRAM_MAX_WIDTH, "1 1 0")]), margin=0,
                 sizing_mode="stretch_width"),
             css_classes=["pg-card"], sizing_mode="stretch_width",
@@ -423,7 +441,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             margin=(0, 4, 0, 0))
         self.output_column = output = pn.Column(pn.Row(pn.pane.HTML('<div class="pg-section-title">Output</div>',
                                                margin=(0, 5)), self.output.caption, margin=0),
-                           self.loss.readout, self.loss.pane, self.output, self.loss.log_row,
+                           self.loss.readout, self.loss.pane, self.output, self.summary.pane,
+                           self.loss.log_row,
                            self.loss.acc_pane, self.confusion_box,
                            css_classes=["pg-card"], margin=0,
                            styles={"padding": "4px", "flex": "0 0 auto"},
@@ -443,8 +462,12 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.tabs.active = TABS.index(self.view.tab)
             self.lab(self.view.tab)
         self.tabs.param.watch(self._tab_changed, "active")
-        return pn.Column(header, self.tabs, self.uploads.pane, self.heartbeat.pane,
-                         sizing_mode="stretch_width",
+        # the keyboard's help button at the right end of the tabs' bar, which has room to
+        # spare: it takes no line from the page (whose lines are counted to fit a screen)
+        tabs = pn.Column(self.tabs, self.keys.button, sizing_mode="stretch_width", margin=0,
+                         styles={"position": "relative"})
+        return pn.Column(header, self.keys.help, tabs, self.uploads.pane, self.heartbeat.pane,
+                         self.keys.pane, sizing_mode="stretch_width",
                          margin=0)
 
     def lab(self, name: str):
@@ -452,6 +475,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         if name not in self.labs and name in self._lab_factories:
             self.labs[name] = self._lab_factories[name]()
             self._lab_boxes[name].objects = [self.labs[name]]
+            label_plots(self._lab_boxes[name])  # a role and words for each of its plots
+            a11y.name_controls(self._lab_boxes[name])
             if self._doc is not None:
                 gcpolicy.COLLECTOR.built()
         return self.labs.get(name)
@@ -468,6 +493,7 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     def _tab_changed(self, *_):
         name = self.active_tab
+        self.keys.active = name == "playground"
         if self._doc is not None and name in self._lab_factories and name not in self.labs:
             # the first click on a lab's tab: its introduction at once (a message of its
             # own), the lab itself at the next frame, built in one go on the server
@@ -510,6 +536,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             pn.state.on_session_destroyed(self.stop)
             self.uploads.install(pn.state.curdoc)   # sizes checked before a file is sent
             self.heartbeat.install(pn.state.curdoc)  # signs of life from the browser
+            self.keys.install(pn.state.curdoc)       # Space, →, R, ? on the playground tab
+            a11y.install_names(pn.state.curdoc)      # names for sliders' handles and arrows
             sizing.fit_to_screen(pn.state.curdoc, [self.output.fig2d, self.output.fig1d],
                                  [*self.loss.figs.values(), self.loss.acc_fig],
                                  self.diagram.figure, DIAGRAM_WIDTH / DIAGRAM_HEIGHT,

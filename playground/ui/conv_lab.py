@@ -13,6 +13,7 @@ from bokeh.plotting import figure
 from ..engine import conv
 from ..state.conv_lab import PAINT_SIZE, SOURCE_LABELS, ConvLab
 from . import theme
+from .a11y import hidden_label
 from .binding import event_point, tip
 from .cards import tab_intro
 from .learning_views import PLAY_TIP, play_button, sync_play_label
@@ -173,6 +174,7 @@ class ConvLabView(pn.viewable.Viewer):
                     w = pn.widgets.FloatInput(value=float(k[r, c]), width=62, step=1,
                                               margin=(2, 2), description=f"kernel weight "
                                               f"row {r + 1}, column {c + 1}")
+                    hidden_label(w, f"Kernel weight, row {r + 1}, column {c + 1}")
                     w.param.watch(lambda e, r=r, c=c: self._edit(r, c, e.new), "value")
                     row.append(w)
                 self.kernel_inputs.append(row)

@@ -11,14 +11,22 @@ from .binding import link, tip
 from .thumbnails import dataset_thumbnail
 
 DATASET_LABELS = {"circle": "Circle", "xor": "XOR", "gauss": "Gauss", "spiral": "Spiral",
-                  "moons": "Moons", "plane": "Plane", "multigauss": "Multi-Gauss",
-                  "sine": "Sine"}
+                  "moons": "Moons", "blobs3": "3 blobs", "blobs4": "4 blobs",
+                  "blobs5": "5 blobs", "spiral3": "3 arms", "pinwheel": "Pinwheel",
+                  "plane": "Plane", "multigauss": "Multi-Gauss", "sine": "Sine"}
 DATASET_TIPS = {
     "circle": "Two classes: a disc inside a ring. Not linearly separable — try the X₁², X₂² features.",
     "xor": "Two classes in opposite quadrants. A line cannot split them; a hidden layer can.",
     "gauss": "Two blobs. A single straight line separates them: the easiest problem.",
     "spiral": "Two interleaved spirals: needs depth (several hidden layers) or sin features.",
     "moons": "Two interleaving half-moons: a gently curved boundary.",
+    "blobs3": "Three classes in three Gaussian blobs: one output neuron per class and a "
+              "softmax. Straight borders are enough.",
+    "blobs4": "Four classes in four Gaussian blobs: four output neurons, a softmax picks the "
+              "most likely class.",
+    "blobs5": "Five classes in five Gaussian blobs around a circle.",
+    "spiral3": "Three interleaved spiral arms, one per class: needs hidden layers.",
+    "pinwheel": "Five curved arms, one per class: the borders bend with the arms.",
     "plane": "Regression: the target rises steadily across the plane (a linear function).",
     "multigauss": "Regression: six bumps up and down — a wiggly surface to fit.",
     "sine": "Regression in 1-D: fit y = sin(x) from noisy samples.",
@@ -27,6 +35,7 @@ DATASET_TIPS = {
 
 COLUMN_WIDTH = 232     # the data column: four tiles across
 SLIDER_WIDTH = 190
+PROBLEM_LABELS = {"Classification": "classification", "Regression": "regression"}
 
 
 class DataPanel(pn.viewable.Viewer):
@@ -43,7 +52,14 @@ class DataPanel(pn.viewable.Viewer):
                                   margin=(1, 2))
             b.on_click(lambda e, n=name: setattr(run, "dataset", n))
             self._tiles[name] = b
-        run.param.watch(lambda e: self._highlight(), "dataset")
+        # one box of tiles per problem type: the menu shows the chosen one's
+        self.tile_boxes = {problem: pn.GridBox(*[self._tiles[n] for n in names], ncols=4, margin=0)
+                       for problem, names in datasets.PROBLEM_DATASETS.items()}
+        run.param.watch(lambda *e: self._highlight(), ["dataset", "problem"])
+        self.problem = link(pn.widgets.RadioButtonGroup(
+            options=PROBLEM_LABELS, width=220, margin=(2, 4),
+            stylesheets=[".bk-btn { font-size: 12px; padding: 4px 2px; }"],
+            description=Run.param.problem.doc), run, "problem", on_error)
         self._highlight()
         self.ratio = link(pn.widgets.IntSlider(
             label="Training data (%)", start=10, end=90, step=10, width=SLIDER_WIDTH),
@@ -68,10 +84,12 @@ class DataPanel(pn.viewable.Viewer):
     def _highlight(self):
         for name, b in self._tiles.items():
             b.color = "primary" if name == self.run.dataset else "default"
+        for problem, box in self.tile_boxes.items():
+            box.visible = problem == self.run.problem
 
     def __panel__(self):
         title = pn.pane.HTML('<div class="pg-section-title" title="Which data set do you '
                              'want to use?">Data</div>', margin=(0, 5))
-        tiles = pn.GridBox(*self._tiles.values(), ncols=4, margin=0)
-        return pn.Column(title, tiles, self.ratio_row, self.noise_row, self.batch_row,
-                         self.regenerate, width=COLUMN_WIDTH, margin=0)
+        return pn.Column(title, self.problem, *self.tile_boxes.values(), self.ratio_row,
+                         self.noise_row, self.batch_row, self.regenerate, width=COLUMN_WIDTH,
+                         margin=0)

@@ -379,6 +379,20 @@ class ParallelView(pn.viewable.Viewer):
     def _touch(self):
         self._dirty = True
 
+    def _picture(self, f, grid):
+        """A copy's decision grid as its picture shows it: the output on the −1..+1 scale,
+        or the most likely of K classes in the class colours."""
+        mapper = f.renderers[0].glyph.color_mapper
+        k = self.run.classes
+        if k > 2:
+            colours = list(theme.CLASS_COLOURS[:k])
+            if list(mapper.palette) != colours:
+                mapper.update(palette=colours, low=-0.5, high=k - 0.5)
+            return grid
+        if list(mapper.palette) != theme.PALETTE:
+            mapper.update(palette=theme.PALETTE, low=-1, high=1)
+        return np.tanh(grid)
+
     def tick(self):
         now = time.perf_counter()
         if self.play.value and self.turn.may_start(now):   # its share, when others train
@@ -410,7 +424,7 @@ class ParallelView(pn.viewable.Viewer):
             f.visible = visible
             if not visible:
                 continue
-            src.data = {"image": [np.tanh(grids[k])]}
+            src.data = {"image": [self._picture(f, grids[k])]}
             label = f"lr {values[k]:.2g}" if s.over == "learning_rate" else f"seed {values[k]}"
             f.title.text = label + (" ✗ diverged" if m["diverged"][k] else
                                     f" · {m['train_loss'][k]:.3f}")

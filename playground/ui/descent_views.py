@@ -221,7 +221,8 @@ class RaceView(pn.viewable.Viewer):
                              "Gold star: the minimum.</small></div>")
         pos, gone = m.positions(), m.diverged()
         rows = "".join(
-            f"<tr><td style='color:{OPTIMIZER_COLORS[n]}'><b>{OPTIMIZER_LABELS[n]}</b></td>"
+            f"<tr><td style='text-align:left'><span class='pg-swatch' aria-hidden='true' "
+            f"style='background:{OPTIMIZER_COLORS[n]}'></span> <b>{OPTIMIZER_LABELS[n]}</b></td>"
             f"<td>{'diverged' if gone[n] else f'{pos[n][2]:.4g}'}</td></tr>" for n in pos)
         self.table.object = (f'<div class="pg-readout">step <b class="pg-race-step">{m.steps}'
                              f'</b></div><table class="pg-table"><tr><th>optimizer</th>'

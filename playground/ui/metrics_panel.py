@@ -1,4 +1,5 @@
-"""The 2×2 confusion matrix; clicking a cell highlights its points in the output plot."""
+"""The confusion matrix (2×2, or K×K for K classes); clicking a cell highlights its points
+in the output plot."""
 from __future__ import annotations
 
 import panel as pn
@@ -16,6 +17,17 @@ CELL_NAMES = ("right: blue", "wrong: blue called orange", "wrong: orange called 
               "right: orange")
 
 
+def _cells(k: int) -> dict:
+    """The matrix's cells in the order of Run.confusion's cell numbers (row-major: true
+    class, then predicted): x the predicted column, y the true row (first class on top)."""
+    if k <= 2:
+        return {"x": [0, 1, 0, 1], "y": [1, 1, 0, 0], "name": list(CELL_NAMES)}
+    cells = range(k * k)
+    return {"x": [c % k for c in cells], "y": [k - 1 - c // k for c in cells],
+            "name": [f"right: class {c // k}" if c // k == c % k else
+                     f"wrong: class {c // k} called {c % k}" for c in cells]}
+
+
 class ConfusionMatrix(pn.viewable.Viewer):
     """Counts of right and wrong answers per class; ``selected`` is the clicked cell."""
 
@@ -23,28 +35,26 @@ class ConfusionMatrix(pn.viewable.Viewer):
     split = param.Selector(default="test", objects=["test", "train"], doc=(
         "Count the held-out test points (how well the network generalises) or the "
         "training points."))
-    selected = param.Integer(default=None, allow_None=True, doc="Clicked cell 0..3 or None.")
+    selected = param.Integer(default=None, allow_None=True, doc=(
+        "Clicked cell (row-major: true class, then predicted; 0..3, or 0..K²−1) or None."))
 
     def __init__(self, run: Run, **params):
         super().__init__(run=run, **params)
-        self.source = ColumnDataSource({"x": [0, 1, 0, 1], "y": [1, 1, 0, 0],
-                                        "count": [0] * 4, "label": [""] * 4,
-                                        "color": ["#ffffff"] * 4, "name": list(CELL_NAMES)})
+        self.source = ColumnDataSource({**_cells(2), "count": [0] * 4, "label": [""] * 4,
+                                        "color": ["#ffffff"] * 4})
         f = figure(width=210, height=190, toolbar_location=None, x_range=(-0.5, 1.5),
                    y_range=(-0.5, 1.5), tools="", title="Predicted →  /  true ↓")
         cells = f.rect("x", "y", 0.96, 0.96, source=self.source, fill_color="color",
                        line_color="#888888", selection_line_width=3,
                        selection_line_color="#000000", nonselection_fill_alpha=0.6)
-        f.text("x", "y", text="label", source=self.source, text_align="center",
-               text_baseline="middle", text_font_size="13px")
+        self.text = f.text("x", "y", text="label", source=self.source, text_align="center",
+                           text_baseline="middle", text_font_size="13px")
         f.add_tools(TapTool(renderers=[cells]))
-        f.xaxis.ticker = [0, 1]
-        f.xaxis.major_label_overrides = {0: PRED[0], 1: PRED[1]}
-        f.yaxis.ticker = [0, 1]
-        f.yaxis.major_label_overrides = {1: TRUE[0], 0: TRUE[1]}
         f.grid.visible = False
         f.title.text_font_size = "11px"
         self.figure = f
+        self.classes = None
+        self._set_classes(2)
         self.source.selected.on_change("indices", self._tapped)
         self.split_select = pn.widgets.RadioButtonGroup(
             options=["test", "train"], value=self.split, width=140,
@@ -55,6 +65,31 @@ class ConfusionMatrix(pn.viewable.Viewer):
                                  margin=(0, 5))
         self._shown = None
         self.update()
+
+    def _set_classes(self, k: int):
+        """Lay the matrix out for k classes (2: blue and orange; 3..5: classes 0..k−1)."""
+        k = max(k, 2)
+        if k == self.classes:
+            return
+        self.classes = k
+        f = self.figure
+        f.x_range.update(start=-0.5, end=k - 0.5)
+        f.y_range.update(start=-0.5, end=k - 0.5)
+        f.xaxis.ticker = list(range(k))
+        f.yaxis.ticker = list(range(k))
+        if k == 2:
+            f.xaxis.major_label_overrides = {0: PRED[0], 1: PRED[1]}
+            f.yaxis.major_label_overrides = {1: TRUE[0], 0: TRUE[1]}
+        else:
+            f.xaxis.major_label_overrides = {i: str(i) for i in range(k)}
+            f.yaxis.major_label_overrides = {k - 1 - i: str(i) for i in range(k)}
+        self.text.glyph.text_font_size = "13px" if k <= 3 else "11px"
+        self.source.selected.indices = []
+        self.selected = None
+        self._shown = None
+        n = k * k
+        self.source.data = {**_cells(k), "count": [0] * n, "label": [""] * n,
+                            "color": ["#ffffff"] * n}
 
     def _tapped(self, attr, old, new):
         self.selected = new[0] if new else None
@@ -69,14 +104,22 @@ class ConfusionMatrix(pn.viewable.Viewer):
     def update(self):
         if not self.run.classification:
             return
+        self._set_classes(self.run.classes)
         counts = self.run.confusion(self.split)["counts"].ravel().tolist()
-        if counts == self._shown:             # nothing new to send this frame
-            return
+        if counts == self._shown or len(counts) != self.classes ** 2:
+            return                           # nothing new to send this frame
         self._shown = counts
         total = max(sum(counts), 1)
-        colours = [theme.BLUE_LIGHT, theme.WRONG, theme.WRONG, theme.ORANGE_LIGHT]
-        wire.set_columns(self.source, {"count": counts, "color": colours,
-                                       "label": [f"{c} ({c / total:.0%})" for c in counts]})
+        k = self.classes
+        if k == 2:
+            colours = [theme.BLUE_LIGHT, theme.WRONG, theme.WRONG, theme.ORANGE_LIGHT]
+            labels = [f"{c} ({c / total:.0%})" for c in counts]
+        else:
+            colours = [theme.blend("#ffffff", theme.CLASS_COLOURS[c // k], 0.35)
+                       if c // k == c % k else (theme.WRONG if counts[c] else "#ffffff")
+                       for c in range(k * k)]
+            labels = [str(c) for c in counts]
+        wire.set_columns(self.source, {"count": counts, "color": colours, "label": labels})
 
     def __panel__(self):
         return pn.Column(pn.pane.HTML('<div class="pg-section-title">Confusion matrix</div>',

@@ -163,7 +163,8 @@ class NetworkDiagram(pn.viewable.Viewer):
         # even that would run into the next column's (8 layers on a narrow screen)
         pitch = L["pitch_x"]
         heads = ["Inputs", *(f"{h}{' ' if pitch >= 72 else chr(10)}neuron{'s' if h > 1 else ''}"
-                             if pitch >= 48 else str(h) for h in arch.hidden), "Output"]
+                             if pitch >= 48 else str(h) for h in arch.hidden),
+                 "Output" if arch.units == 1 else "Classes"]
         self.headers.data = {"x": L["col_x"], "y": np.full(len(heads), HEIGHT - 4.0),
                              "text": heads}
         self.selected_neuron = None
@@ -173,6 +174,10 @@ class NetworkDiagram(pn.viewable.Viewer):
         arch = self.run.arch
         if layer == network.INPUT:
             return FEATURE_MEANING[features.FEATURES[arch.features[j]]]
+        if layer == len(arch.hidden) and arch.units > 1:
+            return (f"the probability of class {j}: the softmax of the output neurons' "
+                    f"weighted sums — blue where class {j} is likely, orange where it is not; "
+                    f"click to see it in the big plot")
         if layer == len(arch.hidden):
             return ("the network's answer: a weighted sum of the last column — blue +1, "
                     "orange −1")
@@ -195,7 +200,8 @@ class NetworkDiagram(pn.viewable.Viewer):
         wire.set_columns(self.edges, {"w": w, "width": (0.5 + 4 * np.minimum(np.abs(w), 3) / 3)
                                       .astype(np.float32)})
         wire.set_columns(self.biases, {"b": b})
-        off = np.concatenate([np.zeros(nf, bool), *run.dropped_neurons(), [False]])
+        off = np.concatenate([np.zeros(nf, bool), *run.dropped_neurons(),
+                              np.zeros(run.arch.units, bool)])
         if self._dropped_key != (key := (self._key, off.tobytes())):   # only when it changed
             self._dropped_key = key
             L = self.layout

@@ -19,6 +19,25 @@ SIZE = 380        # until the browser sizes it to the output column (sizing.fit_
 NETWORK_CAPTION = "the network's prediction"
 
 
+TWO_CLASS_SCALE = (
+    f'<div class="pg-scale" title="The colour of each spot is the network\'s output '
+    f'there: orange for −1, blue for +1, pale where it is unsure (near 0)">'
+    f'<div class="pg-scale-bar" style="background:linear-gradient(to right,'
+    f'{theme.ORANGE},{theme.MIDDLE},{theme.BLUE})"></div>'
+    f'<span>−1</span><span>0</span><span>+1</span></div>')
+
+
+def class_scale(k: int) -> str:
+    """The colour key of K classes: a swatch per class, and what paleness means."""
+    swatch = ('<span style="display:inline-block;width:11px;height:11px;border-radius:2px;'
+              'vertical-align:-1px;margin:0 2px 0 6px;background:{}"></span>')
+    swatches = " ".join(swatch.format(c) + str(i) for i, c in enumerate(theme.CLASS_COLOURS[:k]))
+    return (f'<div class="pg-class-scale" style="font-size:11px;color:#555" title="Each spot '
+            f'has the colour of the class the network finds most likely there; the paler, '
+            f'the less sure it is (the probability of that class, from 1/{k} to 1)">'
+            f'class {swatches} · pale: unsure</div>')
+
+
 def _points(X, y):
     return {"x1": X[:, 0], "x2": X[:, 1], "y": y}
 
@@ -29,8 +48,8 @@ class OutputPlot(pn.viewable.Viewer):
     run = param.ClassSelector(class_=Run)
     show_test = param.Boolean(default=False, doc="Also draw the held-out test points (outlined).")
     discretize = param.Boolean(default=False, doc=(
-        "Colour each spot only by the predicted class (sign of the output) instead of the "
-        "network's confidence."))
+        "Colour each spot only by the predicted class (sign of the output, or the most "
+        "likely of K classes) instead of the network's confidence."))
 
     def __init__(self, run: Run, **params):
         super().__init__(run=run, **params)
@@ -83,14 +102,10 @@ class OutputPlot(pn.viewable.Viewer):
         self.pane = pn.pane.Bokeh(f, margin=0)
         self.caption = pn.pane.HTML(margin=(2, 5, 0, 5))
         self.set_caption(NETWORK_CAPTION)
-        # the colour scale of the heatmap: −1 orange, 0 grey, +1 blue
-        self.scale = pn.pane.HTML(
-            f'<div class="pg-scale" title="The colour of each spot is the network\'s output '
-            f'there: orange for −1, blue for +1, pale where it is unsure (near 0)">'
-            f'<div class="pg-scale-bar" style="background:linear-gradient(to right,'
-            f'{theme.ORANGE},{theme.MIDDLE},{theme.BLUE})"></div>'
-            f'<span>−1</span><span>0</span><span>+1</span></div>',
-            margin=(0, 5), sizing_mode="stretch_width")
+        # the colour scale of the heatmap: −1 orange, 0 grey, +1 blue (or the K classes)
+        self.scale = pn.pane.HTML(TWO_CLASS_SCALE, margin=(0, 5), sizing_mode="stretch_width")
+        self._classes = None          # the class colours the points and heatmap use now
+        self._showing_classes = False
         self.show_test_toggle = theme.checkbox(self.param.show_test, "Show test data")
         self.discretize_toggle = theme.checkbox(self.param.discretize, "Discretize output")
         self.toggles = pn.Row(tip(self.show_test_toggle, self.param.show_test.doc),
@@ -112,7 +127,30 @@ class OutputPlot(pn.viewable.Viewer):
     def _apply_toggles(self):
         self.test_glyph.visible = self.show_test
         self.test_glyph_1d.visible = self.show_test
-        self.mapper.palette = theme.DISCRETE_PALETTE if self.discretize else theme.PALETTE
+        self._set_palette(self._showing_classes)
+
+    def _set_palette(self, classes: bool):
+        """The heatmap's palette: K-class colour codes, or the −1..+1 scale."""
+        self._showing_classes = classes
+        if classes:
+            palette = theme.CLASS_DISCRETE_PALETTE if self.discretize else theme.CLASS_PALETTE
+        else:
+            palette = theme.DISCRETE_PALETTE if self.discretize else theme.PALETTE
+        if list(self.mapper.palette) != palette:
+            self.mapper.palette = palette
+
+    def _set_classes(self, k: int):
+        """Points, colour scale and heatmap for K classes (k >= 3) or for two / none."""
+        if k == self._classes:
+            return
+        self._classes = k
+        if k > 2:
+            self.point_mapper.update(palette=list(theme.CLASS_COLOURS[:k]), low=-0.5,
+                                     high=k - 0.5)
+            self.scale.object = class_scale(k)
+        else:
+            self.point_mapper.update(palette=theme.PALETTE, low=-1, high=1)
+            self.scale.object = TWO_CLASS_SCALE
 
     def _tapped(self, event):
         point = event_point(event)
@@ -130,6 +168,7 @@ class OutputPlot(pn.viewable.Viewer):
         values on the label scale, with a caption saying what it is; it travels as uint8
         colour codes."""
         self.set_caption(caption)
+        self._set_palette(False)
         wire.set_columns(self.image, {"image": [colour_codes(grid)]})
 
     def show_highlight(self, X):
@@ -141,6 +180,7 @@ class OutputPlot(pn.viewable.Viewer):
         run = self.run
         if self._data_version != run.data_version:
             self._data_version = run.data_version
+            self._set_classes(run.classes)
             self.train_pts.data = _points(run.X_train, run.y_train)
             self.test_pts.data = _points(run.X_test, run.y_test)
             fig = self.fig1d if run.one_d else self.fig2d
@@ -152,6 +192,7 @@ class OutputPlot(pn.viewable.Viewer):
             wire.set_columns(self.curve, {"x": x, "y": y})
         else:
             self.set_caption(NETWORK_CAPTION)
+            self._set_palette(run.multiclass)
             wire.set_columns(self.image, {"image": [run.decision_codes()]})
 
     def __panel__(self):

@@ -32,6 +32,27 @@ def diverging_palette(n: int = 256) -> list[str]:
 PALETTE = diverging_palette()
 DISCRETE_PALETTE = [ORANGE, BLUE]
 
+# K classes (labels 0..K-1): blue and orange first, as for two classes, then three colours
+# of the Okabe-Ito set (told apart with the common forms of colour blindness).
+CLASS_COLOURS = (BLUE, ORANGE, "#009e73", "#cc79a7", "#e6c300")
+CONFIDENCE_LEVELS = 51       # colour codes per class (engine.mlp.CONFIDENCE_LEVELS)
+
+
+def class_palette(discrete: bool = False) -> list[str]:
+    """256 colours for K-class colour codes (code = class · CONFIDENCE_LEVELS + level):
+    each class's colour from pale (equal odds) to full (certain); discrete: full colour
+    for every level."""
+    out = []
+    for colour in CLASS_COLOURS:
+        for level in range(CONFIDENCE_LEVELS):
+            t = 1.0 if discrete else 0.12 + 0.88 * level / (CONFIDENCE_LEVELS - 1)
+            out.append(blend(MIDDLE, colour, t))
+    return (out + [MIDDLE] * 256)[:256]
+
+
+CLASS_PALETTE = class_palette()
+CLASS_DISCRETE_PALETTE = class_palette(discrete=True)
+
 PAGE_CSS = """
 :root { --pg-accent: #0877bd; }
 body { background: #f7f7f7; }
@@ -43,7 +64,7 @@ body { background: #f7f7f7; }
 .pg-section-title { font-size: 12px; letter-spacing: 0.08em; text-transform: uppercase;
   color: #555; font-weight: 600; margin: 2px 0 2px 0; white-space: nowrap; }
 .pg-epoch { font-size: 26px; font-family: monospace; color: #333; line-height: 1.1; }
-.pg-epoch small { font-size: 12px; color: #777; display: block; font-family: sans-serif; }
+.pg-epoch small { font-size: 12px; color: #666; display: block; font-family: sans-serif; }
 .pg-readout { font-size: 13px; color: #333; }
 .pg-readout b { font-family: monospace; }
 .pg-layer-label { text-align: center; font-size: 12px; white-space: nowrap; }
@@ -56,7 +77,7 @@ body { background: #f7f7f7; }
 .pg-scale span:nth-child(4) { text-align: right; }
 .pg-status { font-size: 13px; padding: 2px 10px; border-radius: 4px; line-height: 1.35;
   min-height: 18px; overflow-wrap: anywhere; }
-.pg-status-hint { color: #777; }
+.pg-status-hint { color: #666; }
 .pg-status-info { background: #e3f2fd; color: #0b4f7a; }
 .pg-status-warning { background: #fff4e5; color: #8a5300; }
 .pg-status-danger { background: #fdecea; color: #9b1c1c; font-weight: 600; }
@@ -75,7 +96,7 @@ body { background: #f7f7f7; }
 .pg-lamp-on b, .pg-lamp-off b { display: inline-block; width: 26px; text-align: center;
   border-radius: 13px; color: #fff; font-size: 16px; }
 .pg-lamp-on b { background: #0877bd; }
-.pg-lamp-off b { background: #9e9e9e; }
+.pg-lamp-off b { background: #6e6e6e; }
 """
 
 TABS_CSS = """

@@ -29,6 +29,9 @@ def dataset_thumbnail(name: str) -> str:
         blue, orange = np.array(theme.rgb(theme.BLUE)), np.array(theme.rgb(theme.ORANGE))
         t = ((np.clip(y, -1, 1) + 1) / 2)[:, None]
         colour = (orange + (blue - orange) * t).astype(np.uint8)
+        if datasets.n_classes(name) > 2:           # class k in the k-th class colour
+            palette = np.array([theme.rgb(c) for c in theme.CLASS_COLOURS], np.uint8)
+            colour = palette[np.clip(y.astype(int), 0, len(palette) - 1)]
     for dr in (0, 1):
         for dc in (0, 1):
             img[np.clip(rows + dr, 0, SIZE - 1), np.clip(cols + dc, 0, SIZE - 1)] = colour

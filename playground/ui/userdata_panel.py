@@ -12,6 +12,7 @@ from .data_panel import DATASET_LABELS
 from .binding import tip
 
 MODES = {"Add blue (+1)": "blue", "Add orange (−1)": "orange", "Erase": "erase"}
+CLASS_MODES = {"Add a point of the class below": "blue", "Erase": "erase"}   # K classes
 
 
 class OwnDataPanel(pn.viewable.Viewer):
@@ -20,6 +21,8 @@ class OwnDataPanel(pn.viewable.Viewer):
     run = param.ClassSelector(class_=Run)
     value = param.Number(default=0.5, bounds=(-1, 1), doc=(
         "For regression data: the target value a clicked point gets."))
+    klass = param.Integer(default=0, bounds=(0, userdata.MAX_CLASSES - 1), doc=(
+        "For data with more than two classes: the class (0, 1, …) a clicked point gets."))
 
     def __init__(self, run: Run, on_error, on_info, **params):
         super().__init__(run=run, **params)
@@ -32,6 +35,10 @@ class OwnDataPanel(pn.viewable.Viewer):
         self.value_slider = pn.widgets.FloatSlider.from_param(
             self.param.value, label="Value of new points", step=0.1, width=190)
         self.value_row = tip(self.value_slider, self.param.value.doc)
+        self.class_slider = pn.widgets.IntSlider.from_param(
+            self.param.klass, label="Class of new points", end=2, width=190)
+        self.class_row = tip(self.class_slider, self.param.klass.doc)
+        self.class_row.visible = False
         self.clear = pn.widgets.Button(label="Clear all points", color="light", width=120,
                                        description="Start from an empty plot and click your "
                                                    "own points in.")
@@ -39,7 +46,9 @@ class OwnDataPanel(pn.viewable.Viewer):
         self.upload = pn.widgets.FileInput(
             accept=".csv", width=220,
             description="Upload a CSV with columns x1, x2, label (or x, y for a 1-D curve), at "
-                        "most 5,000 rows and 1 MB. Values are rescaled into the plot.")
+                        "most 5,000 rows and 1 MB. Values are rescaled into the plot. Two "
+                        "labels make two classes; labels 0, 1, …, K−1 (K from 3 to 5) make K "
+                        "classes; other labels are values to fit.")
         self.upload.param.watch(self._uploaded, "value")
         self.note = pn.pane.HTML(margin=(0, 5), width=220)
         self.counts = pn.pane.HTML(margin=(0, 5), width=220)
@@ -68,6 +77,8 @@ class OwnDataPanel(pn.viewable.Viewer):
             return
         if run.one_d:
             self._guard(run.add_point, x, 0.0, y)
+        elif run.multiclass:
+            self._guard(run.add_point, x, y, float(min(self.klass, run.classes - 1)))
         elif run.classification:
             self._guard(run.add_point, x, y, 1.0 if self.mode.value == "blue" else -1.0)
         else:
@@ -78,7 +89,8 @@ class OwnDataPanel(pn.viewable.Viewer):
             return
         try:
             d = userdata.parse_csv(event.new)
-            self.run.use_own_data(d["X"], d["y"], d["classification"], d["one_d"], d["note"])
+            self.run.use_own_data(d["X"], d["y"], d["classification"], d["one_d"], d["note"],
+                                  d["classes"] or None)
         except ValueError as exc:
             self._on_error(f"That file was not used: {exc}")
         else:
@@ -94,6 +106,15 @@ class OwnDataPanel(pn.viewable.Viewer):
             return
         self._version = self.run.data_version
         run = self.run
+        many = run.multiclass
+        if many:
+            self.class_slider.end = run.classes - 1
+            self.klass = min(self.klass, run.classes - 1)
+        if self.class_row.visible != many:
+            self.class_row.visible = many
+            if many and self.mode.value == "orange":
+                self.mode.value = "blue"
+            self.mode.options = CLASS_MODES if many else MODES
         self.counts.object = (f'<div class="pg-readout">Your data: <b>{len(run.y_train)}</b> '
                               f'training and <b>{len(run.y_test)}</b> test points.</div>'
                               if run.dataset == "own" else "")
@@ -103,5 +124,6 @@ class OwnDataPanel(pn.viewable.Viewer):
             pn.pane.HTML('<div class="pg-section-title">Your data</div>'
                          '<div class="pg-readout">Click the big plot to add points.</div>',
                          margin=(6, 5, 0, 5)),
-            self.mode, self.value_row, self.clear, self.upload, self.counts, self.note,
+            self.mode, self.value_row, self.class_row, self.clear, self.upload, self.counts,
+            self.note,
             width=232, margin=0)

@@ -92,7 +92,7 @@ def test_data_network_and_output_on_one_screen(page, server, width, height, proj
     settle(page)
     page.evaluate("window.scrollTo(0, 0)")
     in_view(page, button(page, "Circle"), "the data sets", width, height)
-    in_view(page, button(page, "Sine"), "the data sets", width, height)
+    in_view(page, button(page, "Pinwheel"), "the data sets", width, height)
     in_view(page, page.locator(".bk-Figure.pg-diagram"), "the network diagram", width, height)
     in_view(page, button(page, "+ Add layer"), "the layer controls", width, height)
     plot = in_view(page, page.locator(".bk-Figure.pg-output-plot"), "the heatmap", width,

@@ -123,8 +123,10 @@ def test_page_loads(page):
     assert page.get_by_role("heading", name="Neural Network Playground").is_visible()
     assert epoch(page) == 0
     assert button(page, "Play").is_visible()
-    for name in ("Step", "↺ Reset", "+ Add layer", "− Remove layer", "Circle", "Sine"):
+    for name in ("Step", "↺ Reset", "+ Add layer", "− Remove layer", "Circle", "Pinwheel",
+                 "Classification", "Regression"):
         assert button(page, name).is_visible(), name
+    assert not button(page, "Sine").is_visible()        # the other problem type's data sets
     fig = output_figure(page)
     assert fig.locator("canvas").count() >= 1
     box = fig.bounding_box()
@@ -215,6 +217,8 @@ def test_sine_shows_curve_and_one_d_features(page):
     for name in ("X₁", "X₂", "X₁²", "X₂²", "X₁X₂", "sin(X₁)", "sin(X₂)"):
         assert button(page, name).is_visible(), name
     heat = output_figure(page).screenshot()
+    click(page, "Regression")                          # the menu shows the regression sets
+    button(page, "Sine").wait_for(state="visible", timeout=10_000)
     click(page, "Sine")
     wait_until(lambda: not button(page, "X₂").is_visible(), 10,
                message="the X₂ feature to disappear")

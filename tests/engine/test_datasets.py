@@ -14,7 +14,15 @@ def make(name, seed=0, n=N, noise=20.0):
 
 
 def test_registry():
-    assert NAMES == ["circle", "xor", "gauss", "spiral", "moons", "plane", "multigauss", "sine"]
+    assert NAMES == ["circle", "xor", "gauss", "spiral", "moons", "blobs3", "blobs4", "blobs5",
+                     "spiral3", "pinwheel", "plane", "multigauss", "sine"]
+    assert ds.CLASSIFICATION == ds.TWO_CLASS + ds.MULTICLASS
+    assert [ds.n_classes(k) for k in ds.MULTICLASS] == [3, 4, 5, 3, 5]
+    assert all(ds.n_classes(k) == 2 for k in ds.TWO_CLASS)
+    assert not any(ds.n_classes(k) for k in ds.REGRESSION)
+    assert {ds.problem_of(k) for k in ds.CLASSIFICATION} == {"classification"}
+    assert {ds.problem_of(k) for k in ds.REGRESSION} == {"regression"}
+    assert all(ds.DEFAULT_DATASET[p] == ds.PROBLEM_DATASETS[p][0] for p in ds.PROBLEMS)
     assert set(ds.CLASSIFICATION) | set(ds.REGRESSION) == set(NAMES)
     assert not set(ds.CLASSIFICATION) & set(ds.REGRESSION)
     assert ds.ONE_D == ("sine",)
@@ -31,9 +39,13 @@ def test_shapes_ranges_labels(name, noise):
     assert X.dtype == np.float32 and y.dtype == np.float32
     assert np.all(np.isfinite(X)) and np.all(np.isfinite(y))
     assert np.all(np.abs(X) <= 6.0)
-    if ds.is_classification(name):
+    if name in ds.TWO_CLASS:
         assert set(np.unique(y)) == {-1.0, 1.0}
         assert 0.4 <= np.mean(y > 0) <= 0.6
+    elif ds.is_classification(name):                 # class indices 0..K-1, balanced
+        k = ds.n_classes(name)
+        assert set(np.unique(y)) == set(range(k))
+        assert np.all(np.abs(np.bincount(y.astype(int)) - N / k) <= 1)
     elif name != "sine" or noise == 0:
         assert np.all(np.abs(y) <= 1.0)
 

@@ -216,7 +216,7 @@ def test_filter_normalised_directions(trained):
             assert np.linalg.norm(d["W_hidden"][l][rows, j]) == pytest.approx(
                 np.linalg.norm(p["W_hidden"][l][rows, j]), rel=1e-5)
     assert np.linalg.norm(d["W_out"]) == pytest.approx(np.linalg.norm(p["W_out"]), rel=1e-5)
-    assert not np.any(d["b_hidden"]) and d["b_out"] == 0.0          # biases: zero
+    assert not np.any(d["b_hidden"]) and not np.any(d["b_out"])     # biases: zero
     mask = jax.device_get(aa.param_mask)
     assert not np.any(d["W_hidden"][mask["W_hidden"] == 0])          # padding stays zero
     assert not np.any(d["W_out"][mask["W_out"] == 0])

@@ -146,7 +146,8 @@ def test_init_params_padding_and_ranges(name):
     params, aa = make_params(arch, seed=11)
     assert params["W_hidden"].shape == (mlp.MAX_LAYERS, mlp.WIDTH, mlp.WIDTH)
     assert params["b_hidden"].shape == (mlp.MAX_LAYERS, mlp.WIDTH)
-    assert params["W_out"].shape == (mlp.WIDTH,) and params["b_out"].shape == ()
+    assert params["W_out"].shape == (mlp.WIDTH, mlp.K_MAX)
+    assert params["b_out"].shape == (mlp.K_MAX,)
     for k in ("W_hidden", "b_hidden", "W_out"):
         p = np.asarray(params[k])
         m = np.asarray(aa.param_mask[k])
@@ -158,7 +159,8 @@ def test_init_params_padding_and_ranges(name):
             assert active.size == 0 or np.any(active != 0.0)
         else:
             assert np.all(active == np.float32(0.1))
-    assert float(params["b_out"]) == pytest.approx(0.1)
+    assert float(params["b_out"][0]) == pytest.approx(0.1)
+    assert not np.any(np.asarray(params["b_out"][1:]))       # one output unit in use
     # the mask counts exactly the parameters of the exact network
     ex = to_exact(params, arch)
     n_exact = sum(w.size for w in ex["W"]) + sum(b.size for b in ex["b"])
@@ -189,7 +191,8 @@ def test_arch_arrays_contents():
     wm = aa.param_mask["W_hidden"]
     assert wm[0].sum() == 2 * 5 and wm[1].sum() == 5 * 2 and wm[2:].sum() == 0
     assert wm[0][1, :5].all() and wm[0][3, :5].all()
-    assert aa.param_mask["W_out"].sum() == 2 and aa.param_mask["W_out"][:2].all()
+    assert aa.param_mask["W_out"].sum() == 2 and aa.param_mask["W_out"][:2, 0].all()
+    assert list(aa.unit_mask) == [1, 0, 0, 0, 0] and list(aa.param_mask["b_out"]) == [1, 0, 0, 0, 0]
 
 
 @pytest.mark.parametrize("bad", [
@@ -199,6 +202,7 @@ def test_arch_arrays_contents():
     dict(features=(), hidden=(), activations=()),
     dict(features=(7,), hidden=(), activations=()),
     dict(features=(0,), hidden=(3,), activations=()),
+    dict(features=(0,), hidden=(), activations=(), units=3),       # one output, 3 units
 ])
 def test_arch_validation(bad):
     with pytest.raises(ValueError):
@@ -260,10 +264,15 @@ def test_activate_switch_selects(index):
 
 # ------------------------------------------------------------ outputs, losses
 def test_output_kind():
-    assert mlp.OUTPUTS == ("linear_mse", "tanh_mse", "sigmoid_bce")
+    assert mlp.OUTPUTS == ("linear_mse", "tanh_mse", "sigmoid_bce", "softmax_ce")
     assert mlp.output_kind("mse", False) == 0
     assert mlp.output_kind("mse", True) == 1
     assert mlp.output_kind("cross_entropy", True) == 2
+    assert mlp.output_kind("cross_entropy", True, 2) == 2
+    assert mlp.output_kind("cross_entropy", True, 4) == mlp.SOFTMAX == 3
+    with pytest.raises(ValueError, match="4 classes need cross_entropy"):
+        mlp.output_kind("mse", True, 4)
+    assert mlp.output_units(3, 4) == 4 and mlp.output_units(1, 4) == 1
 
 
 @pytest.mark.parametrize("kind", [0, 1, 2])

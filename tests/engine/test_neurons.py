@@ -73,7 +73,8 @@ def test_every_node_matches_a_numpy_forward(arch_tuple, tier):
 def test_general_program_layout_and_inactive_neurons_are_zero():
     arch, aa, p = make(ARCHS[2])
     inputs, hidden, out = jax.device_get(neurons.neuron_grids(p, aa, neurons.thumb_features()))
-    assert inputs.shape == (7, R * R) and out.shape == (R * R,)
+    assert inputs.shape == (7, R * R) and out.shape == (mlp.K_MAX, R * R)
+    assert not np.any(out[1:])                     # one output unit: the others are 0
     assert hidden.shape == (mlp.MAX_LAYERS, mlp.WIDTH, R * R)
     live = np.asarray(aa.neuron_mask, bool)
     assert np.all(hidden[~live] == 0)
@@ -174,7 +175,8 @@ def test_set_bias_hidden_and_output(run):
     network.set_bias(run, 2, 0, -2)
     b = network.layer_weights(run)["b"]
     assert b[1][0] == np.float32(0.25) and b[2][0] == np.float32(-2.0)
-    assert np.asarray(run.state.params["b_out"]).shape == ()
+    assert np.asarray(run.state.params["b_out"]).shape == (mlp.K_MAX,)
+    assert float(run.state.params["b_out"][0]) == np.float32(-2.0)
 
 
 @pytest.mark.parametrize("args, msg", [

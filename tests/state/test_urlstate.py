@@ -72,6 +72,7 @@ def test_hostile_values_fall_back_with_a_notice(key, text):
 # One bad value for every URL key (each with a ':' and one without), and what the notice must
 # say is allowed.
 BAD = {
+    "problem": ["xyz", "clas:sification"],
     "dataset": ["foo", "a:b"], "noise": ["51", "1:2"], "train_ratio": ["0.95", "x:0.5"],
     "n_samples": ["5", "5:5"], "seed": ["-1", "1:0"], "features": ["x9", "x1,a:b"],
     "hidden": ["99", "4:2"], "activation": ["bogus", "re:lu"], "activations": ["foo", "relu,x:y"],
@@ -116,7 +117,10 @@ def test_every_notice_speaks_to_a_student(key, text):
 
 @pytest.mark.parametrize("query,expected", [
     ("?dataset=foo", "dataset=foo is not a data set here; choose circle, xor, gauss, spiral, "
-                     "moons, plane, multigauss or sine; using circle"),
+                     "moons, blobs3, blobs4, blobs5, spiral3, pinwheel, plane, multigauss or "
+                     "sine; using circle"),
+    ("?problem=xyz", "problem=xyz is not a problem type here; choose classification or "
+                     "regression; using classification"),
     ("?learning_rate=abc", "learning_rate=abc is not a number; the learning rate takes a "
                            "number above 0, up to 10; using 0.03"),
     ("?learning_rate=a:b:c", "learning_rate=a:b:c is not a number; the learning rate takes a "
@@ -192,13 +196,14 @@ def test_view_options_and_presets():
     assert "hide=features,optimizer" in urlstate.to_search({}, view, PAGE)
     _, _, notices = urlstate.from_query("?preset=nope", PAGE)
     assert notices == ["preset=nope is not a lesson here; choose xor-linear, circle-features, "
-                       "spiral-depth, lr-too-high, overfitting, logistic-regression or fit-sine; "
+                       "spiral-depth, lr-too-high, overfitting, logistic-regression, softmax "
+                       "or fit-sine; "
                        "no lesson opened"]
 
 
 @pytest.mark.parametrize("query,key,expected,notice", [
     ("?dataset=plane&loss=cross_entropy", "loss", "mse",
-     "loss=cross_entropy needs a data set with two classes, and plane is a regression data "
+     "loss=cross_entropy needs a data set with classes, and plane is a regression data "
      "set; using mse"),
     ("?dataset=sine&features=x2", "features", ["x1"],
      "features=x2 has x2, which the 1-D data set sine cannot use (1-D data have only x1, "
@@ -236,7 +241,7 @@ def test_every_preset_is_a_valid_setup_with_two_lines_of_text():
     for key, preset in PRESETS.items():
         Run(**preset.settings)
         assert len(preset.title) < 45 and 60 < len(preset.try_this) < 260, key
-    assert len(PRESETS) == 7
+    assert len(PRESETS) == 8
 
 
 def test_preset_linear_xor_stays_near_chance_and_the_circle_features_win():

@@ -55,6 +55,8 @@ CLAIMS = {
                                and mlp.OUTPUTS[r.arch.output] == "sigmoid_bce",
     r"\btanh\b": _acts("tanh"), r"\bReLU\b": _acts("relu"),
     r"\bcross-entropy\b": lambda r, m: r.loss == "cross_entropy",
+    r"\bsoftmax\b": lambda r, m: mlp.OUTPUTS[r.arch.output] == "softmax_ce",
+    r"\b(\w+) classes\b": lambda r, m: r.classes == _COUNT.get(m[1].lower(), 0),
     r"\bXOR\b": lambda r, m: r.dataset == "xor",
     r"\bcircle\b": lambda r, m: r.dataset == "circle",
     r"\bspiral\b": lambda r, m: r.dataset == "spiral",

@@ -27,7 +27,8 @@ RANDOM_SPAN = 1.0             # extent of the grid along filter-normalised direc
 
 _TEMPLATE = {"W_hidden": np.zeros((mlp.MAX_LAYERS, mlp.WIDTH, mlp.WIDTH), np.float32),
              "b_hidden": np.zeros((mlp.MAX_LAYERS, mlp.WIDTH), np.float32),
-             "W_out": np.zeros(mlp.WIDTH, np.float32), "b_out": np.float32(0.0)}
+             "W_out": np.zeros((mlp.WIDTH, mlp.K_MAX), np.float32),
+             "b_out": np.zeros(mlp.K_MAX, np.float32)}
 N_PARAMS = sum(a.size for a in jax.tree.leaves(_TEMPLATE))
 _UNRAVEL = ravel_pytree(_TEMPLATE)[1]
 
@@ -50,13 +51,13 @@ def filter_normalized_direction(key, params, param_mask) -> dict:
 
     Each entry is drawn N(0, 1) (zero outside the architecture, ``param_mask``); then
     every filter — a neuron's vector of incoming weights: a column W_hidden[l][:, j], or
-    the whole W_out for the output neuron — is rescaled to the norm of the same filter
+    a column W_out[:, k] for output unit k — is rescaled to the norm of the same filter
     of ``params``. The biases' directions are zero (Li et al.'s choice for biases), so
     a step along the direction changes each neuron's weights in proportion to their size
     and the plot does not depend on how a layer happens to be scaled."""
     kh, ko = jax.random.split(key)
     d = {"W_hidden": jax.random.normal(kh, params["W_hidden"].shape),
-         "W_out": jax.random.normal(ko, params["W_out"].shape),
+         "W_out": mlp.output_draw(ko, jax.random.normal),
          "b_hidden": jnp.zeros_like(params["b_hidden"]),
          "b_out": jnp.zeros_like(params["b_out"])}
     d = mlp.mask_tree(d, param_mask)
@@ -84,7 +85,7 @@ def _forward_active_layers(params, arch: mlp.ArchArrays, feats):
 
     h, _ = jax.lax.scan(layer, h, (params["W_hidden"], params["b_hidden"], arch.neuron_mask,
                                    arch.layer_active, arch.activation))
-    return h @ params["W_out"] + params["b_out"]
+    return h @ params["W_out"] + params["b_out"]          # (n, K_MAX): every output unit
 
 
 def _landscape(params, arch: mlp.ArchArrays, data: Data, d1, d2, alphas, betas):
@@ -98,7 +99,8 @@ def _landscape(params, arch: mlp.ArchArrays, data: Data, d1, d2, alphas, betas):
     def loss_at(a, b):
         p = jax.tree.map(lambda w, u, v: w + a * u + b * v, params, d1, d2)
         z = _forward_active_layers(p, arch, data.x_train)
-        return masked_mean(mlp.example_loss(arch.output, z, data.y_train), live)
+        return masked_mean(mlp.logits_loss(arch.output, z, data.y_train, arch.unit_mask),
+                           live)
 
     row = jax.vmap(loss_at, (0, None))
     return jax.lax.map(lambda b: row(alphas, b), betas)
