@@ -1,6 +1,7 @@
 """What the browser and deploy tests share: the CI rule for missing tools, free ports."""
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 
@@ -30,3 +31,22 @@ def free_ports(n: int = 1) -> list[int]:
     finally:
         for s in socks:
             s.close()
+
+
+@contextlib.contextmanager
+def x64():
+    """float64 inside, restored afterwards. jax.enable_x64 is thread-local, so a compile
+    running in the background (train.PROGRAMS) is not affected."""
+    import jax
+    if hasattr(jax, "enable_x64"):
+        with jax.enable_x64(True):
+            yield
+        return
+    from playground.engine import train
+    train.PROGRAMS.wait()
+    old = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    try:
+        yield
+    finally:
+        jax.config.update("jax_enable_x64", old)

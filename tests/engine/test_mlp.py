@@ -1,5 +1,4 @@
 """The padded MLP (playground.engine.mlp) against an independent float64 numpy model."""
-import contextlib
 import math
 
 import jax
@@ -314,22 +313,7 @@ def test_baseline_loss():
 
 
 # ------------------------------------------------------------- gradients
-@contextlib.contextmanager
-def x64():
-    """float64 inside, restored afterwards. jax.enable_x64 is thread-local, so a compile
-    running in the background (train.PROGRAMS) is not affected."""
-    if hasattr(jax, "enable_x64"):
-        with jax.enable_x64(True):
-            yield
-        return
-    from playground.engine import train
-    train.PROGRAMS.wait()
-    old = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    try:
-        yield
-    finally:
-        jax.config.update("jax_enable_x64", old)
+from tests.support import x64  # noqa: E402  (float64 for the references)
 
 
 def np_fd_grads(Ws, bs, acts, kind, X, y, h=1e-6):

@@ -1,7 +1,6 @@
 """K classes in the engine: the softmax output against independent numpy references and
 finite differences, the padded output layer (binary numbers unchanged), the two tiers'
 agreement, the packed copies, and no recompiles when the number of classes changes."""
-import contextlib
 
 import jax
 import jax.numpy as jnp
@@ -15,20 +14,7 @@ SOFTMAX = mlp.SOFTMAX
 KEY = jax.random.PRNGKey(5)
 
 
-@contextlib.contextmanager
-def x64():
-    """float64 inside (thread-local where jax allows it), restored afterwards."""
-    if hasattr(jax, "enable_x64"):
-        with jax.enable_x64(True):
-            yield
-        return
-    train.PROGRAMS.wait()
-    old = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    try:
-        yield
-    finally:
-        jax.config.update("jax_enable_x64", old)
+from tests.support import x64  # noqa: E402  (float64 for the references)
 
 
 # ---------------------------------------------------------------- numpy model
