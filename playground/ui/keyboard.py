@@ -49,7 +49,7 @@ HELP_HTML = (
 # tags of the key model: [press number, action]; of the state model: [1 on the playground tab]
 KEYS_JS = """
 if (!window._pg_keys) {
-  const k = window._pg_keys = {n: 0}
+  const k = window._pg_keys = {n: 0, want: 0}
   const NOT_TYPED = new Set(["checkbox", "radio", "button", "submit", "reset", "file",
                              "range", "color", "image"])
   const OWN_SPACE = new Set(["BUTTON", "A", "SUMMARY", "INPUT", "SELECT", "TEXTAREA"])
@@ -73,11 +73,13 @@ if (!window._pg_keys) {
   }
   // opening a tab draws its titles anew: the focus stays on the title just opened (for
   // three seconds, while the tab is built, unless the student has moved it elsewhere)
-  const keepFocus = (root, i, tries) => {
+  // k.want is the title the student last chose, so that an arrow pressed in those three
+  // seconds is kept too when the titles are drawn again
+  const keepFocus = (root, tries) => {
     const a = deepActive()
-    const tab = root.querySelectorAll(".bk-tab")[i]
+    const tab = root.querySelectorAll(".bk-tab")[k.want]
     if (tab && (!a || a === document.body)) tab.focus()
-    if (tries > 0) setTimeout(() => keepFocus(root, i, tries - 1), 100)
+    if (tries > 0) setTimeout(() => keepFocus(root, tries - 1), 100)
   }
   // a tab's title (Bokeh draws them as plain elements that only a click opens): Enter or
   // Space opens its tab, ← and → move to the title beside it, on every tab
@@ -85,12 +87,14 @@ if (!window._pg_keys) {
     if (e.key === "Enter" || e.key === " " || e.key === "Spacebar") {
       const root = t.getRootNode()
       const i = Array.from(root.querySelectorAll(".bk-tab")).indexOf(t)
+      k.want = i
       t.click()
-      keepFocus(root, i, 30)
+      keepFocus(root, 30)
     } else if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
       const all = Array.from(t.parentElement.querySelectorAll(".bk-tab"))
       const i = all.indexOf(t) + (e.key === "ArrowRight" ? 1 : -1)
-      all[(i + all.length) % all.length].focus()
+      k.want = (i + all.length) % all.length
+      all[k.want].focus()
     } else {
       return
     }

@@ -173,6 +173,8 @@ def test_tabs_open_from_the_keyboard(page):
     wait_until(lambda: focused(page)["text"] == "Neuron lab", 5,
                message="the focus to stay on the title of the tab just opened")
     page.keyboard.press("ArrowLeft")
+    wait_until(lambda: focused(page)["text"] == "Playground", 5,
+               message="← to move to the Playground tab's title")
     page.keyboard.press(" ")
     wait_until(lambda: page.locator(".bk-tab.bk-active").inner_text() == "Playground", 10,
                message="the Playground tab again")
