@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from .script import (SETUP_BEGIN, SETUP_END, float_text, python_script, script_filename,
                      script_problem, setup_block, template_parts)
-from .settings import (FORMAT, MAX_JSON_BYTES, VERSION, apply_settings, epoch_from_json,
-                       run_from_json, settings_filename, settings_from_json, settings_to_json)
+from .settings import (FORMAT, MAX_JSON_BYTES, VERSION, apply_settings, display_from_json,
+                       epoch_from_json, run_from_json, settings_filename, settings_from_json, settings_to_json)
 from .weights import (MAX_NPZ_BYTES, load_weights_npz, read_weights_npz, run_from_npz,
                       weights_filename, weights_npz)
 
 __all__ = ["FORMAT", "MAX_JSON_BYTES", "MAX_NPZ_BYTES", "SETUP_BEGIN", "SETUP_END", "VERSION",
-           "apply_settings", "epoch_from_json", "float_text", "load_weights_npz",
+           "apply_settings", "display_from_json", "epoch_from_json", "float_text", "load_weights_npz",
            "python_script", "read_weights_npz", "run_from_json", "run_from_npz",
            "script_filename", "script_problem", "settings_filename", "settings_from_json",
            "settings_to_json", "setup_block", "template_parts", "weights_filename",

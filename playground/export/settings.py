@@ -1,7 +1,8 @@
 """A run's set-up as JSON: write it, read it back (validated), and give it to a run.
 
-    text = settings_to_json(run)          # the set-up, pretty JSON
+    text = settings_to_json(run, display.values())   # the set-up, pretty JSON
     settings_from_json(text)              # the file's settings (a dict), validated
+    display_from_json(text)               # its display options (test points, colours)
     run2 = run_from_json(text)            # a fresh run with that set-up (epoch 0)
     apply_settings(run, settings)         # the page's run takes the set-up
 
@@ -19,13 +20,14 @@ import numpy as np
 
 from ..engine import mlp
 from ..state import checks
+from ..state import display as shown
 from ..state.run import Run
 
 FORMAT = "neural-network-playground"
 VERSION = 1
 MAX_JSON_BYTES = 100_000
 MAX_EPOCH = 10**9         # the largest epoch a file may name
-_TOP_KEYS = ("format", "version", "settings", "epoch")
+_TOP_KEYS = ("format", "version", "settings", "epoch", "display")
 _LISTED = 3               # unknown keys named before "and N more"
 
 
@@ -67,11 +69,14 @@ def plain(value):
 
 
 # --------------------------------------------------------------- settings JSON
-def settings_to_json(run: Run) -> str:
-    """The run's set-up (every setting) and its epoch as pretty JSON."""
+def settings_to_json(run: Run, display: dict | None = None) -> str:
+    """The run's set-up (every setting) and its epoch as pretty JSON; with ``display``
+    (``state.display.Display.values()``), the page's display options too."""
     doc = {"format": FORMAT, "version": VERSION,
            "settings": {k: plain(v) for k, v in run.settings().items()},
            "epoch": int(run.epoch)}
+    if display is not None:
+        doc["display"] = {k: display[k] for k in shown.Display.names() if k in display}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -152,9 +157,32 @@ def _listed(names) -> str:
     return first + (f" and {len(names) - _LISTED:,} more" if len(names) > _LISTED else "")
 
 
+def _check_display(options) -> dict:
+    """The display options of a file (an object; each known and valid), as a dict."""
+    if not isinstance(options, dict):
+        raise ValueError(f"display: expected an object of display options, got "
+                         f"{show(options)}")
+    names = shown.Display.names()
+    unknown = [k for k in options if k not in names]
+    if unknown:
+        raise ValueError(f"display: unknown option(s) {_listed(unknown)}; "
+                         f"allowed: {', '.join(names)}")
+    for name, value in options.items():
+        problem = shown.problem(name, value)
+        if problem:
+            raise ValueError(f"display: {name}: {show(value)} {problem}; "
+                             f"{shown.allowed(name, link=False)}")
+    return dict(options)
+
+
 def parse(text) -> tuple[dict, int, Run]:
     """Validate a settings file (str or bytes): (its settings, its epoch, a new run with
     those settings at epoch 0). ValueError naming the offending field."""
+    return _read(text)[:3]
+
+
+def _read(text) -> tuple[dict, int, Run, dict]:
+    """parse(), and the file's display options ({} where it has none)."""
     doc = _load_json(text)
     if not isinstance(doc, dict):
         raise ValueError(f"file: expected a JSON object {{\"format\": \"{FORMAT}\", ...}}, "
@@ -176,6 +204,7 @@ def parse(text) -> tuple[dict, int, Run]:
     if isinstance(epoch, bool) or not isinstance(epoch, int) or not 0 <= epoch <= MAX_EPOCH:
         raise ValueError(f"epoch: expected a whole number from 0 to {MAX_EPOCH:,}, "
                          f"got {show(epoch)}")
+    options = _check_display(doc.get("display", {}))
     settings = doc.get("settings")
     if not isinstance(settings, dict):
         raise ValueError(f"settings: expected an object of settings, got {show(settings)}")
@@ -195,7 +224,7 @@ def parse(text) -> tuple[dict, int, Run]:
         raise ValueError(f"settings: {str(exc)[:300]}") from None
     except Exception as exc:               # never a traceback for a file from outside
         raise ValueError(f"settings: refused ({type(exc).__name__})") from None
-    return settings, epoch, run
+    return settings, epoch, run, options
 
 
 def settings_from_json(text: str | bytes) -> dict:
@@ -205,6 +234,12 @@ def settings_from_json(text: str | bytes) -> dict:
     apply them on top of the defaults). Raises ValueError naming the offending field.
     """
     return parse(text)[0]
+
+
+def display_from_json(text: str | bytes) -> dict:
+    """The display options a set-up file saved (test points, hard classes, palette),
+    validated; {} for a file without them (the page keeps its own)."""
+    return _read(text)[3]
 
 
 def epoch_from_json(text: str | bytes) -> int:

@@ -8,18 +8,20 @@ hostile value falls back to the default with a notice that says so.
     query = to_query(run.settings())           # {"dataset": "xor", "hidden": "4,2", ...}
     settings, view, notices = from_query({"dataset": ["xor"], "lr": ["abc"]}, page)
 
-A link also carries page options (``View``): which tab opens, which controls are hidden.
+A link also carries page options (``View``): which tab opens, which controls are hidden,
+and the display options (``state.display``: test points, hard classes, the palette).
 Their names belong to the page: the UI passes them as a ``Page`` (``ui.links.PAGE``).
 """
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
 from typing import Callable, Mapping, NamedTuple
 from urllib.parse import parse_qs, urlencode
 
 import param
 
-from . import checks
+from . import checks, display
 from .presets import PRESETS
 from .run import OWN, LayerActivations, LayerRates, LayerSizes, Run
 
@@ -58,6 +60,15 @@ def _integer(text: str) -> int:
     return int(value)
 
 
+def _switch(text: str) -> bool:
+    word = text.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("is not on or off")
+
+
 def _names(text: str) -> list:
     return [t for t in text.split(",") if t] if text else []
 
@@ -84,6 +95,8 @@ def _codec(p: param.Parameter) -> Codec:
         return Codec(_names, lambda v: ",".join(v))
     if isinstance(p, param.Selector):
         return Codec(str, str)
+    if isinstance(p, param.Boolean):
+        return Codec(_switch, lambda v: "1" if v else "0")
     if isinstance(p, param.Integer):
         return Codec(_integer, str)
     if isinstance(p, param.Number):
@@ -94,6 +107,10 @@ def _codec(p: param.Parameter) -> Codec:
 # The one table: URL key -> codec, in the run's parameter order.
 TABLE: dict[str, Codec] = {name: _codec(Run.param[name]) for name in Run.setting_names()}
 DEFAULTS: dict = {name: Run.param[name].default for name in TABLE}
+# ... and the display options (state.display): how the page shows the run, not the run
+DISPLAY_TABLE: dict[str, Codec] = {name: _codec(display.Display.param[name])
+                                   for name in display.Display.names()}
+NO_DISPLAY = MappingProxyType({})
 
 
 class View(NamedTuple):
@@ -103,6 +120,7 @@ class View(NamedTuple):
     preset: str = ""
     tab: str = ""
     play: bool = False     # start training as soon as the page opens (demos, load tests)
+    display: Mapping = NO_DISPLAY   # display options that differ from state.display's defaults
 
 
 def to_query(settings: Mapping, view: View = View(), page: Page = Page()) -> dict:
@@ -117,6 +135,9 @@ def to_query(settings: Mapping, view: View = View(), page: Page = Page()) -> dic
             continue                       # the link's data set says it already
         if name in settings and settings[name] != DEFAULTS[name]:
             out[name] = codec.format(settings[name])
+    for name, value in view.display.items():
+        if name in DISPLAY_TABLE and value != display.DEFAULTS[name]:
+            out[name] = DISPLAY_TABLE[name].format(value)
     if view.hide:
         out["hide"] = ",".join(view.hide)
     if view.projector:
@@ -214,8 +235,20 @@ def from_query(query: Mapping | str, page: Page = Page()) -> tuple[dict, View, l
                   else "ignored")
         notices.append(f"tab={_shown(tab)} is not a tab here; {choose}")
         tab = ""
-    given = {}                              # key -> the text of each valid value
+    given, shown = {}, {}                   # key -> the text of each valid value
     for key, text in raw.items():
+        if key in DISPLAY_TABLE:
+            try:
+                shown[key] = DISPLAY_TABLE[key].parse(text[:MAX_VALUE_LENGTH])
+                problem = display.problem(key, shown[key])
+            except ValueError as exc:
+                problem = str(exc)
+            if problem:
+                shown.pop(key, None)
+                notices.append(f"{key}={_shown(text)} {problem if text else 'is empty'}; "
+                               f"{display.allowed(key)}; using "
+                               f"{DISPLAY_TABLE[key].format(display.DEFAULTS[key])}")
+            continue
         if key not in TABLE:
             unknown.append(key)
             continue
@@ -242,7 +275,8 @@ def from_query(query: Mapping | str, page: Page = Page()) -> tuple[dict, View, l
     if unknown:
         are = "is not a setting" if len(unknown) == 1 else "are not settings"
         notices.append(f"{_some(unknown)} {are} here; ignored")
-    view = View(tuple(h for h in hide if h in page.hideable), projector, preset, tab, play)
+    view = View(tuple(h for h in hide if h in page.hideable), projector, preset, tab, play,
+                MappingProxyType(shown))
     return settings, view, _bounded(notices)
 
 

@@ -14,6 +14,7 @@ from panel.io.state import set_curdoc
 from .. import export
 from ..server import gcpolicy, jaxconfig
 from ..state import urlstate
+from ..state.display import Display
 from ..state.run import Run
 from . import a11y, heartbeat, scheduler, sizing, theme
 from .cards import lab_placeholder, tab_intro
@@ -89,22 +90,25 @@ class PlaygroundApp(pn.viewable.Viewer):
             pn.config.raw_css.append(a11y.A11Y_CSS)
         if self.view.projector and theme.PROJECTOR_CSS not in pn.config.raw_css:
             pn.config.raw_css.append(theme.PROJECTOR_CSS)
+        self.display = Display(**self.view.display)      # test points, hard classes, colours
         self.controls = TrainingControls(run)
         err = self.show_error
         self.data = DataPanel(run, err)
         self.network = NetworkPanel(run, err)
         self.hyper = HyperPanel(run, err)
-        self.output = OutputPlot(run)
+        self.output = OutputPlot(run, self.display)
         self.loss = LossCurve(run)
         self.lessons = LessonsPanel(run, err)
-        self.export = ExportPanel(run, err, lambda text: self.controls.show_message(text, "info"))
+        self.export = ExportPanel(run, err, lambda text: self.controls.show_message(text, "info"),
+                                  display=self.display)
         self.export.param.watch(self._imported, "loaded")
-        self.confusion = ConfusionMatrix(run)
+        self.confusion = ConfusionMatrix(run, self.display)
         self.own_data = OwnDataPanel(run, err, lambda t: self.controls.show_message(t, "info"))
         self.output.on_click = self.own_data.click
         self.uploads = UploadGuard({".csv": userdata.MAX_BYTES, ".json": export.MAX_JSON_BYTES,
                                     ".npz": export.MAX_NPZ_BYTES}, err)
-        self.diagram = NetworkDiagram(run, on_select=lambda sel: self._show_neuron())
+        self.diagram = NetworkDiagram(run, on_select=lambda sel: self._show_neuron(),
+                                      display=self.display)
         self.summary = PlotSummary(run)            # the output in words, for screen readers
         self.diagram_table = DiagramTable(run)     # the diagram as tables
         self.keys = Keyboard({"play": self.controls.play, "step": self.controls.step,
@@ -144,6 +148,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.controls.step.on_click(lambda e: self._train_now(1))
         self.controls.reset.on_click(lambda e: self._reset())
         run.param.watch(self._changed, list(run.setting_names()))
+        self.display.param.watch(lambda *e: self._sync_url(), Display.names())
         run.param.watch(self._on_message, ["message", "status"])
         run.param.watch(lambda *e: setattr(self, "_dirty", True), ["data_version"])
         if self.view.preset:
@@ -185,7 +190,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         """Keep the address bar (and the copy-link box) on the current set-up."""
         search = urlstate.to_search(self.run.settings(),
                                     self.view._replace(preset="", tab=self.active_tab,
-                                                       play=False), PAGE)
+                                                       play=False,
+                                                       display=self.display.values()), PAGE)
         loc = pn.state.location
         if loc is not None and pn.state.curdoc is not None \
                 and pn.state.curdoc.session_context is not None:
@@ -464,8 +470,11 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.tabs.param.watch(self._tab_changed, "active")
         # the keyboard's help button at the right end of the tabs' bar, which has room to
         # spare: it takes no line from the page (whose lines are counted to fit a screen)
-        tabs = pn.Column(self.tabs, self.keys.button, sizing_mode="stretch_width", margin=0,
-                         styles={"position": "relative"})
+        # and the colours menu beside it, for the same reason
+        self.output.palette_select.styles = {"position": "absolute", "top": "2px",
+                                             "right": "112px", "z-index": "1"}
+        tabs = pn.Column(self.tabs, self.output.palette_select, self.keys.button,
+                         sizing_mode="stretch_width", margin=0, styles={"position": "relative"})
         return pn.Column(header, self.keys.help, tabs, self.uploads.pane, self.heartbeat.pane,
                          self.keys.pane, sizing_mode="stretch_width",
                          margin=0)

@@ -7,6 +7,7 @@ import panel as pn
 import param
 
 from .. import export
+from ..state.display import Display
 from ..state.run import Run
 
 
@@ -16,12 +17,13 @@ class ExportPanel(pn.viewable.Viewer):
     run = param.ClassSelector(class_=Run)
     loaded = param.Integer(default=0, doc="Incremented after each successful import.")
 
-    def __init__(self, run: Run, on_error, on_info, **params):
+    def __init__(self, run: Run, on_error, on_info, display: Display | None = None, **params):
         super().__init__(run=run, **params)
+        self.display = display or Display()        # saved with the set-up, and opened
         self._on_error, self._on_info = on_error, on_info
         # each file is made, and named, when it is clicked: the name says the epoch it holds
         self.settings_dl = self._download(
-            export.settings_filename, lambda: io.StringIO(export.settings_to_json(run)),
+            export.settings_filename, lambda: io.StringIO(export.settings_to_json(run, self.display.values())),
             label="Set-up (.json)",
             description="Save the whole set-up as a file, to open it again later.")
         self.weights_dl = self._download(
@@ -62,7 +64,9 @@ class ExportPanel(pn.viewable.Viewer):
                                    f'<div class="pg-readout">Python script: {problem}.</div>')
 
     def _load_settings(self, data):
+        options = export.display_from_json(data)      # checks the whole file first
         export.apply_settings(self.run, export.settings_from_json(data))
+        self.display.param.update(**options)
         return "Set-up opened."
 
     def _load_weights(self, data):

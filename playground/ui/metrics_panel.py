@@ -7,6 +7,7 @@ import param
 from bokeh.models import ColumnDataSource, TapTool
 from bokeh.plotting import figure
 
+from ..state.display import Display
 from ..state.run import Run
 from . import theme
 from ..server import wire
@@ -38,8 +39,10 @@ class ConfusionMatrix(pn.viewable.Viewer):
     selected = param.Integer(default=None, allow_None=True, doc=(
         "Clicked cell (row-major: true class, then predicted; 0..3, or 0..K²−1) or None."))
 
-    def __init__(self, run: Run, **params):
+    def __init__(self, run: Run, display: Display | None = None, **params):
         super().__init__(run=run, **params)
+        self.display = display or Display()
+        self.display.param.watch(lambda e: self._recolour(), "palette")
         self.source = ColumnDataSource({**_cells(2), "count": [0] * 4, "label": [""] * 4,
                                         "color": ["#ffffff"] * 4})
         f = figure(width=210, height=190, toolbar_location=None, x_range=(-0.5, 1.5),
@@ -111,15 +114,21 @@ class ConfusionMatrix(pn.viewable.Viewer):
         self._shown = counts
         total = max(sum(counts), 1)
         k = self.classes
+        c = theme.PALETTES[self.display.palette]
         if k == 2:
-            colours = [theme.BLUE_LIGHT, theme.WRONG, theme.WRONG, theme.ORANGE_LIGHT]
+            light = theme.blend("#ffffff", c.positive, 0.2), theme.blend("#ffffff", c.negative, 0.25)
+            colours = [light[0], theme.WRONG, theme.WRONG, light[1]]
             labels = [f"{c} ({c / total:.0%})" for c in counts]
         else:
-            colours = [theme.blend("#ffffff", theme.CLASS_COLOURS[c // k], 0.35)
-                       if c // k == c % k else (theme.WRONG if counts[c] else "#ffffff")
-                       for c in range(k * k)]
+            colours = [theme.blend("#ffffff", c.classes[i // k], 0.35)
+                       if i // k == i % k else (theme.WRONG if counts[i] else "#ffffff")
+                       for i in range(k * k)]
             labels = [str(c) for c in counts]
         wire.set_columns(self.source, {"count": counts, "color": colours, "label": labels})
+
+    def _recolour(self):
+        self._shown = None                 # the same counts, in the new colours
+        self.update()
 
     def __panel__(self):
         return pn.Column(pn.pane.HTML('<div class="pg-section-title">Confusion matrix</div>',

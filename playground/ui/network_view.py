@@ -15,6 +15,7 @@ from bokeh.plotting import figure
 
 from ..engine import features
 from ..state import network
+from ..state.display import Display
 from ..state.run import Run
 from . import theme
 from ..server import wire
@@ -58,8 +59,9 @@ class NetworkDiagram(pn.viewable.Viewer):
         "None when nothing is selected."))
     edited = param.Integer(default=0, doc="Counts the weights and biases set by hand.")
 
-    def __init__(self, run: Run, on_select=None, **params):
+    def __init__(self, run: Run, on_select=None, display: Display | None = None, **params):
         super().__init__(run=run, **params)
+        self.display = display or Display()
         self.on_select = on_select        # called with selected_neuron whenever it changes
         self.edges = _empty("xs", "ys", "w", "width", "name")
         self.nodes = _empty("image", "x", "y", "cx", "cy", "dw", "b", "name", "meaning")
@@ -68,6 +70,7 @@ class NetworkDiagram(pn.viewable.Viewer):
         self.headers = _empty("x", "y", "text")
         self.selection = _empty("x", "y", "size")
         self.sign_mapper = LinearColorMapper(palette=[theme.ORANGE, theme.BLUE], low=-1, high=1)
+        self.node_mapper = LinearColorMapper(palette=theme.PALETTE, low=0, high=255)
         fmt = CustomJSHover(code=_SIGN_JS)
 
         # drawn in WIDTH × HEIGHT units; the browser sizes it to the middle column
@@ -81,7 +84,7 @@ class NetworkDiagram(pn.viewable.Viewer):
         edge_r = f.multi_line("xs", "ys", source=self.edges, line_color=sign, line_width="width",
                               line_alpha=0.75, hover_line_alpha=1.0, hover_line_color="#222222")
         f.image(image="image", x="x", y="y", dw="dw", dh="dw", source=self.nodes,
-                color_mapper=LinearColorMapper(palette=theme.PALETTE, low=0, high=255))
+                color_mapper=self.node_mapper)
         self.dropped = _empty("x", "y", "dw")
         f.rect("x", "y", width="dw", height="dw", source=self.dropped, fill_color="#ffffff",
                fill_alpha=0.6, line_alpha=0)
@@ -132,7 +135,16 @@ class NetworkDiagram(pn.viewable.Viewer):
         self._dropped_key = None
         self.layout = None
         self.param.watch(self._selected, "selected_neuron")
+        self.display.param.watch(lambda e: self._colour(), "palette")
+        self._colour()
         self.update()
+
+    def _colour(self):
+        """The weights' and the neurons' colours of the page's palette."""
+        c = theme.PALETTES[self.display.palette]
+        if list(self.sign_mapper.palette) != c.discrete:
+            self.sign_mapper.palette = c.discrete
+            self.node_mapper.palette = c.scale
 
     # -------------------------------------------------------------------- drawing
     def _build(self):

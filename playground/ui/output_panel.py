@@ -8,6 +8,7 @@ from bokeh.events import DoubleTap, Tap
 from bokeh.models import ColumnDataSource, LinearColorMapper
 from bokeh.plotting import figure
 
+from ..state.display import Display
 from ..state.network import colour_codes
 from ..state.run import DOMAIN, Run
 from . import theme
@@ -19,44 +20,59 @@ SIZE = 380        # until the browser sizes it to the output column (sizing.fit_
 NETWORK_CAPTION = "the network's prediction"
 
 
-TWO_CLASS_SCALE = (
-    f'<div class="pg-scale" title="The colour of each spot is the network\'s output '
-    f'there: orange for −1, blue for +1, pale where it is unsure (near 0)">'
-    f'<div class="pg-scale-bar" style="background:linear-gradient(to right,'
-    f'{theme.ORANGE},{theme.MIDDLE},{theme.BLUE})"></div>'
-    f'<span>−1</span><span>0</span><span>+1</span></div>')
+PALETTE_NAMES = {"standard": "Colours: standard",              # the palette menu
+                 "okabe_ito": "Colours: colour-blind safe"}
+MARKS = {"circle": "●", "triangle": "▲", "square": "■", "diamond": "◆",
+         "inverted_triangle": "▼"}
 
 
-def class_scale(k: int) -> str:
+def two_class_scale(colours: theme.Colours = theme.PALETTES["standard"]) -> str:
+    """The colour key of the −1..+1 output (and the points' shapes, where they differ)."""
+    low, high = "−1", "+1"
+    if colours.markers[0] != colours.markers[1]:       # and the points' shapes
+        low, high = f"{MARKS[colours.markers[1]]} −1", f"+1 {MARKS[colours.markers[0]]}"
+    return (f'<div class="pg-scale" title="The colour of each spot is the network\'s output '
+            f'there: orange for −1, blue for +1 (both palettes), pale where it is unsure '
+            f'(near 0)"><div class="pg-scale-bar" style="background:linear-gradient('
+            f'to right,{colours.negative},{theme.MIDDLE},{colours.positive})"></div>'
+            f'<span>{low}</span><span>0</span><span>{high}</span></div>')
+
+
+TWO_CLASS_SCALE = two_class_scale()
+
+
+def class_scale(k: int, colours: theme.Colours = theme.PALETTES["standard"]) -> str:
     """The colour key of K classes: a swatch per class, and what paleness means."""
     swatch = ('<span style="display:inline-block;width:11px;height:11px;border-radius:2px;'
               'vertical-align:-1px;margin:0 2px 0 6px;background:{}"></span>')
-    swatches = " ".join(swatch.format(c) + str(i) for i, c in enumerate(theme.CLASS_COLOURS[:k]))
+    same = len(set(colours.markers[:k])) == 1
+    swatches = " ".join(swatch.format(c) + ("" if same else MARKS[m]) + str(i)
+                        for i, (c, m) in enumerate(zip(colours.classes[:k], colours.markers)))
     return (f'<div class="pg-class-scale" style="font-size:11px;color:#555" title="Each spot '
             f'has the colour of the class the network finds most likely there; the paler, '
             f'the less sure it is (the probability of that class, from 1/{k} to 1)">'
             f'class {swatches} · pale: unsure</div>')
 
 
-def _points(X, y):
-    return {"x1": X[:, 0], "x2": X[:, 1], "y": y}
+def _points(X, y, marker=None):
+    if marker is None:
+        marker = ["circle"] * len(y)
+    return {"x1": X[:, 0], "x2": X[:, 1], "y": y, "marker": marker}
 
 
 class OutputPlot(pn.viewable.Viewer):
     """Builds its Bokeh figures once; ``update()`` only replaces source data."""
 
     run = param.ClassSelector(class_=Run)
-    show_test = param.Boolean(default=False, doc="Also draw the held-out test points (outlined).")
-    discretize = param.Boolean(default=False, doc=(
-        "Colour each spot only by the predicted class (sign of the output, or the most "
-        "likely of K classes) instead of the network's confidence."))
+    display = param.ClassSelector(class_=Display, doc="The page's display options.")
 
-    def __init__(self, run: Run, **params):
-        super().__init__(run=run, **params)
+    def __init__(self, run: Run, display: Display | None = None, **params):
+        super().__init__(run=run, display=display or Display(), **params)
         lo, hi = DOMAIN
         self.image = ColumnDataSource({"image": [np.zeros((2, 2), np.uint8)]})
         self.train_pts = ColumnDataSource(_points(np.zeros((0, 2)), np.zeros(0)))
         self.test_pts = ColumnDataSource(_points(np.zeros((0, 2)), np.zeros(0)))
+        self.colours = theme.PALETTES[self.display.palette]
         self.curve = ColumnDataSource({"x": [], "y": []})
         self.mapper = LinearColorMapper(palette=theme.PALETTE, low=0, high=255)  # colour codes
         self.point_mapper = LinearColorMapper(palette=theme.PALETTE, low=-1, high=1)
@@ -69,9 +85,9 @@ class OutputPlot(pn.viewable.Viewer):
         self.heatmap = f.image(image="image", source=self.image, x=lo, y=lo, dw=hi - lo, dh=hi - lo,
                                color_mapper=self.mapper, level="image", global_alpha=0.75)
         fill = {"field": "y", "transform": self.point_mapper}
-        f.scatter("x1", "x2", source=self.train_pts, size=6, fill_color=fill,
+        f.scatter("x1", "x2", source=self.train_pts, size=6, fill_color=fill, marker="marker",
                   line_color="white", line_width=1, legend_label="train")
-        self.test_glyph = f.scatter("x1", "x2", source=self.test_pts, size=6,
+        self.test_glyph = f.scatter("x1", "x2", source=self.test_pts, size=6, marker="marker",
                                     fill_color=None, line_color=fill, line_width=1.6,
                                     legend_label="test")
         self.highlight_src = ColumnDataSource({"x1": [], "x2": []})
@@ -103,15 +119,23 @@ class OutputPlot(pn.viewable.Viewer):
         self.caption = pn.pane.HTML(margin=(2, 5, 0, 5))
         self.set_caption(NETWORK_CAPTION)
         # the colour scale of the heatmap: −1 orange, 0 grey, +1 blue (or the K classes)
-        self.scale = pn.pane.HTML(TWO_CLASS_SCALE, margin=(0, 5), sizing_mode="stretch_width")
+        self.scale = pn.pane.HTML(two_class_scale(self.colours), margin=(0, 5),
+                                  sizing_mode="stretch_width")
         self._classes = None          # the class colours the points and heatmap use now
         self._showing_classes = False
-        self.show_test_toggle = theme.checkbox(self.param.show_test, "Show test data")
-        self.discretize_toggle = theme.checkbox(self.param.discretize, "Discretize output")
-        self.toggles = pn.Row(tip(self.show_test_toggle, self.param.show_test.doc),
-                              tip(self.discretize_toggle, self.param.discretize.doc), margin=0)
+        shown = self.display.param
+        self.show_test_toggle = theme.checkbox(shown.show_test, "Show test data")
+        self.discretize_toggle = theme.checkbox(shown.discretize, "Discretize output")
+        self.palette_select = pn.widgets.Select(
+            options={v: k for k, v in PALETTE_NAMES.items()}, width=200, height=28,
+            margin=0, value=self.display.palette, description=shown.palette.doc)
+        self.palette_select.param.watch(
+            lambda e: setattr(self.display, "palette", e.new), "value")
+        self.toggles = pn.Row(tip(self.show_test_toggle, shown.show_test.doc),
+                              tip(self.discretize_toggle, shown.discretize.doc), margin=0)
         self._data_version = None
-        self.param.watch(lambda *e: self._apply_toggles(), ["show_test", "discretize"])
+        self.display.param.watch(lambda *e: self._apply_toggles(),
+                                 ["show_test", "discretize", "palette"])
         self._apply_toggles()
         self.update()
 
@@ -124,18 +148,36 @@ class OutputPlot(pn.viewable.Viewer):
         f.legend.background_fill_alpha = 0.6
         f.legend.click_policy = "hide"
 
+    @property
+    def show_test(self) -> bool:
+        return self.display.show_test
+
+    @property
+    def discretize(self) -> bool:
+        return self.display.discretize
+
     def _apply_toggles(self):
         self.test_glyph.visible = self.show_test
         self.test_glyph_1d.visible = self.show_test
+        if self.palette_select.value != self.display.palette:
+            self.palette_select.value = self.display.palette
+        colours = theme.PALETTES[self.display.palette]
+        if colours is not self.colours:
+            self.colours = colours
+            k, self._classes = self._classes, None
+            if k is not None:
+                self._set_classes(k)
+                self._show_points()
         self._set_palette(self._showing_classes)
 
     def _set_palette(self, classes: bool):
         """The heatmap's palette: K-class colour codes, or the −1..+1 scale."""
         self._showing_classes = classes
+        c = self.colours
         if classes:
-            palette = theme.CLASS_DISCRETE_PALETTE if self.discretize else theme.CLASS_PALETTE
+            palette = c.class_discrete if self.discretize else c.class_scale
         else:
-            palette = theme.DISCRETE_PALETTE if self.discretize else theme.PALETTE
+            palette = c.discrete if self.discretize else c.scale
         if list(self.mapper.palette) != palette:
             self.mapper.palette = palette
 
@@ -144,13 +186,27 @@ class OutputPlot(pn.viewable.Viewer):
         if k == self._classes:
             return
         self._classes = k
+        c = self.colours
         if k > 2:
-            self.point_mapper.update(palette=list(theme.CLASS_COLOURS[:k]), low=-0.5,
-                                     high=k - 0.5)
-            self.scale.object = class_scale(k)
+            self.point_mapper.update(palette=list(c.classes[:k]), low=-0.5, high=k - 0.5)
+            self.scale.object = class_scale(k, c)
         else:
-            self.point_mapper.update(palette=theme.PALETTE, low=-1, high=1)
-            self.scale.object = TWO_CLASS_SCALE
+            self.point_mapper.update(palette=c.scale, low=-1, high=1)
+            self.scale.object = two_class_scale(c)
+
+    def _markers(self, y) -> list:
+        """Each point's shape: its class's (the same for all in the standard palette)."""
+        run, shapes = self.run, self.colours.markers
+        if len(set(shapes)) == 1 or not run.classification:
+            return [shapes[0]] * len(y)
+        if run.multiclass:
+            return [shapes[min(max(int(v), 0), len(shapes) - 1)] for v in y]
+        return [shapes[0] if v > 0 else shapes[1] for v in y]
+
+    def _show_points(self):
+        run = self.run
+        self.train_pts.data = _points(run.X_train, run.y_train, self._markers(run.y_train))
+        self.test_pts.data = _points(run.X_test, run.y_test, self._markers(run.y_test))
 
     def _tapped(self, event):
         point = event_point(event)
@@ -181,8 +237,7 @@ class OutputPlot(pn.viewable.Viewer):
         if self._data_version != run.data_version:
             self._data_version = run.data_version
             self._set_classes(run.classes)
-            self.train_pts.data = _points(run.X_train, run.y_train)
-            self.test_pts.data = _points(run.X_test, run.y_test)
+            self._show_points()
             fig = self.fig1d if run.one_d else self.fig2d
             if self.pane.object is not fig:       # re-rendering the same figure loses events
                 self.pane.object = fig

@@ -1,6 +1,8 @@
 """Colours, palettes and page styles shared by every Viewer (no computation)."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 ORANGE = "#f59322"   # label -1
 BLUE = "#0877bd"     # label +1
 MIDDLE = "#e8eaeb"
@@ -22,11 +24,11 @@ def blend(a: str, b: str, t: float) -> str:
     return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(rgb(a), rgb(b)))
 
 
-def diverging_palette(n: int = 256) -> list[str]:
+def diverging_palette(n: int = 256, negative: str = ORANGE, positive: str = BLUE) -> list[str]:
     """Orange (-1) -> light grey (0) -> blue (+1), n colours."""
     half = n // 2
-    return ([blend(ORANGE, MIDDLE, i / half) for i in range(half)]
-            + [blend(MIDDLE, BLUE, i / (n - half - 1)) for i in range(n - half)])
+    return ([blend(negative, MIDDLE, i / half) for i in range(half)]
+            + [blend(MIDDLE, positive, i / (n - half - 1)) for i in range(n - half)])
 
 
 PALETTE = diverging_palette()
@@ -38,12 +40,12 @@ CLASS_COLOURS = (BLUE, ORANGE, "#009e73", "#cc79a7", "#e6c300")
 CONFIDENCE_LEVELS = 51       # colour codes per class (engine.mlp.CONFIDENCE_LEVELS)
 
 
-def class_palette(discrete: bool = False) -> list[str]:
+def class_palette(discrete: bool = False, classes: tuple = CLASS_COLOURS) -> list[str]:
     """256 colours for K-class colour codes (code = class · CONFIDENCE_LEVELS + level):
     each class's colour from pale (equal odds) to full (certain); discrete: full colour
     for every level."""
     out = []
-    for colour in CLASS_COLOURS:
+    for colour in classes:
         for level in range(CONFIDENCE_LEVELS):
             t = 1.0 if discrete else 0.12 + 0.88 * level / (CONFIDENCE_LEVELS - 1)
             out.append(blend(MIDDLE, colour, t))
@@ -52,6 +54,39 @@ def class_palette(discrete: bool = False) -> list[str]:
 
 CLASS_PALETTE = class_palette()
 CLASS_DISCRETE_PALETTE = class_palette(discrete=True)
+
+
+class Colours(NamedTuple):
+    """One palette of the page (``state.display.PALETTES``): the two-class colours, the K
+    class colours and the point shape of each class, and the heatmaps' palettes made from
+    them."""
+    negative: str            # label −1
+    positive: str            # label +1
+    classes: tuple           # class 0..K−1 (class 0 is the positive colour)
+    markers: tuple           # the points' shape per class (for two classes: +1, −1)
+    scale: list              # −1..+1, 256 colours
+    discrete: list           # the sign only
+    class_scale: list        # K-class colour codes (class_palette)
+    class_discrete: list
+
+
+def colours(negative: str, positive: str, classes: tuple, markers: tuple) -> Colours:
+    """A palette from its colours (the heatmaps' palettes follow from them)."""
+    two = diverging_palette(negative=negative, positive=positive)
+    return Colours(negative, positive, classes, markers, two, [negative, positive],
+                   class_palette(classes=classes),
+                   class_palette(discrete=True, classes=classes))
+
+
+# the colour-blind-safe palette: Okabe and Ito's colours (told apart with every common
+# form of colour blindness, and in lightness) and a shape per class, so colour is never
+# the only cue (WCAG 1.4.1)
+OKABE_ITO = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00")
+PALETTES = {
+    "standard": colours(ORANGE, BLUE, CLASS_COLOURS, ("circle",) * len(CLASS_COLOURS)),
+    "okabe_ito": colours(OKABE_ITO[1], OKABE_ITO[0], OKABE_ITO,
+                         ("circle", "triangle", "square", "diamond", "inverted_triangle")),
+}
 
 PAGE_CSS = """
 :root { --pg-accent: #0877bd; }

@@ -40,9 +40,9 @@ def test_a_four_class_run_is_drawn_in_its_class_colours():
     codes = np.asarray(out.image.data["image"][0]).astype(int)
     assert set(np.unique(codes // mlp.CONFIDENCE_LEVELS)) == {0, 1, 2, 3}   # every class
     assert "pale: unsure" in out.scale.object
-    out.discretize = True
+    out.display.discretize = True
     assert list(out.mapper.palette) == theme.CLASS_DISCRETE_PALETTE
-    out.discretize = False
+    out.display.discretize = False
     # the confusion matrix is 4 × 4 and a cell rings its points
     conf = app.confusion
     counts = conf.source.data["count"]
