@@ -1,0 +1,283 @@
+"""The class database: classes, students, pushes, challenges and submissions.
+
+SQLite (the standard library) is the default, in the file ``PLAYGROUND_DB`` names or
+``classes.sqlite3`` in the server's working directory (``default_location``). Every process
+of ``panel serve --num-procs N`` opens the same file, so what one process writes the others
+read: a push is a row that every student page polls for.
+
+    store = Store.open()                       # PLAYGROUND_DB, or ./classes.sqlite3
+    code = store.create_class("Year 10, Tuesday")
+    student = store.join(code, "Ada")          # a display name, unique in its class
+    store.push(code, "setup", {"link": "?dataset=xor"})
+    store.pushes_since(code, after=0)          # [Push(id, kind, payload, created), ...]
+
+The schema has a version (``MIGRATIONS``): opening a database brings it up to date, one
+numbered step at a time, each in a transaction. Values from outside (names, links,
+metrics) are stored as text or JSON and read back with ``json.loads``; nothing in the
+database is ever evaluated as code, and every statement takes its values as parameters.
+A student is a display name and nothing else.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import time
+import unicodedata
+from pathlib import Path
+from typing import NamedTuple
+
+DEFAULT_FILE = "classes.sqlite3"
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"    # no 0/O, 1/I/L: read off a projector
+CODE_LENGTH = 6
+MAX_NAME = 24              # characters of a display name
+MAX_TITLE = 60
+MAX_PAYLOAD = 20_000       # bytes of a push's or a submission's JSON
+PUSH_KINDS = ("lesson", "setup", "tab", "hide", "lock", "unlock", "challenge")
+
+# Each step brings the schema from version i to i + 1 (applied in order, once).
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (   # 1: classes, students, pushes, submissions
+        """CREATE TABLE classes (
+               code TEXT PRIMARY KEY,
+               title TEXT NOT NULL,
+               created REAL NOT NULL)""",
+        """CREATE TABLE students (
+               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               class_code TEXT NOT NULL REFERENCES classes(code) ON DELETE CASCADE,
+               name TEXT NOT NULL,
+               name_key TEXT NOT NULL,
+               joined REAL NOT NULL,
+               UNIQUE (class_code, name_key))""",
+        """CREATE TABLE pushes (
+               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               class_code TEXT NOT NULL REFERENCES classes(code) ON DELETE CASCADE,
+               kind TEXT NOT NULL,
+               payload TEXT NOT NULL,
+               created REAL NOT NULL)""",
+        "CREATE INDEX pushes_by_class ON pushes (class_code, id)",
+        """CREATE TABLE submissions (
+               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               class_code TEXT NOT NULL REFERENCES classes(code) ON DELETE CASCADE,
+               student_id INTEGER NOT NULL REFERENCES students(id) ON DELETE CASCADE,
+               link TEXT NOT NULL,
+               metrics TEXT NOT NULL,
+               verified INTEGER NOT NULL,
+               created REAL NOT NULL)""",
+    ),
+)
+
+
+class Push(NamedTuple):
+    id: int
+    kind: str
+    payload: dict
+    created: float
+
+
+class Student(NamedTuple):
+    id: int
+    class_code: str
+    name: str
+
+
+class Submission(NamedTuple):
+    id: int
+    student: str
+    link: str
+    metrics: dict
+    verified: bool
+    created: float
+
+
+def default_location() -> str:
+    """Where the class database is: ``PLAYGROUND_DB``, or classes.sqlite3 here."""
+    return os.environ.get("PLAYGROUND_DB") or str(Path.cwd() / DEFAULT_FILE)
+
+
+def clean_name(text) -> str:
+    """A display name as typed, made safe to store: normalised (NFC), single spaces, no
+    control characters, 1..MAX_NAME characters. ValueError with a reason otherwise (the
+    page escapes it wherever it shows it)."""
+    if not isinstance(text, str):
+        raise ValueError("a name is text")
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(c for c in text if unicodedata.category(c)[0] != "C")
+    text = " ".join(text.split())
+    if not text:
+        raise ValueError("type a name (letters, digits or spaces)")
+    if len(text) > MAX_NAME:
+        raise ValueError(f"a name has at most {MAX_NAME} characters")
+    return text
+
+
+def _name_key(name: str) -> str:
+    """Names that differ only in case are the same name in a class."""
+    return name.casefold()
+
+
+def clean_code(text) -> str:
+    """A class code as typed: letters and digits of CODE_ALPHABET, any case, spaces and
+    dashes ignored. ValueError otherwise."""
+    if not isinstance(text, str):
+        raise ValueError("a class code is text")
+    code = "".join(text.split()).replace("-", "").upper()
+    if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+        raise ValueError(f"a class code has {CODE_LENGTH} letters and digits, "
+                         "such as K7QX3M")
+    return code
+
+
+def _payload(value) -> str:
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, sort_keys=True)
+    if len(text.encode("utf-8")) > MAX_PAYLOAD:
+        raise ValueError(f"too large (at most {MAX_PAYLOAD:,} bytes)")
+    return text
+
+
+class Store:
+    """The class database (SQLite). Safe to share between the threads of a process (one
+    connection, a lock) and between processes (SQLite's own locking, WAL journal)."""
+
+    def __init__(self, location: str):
+        self.location = location
+        if location != ":memory:":
+            Path(location).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(location, check_same_thread=False, timeout=10,
+                                   isolation_level=None)       # transactions by hand
+        self._lock = threading.Lock()
+        self._db.execute("PRAGMA foreign_keys = ON")
+        if location != ":memory:":
+            self._db.execute("PRAGMA journal_mode = WAL")
+        self.migrate()
+
+    @classmethod
+    def open(cls, location: str | None = None) -> "Store":
+        return cls(location or default_location())
+
+    def close(self):
+        with self._lock:
+            self._db.close()
+
+    # -------------------------------------------------------------- schema
+    def version(self) -> int:
+        with self._lock:
+            return self._version()
+
+    def _version(self) -> int:
+        row = self._db.execute("PRAGMA user_version").fetchone()
+        return int(row[0])
+
+    def migrate(self) -> int:
+        """Apply the steps this database has not had yet, each in one transaction;
+        returns the version now. A database newer than this code is refused."""
+        with self._lock:
+            while True:
+                self._db.execute("BEGIN IMMEDIATE")        # one process migrates at a time
+                try:
+                    v = self._version()
+                    if v > len(MIGRATIONS):
+                        raise RuntimeError(
+                            f"the class database {self.location} has schema version {v}; "
+                            f"this playground knows up to {len(MIGRATIONS)}")
+                    if v == len(MIGRATIONS):
+                        self._db.execute("COMMIT")
+                        return v
+                    for statement in MIGRATIONS[v]:
+                        self._db.execute(statement)
+                    self._db.execute(f"PRAGMA user_version = {v + 1:d}")
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+
+    def _write(self, statement: str, values=()) -> int:
+        with self._lock:
+            cur = self._db.execute(statement, values)
+            return cur.lastrowid
+
+    def _read(self, statement: str, values=()) -> list:
+        with self._lock:
+            return self._db.execute(statement, values).fetchall()
+
+    # -------------------------------------------------------------- classes
+    def create_class(self, title: str = "") -> str:
+        """A new class with a fresh short code (returned)."""
+        title = " ".join(str(title).split())[:MAX_TITLE] or "Class"
+        for _ in range(20):
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            try:
+                self._write("INSERT INTO classes (code, title, created) VALUES (?, ?, ?)",
+                            (code, title, time.time()))
+                return code
+            except sqlite3.IntegrityError:             # that code is taken: another
+                continue
+        raise RuntimeError("no free class code found")
+
+    def class_title(self, code: str) -> str | None:
+        rows = self._read("SELECT title FROM classes WHERE code = ?", (code,))
+        return rows[0][0] if rows else None
+
+    def classes(self) -> list[tuple[str, str]]:
+        return [tuple(r) for r in self._read(
+            "SELECT code, title FROM classes ORDER BY created")]
+
+    # -------------------------------------------------------------- students
+    def join(self, code: str, name: str) -> Student:
+        """Join the class ``code`` under the display name ``name``. ValueError with a
+        reason a student can read: no such class, a bad name, or the name is taken."""
+        code, name = clean_code(code), clean_name(name)
+        if self.class_title(code) is None:
+            raise ValueError(f"there is no class {code} on this server")
+        try:
+            sid = self._write("INSERT INTO students (class_code, name, name_key, joined) "
+                              "VALUES (?, ?, ?, ?)", (code, name, _name_key(name), time.time()))
+        except sqlite3.IntegrityError:
+            raise ValueError("someone in this class already has that name; "
+                             "choose another") from None
+        return Student(sid, code, name)
+
+    def students(self, code: str) -> list[Student]:
+        return [Student(*r) for r in self._read(
+            "SELECT id, class_code, name FROM students WHERE class_code = ? ORDER BY id",
+            (code,))]
+
+    # -------------------------------------------------------------- pushes
+    def push(self, code: str, kind: str, payload: dict) -> int:
+        """Something the teacher sends to every student page of the class; its id."""
+        if kind not in PUSH_KINDS:
+            raise ValueError(f"a push is one of {', '.join(PUSH_KINDS)}")
+        if self.class_title(code) is None:
+            raise ValueError(f"there is no class {code}")
+        return self._write("INSERT INTO pushes (class_code, kind, payload, created) "
+                           "VALUES (?, ?, ?, ?)", (code, kind, _payload(payload), time.time()))
+
+    def pushes_since(self, code: str, after: int = 0, limit: int = 100) -> list[Push]:
+        """The class's pushes newer than the id ``after``, oldest first."""
+        return [Push(i, k, json.loads(p), c) for i, k, p, c in self._read(
+            "SELECT id, kind, payload, created FROM pushes WHERE class_code = ? AND id > ? "
+            "ORDER BY id LIMIT ?", (code, int(after), int(limit)))]
+
+    def last_push_id(self, code: str) -> int:
+        rows = self._read("SELECT MAX(id) FROM pushes WHERE class_code = ?", (code,))
+        return int(rows[0][0] or 0)
+
+    # -------------------------------------------------------------- submissions
+    def submit(self, student: Student, link: str, metrics: dict, verified: bool) -> int:
+        """A student's result for the class's challenge: the set-up link, its metrics and
+        whether the server's own retraining confirmed them."""
+        if not isinstance(link, str) or len(link) > 2_000:
+            raise ValueError("a link is text of at most 2,000 characters")
+        return self._write(
+            "INSERT INTO submissions (class_code, student_id, link, metrics, verified, "
+            "created) VALUES (?, ?, ?, ?, ?, ?)",
+            (student.class_code, student.id, link, _payload(metrics), int(bool(verified)),
+             time.time()))
+
+    def submissions(self, code: str) -> list[Submission]:
+        return [Submission(i, n, link, json.loads(m), bool(v), c) for i, n, link, m, v, c in
+                self._read("SELECT s.id, st.name, s.link, s.metrics, s.verified, s.created "
+                           "FROM submissions s JOIN students st ON st.id = s.student_id "
+                           "WHERE s.class_code = ? ORDER BY s.id", (code,))]
