@@ -6,6 +6,7 @@ of ``panel serve --num-procs N`` opens the same file, so what one process writes
 read: a push is a row that every student page polls for.
 
     store = Store.open()                       # PLAYGROUND_DB, or ./classes.sqlite3
+    store = shared()                           # the one Store of this process (pages)
     code = store.create_class("Year 10, Tuesday")
     student = store.join(code, "Ada")          # a display name, unique in its class
     store.push(code, "setup", {"link": "?dataset=xor"})
@@ -281,3 +282,17 @@ class Store:
                 self._read("SELECT s.id, st.name, s.link, s.metrics, s.verified, s.created "
                            "FROM submissions s JOIN students st ON st.id = s.student_id "
                            "WHERE s.class_code = ? ORDER BY s.id", (code,))]
+
+
+_SHARED: dict = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(location: str | None = None) -> Store:
+    """The process's one Store for ``location`` (default: ``default_location()``), opened
+    on first use; every page of the process uses it."""
+    location = location or default_location()
+    with _SHARED_LOCK:
+        if location not in _SHARED:
+            _SHARED[location] = Store(location)
+        return _SHARED[location]

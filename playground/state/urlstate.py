@@ -26,6 +26,7 @@ from .presets import PRESETS
 from .run import OWN, LayerActivations, LayerRates, LayerSizes, Run
 
 MAX_VALUE_LENGTH = 200
+MAX_CLASS_CODE = 20        # characters of ?class= kept (a code has 6; the page checks it)
 
 
 class Page(NamedTuple):
@@ -121,6 +122,7 @@ class View(NamedTuple):
     tab: str = ""
     play: bool = False     # start training as soon as the page opens (demos, load tests)
     display: Mapping = NO_DISPLAY   # display options that differ from state.display's defaults
+    class_code: str = ""   # ?class=CODE: the page joins that class (checked by the page)
 
 
 def to_query(settings: Mapping, view: View = View(), page: Page = Page()) -> dict:
@@ -146,6 +148,8 @@ def to_query(settings: Mapping, view: View = View(), page: Page = Page()) -> dic
         out["tab"] = view.tab
     if view.play:
         out["play"] = "1"
+    if view.class_code:
+        out["class"] = view.class_code
     return out
 
 
@@ -229,6 +233,7 @@ def from_query(query: Mapping | str, page: Page = Page()) -> tuple[dict, View, l
         notices.append(f"hide: a link cannot hide {_some(bad_hide)}; {can}")
     projector = raw.pop("projector", "") in ("1", "true", "yes", "on")
     play = raw.pop("play", "") in ("1", "true", "yes", "on")
+    class_code = raw.pop("class", "")[:MAX_CLASS_CODE]
     tab = raw.pop("tab", "")
     if tab and tab not in page.tabs:
         choose = (f"choose {_or_list(page.tabs)}; showing {page.tabs[0]}" if page.tabs
@@ -276,7 +281,7 @@ def from_query(query: Mapping | str, page: Page = Page()) -> tuple[dict, View, l
         are = "is not a setting" if len(unknown) == 1 else "are not settings"
         notices.append(f"{_some(unknown)} {are} here; ignored")
     view = View(tuple(h for h in hide if h in page.hideable), projector, preset, tab, play,
-                MappingProxyType(shown))
+                MappingProxyType(shown), class_code)
     return settings, view, _bounded(notices)
 
 

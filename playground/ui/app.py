@@ -14,7 +14,10 @@ from panel.io.state import set_curdoc
 from .. import export
 from ..server import gcpolicy, jaxconfig
 from ..state import urlstate
+from ..classroom import store as classroom_store
+from ..classroom.membership import Membership
 from ..state.display import Display
+from ..state.presets import PRESETS
 from ..state.run import Run
 from . import a11y, heartbeat, scheduler, sizing, theme
 from .cards import lab_placeholder, tab_intro
@@ -22,6 +25,7 @@ from .controls import TrainingControls
 from .data_panel import DataPanel
 from .describe import PlotSummary, label_plots
 from .diagram_table import DiagramTable
+from .class_panel import ClassPanel
 from .keyboard import Keyboard
 from .hyper_panel import HyperPanel
 from .lessons_panel import LessonsPanel
@@ -113,6 +117,18 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.diagram_table = DiagramTable(run)     # the diagram as tables
         self.keys = Keyboard({"play": self.controls.play, "step": self.controls.step,
                               "reset": self.controls.reset})
+        self.member = self.class_bar = None        # ?class=CODE: this page's place in it
+        self.class_panel = pn.Column(margin=0, sizing_mode="stretch_width")
+        if self.view.class_code:
+            self.member = Membership(classroom_store.shared(), self.view.class_code)
+            # the address bar keeps the code as the class has it, or drops a bad one
+            self.view = self.view._replace(class_code="" if self.member.problem
+                                           else self.member.code)
+            if self.member.problem:
+                notices.append(self.member.problem)
+            else:
+                self.class_bar = ClassPanel(self.member, err)
+                self.class_panel.objects = [self.class_bar]
         # The other tabs, by their TABS name, built the first time they are shown
         # (a class opening the page at once waits only for the playground). Each has
         # tick() for its live parts.
@@ -325,6 +341,9 @@ class PlaygroundApp(pn.viewable.Viewer):
                 self._checks += 1
             else:
                 self.pace.done(t0, first_check=self._checks == 0)
+        if self.member is not None:             # the teacher's pushes, once a second
+            for push in self.member.new_pushes(t0):
+                self._apply_push(push)
         tab = self.active_tab
         if tab == "playground":                # words and tables at most once a second
             self.summary.flush()
@@ -475,7 +494,8 @@ class PlaygroundApp(pn.viewable.Viewer):
                                              "right": "112px", "z-index": "1"}
         tabs = pn.Column(self.tabs, self.output.palette_select, self.keys.button,
                          sizing_mode="stretch_width", margin=0, styles={"position": "relative"})
-        return pn.Column(header, self.keys.help, tabs, self.uploads.pane, self.heartbeat.pane,
+        return pn.Column(header, self.class_panel, self.keys.help, tabs, self.uploads.pane,
+                         self.heartbeat.pane,
                          self.keys.pane, sizing_mode="stretch_width",
                          margin=0)
 
@@ -525,6 +545,39 @@ class PlaygroundApp(pn.viewable.Viewer):
                 "stop": [self.lessons.stop_epoch, self.lessons.patience],
                 "presets": [self.lessons.menu, self.lessons.try_this],
                 "export": [self.export_box]}
+
+    def _apply_push(self, push):
+        """What the class's teacher opened, on this page: a set-up (any link of the app), a
+        lesson, a tab or controls to hide; a banner says what it was."""
+        p = push.payload if isinstance(push.payload, dict) else {}
+        said = None
+        if push.kind == "setup" and isinstance(p.get("link"), str):
+            settings, view, notices = urlstate.from_query(p["link"].split("?", 1)[-1], PAGE)
+            self.controls.playing = False
+            if view.preset:
+                self.lessons.open(view.preset)
+            urlstate.apply(self.run, settings)
+            self.run.reset()
+            if view.tab:
+                self.tabs.active = TABS.index(view.tab)
+            said = "a set-up"
+        elif push.kind == "lesson" and p.get("preset") in PRESETS:
+            self.controls.playing = False
+            self.lessons.open(p["preset"])
+            said = f"the lesson “{PRESETS[p['preset']].title}”"
+        elif push.kind == "tab" and p.get("tab") in TABS:
+            self.tabs.active = TABS.index(p["tab"])
+            said = "a tab"
+        elif push.kind == "hide" and isinstance(p.get("hide"), list):
+            hideable = self._hideable()
+            names = [n for n in p["hide"] if n in hideable]
+            for name in hideable:
+                for component in hideable[name]:
+                    component.visible = name not in names
+            said = "the page with some controls hidden" if names else "all the controls again"
+        if said:
+            self.controls.show_message(f"Your teacher opened {said}.", "info")
+            self._dirty = True
 
     def _apply_view(self):
         for name in self.view.hide:

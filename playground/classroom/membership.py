@@ -1,0 +1,58 @@
+"""One page's place in a class: the code from its link, the name it joined under, and the
+teacher's pushes it has not applied yet (no Panel here; ``ui.class_panel`` shows it).
+
+    member = Membership(store, "K7QX3M")
+    member.problem                 # why the page cannot join ("" when it can)
+    member.join("Ada")             # ValueError with a reason a student can read
+    member.new_pushes()            # the class's pushes since the last call
+"""
+from __future__ import annotations
+
+from .store import Push, Store, Student, clean_code
+
+POLL_S = 1.0                # a page looks for new pushes once a second
+
+
+class Membership:
+    def __init__(self, store: Store, code_text: str):
+        self.store = store
+        self.code, self.title, self.problem = "", "", ""
+        self.student: Student | None = None
+        self.last_push = 0
+        self._next_poll = 0.0
+        try:
+            self.code = clean_code(code_text)
+        except ValueError as exc:
+            self.problem = f"class: {exc}"
+            return
+        self.title = store.class_title(self.code) or ""
+        if not self.title:
+            self.problem = f"class: there is no class {self.code} on this server"
+
+    @property
+    def joined(self) -> bool:
+        return self.student is not None
+
+    def join(self, name: str) -> Student:
+        """Join under ``name``; from now on the page gets the class's new pushes."""
+        if self.problem:
+            raise ValueError(self.problem)
+        if self.joined:
+            raise ValueError(f"this page is in the class already, as {self.student.name}")
+        self.student = self.store.join(self.code, name)
+        self.last_push = self.store.last_push_id(self.code)
+        return self.student
+
+    def new_pushes(self, now: float | None = None) -> list[Push]:
+        """The class's pushes since the last call (oldest first); with ``now`` (seconds),
+        at most one look every POLL_S (an empty list in between)."""
+        if not self.joined:
+            return []
+        if now is not None:
+            if now < self._next_poll:
+                return []
+            self._next_poll = now + POLL_S
+        pushes = self.store.pushes_since(self.code, self.last_push)
+        if pushes:
+            self.last_push = pushes[-1].id
+        return pushes

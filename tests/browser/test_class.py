@@ -1,0 +1,59 @@
+"""Class mode in the browser: two students join one class from its link, and a set-up the
+teacher pushes shows on both pages within two seconds, with a banner."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from playground.classroom.store import Store
+
+from .conftest import ARTIFACTS, CLASS_DB
+from .test_a11y import BLOCKING, EXCEPTIONS
+from .test_page import button, wait_until
+
+pytestmark = pytest.mark.browser
+
+
+def assert_accessible(page, when: str):
+    """axe-core finds no serious or critical problem on the page with its class bar."""
+    from axe_playwright_python.sync_playwright import Axe
+    violations = Axe().run(page).response["violations"]
+    bad = [f"{v['id']} ({v['impact']}): {v['help']} {[n['target'] for n in v['nodes'][:3]]}"
+           for v in violations if v.get("impact") in BLOCKING and v["id"] not in EXCEPTIONS]
+    assert not bad, f"{when}: " + "; ".join(bad)
+
+
+def test_students_join_and_a_push_reaches_every_page(page, browser, server):
+    db = Store.open(str(CLASS_DB))
+    code = db.create_class("Year 10")
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    pages = [page, other]
+    try:
+        for pg, name in zip(pages, ("Ada", "Grace")):
+            pg.goto(f"{server}/app?class={code}")
+            pg.get_by_text("type your name to join").wait_for(state="visible", timeout=60_000)
+            if pg is page:
+                assert_accessible(pg, "before joining")
+            box = pg.get_by_placeholder("your name")
+            box.fill(name)
+            box.press("Enter")
+            pg.get_by_text(f"Year 10 as {name}").wait_for(state="visible", timeout=10_000)
+        assert sorted(s.name for s in db.students(code)) == ["Ada", "Grace"]
+        assert_accessible(page, "after joining")
+        page.screenshot(path=str(ARTIFACTS / "class-student-joined.png"))
+        sent = time.monotonic()
+        db.push(code, "setup", {"link": "?dataset=xor&hidden=3"})
+        for pg in pages:
+            wait_until(lambda: "Your teacher opened a set-up" in
+                       pg.locator(".pg-status").inner_text(), 5,
+                       message="the teacher's set-up on every page")
+            wait_until(lambda: "primary" in button(pg, "XOR").evaluate("e => e.className"), 5,
+                       message="the XOR tile chosen")
+        took = time.monotonic() - sent
+        assert took < 4.0, took           # within about 2 s each (polled once a second)
+        page.screenshot(path=str(ARTIFACTS / "class-push-arrived.png"))
+        assert f"class={code}" in page.evaluate("location.search")
+    finally:
+        other.context.close()
+        db.close()

@@ -1,0 +1,89 @@
+"""A student's page in a class (?class=CODE): join under a name, then the teacher's pushes
+(a set-up, a lesson, a tab, hidden controls) arrive within the next second's look."""
+from __future__ import annotations
+
+import panel as pn
+import pytest
+
+from playground.classroom import store as store_module
+from playground.classroom.membership import POLL_S
+from playground.ui import PlaygroundApp
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_DB", str(tmp_path / "classes.sqlite3"))
+    return store_module.shared()
+
+
+def build(query):
+    app = PlaygroundApp(query=query)
+    assert pn.panel(app).get_root() is not None
+    app.stop()
+    return app
+
+
+def join(app, name):
+    panel = app.class_bar
+    panel.name_input.value = name
+    panel.join_button.clicks += 1
+    return panel
+
+
+def test_a_student_joins_and_the_pushes_arrive(db):
+    code = db.create_class("Year 10 <Tuesday>")
+    db.push(code, "tab", {"tab": "digits"})           # before joining: not for this page
+    app = build(f"?class={code.lower()}")
+    panel = app.class_bar
+    assert "Year 10 &lt;Tuesday&gt;" in panel.text.object and "type your name" in panel.text.object
+    join(app, "  Ada ")
+    assert app.member.student.name == "Ada" and [s.name for s in db.students(code)] == ["Ada"]
+    assert "You are in" in panel.text.object and not panel.name_input.visible
+    assert f"class={code}" in app.lessons.link_text           # a reload stays in the class
+    app.tick()
+    assert app.active_tab == "playground"                     # the old push was not applied
+    db.push(code, "setup", {"link": "/app?dataset=xor&hidden=3&learning_rate=0.1"})
+    app.member._next_poll = 0.0
+    app.tick()
+    run = app.run
+    assert (run.dataset, run.hidden, run.learning_rate) == ("xor", [3], 0.1)
+    assert app.controls.message == "Your teacher opened a set-up."
+    db.push(code, "lesson", {"preset": "spiral-depth"})
+    db.push(code, "hide", {"hide": ["loss", "optimizer", "no-such-control"]})
+    app.tick()                                                 # within the same second: later
+    assert app.lessons.lesson != "spiral-depth"
+    app.member._next_poll = 0.0
+    app.tick()
+    assert app.lessons.lesson == "spiral-depth"
+    assert not app.hyper.by_name["loss"].visible and app.hyper.by_name["activation"].visible
+    assert app.controls.message == "Your teacher opened the page with some controls hidden."
+    db.push(code, "hide", {"hide": []})
+    db.push(code, "tab", {"tab": "neurons"})
+    app.member._next_poll = 0.0
+    app.tick()
+    assert app.hyper.by_name["loss"].visible and app.active_tab == "neurons"
+    assert POLL_S <= 1.0
+
+
+def test_names_are_checked_and_a_bad_code_is_a_notice(db):
+    code = db.create_class("A")
+    first = build(f"?class={code}")
+    join(first, "Grace")
+    second = build(f"?class={code}")
+    join(second, "GRACE")
+    assert not second.member.joined
+    assert "already has that name" in second.controls.message
+    assert second.controls.message_kind == "danger"
+    join(second, "x" * 40)
+    assert "at most 24" in second.controls.message
+    join(second, "Grace H")
+    assert second.member.joined
+    for bad, words in [("ZZZZZZ", "there is no class ZZZZZZ"), ("12", "6 letters and digits")]:
+        app = build(f"?class={bad}")
+        assert app.member.problem and app.class_bar is None and app.class_panel.objects == []
+        assert words in app.controls.message and app.controls.message_kind == "warning"
+
+
+def test_a_page_without_a_class_has_no_class_bar(db):
+    app = build("?dataset=xor")
+    assert app.member is None and app.class_panel.objects == []
