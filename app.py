@@ -4,7 +4,9 @@ import panel as pn
 import playground
 from playground import server
 from playground.server import warm
+from playground.classroom import store
 from playground.ui import PlaygroundApp
+from playground.ui.teacher import TeacherPage
 
 server.install()               # JAX, the interpreter, the frame messages, the log, the guard
 pn.extension(notifications=False)
@@ -14,8 +16,12 @@ playground.warmup_in_background(delay_s=warm.start_delay())
 
 
 def page():
-    """One page per browser session, opened with the settings of its link (if any)."""
-    return PlaygroundApp(query=pn.state.session_args if pn.state.curdoc else None)
+    """One page per browser session, opened with the settings of its link (if any);
+    ``/app?teacher`` is the teacher's page (class mode)."""
+    args = pn.state.session_args if pn.state.curdoc else None
+    if args and "teacher" in args:
+        return TeacherPage(store.shared())
+    return PlaygroundApp(query=args)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SERVER_LOG = ARTIFACTS / "panel-serve.log"
 CLASS_DB = ARTIFACTS / "classes.sqlite3"     # the served app's class database
+TEACHER_PASSWORD = "test-teacher"             # the served app's teacher password
 SERVER_START_TIMEOUT = 90      # s until GET /app answers 200 (JAX compiles on first load)
 FIRST_LOAD_TIMEOUT = 60_000    # ms for the first page to render its widgets
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -65,7 +66,8 @@ def server():
     log = open(SERVER_LOG, "w")
     for old in ARTIFACTS.glob(CLASS_DB.name + "*"):     # a fresh class database each run
         old.unlink()
-    env = {**os.environ, "PLAYGROUND_DB": str(CLASS_DB)}
+    env = {**os.environ, "PLAYGROUND_DB": str(CLASS_DB),
+           "PLAYGROUND_TEACHER_PASSWORD": TEACHER_PASSWORD}
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True, env=env)
     base = f"http://127.0.0.1:{port}"

@@ -1,5 +1,6 @@
-"""Class mode in the browser: two students join one class from its link, and a set-up the
-teacher pushes shows on both pages within two seconds, with a banner."""
+"""Class mode in the browser: the teacher signs in on /app?teacher and makes a class, two
+students join it from its link, and a set-up the teacher opens shows on both student pages
+within two seconds, with a banner."""
 from __future__ import annotations
 
 import time
@@ -8,7 +9,7 @@ import pytest
 
 from playground.classroom.store import Store
 
-from .conftest import ARTIFACTS, CLASS_DB
+from .conftest import ARTIFACTS, CLASS_DB, TEACHER_PASSWORD
 from .test_a11y import BLOCKING, EXCEPTIONS
 from .test_page import button, wait_until
 
@@ -26,10 +27,27 @@ def assert_accessible(page, when: str):
 
 def test_students_join_and_a_push_reaches_every_page(page, browser, server):
     db = Store.open(str(CLASS_DB))
-    code = db.create_class("Year 10")
+    teacher = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     pages = [page, other]
     try:
+        teacher.goto(f"{server}/app?teacher")
+        box = teacher.get_by_placeholder("teacher password")
+        box.wait_for(state="visible", timeout=60_000)
+        box.fill("wrong")
+        button(teacher, "Sign in").click()
+        teacher.get_by_text("That is not the teacher password").wait_for(timeout=10_000)
+        box.fill(TEACHER_PASSWORD)
+        button(teacher, "Sign in").click()
+        title = teacher.get_by_placeholder("class name, e.g. Year 10")
+        title.wait_for(state="visible", timeout=10_000)
+        title.fill("Year 10")
+        button(teacher, "Make a class").click()
+        teacher.get_by_text("Class code").wait_for(timeout=10_000)
+        code = wait_until(lambda: next((c for c, t in db.classes() if t == "Year 10"), None),
+                          10, message="the class in the database")
+        assert code in teacher.get_by_text("Class code").inner_text()
+        assert_accessible(teacher, "the teacher's page")
         for pg, name in zip(pages, ("Ada", "Grace")):
             pg.goto(f"{server}/app?class={code}")
             pg.get_by_text("type your name to join").wait_for(state="visible", timeout=60_000)
@@ -42,8 +60,12 @@ def test_students_join_and_a_push_reaches_every_page(page, browser, server):
         assert sorted(s.name for s in db.students(code)) == ["Ada", "Grace"]
         assert_accessible(page, "after joining")
         page.screenshot(path=str(ARTIFACTS / "class-student-joined.png"))
+        teacher.get_by_text("Grace").wait_for(timeout=10_000)     # the list of students
+        teacher.screenshot(path=str(ARTIFACTS / "class-teacher-page.png"), full_page=True)
+        teacher.get_by_placeholder("http://…/app?dataset=xor&hidden=4,2").fill(
+            f"{server}/app?dataset=xor&hidden=3")
         sent = time.monotonic()
-        db.push(code, "setup", {"link": "?dataset=xor&hidden=3"})
+        button(teacher, "Open this set-up").click()
         for pg in pages:
             wait_until(lambda: "Your teacher opened a set-up" in
                        pg.locator(".pg-status").inner_text(), 5,
@@ -56,4 +78,5 @@ def test_students_join_and_a_push_reaches_every_page(page, browser, server):
         assert f"class={code}" in page.evaluate("location.search")
     finally:
         other.context.close()
+        teacher.context.close()
         db.close()
