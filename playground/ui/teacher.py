@@ -27,6 +27,18 @@ OFF = (f'<div class="pg-readout">The teacher\'s page is off on this server. To t
        f'<code>{PASSWORD_VARIABLE}=choose-one panel serve app.py</code>.</div>')
 
 
+class Tries:
+    """Wrong passwords counted for the whole process, not per page: opening a new page
+    does not start the count again."""
+
+    def __init__(self):
+        self.wrong = 0
+        self.paused_until = 0.0
+
+
+TRIES = Tries()
+
+
 def configured_password() -> str:
     return os.environ.get(PASSWORD_VARIABLE, "")
 
@@ -35,16 +47,16 @@ class TeacherPage(pn.viewable.Viewer):
     """One teacher's page. ``password``: the server's (None: from the environment)."""
 
     def __init__(self, store: Store, password: str | None = None, clock=time.monotonic,
-                 **params):
+                 tries: Tries | None = None, **params):
         super().__init__(**params)
         for css in (theme.PAGE_CSS, a11y.A11Y_CSS):      # the app's styles, focus rings
             if css not in pn.config.raw_css:
                 pn.config.raw_css.append(css)
         self.store, self.clock = store, clock
+        self.tries = TRIES if tries is None else tries
         self.password = configured_password() if password is None else password
         self.signed_in = False
         self.code = ""
-        self._wrong, self._paused_until = 0, 0.0
         self.message = pn.pane.HTML(margin=(4, 5), sizing_mode="stretch_width")
         # signing in
         self.password_input = pn.widgets.PasswordInput(
@@ -108,18 +120,18 @@ class TeacherPage(pn.viewable.Viewer):
     def sign_in(self, typed: str) -> bool:
         if not self.password or self.signed_in:
             return self.signed_in
-        now = self.clock()
-        if now < self._paused_until:
+        now, tries = self.clock(), self.tries
+        if now < tries.paused_until:
             self._say(f"Too many wrong passwords: try again in "
-                      f"{self._paused_until - now:.0f} s.", error=True)
+                      f"{tries.paused_until - now:.0f} s.", error=True)
             return False
         if not hmac.compare_digest(str(typed).encode(), self.password.encode()):
-            self._wrong += 1
-            if self._wrong >= MAX_TRIES:
-                self._wrong, self._paused_until = 0, now + PAUSE_S
+            tries.wrong += 1
+            if tries.wrong >= MAX_TRIES:
+                tries.wrong, tries.paused_until = 0, now + PAUSE_S
             self._say("That is not the teacher password.", error=True)
             return False
-        self.signed_in, self._wrong = True, 0
+        self.signed_in, tries.wrong = True, 0
         self.password_input.value = ""
         self.gate.visible, self.teaching.visible = False, True
         self._classes()

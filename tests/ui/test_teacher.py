@@ -6,7 +6,7 @@ import panel as pn
 import pytest
 
 from playground.classroom.store import Store
-from playground.ui.teacher import MAX_TRIES, OFF, PAUSE_S, TeacherPage
+from playground.ui.teacher import MAX_TRIES, OFF, PAUSE_S, TeacherPage, Tries
 
 
 @pytest.fixture
@@ -24,8 +24,9 @@ class Clock:
         return self.t
 
 
-def build(db, password, clock=None):
-    page = TeacherPage(db, password=password, **({"clock": clock} if clock else {}))
+def build(db, password, clock=None, tries=None):
+    page = TeacherPage(db, password=password, tries=tries or Tries(),
+                       **({"clock": clock} if clock else {}))
     assert pn.panel(page).get_root() is not None
     return page
 
@@ -39,11 +40,13 @@ def test_without_a_password_there_is_no_teacher_page(db):
 
 
 def test_wrong_passwords_are_refused_and_then_paused(db):
-    clock = Clock()
-    page = build(db, "s3cret", clock)
-    for _ in range(MAX_TRIES):
+    clock, tries = Clock(), Tries()
+    page = build(db, "s3cret", clock, tries)
+    for _ in range(MAX_TRIES - 1):
         assert not page.sign_in("guess")
-    assert "not the teacher password" in page.message.object
+    fresh = build(db, "s3cret", clock, tries)             # a new page: the count goes on
+    assert not fresh.sign_in("guess")
+    assert "not the teacher password" in fresh.message.object
     assert not page.sign_in("s3cret")                     # paused, even with the password
     assert "Too many wrong passwords" in page.message.object
     clock.t += PAUSE_S + 1
