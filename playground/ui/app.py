@@ -108,7 +108,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.export.param.watch(self._imported, "loaded")
         self.confusion = ConfusionMatrix(run, self.display)
         self.own_data = OwnDataPanel(run, err, lambda t: self.controls.show_message(t, "info"))
-        self.output.on_click = self.own_data.click
+        self.output.on_click = self._clicked_plot
+        self.locked = False                        # the class's teacher locked the controls
+        self._locked_widgets: list = []
         self.uploads = UploadGuard({".csv": userdata.MAX_BYTES, ".json": export.MAX_JSON_BYTES,
                                     ".npz": export.MAX_NPZ_BYTES}, err)
         self.diagram = NetworkDiagram(run, on_select=lambda sel: self._show_neuron(),
@@ -506,6 +508,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             self._lab_boxes[name].objects = [self.labs[name]]
             label_plots(self._lab_boxes[name])  # a role and words for each of its plots
             a11y.name_controls(self._lab_boxes[name])
+            if self.locked:                 # built during a demonstration: locked too
+                self._lock_widgets(self._lab_boxes[name])
             if self._doc is not None:
                 gcpolicy.COLLECTOR.built()
         return self.labs.get(name)
@@ -568,6 +572,13 @@ class PlaygroundApp(pn.viewable.Viewer):
         elif push.kind == "tab" and p.get("tab") in TABS:
             self.tabs.active = TABS.index(p["tab"])
             said = "a tab"
+        elif push.kind in ("lock", "unlock"):
+            self.lock(push.kind == "lock")
+            said = ("locked the controls for a demonstration: watch this page"
+                    if self.locked else "unlocked the controls again")
+            self.controls.show_message(f"Your teacher {said}.", "info")
+            self._dirty = True
+            return
         elif push.kind == "hide" and isinstance(p.get("hide"), list):
             hideable = self._hideable()
             names = [n for n in p["hide"] if n in hideable]
@@ -578,6 +589,32 @@ class PlaygroundApp(pn.viewable.Viewer):
         if said:
             self.controls.show_message(f"Your teacher opened {said}.", "info")
             self._dirty = True
+
+    def _clicked_plot(self, x, y, erase):
+        if not self.locked:                    # a click adds a point, unless locked
+            self.own_data.click(x, y, erase)
+
+    def lock(self, on: bool):
+        """Lock (or unlock) every control of the page for the teacher's demonstration; the
+        keys press the same (disabled) buttons, so they stop too. The class bar, the
+        colours and the keyboard help stay."""
+        if on == self.locked:
+            return
+        self.locked = on
+        if on:
+            self._lock_widgets(self._layout)
+        else:
+            for w in self._locked_widgets:
+                w.disabled = False
+            self._locked_widgets = []
+
+    def _lock_widgets(self, layout):
+        keep = {id(w) for w in self.class_panel.select(pn.widgets.Widget)}
+        keep |= {id(self.keys.button), id(self.output.palette_select)}
+        for w in layout.select(pn.widgets.Widget):
+            if id(w) not in keep and not w.disabled:
+                w.disabled = True
+                self._locked_widgets.append(w)
 
     def _apply_view(self):
         for name in self.view.hide:

@@ -15,6 +15,7 @@ import panel as pn
 from ..classroom.store import Store
 from ..state.presets import PRESETS
 from . import a11y, theme
+from .binding import tooltip_below
 from .links import HIDEABLE, TABS
 
 PASSWORD_VARIABLE = "PLAYGROUND_TEACHER_PASSWORD"
@@ -93,9 +94,11 @@ class TeacherPage(pn.viewable.Viewer):
                                                   "student page (none: show them all).")
         self.push_buttons = {}
         for kind, label in (("setup", "Open this set-up"), ("lesson", "Open this lesson"),
-                            ("tab", "Open this tab"), ("hide", "Hide these (only)")):
+                            ("tab", "Open this tab"), ("hide", "Hide these (only)"),
+                            ("lock", "Lock their controls"), ("unlock", "Unlock them")):
             b = pn.widgets.Button(label=label, width=150, color="primary", align="end",
-                                  description="Send it to every student page of the class.")
+                                  description=tooltip_below(
+                                      "Send it to every student page of the class."))
             b.on_click(lambda e, kind=kind: self.push(kind))
             self.push_buttons[kind] = b
         self.students = pn.pane.HTML(margin=(4, 5), sizing_mode="stretch_width")
@@ -108,6 +111,7 @@ class TeacherPage(pn.viewable.Viewer):
             pn.Row(self.lesson_select, self.push_buttons["lesson"]),
             pn.Row(self.tab_select, self.push_buttons["tab"]),
             pn.Row(self.hide_select, self.push_buttons["hide"]),
+            pn.Row(self.push_buttons["lock"], self.push_buttons["unlock"]),
             pn.pane.HTML('<div class="pg-section-title">Students</div>', margin=(10, 5, 0, 5)),
             self.students, visible=False, margin=0)
         self.gate = pn.Row(self.password_input, self.sign_in_button, margin=0,
@@ -176,6 +180,9 @@ class TeacherPage(pn.viewable.Viewer):
             payload, what = {"preset": self.lesson_select.value}, "the lesson"
         elif kind == "tab":
             payload, what = {"tab": self.tab_select.value}, f"the {self.tab_select.value} tab"
+        elif kind in ("lock", "unlock"):
+            payload = {}
+            what = "a lock on the controls" if kind == "lock" else "the controls unlocked"
         else:
             payload = {"hide": list(self.hide_select.value)}
             what = "the page with those controls hidden" if payload["hide"] else "every control"

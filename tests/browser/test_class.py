@@ -75,6 +75,15 @@ def test_students_join_and_a_push_reaches_every_page(page, browser, server):
         took = time.monotonic() - sent
         assert took < 4.0, took           # within about 2 s each (polled once a second)
         page.screenshot(path=str(ARTIFACTS / "class-push-arrived.png"))
+        button(teacher, "Lock their controls").click()
+        for pg in pages:
+            wait_until(lambda: button(pg, "Play").is_disabled(), 5,
+                       message="Play locked on every student page")
+        page.keyboard.press("Space")                      # the keys are locked too
+        page.wait_for_timeout(500)
+        assert button(page, "Play").is_visible()
+        button(teacher, "Unlock them").click()
+        wait_until(lambda: button(page, "Play").is_enabled(), 5, message="Play unlocked")
         assert f"class={code}" in page.evaluate("location.search")
     finally:
         other.context.close()

@@ -87,3 +87,29 @@ def test_names_are_checked_and_a_bad_code_is_a_notice(db):
 def test_a_page_without_a_class_has_no_class_bar(db):
     app = build("?dataset=xor")
     assert app.member is None and app.class_panel.objects == []
+
+
+def test_the_teacher_locks_the_controls_for_a_demonstration(db):
+    code = db.create_class("A")
+    app = build(f"?class={code}")
+    join(app, "Ada")
+    before = {id(w): w.disabled for w in app._layout.select(pn.widgets.Widget)}
+    db.push(code, "lock", {})
+    app.member._next_poll = 0.0
+    app.tick()
+    assert app.locked and "locked the controls" in app.controls.message
+    play = app.controls.play
+    assert play.disabled and not app.keys.press("play") and not app.controls.playing
+    assert not app.output.palette_select.disabled and not app.keys.button.disabled
+    points = len(app.run.y_train)
+    app.output.on_click(1.0, 1.0, False)                   # a click on the plot: ignored
+    assert len(app.run.y_train) == points
+    app.tabs.active = 1                                    # a lab built while locked
+    app.lab("neurons")
+    assert all(w.disabled for w in app._lab_boxes["neurons"].select(pn.widgets.Widget))
+    db.push(code, "unlock", {})
+    app.member._next_poll = 0.0
+    app.tick()
+    assert not app.locked and "unlocked" in app.controls.message
+    assert {id(w): w.disabled for w in app._layout.select(pn.widgets.Widget)
+            if id(w) in before} == before                  # as they were, no more

@@ -75,10 +75,12 @@ def test_a_class_is_made_and_pushes_reach_it(db):
     page.push_buttons["tab"].clicks += 1
     page.hide_select.value = ["loss", "optimizer"]
     page.push_buttons["hide"].clicks += 1
+    page.push_buttons["lock"].clicks += 1
+    page.push_buttons["unlock"].clicks += 1
     got = [(p.kind, p.payload) for p in db.pushes_since(code)]
     assert got == [("setup", {"link": "http://host:5006/app?dataset=xor&hidden=4,2"}),
                    ("lesson", {"preset": "spiral-depth"}), ("tab", {"tab": "descent"}),
-                   ("hide", {"hide": ["loss", "optimizer"]})]
+                   ("hide", {"hide": ["loss", "optimizer"]}), ("lock", {}), ("unlock", {})]
     page.link_input.value = "not a link"
     assert not page.push("setup") and "Paste a link" in page.message.object
-    assert len(db.pushes_since(code)) == 4
+    assert len(db.pushes_since(code)) == 6
