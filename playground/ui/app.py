@@ -600,8 +600,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         colours and the keyboard help stay."""
         if on == self.locked:
             return
-        self.locked = on
+        self.locked = self.diagram.locked = on
         if on:
+            self.diagram.close_editor()
             self._lock_widgets(self._layout)
         else:
             for w in self._locked_widgets:

@@ -131,6 +131,7 @@ class NetworkDiagram(pn.viewable.Viewer):
                                            flex_wrap="wrap", align_items="flex-end", margin=0),
                                 margin=0)     # always shown (disabled when idle): no page jump
         self._target = None
+        self.locked = False               # no hand edits (a class's teacher locked the page)
         self._key = None
         self._dropped_key = None
         self.layout = None
@@ -245,7 +246,10 @@ class NetworkDiagram(pn.viewable.Viewer):
             self.on_select(sel)
 
     def open_editor(self, target):
-        """target: ("weight", layer, i, j) or ("bias", layer, j), as element_at returns."""
+        """target: ("weight", layer, i, j) or ("bias", layer, j), as element_at returns.
+        Nothing while ``locked`` (a class's teacher is demonstrating)."""
+        if self.locked:
+            return
         arch, p = self.run.arch, network.layer_weights(self.run)
         if target[0] == "weight":
             _, l, i, j = target

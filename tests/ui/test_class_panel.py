@@ -101,6 +101,8 @@ def test_the_teacher_locks_the_controls_for_a_demonstration(db):
     play = app.controls.play
     assert play.disabled and not app.keys.press("play") and not app.controls.playing
     assert not app.output.palette_select.disabled and not app.keys.button.disabled
+    app.diagram.open_editor(("bias", 0, 0))                 # no hand edits either
+    assert app.diagram.set_button.disabled
     points = len(app.run.y_train)
     app.output.on_click(1.0, 1.0, False)                   # a click on the plot: ignored
     assert len(app.run.y_train) == points
