@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -119,6 +120,20 @@ def test_axe_finds_no_serious_problem_on_any_tab(page, server):
     assert not blocking, "\n".join(blocking)
 
 
+def settled_epoch(page, quiet_ms: int = 700, timeout: float = 10.0) -> int:
+    """The epoch counter once it has stood still for quiet_ms (a paused page applies the
+    epochs it had launched before the pause; on a loaded machine that can take a while)."""
+    deadline = time.monotonic() + timeout
+    e = epoch(page)
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(quiet_ms)
+        now = epoch(page)
+        if now == e:
+            return e
+        e = now
+    raise AssertionError(f"the epoch counter did not settle within {timeout}s (at {e})")
+
+
 def test_a_whole_lesson_from_the_keyboard(page):
     f = tab_to(page, lambda f: f["tag"] == "SELECT" and f["label"] == "Lessons",
                "the lessons menu")
@@ -139,8 +154,7 @@ def test_a_whole_lesson_from_the_keyboard(page):
     assert page.evaluate("window.scrollY") == scroll, "Space scrolled the page"
     page.keyboard.press(" ")
     button(page, "Play").wait_for(timeout=5000)
-    page.wait_for_timeout(300)
-    e = epoch(page)
+    e = settled_epoch(page)     # epochs launched before the pause may still arrive
     page.keyboard.press("ArrowRight")
     wait_until(lambda: epoch(page) == e + 1, 5, message="one step")
     wait_until(lambda: f"Epoch {e + 1:,}." in live_text(page), 3,
