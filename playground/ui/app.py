@@ -29,7 +29,7 @@ from .class_panel import ClassPanel
 from .keyboard import Keyboard
 from .hyper_panel import HyperPanel
 from .lessons_panel import LessonsPanel
-from .links import PAGE, TABS
+from .links import PAGE, TABS, page_address
 from ..state import network as network_state
 from ..state import userdata
 from .export_panel import ExportPanel
@@ -215,8 +215,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                 and pn.state.curdoc.session_context is not None:
             if loc.search != search:
                 loc.search = search
-            port = f":{loc.port}" if loc.port else ""
-            base = f"{loc.protocol}//{loc.hostname}{port}{loc.pathname}" if loc.hostname else ""
+            base = page_address(loc)
             self.lessons.link_text = base + search
         else:
             self.lessons.link_text = search
@@ -580,11 +579,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             self._dirty = True
             return
         elif push.kind == "hide" and isinstance(p.get("hide"), list):
-            hideable = self._hideable()
-            names = [n for n in p["hide"] if n in hideable]
-            for name in hideable:
-                for component in hideable[name]:
-                    component.visible = name not in names
+            names = self._set_hidden(p["hide"])
             said = "the page with some controls hidden" if names else "all the controls again"
         if said:
             self.controls.show_message(f"Your teacher opened {said}.", "info")
@@ -617,10 +612,18 @@ class PlaygroundApp(pn.viewable.Viewer):
                 w.disabled = True
                 self._locked_widgets.append(w)
 
+    def _set_hidden(self, names) -> list:
+        """Hide the controls ``names`` (links.HIDEABLE; others are ignored) and show the
+        rest; returns the names hidden."""
+        hideable = self._hideable()
+        names = [n for n in names if n in hideable]
+        for name, components in hideable.items():
+            for component in components:
+                component.visible = name not in names
+        return names
+
     def _apply_view(self):
-        for name in self.view.hide:
-            for component in self._hideable()[name]:
-                component.visible = False
+        self._set_hidden(self.view.hide)
 
     def __panel__(self):
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:

@@ -10,3 +10,12 @@ HIDEABLE = ("data", "features", "layers", "learning_rate", "activation", "optimi
             "regularization", "batch_size", "noise", "ratio", "speed", "stop", "presets",
             "export")
 PAGE = Page(TABS, HIDEABLE)
+
+
+def page_address(location) -> str:
+    """The page's address without its query ("http://host:5006/app"), from Panel's
+    ``pn.state.location``; "" while the browser has not reported it."""
+    if location is None or not location.hostname:
+        return ""
+    port = f":{location.port}" if location.port else ""
+    return f"{location.protocol}//{location.hostname}{port}{location.pathname}"

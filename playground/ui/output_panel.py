@@ -38,9 +38,6 @@ def two_class_scale(colours: theme.Colours = theme.PALETTES["standard"]) -> str:
             f'<span>{low}</span><span>0</span><span>{high}</span></div>')
 
 
-TWO_CLASS_SCALE = two_class_scale()
-
-
 def class_scale(k: int, colours: theme.Colours = theme.PALETTES["standard"]) -> str:
     """The colour key of K classes: a swatch per class, and what paleness means."""
     swatch = ('<span style="display:inline-block;width:11px;height:11px;border-radius:2px;'

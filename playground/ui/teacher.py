@@ -16,7 +16,7 @@ from ..classroom.store import Store
 from ..state.presets import PRESETS
 from . import a11y, theme
 from .binding import tooltip_below
-from .links import HIDEABLE, TABS
+from .links import HIDEABLE, TABS, page_address
 
 PASSWORD_VARIABLE = "PLAYGROUND_TEACHER_PASSWORD"
 MAX_TRIES = 5              # wrong passwords in a row before a pause
@@ -223,11 +223,7 @@ class TeacherPage(pn.viewable.Viewer):
 
     @staticmethod
     def _base() -> str:
-        loc = pn.state.location
-        if loc is None or not loc.hostname:
-            return "/app"
-        port = f":{loc.port}" if loc.port else ""
-        return f"{loc.protocol}//{loc.hostname}{port}{loc.pathname}"
+        return page_address(pn.state.location) or "/app"
 
     def __panel__(self):
         header = pn.pane.HTML('<div class="pg-header"><h1>Neural Network Playground</h1>'

@@ -32,7 +32,6 @@ def diverging_palette(n: int = 256, negative: str = ORANGE, positive: str = BLUE
 
 
 PALETTE = diverging_palette()
-DISCRETE_PALETTE = [ORANGE, BLUE]
 
 # K classes (labels 0..K-1): blue and orange first, as for two classes, then three colours
 # of the Okabe-Ito set (told apart with the common forms of colour blindness).
