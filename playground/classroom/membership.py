@@ -4,7 +4,10 @@ teacher's pushes it has not applied yet (no Panel here; ``ui.class_panel`` shows
     member = Membership(store, "K7QX3M")
     member.problem                 # why the page cannot join ("" when it can)
     member.join("Ada")             # ValueError with a reason a student can read
-    member.new_pushes()            # the class's pushes since the last call
+    member.new_pushes()            # the class's pushes since the last call (after a join:
+                                   # first the latest of each kind, as a late joiner needs)
+    member.report({...})           # this page's row on the class board
+    member.leave()                 # the page closed: its name is free to take back
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ class Membership:
         self.code, self.title, self.problem = "", "", ""
         self.student: Student | None = None
         self.last_push = 0
+        self._catch_up: list[Push] = []
         self._next_poll = 0.0
         try:
             self.code = clean_code(code_text)
@@ -40,6 +44,9 @@ class Membership:
         if self.joined:
             raise ValueError(f"this page is in the class already, as {self.student.name}")
         self.student = self.store.join(self.code, name)
+        # what the class has open now (a set-up, a tab, hidden controls, a lock, the
+        # challenge), then everything new
+        self._catch_up = self.store.current_pushes(self.code)
         self.last_push = self.store.last_push_id(self.code)
         return self.student
 
@@ -48,6 +55,9 @@ class Membership:
         at most one look every POLL_S (an empty list in between)."""
         if not self.joined:
             return []
+        if self._catch_up:
+            pushes, self._catch_up = self._catch_up, []
+            return pushes
         if now is not None:
             if now < self._next_poll:
                 return []
@@ -56,3 +66,13 @@ class Membership:
         if pushes:
             self.last_push = pushes[-1].id
         return pushes
+
+    def report(self, live: dict | None = None) -> None:
+        """This page is still here (with ``live``: its row on the class board)."""
+        if self.joined:
+            self.store.report(self.student, live)
+
+    def leave(self) -> None:
+        """This page closed: its name can be taken back at once (a reload)."""
+        if self.joined:
+            self.store.leave(self.student)

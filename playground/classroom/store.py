@@ -11,6 +11,8 @@ read: a push is a row that every student page polls for.
     student = store.join(code, "Ada")          # a display name, unique in its class
     store.push(code, "setup", {"link": "?dataset=xor"})
     store.pushes_since(code, after=0)          # [Push(id, kind, payload, created), ...]
+    store.report(student, {"state": "training", "epoch": 120, ...})   # the board's row
+    store.board(code)                          # [Row(id, name, live, seen), ...]
 
 The schema has a version (``MIGRATIONS``): opening a database brings it up to date, one
 numbered step at a time, each in a transaction. Values from outside (names, links,
@@ -37,6 +39,12 @@ MAX_NAME = 24              # characters of a display name
 MAX_TITLE = 60
 MAX_PAYLOAD = 20_000       # bytes of a push's or a submission's JSON
 PUSH_KINDS = ("lesson", "setup", "tab", "hide", "lock", "unlock", "challenge")
+# What a page that joins late (or again) is given of the class's past pushes: the latest
+# push of each slot, in their order (a set-up and a lesson fill the same slot; so do a lock
+# and an unlock).
+PUSH_SLOTS = {"setup": "content", "lesson": "content", "tab": "tab", "hide": "hide",
+              "lock": "lock", "unlock": "lock", "challenge": "challenge"}
+GHOST_S = 10.0             # a name whose page has not been seen this long can be taken back
 
 # Each step brings the schema from version i to i + 1 (applied in order, once).
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -68,6 +76,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
                verified INTEGER NOT NULL,
                created REAL NOT NULL)""",
     ),
+    (   # 2: the class board (each student page's live row) and challenge submissions
+        "ALTER TABLE students ADD COLUMN seen REAL NOT NULL DEFAULT 0",
+        "ALTER TABLE students ADD COLUMN live TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE submissions ADD COLUMN challenge INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE submissions ADD COLUMN reason TEXT NOT NULL DEFAULT ''",
+    ),
 )
 
 
@@ -91,6 +105,17 @@ class Submission(NamedTuple):
     metrics: dict
     verified: bool
     created: float
+    challenge: int = 0          # the id of the challenge push it answers
+    reason: str = ""            # why the server did not confirm it ("" when it did)
+
+
+class Row(NamedTuple):
+    """A student's row on the class board: what the page last reported (``live``) and when
+    (``seen``, seconds since the epoch; 0 once the page has closed)."""
+    id: int
+    name: str
+    live: dict
+    seen: float
 
 
 def default_location() -> str:
@@ -152,6 +177,7 @@ class Store:
         self._db.execute("PRAGMA foreign_keys = ON")
         if location != ":memory:":
             self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")    # WAL: safe, and quick commits
         self.migrate()
 
     @classmethod
@@ -232,13 +258,44 @@ class Store:
         code, name = clean_code(code), clean_name(name)
         if self.class_title(code) is None:
             raise ValueError(f"there is no class {code} on this server")
+        now = time.time()
         try:
-            sid = self._write("INSERT INTO students (class_code, name, name_key, joined) "
-                              "VALUES (?, ?, ?, ?)", (code, name, _name_key(name), time.time()))
+            sid = self._write("INSERT INTO students (class_code, name, name_key, joined, seen) "
+                              "VALUES (?, ?, ?, ?, ?)", (code, name, _name_key(name), now, now))
         except sqlite3.IntegrityError:
-            raise ValueError("someone in this class already has that name; "
-                             "choose another") from None
+            # the name is taken: by a page that is gone (closed, reloaded, or the server
+            # restarted) it can be taken back, with its board row and submissions
+            with self._lock:
+                cur = self._db.execute(
+                    "UPDATE students SET seen = ? WHERE class_code = ? AND name_key = ? "
+                    "AND seen < ?", (now, code, _name_key(name), now - GHOST_S))
+                row = self._db.execute(
+                    "SELECT id, name FROM students WHERE class_code = ? AND name_key = ?",
+                    (code, _name_key(name))).fetchone() if cur.rowcount else None
+            if row is None:
+                raise ValueError("someone in this class already has that name; "
+                                 "choose another") from None
+            return Student(row[0], code, row[1])
         return Student(sid, code, name)
+
+    def report(self, student: Student, live: dict | None = None) -> None:
+        """The page of ``student`` is still there; with ``live``, its board row (state,
+        metrics, size, link, picture) as well."""
+        if live is None:
+            self._write("UPDATE students SET seen = ? WHERE id = ?", (time.time(), student.id))
+        else:
+            self._write("UPDATE students SET seen = ?, live = ? WHERE id = ?",
+                        (time.time(), _payload(live), student.id))
+
+    def leave(self, student: Student) -> None:
+        """The page of ``student`` closed: its name can be taken back at once (a reload)."""
+        self._write("UPDATE students SET seen = 0 WHERE id = ?", (student.id,))
+
+    def board(self, code: str) -> list[Row]:
+        """Every student of the class with their last report, in the order they joined."""
+        return [Row(i, n, json.loads(live), seen) for i, n, live, seen in self._read(
+            "SELECT id, name, live, seen FROM students WHERE class_code = ? ORDER BY id",
+            (code,))]
 
     def students(self, code: str) -> list[Student]:
         return [Student(*r) for r in self._read(
@@ -261,27 +318,54 @@ class Store:
             "SELECT id, kind, payload, created FROM pushes WHERE class_code = ? AND id > ? "
             "ORDER BY id LIMIT ?", (code, int(after), int(limit)))]
 
+    def current_pushes(self, code: str) -> list[Push]:
+        """What a page joining now is given: the latest push of each slot (PUSH_SLOTS),
+        oldest first; an unlock (the default) is left out."""
+        latest: dict = {}
+        for push in self._pushes(code, "SELECT id, kind, payload, created FROM pushes "
+                                       "WHERE class_code = ? ORDER BY id"):
+            latest[PUSH_SLOTS[push.kind]] = push
+        return sorted((p for p in latest.values() if p.kind != "unlock"), key=lambda p: p.id)
+
+    def challenge(self, code: str) -> Push | None:
+        """The class's challenge now (the latest challenge push), or None."""
+        pushes = self._pushes(code, "SELECT id, kind, payload, created FROM pushes "
+                                    "WHERE class_code = ? AND kind = 'challenge' "
+                                    "ORDER BY id DESC LIMIT 1")
+        return pushes[0] if pushes else None
+
+    def _pushes(self, code: str, statement: str) -> list[Push]:
+        return [Push(i, k, json.loads(p), c) for i, k, p, c in self._read(statement, (code,))]
+
     def last_push_id(self, code: str) -> int:
         rows = self._read("SELECT MAX(id) FROM pushes WHERE class_code = ?", (code,))
         return int(rows[0][0] or 0)
 
     # -------------------------------------------------------------- submissions
-    def submit(self, student: Student, link: str, metrics: dict, verified: bool) -> int:
-        """A student's result for the class's challenge: the set-up link, its metrics and
-        whether the server's own retraining confirmed them."""
+    def submit(self, student: Student, link: str, metrics: dict, verified: bool,
+               challenge: int = 0, reason: str = "") -> int:
+        """A student's result for the class's challenge (the push id ``challenge``): the
+        set-up link, its metrics, and whether the server's own retraining confirmed them
+        (``reason``: why not)."""
         if not isinstance(link, str) or len(link) > 2_000:
             raise ValueError("a link is text of at most 2,000 characters")
         return self._write(
             "INSERT INTO submissions (class_code, student_id, link, metrics, verified, "
-            "created) VALUES (?, ?, ?, ?, ?, ?)",
+            "created, challenge, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (student.class_code, student.id, link, _payload(metrics), int(bool(verified)),
-             time.time()))
+             time.time(), int(challenge), str(reason)[:300]))
 
-    def submissions(self, code: str) -> list[Submission]:
-        return [Submission(i, n, link, json.loads(m), bool(v), c) for i, n, link, m, v, c in
-                self._read("SELECT s.id, st.name, s.link, s.metrics, s.verified, s.created "
-                           "FROM submissions s JOIN students st ON st.id = s.student_id "
-                           "WHERE s.class_code = ? ORDER BY s.id", (code,))]
+    def submissions(self, code: str, challenge: int | None = None) -> list[Submission]:
+        """The class's submissions, oldest first (only those for ``challenge`` if given)."""
+        where, values = "s.class_code = ?", [code]
+        if challenge is not None:
+            where, values = where + " AND s.challenge = ?", [code, int(challenge)]
+        return [Submission(i, n, link, json.loads(m), bool(v), c, ch, r)
+                for i, n, link, m, v, c, ch, r in self._read(
+                    "SELECT s.id, st.name, s.link, s.metrics, s.verified, s.created, "
+                    "s.challenge, s.reason FROM submissions s "
+                    "JOIN students st ON st.id = s.student_id "
+                    f"WHERE {where} ORDER BY s.id", values)]
 
 
 _SHARED: dict = {}

@@ -129,7 +129,9 @@ class PlaygroundApp(pn.viewable.Viewer):
             if self.member.problem:
                 notices.append(self.member.problem)
             else:
-                self.class_bar = ClassPanel(self.member, err)
+                self.class_bar = ClassPanel(self.member, err, run=run,
+                                            playing=lambda: self.controls.playing,
+                                            on_goal=self._open_challenge)
                 self.class_panel.objects = [self.class_bar]
         # The other tabs, by their TABS name, built the first time they are shown
         # (a class opening the page at once waits only for the playground). Each has
@@ -342,8 +344,8 @@ class PlaygroundApp(pn.viewable.Viewer):
                 self._checks += 1
             else:
                 self.pace.done(t0, first_check=self._checks == 0)
-        if self.member is not None:             # the teacher's pushes, once a second
-            for push in self.member.new_pushes(t0):
+        if self.class_bar is not None:          # the teacher's pushes, the board's row
+            for push in self.class_bar.tick(t0):
                 self._apply_push(push)
         tab = self.active_tab
         if tab == "playground":                # words and tables at most once a second
@@ -428,6 +430,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             scheduler.SHARE.leave(self)
             log.info("Frames stopped for a page; %d pages still drawing in this process",
                      len(DRAWING))
+            if self.class_bar is not None:     # its name is free for a reload
+                self.class_bar.leave()
         self.controls.playing = False
 
     # ----------------------------------------------------------------- layout
@@ -584,6 +588,19 @@ class PlaygroundApp(pn.viewable.Viewer):
         if said:
             self.controls.show_message(f"Your teacher opened {said}.", "info")
             self._dirty = True
+
+    def _open_challenge(self, goal):
+        """The class's new challenge: its data on this page (the student builds the rest)."""
+        self.controls.playing = False
+        data = goal.data_settings()
+        if any(getattr(self.run, k) != v for k, v in data.items()):
+            urlstate.apply(self.run, {**self.run.settings(), **data})
+            self.run.reset()
+        if goal.features and not set(self.run.features) <= set(goal.features):
+            kept = [f for f in self.run.features if f in goal.features]
+            self.run.features = kept or list(goal.features)
+        self.controls.show_message("Your teacher set a challenge: " + goal.describe(), "info")
+        self._dirty = True
 
     def _clicked_plot(self, x, y, erase):
         if not self.locked:                    # a click adds a point, unless locked

@@ -1,22 +1,43 @@
-"""The class bar of a student's page (``/app?class=CODE``): join under a name, then see
-who you are in which class; the teacher's pushes are applied by the page
-(``PlaygroundApp``)."""
+"""The class bar of a student's page (``/app?class=CODE``): join under a name, then see who
+you are in which class; the challenge card (the teacher's goal, checked live, and a Submit
+that the server verifies); the page's row on the class board, reported twice a second.
+
+The teacher's other pushes (a set-up, a lesson, a tab, hidden controls, a lock) are applied
+by the page (``PlaygroundApp``): ``tick`` hands them over."""
 from __future__ import annotations
 
 import html
+import time
 
 import panel as pn
 
+from ..classroom.board import Tracker, count_weights
+from ..classroom.challenge import Goal
 from ..classroom.membership import Membership
 from ..classroom.store import MAX_NAME
+from ..classroom.verify import VERIFIER
+from ..state import urlstate
+from .thumbnails import boundary_thumbnail
+
+REPORT_S = 0.5             # the page's board row is written this often while it changes …
+ALIVE_S = 3.0              # … and at least this often (the board shows "away" after 10 s)
+PICTURE_S = 2.0            # the row's picture of the output is made at most this often
+
+
+def _percent(x) -> str:
+    return "—" if x is None else f"{100 * x:.1f} %"
 
 
 class ClassPanel(pn.viewable.Viewer):
-    """Join a class; ``member`` is the page's Membership."""
+    """Join a class; ``member`` is the page's Membership, ``run`` its Run and
+    ``playing()`` whether it trains now."""
 
-    def __init__(self, member: Membership, on_error, **params):
+    def __init__(self, member: Membership, on_error, run=None, playing=lambda: False,
+                 on_goal=lambda goal: None, verifier=VERIFIER, clock=time.monotonic,
+                 **params):
         super().__init__(**params)
-        self.member = member
+        self.member, self.run, self.playing, self.on_goal = member, run, playing, on_goal
+        self.verifier, self.clock = verifier, clock
         self._on_error = on_error
         self.name_input = pn.widgets.TextInput(
             placeholder="your name", max_length=MAX_NAME, width=180, margin=(0, 5),
@@ -31,8 +52,29 @@ class ClassPanel(pn.viewable.Viewer):
         self.row = pn.Row(self.text, self.name_input, self.join_button, margin=(2, 0),
                           css_classes=["pg-class-bar"], sizing_mode="stretch_width",
                           visible=not member.problem)
+        # the challenge
+        self.goal: Goal | None = None
+        self.challenge_id = 0
+        self.goal_text = pn.pane.HTML(margin=(2, 5), sizing_mode="stretch_width")
+        self.checks = pn.pane.HTML(margin=(0, 5), sizing_mode="stretch_width")
+        self.submit_button = pn.widgets.Button(
+            label="Submit", color="success", width=90, disabled=True, margin=(2, 5),
+            description="Send this result to the class board. The server trains your set-up "
+                        "again from its link, with the same seed, to confirm it.")
+        self.submit_button.on_click(lambda e: self.submit())
+        self.verdict = pn.pane.HTML(margin=(2, 5), sizing_mode="stretch_width")
+        self.card = pn.Column(self.goal_text, pn.Row(self.checks, self.submit_button, margin=0),
+                              self.verdict, visible=False, margin=(2, 0),
+                              css_classes=["pg-challenge"], sizing_mode="stretch_width")
+        self._future = None
+        self._submitted = None                 # (link, claimed) being checked
+        self.tracker = Tracker()
+        self._next_report = self._next_alive = self._next_picture = 0.0
+        self._last_row: dict = {}
+        self._picture = None
         self._show()
 
+    # ------------------------------------------------------------------ joining
     def _show(self):
         m = self.member
         title = html.escape(m.title)
@@ -56,5 +98,148 @@ class ClassPanel(pn.viewable.Viewer):
             return
         self._show()
 
+    def leave(self):
+        """The page closed: free the name for a reload."""
+        try:
+            self.member.leave()
+        except Exception:               # a closing page never raises (the database may be gone)
+            pass
+
+    # ------------------------------------------------------------------ each frame
+    def tick(self, now: float | None = None) -> list:
+        """Once a frame: the teacher's new pushes (the challenge is kept here; the rest are
+        returned for the page to apply), the board row, a finished check."""
+        now = self.clock() if now is None else now
+        if not self.member.joined:
+            return []
+        pushes = []
+        for push in self.member.new_pushes(now):
+            if push.kind == "challenge":
+                self.set_challenge(push)
+            else:
+                pushes.append(push)
+        if self.run is not None and now >= self._next_report:
+            self._next_report = now + REPORT_S
+            self._report(now)
+        if self._future is not None and self._future.done():
+            self._checked(self._future.result())
+        return pushes
+
+    def _link(self) -> str:
+        return urlstate.to_search(self.run.settings())
+
+    def _report(self, now: float):
+        run = self.run
+        row = self.tracker.row(run, bool(self.playing()), self._link())
+        if now >= self._next_picture and not run.one_d:
+            self._next_picture = now + PICTURE_S
+            self._picture = boundary_thumbnail(run.decision_codes(), run.classes)
+        row["picture"] = self._picture
+        if row != self._last_row or now >= self._next_alive:
+            self._next_alive = now + ALIVE_S
+            self.member.report(row)
+            self._last_row = row
+        if self.goal is not None:
+            self._show_checks()
+
+    # ------------------------------------------------------------------ the challenge
+    def set_challenge(self, push):
+        p = push.payload if isinstance(push.payload, dict) else {}
+        if p.get("off"):
+            self.goal, self.challenge_id = None, 0
+            self.card.visible = False
+            return
+        try:
+            self.goal = Goal.from_payload(p)
+        except ValueError:
+            return                        # the teacher's page checks goals before sending
+        self.challenge_id = push.id
+        self.goal_text.object = (f'<div class="pg-readout"><strong>Challenge:</strong> '
+                                 f'{html.escape(self.goal.describe())}</div>')
+        self.verdict.object = ""
+        self.card.visible = True
+        self.on_goal(self.goal)               # the page opens the challenge's data
+        if self.run is not None:
+            self._show_checks()
+
+    def _claimed(self) -> dict:
+        m = {k: v for k, v in self.run.metrics().items()}
+        m["weights"] = count_weights(self.run)
+        return m
+
+    def _show_checks(self):
+        checks = self.goal.check(self.run.settings(), self.run.metrics())
+        items = "".join(
+            f'<li style="color:{"#1a7f37" if c.met else "#8a4b00"}">'
+            f'{"✓" if c.met else "✗"} {html.escape(c.label)} '
+            f'<span style="color:#666">({html.escape(c.detail)})</span></li>' for c in checks)
+        text = f'<ul class="pg-checks" style="margin:0;padding-left:18px">{items}</ul>'
+        if self.checks.object != text:
+            self.checks.object = text
+        self.submit_button.disabled = (self._future is not None
+                                       or not all(c.met for c in checks))
+
+    def submit(self, claimed: dict | None = None) -> bool:
+        """Send the run's result (``claimed``: what the page says it reached; by default
+        its metrics now) for the server to check by retraining."""
+        if self.goal is None or self._future is not None or self.run is None:
+            return False
+        link = self._link()
+        if claimed is None:
+            claimed = self._claimed()
+            if not self.goal.met(self.run.settings(), claimed):    # a click on a stale button
+                self._show_checks()
+                return False
+        claimed = dict(claimed)
+        try:
+            self._future = self.verifier.check(self.goal, link, claimed)
+        except ValueError as exc:
+            self.verdict.object = self._said(f"Not sent: {exc}.", False)
+            return False
+        self._submitted = (link, claimed, self.challenge_id)
+        self.submit_button.disabled = True
+        self.verdict.object = ('<div class="pg-readout" role="status">Checking: the server is '
+                               'training your set-up again from its link…</div>')
+        return True
+
+    @property
+    def checking(self) -> bool:
+        """True while the server retrains a submission of this page."""
+        return self._future is not None
+
+    def wait(self, timeout: float | None = None):
+        """Wait for the check in flight and show its verdict (scripts and tests; a page's
+        frames poll instead)."""
+        if self._future is not None:
+            self._checked(self._future.result(timeout))
+
+    def _checked(self, verdict):
+        self._future = None
+        link, claimed, challenge = self._submitted
+        numbers = verdict.metrics if verdict.ok else claimed
+        try:
+            self.member.store.submit(self.member.student, link, numbers, verdict.ok,
+                                     challenge=challenge, reason=verdict.reason)
+        except ValueError as exc:
+            self.verdict.object = self._said(f"Not saved: {exc}.", False)
+            return
+        if verdict.ok:
+            m = verdict.metrics
+            shown = (f"test accuracy {_percent(m.get('test_accuracy'))}"
+                     if "test_accuracy" in m else f"test loss {m.get('test_loss', 0):.4f}")
+            self.verdict.object = self._said(
+                f"Confirmed by the server: {shown} at epoch {m['epoch']:,} with "
+                f"{m['weights']} weights. It is on the class board.", True)
+        else:
+            self.verdict.object = self._said(f"Not accepted: {verdict.reason}.", False)
+        if self.goal is not None:
+            self._show_checks()
+
+    @staticmethod
+    def _said(text: str, good: bool) -> str:
+        kind = "info" if good else "danger"
+        return (f'<div class="pg-status pg-status-{kind}" role="status">'
+                f'{html.escape(text)}</div>')
+
     def __panel__(self):
-        return self.row
+        return pn.Column(self.row, self.card, margin=0, sizing_mode="stretch_width")

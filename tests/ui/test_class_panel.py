@@ -32,7 +32,10 @@ def join(app, name):
 
 def test_a_student_joins_and_the_pushes_arrive(db):
     code = db.create_class("Year 10 <Tuesday>")
-    db.push(code, "tab", {"tab": "digits"})           # before joining: not for this page
+    db.push(code, "tab", {"tab": "neurons"})
+    db.push(code, "tab", {"tab": "digits"})           # what the class has open now …
+    db.push(code, "lock", {})
+    db.push(code, "unlock", {})                       # … unlocked again: nothing to apply
     app = build(f"?class={code.lower()}")
     panel = app.class_bar
     assert "Year 10 &lt;Tuesday&gt;" in panel.text.object and "type your name" in panel.text.object
@@ -41,7 +44,9 @@ def test_a_student_joins_and_the_pushes_arrive(db):
     assert "You are in" in panel.text.object and not panel.name_input.visible
     assert f"class={code}" in app.lessons.link_text           # a reload stays in the class
     app.tick()
-    assert app.active_tab == "playground"                     # the old push was not applied
+    assert app.active_tab == "digits" and not app.locked      # a late joiner catches up
+    assert app.controls.message == "Your teacher opened a tab."
+    app.tabs.active = 0
     db.push(code, "setup", {"link": "/app?dataset=xor&hidden=3&learning_rate=0.1"})
     app.member._next_poll = 0.0
     app.tick()
@@ -115,3 +120,69 @@ def test_the_teacher_locks_the_controls_for_a_demonstration(db):
     assert not app.locked and "unlocked" in app.controls.message
     assert {id(w): w.disabled for w in app._layout.select(pn.widgets.Widget)
             if id(w) in before} == before                  # as they were, no more
+
+
+CHALLENGE = {"dataset": "xor", "metric": "test_accuracy", "target": 0.9, "max_layers": 2,
+             "max_neurons": 6, "features": ["x1", "x2"], "max_epochs": 3000}
+
+
+def test_a_challenge_is_checked_live_submitted_and_verified(db):
+    code = db.create_class("A")
+    app = build(f"?class={code}&dataset=circle&features=x1,x2,x1_sq")
+    join(app, "Ada")
+    panel, run = app.class_bar, app.run
+    db.push(code, "challenge", CHALLENGE)
+    t = 1e6
+    panel.tick(now=t)
+    assert panel.card.visible and "xor" in panel.goal_text.object
+    assert run.dataset == "xor" and run.features == ["x1", "x2"]       # its data opened
+    assert "set a challenge" in app.controls.message
+    assert panel.submit_button.disabled and "✗" in panel.checks.object  # epoch 0: not yet
+    assert not panel.submit()
+    run.hidden = [4, 4]
+    run.learning_rate = 0.1
+    while run.metrics()["test_accuracy"] < 0.9 and run.epoch < 2000:
+        run.train(100)
+    t += 1
+    panel.tick(now=t)
+    assert "✗" not in panel.checks.object and not panel.submit_button.disabled
+    row = db.board(code)[0]
+    assert row.live["epoch"] == run.epoch and row.live["layers"] == [4, 4]
+    assert row.live["weights"] == (2 + 1) * 4 + (4 + 1) * 4 + (4 + 1) * 1
+    assert row.live["picture"].startswith("data:image/png;base64,")
+    assert row.live["state"] == "idle" and row.live["best_accuracy"] >= 0.9
+    assert panel.submit() and panel.checking and panel.submit_button.disabled
+    assert not panel.submit()                                  # one check at a time
+    panel.wait(120)
+    (sub,) = db.submissions(code)
+    assert sub.verified and sub.student == "Ada" and sub.challenge > 0
+    assert sub.metrics["epoch"] == run.epoch
+    assert abs(sub.metrics["test_accuracy"] - run.metrics()["test_accuracy"]) < 1e-6
+    assert "Confirmed by the server" in panel.verdict.object
+    # a forged result: "100 % at epoch 5" is retrained and refused, and stored as refused
+    assert panel.submit(claimed={**run.metrics(), "epoch": 5, "test_accuracy": 1.0})
+    panel.wait(120)
+    forged = db.submissions(code)[-1]
+    assert not forged.verified and "retrained from the link" in forged.reason
+    assert "Not accepted" in panel.verdict.object
+    # the teacher ends it: the card goes
+    db.push(code, "challenge", {"off": True})
+    t += 2
+    panel.tick(now=t)
+    assert not panel.card.visible
+
+
+def test_a_reload_takes_the_name_back_and_a_late_joiner_gets_the_challenge(db):
+    code = db.create_class("A")
+    db.push(code, "challenge", CHALLENGE)
+    first = build(f"?class={code}")
+    join(first, "Ada")
+    first.class_bar.tick(now=1e6)
+    assert first.class_bar.card.visible and first.run.dataset == "xor"   # caught up
+    ada = first.member.student
+    second = build(f"?class={code}")
+    join(second, "ada")                                  # the first page is still open
+    assert not second.member.joined and "already has that name" in second.controls.message
+    first.class_bar.leave()                              # closed (a reload)
+    join(second, "ada")
+    assert second.member.student.id == ada.id and second.member.student.name == "Ada"
