@@ -41,7 +41,7 @@ def _number(value, name: str, lo: float, hi: float) -> float:
 
 
 def _whole(value, name: str, lo: int, hi: int) -> int | None:
-    if value is None or value == 0:
+    if value is None or (type(value) is int and value == 0):
         return None                       # no limit
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise ValueError(f"{name}: a whole number {lo}..{hi} is needed")
@@ -96,8 +96,8 @@ class Goal(NamedTuple):
             noise=_number(p.get("noise", DEFAULT_DATA["noise"]), "noise", 0, 50),
             train_ratio=_number(p.get("train_ratio", DEFAULT_DATA["train_ratio"]),
                                 "train_ratio", 0.1, 0.9),
-            n_samples=int(_number(p.get("n_samples", DEFAULT_DATA["n_samples"]),
-                                  "n_samples", 20, 500)))
+            n_samples=_whole(p.get("n_samples", DEFAULT_DATA["n_samples"]), "n_samples",
+                             20, 500) or DEFAULT_DATA["n_samples"])
 
     def payload(self) -> dict:
         d = self._asdict()
@@ -127,8 +127,9 @@ class Goal(NamedTuple):
         if self.features:
             limits.append("features " + ", ".join(features.FEATURE_LABELS[f]
                                                   for f in self.features) + " only")
-        limits.append(f"within {self.max_epochs:,} epochs")
-        return parts[0] + ", with " + ", ".join(limits) + "."
+        within = f"within {self.max_epochs:,} epochs"
+        return ", ".join([parts[0], *(["with " + ", ".join(limits)] if limits else []),
+                          within]) + "."
 
     def check(self, settings: dict, metrics: dict) -> list[Check]:
         """Each part of the goal against a run's settings (``Run.settings()``) and metrics

@@ -63,7 +63,9 @@ class ClassPanel(pn.viewable.Viewer):
                         "again from its link, with the same seed, to confirm it.")
         self.submit_button.on_click(lambda e: self.submit())
         self.verdict = pn.pane.HTML(margin=(2, 5), sizing_mode="stretch_width")
-        self.card = pn.Column(self.goal_text, pn.Row(self.checks, self.submit_button, margin=0),
+        self.card = pn.Column(pn.Row(pn.Column(self.goal_text, self.checks, margin=0,
+                                               sizing_mode="stretch_width"),
+                                     self.submit_button, margin=0, sizing_mode="stretch_width"),
                               self.verdict, visible=False, margin=(2, 0),
                               css_classes=["pg-challenge"], sizing_mode="stretch_width")
         self._future = None
@@ -169,11 +171,12 @@ class ClassPanel(pn.viewable.Viewer):
 
     def _show_checks(self):
         checks = self.goal.check(self.run.settings(), self.run.metrics())
-        items = "".join(
-            f'<li style="color:{"#1a7f37" if c.met else "#8a4b00"}">'
-            f'{"✓" if c.met else "✗"} {html.escape(c.label)} '
-            f'<span style="color:#666">({html.escape(c.detail)})</span></li>' for c in checks)
-        text = f'<ul class="pg-checks" style="margin:0;padding-left:18px">{items}</ul>'
+        items = " ".join(
+            f'<span style="color:{"#1a7f37" if c.met else "#8a4b00"};white-space:nowrap;'
+            f'margin-right:10px">{"✓" if c.met else "✗"} {html.escape(c.label)} '
+            f'<span style="color:#666">({html.escape(c.detail)})</span></span>'
+            for c in checks)
+        text = f'<div class="pg-checks" style="font-size:12px;line-height:1.5">{items}</div>'
         if self.checks.object != text:
             self.checks.object = text
         self.submit_button.disabled = (self._future is not None

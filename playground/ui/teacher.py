@@ -31,6 +31,14 @@ BOARD_EVERY_MS = 1000      # the class board is read again this often
 STATE_COLOURS = {"training": "#1a7f37", "idle": "#555", "stopped": "#555",
                  "diverged": "#b42318", "away": "#999"}
 
+BOARD_CSS = """
+table { border-collapse: collapse; font-size: 13px; }
+th { text-align: left; font-weight: 600; color: #444; border-bottom: 2px solid #ddd; }
+th, td { padding: 3px 10px 3px 4px; vertical-align: middle; }
+tr + tr td { border-top: 1px solid #eee; }
+td:nth-child(n+4) { font-variant-numeric: tabular-nums; }
+"""
+
 OFF = (f'<div class="pg-readout">The teacher\'s page is off on this server. To turn it on, '
        f'start the server with a password in <code>{PASSWORD_VARIABLE}</code>, e.g. '
        f'<code>{PASSWORD_VARIABLE}=choose-one panel serve app.py</code>.</div>')
@@ -132,7 +140,7 @@ class TeacherPage(pn.viewable.Viewer):
                                                 description="At most this many neurons in each "
                                                 "hidden layer (0: no limit).")
         self.goal_features = pn.widgets.MultiChoice(
-            label="Features allowed (none: any)", width=300, value=["x1", "x2"],
+            label="Features allowed (none: any)", width=250, value=["x1", "x2"],
             options={features.FEATURE_LABELS[f]: f for f in features.FEATURES},
             description="The input features students may use.")
         self.goal_epochs = pn.widgets.IntInput(label="Max epochs", value=MAX_EPOCHS, start=1,
@@ -160,9 +168,11 @@ class TeacherPage(pn.viewable.Viewer):
             callback=self.results_csv, filename="class-results.csv", label="Results (CSV)",
             width=140, align="end", embed=False,
             description="Every student's row and best verified result, for a spreadsheet.")
-        self.board = pn.pane.HTML(margin=(4, 5), sizing_mode="stretch_width")
-        self.leaders = pn.pane.HTML(margin=(4, 5), sizing_mode="stretch_width")
-        self.teaching = pn.Column(
+        self.board = pn.pane.HTML(margin=(4, 5), sizing_mode="stretch_width",
+                                  stylesheets=[BOARD_CSS])
+        self.leaders = pn.pane.HTML(margin=(4, 5), sizing_mode="stretch_width",
+                                    stylesheets=[BOARD_CSS])
+        controls = pn.Column(
             pn.pane.HTML('<div class="pg-section-title">Your class</div>', margin=(6, 5, 0, 5)),
             pn.Row(self.title_input, self.create_button), self.class_select, self.class_info,
             pn.pane.HTML('<div class="pg-section-title">Open on every student page</div>',
@@ -175,13 +185,17 @@ class TeacherPage(pn.viewable.Viewer):
             pn.pane.HTML('<div class="pg-section-title">Challenge</div>', margin=(10, 5, 0, 5)),
             pn.Row(self.goal_dataset, self.goal_noise, self.goal_metric, self.goal_target),
             pn.Row(self.goal_layers, self.goal_neurons, self.goal_features, self.goal_epochs),
-            pn.Row(self.goal_button, self.end_button), self.goal_info,
+            pn.Row(self.goal_button, self.end_button), self.goal_info, width=640, margin=0)
+        boards = pn.Column(
             pn.pane.HTML('<div class="pg-section-title">Class board</div>',
-                         margin=(10, 5, 0, 5)),
+                         margin=(6, 5, 0, 5)),
             pn.Row(self.sort_select, self.csv_button), self.board,
             pn.pane.HTML('<div class="pg-section-title">Leaderboard</div>',
                          margin=(10, 5, 0, 5)),
-            self.leaders, visible=False, margin=0)
+            self.leaders, margin=0, styles={"flex": "1 1 520px", "min-width": "0"})
+        # side by side on a wide screen, the board under the controls on a narrow one
+        self.teaching = pn.FlexBox(controls, boards, flex_wrap="wrap", visible=False,
+                                   sizing_mode="stretch_width", margin=0)
         self.gate = pn.Row(self.password_input, self.sign_in_button, margin=0,
                            visible=bool(self.password))
         if not self.password:

@@ -131,3 +131,210 @@ def test_the_default_location_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("PLAYGROUND_DB")
     monkeypatch.chdir(tmp_path)
     assert default_location() == str(tmp_path / "classes.sqlite3")
+
+
+# ------------------------------------------------------------------ schema version 2
+class Clock:
+    """A stand-in for the store module's ``time``: ``time()`` is whatever ``now`` says."""
+
+    def __init__(self, now: float = 1_000_000.0):
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    c = Clock()
+    monkeypatch.setattr(store_module, "time", c)
+    return c
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_rows(tmp_path, monkeypatch):
+    path = str(tmp_path / "old.sqlite3")
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
+    old = Store.open(path)
+    assert old.version() == 1
+    code = old.create_class("Year 9")
+    push_id = old.push(code, "setup", {"link": "?dataset=xor"})
+    old.close()
+    con = sqlite3.connect(path)                  # version 1 has no seen/live/challenge/reason
+    sid = con.execute("INSERT INTO students (class_code, name, name_key, joined) "
+                      "VALUES (?, 'Ada', 'ada', 5.0)", (code,)).lastrowid
+    con.execute("INSERT INTO submissions (class_code, student_id, link, metrics, verified, "
+                "created) VALUES (?, ?, '?dataset=xor', '{\"test_accuracy\": 0.9}', 1, 6.0)",
+                (code, sid))
+    con.commit()
+    con.close()
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+
+    new = Store.open(path)
+    try:
+        assert new.version() == len(MIGRATIONS) == 2
+        assert new.class_title(code) == "Year 9"
+        assert [(p.id, p.kind, p.payload) for p in new.pushes_since(code)] == [
+            (push_id, "setup", {"link": "?dataset=xor"})]
+        assert [tuple(s) for s in new.students(code)] == [(sid, code, "Ada")]
+        rows = new.board(code)
+        assert len(rows) == 1
+        assert (rows[0].id, rows[0].name, rows[0].live, rows[0].seen) == (sid, "Ada", {}, 0)
+        (sub,) = new.submissions(code)
+        assert (sub.student, sub.link, sub.metrics, sub.verified, sub.created) == (
+            "Ada", "?dataset=xor", {"test_accuracy": 0.9}, True, 6.0)
+        assert (sub.challenge, sub.reason) == (0, "")
+        # never seen since the upgrade: the name can be taken back, with its rows
+        assert new.join(code, "ADA").id == sid
+    finally:
+        new.close()
+    cols = {r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(students)")}
+    assert {"seen", "live"} <= cols
+
+
+def test_report_and_board_round_trip(db, clock):
+    code, other = db.create_class("A"), db.create_class("B")
+    clock.now = 100.0
+    ada = db.join(code, "Ada")
+    grace = db.join(code, "Grace")
+    db.join(other, "Linus")
+    assert [(r.name, r.live, r.seen) for r in db.board(code)] == [("Ada", {}, 100.0),
+                                                                  ("Grace", {}, 100.0)]
+    live = {"state": "training", "epoch": 120, "test_accuracy": 0.875, "layers": [4, 2],
+            "link": "?dataset=xor&hidden=4,2", "note": "ünïcode <b>"}
+    clock.now = 130.5
+    db.report(grace, live)
+    clock.now = 140.0
+    db.report(ada)                               # only "still here": the row is kept
+    rows = db.board(code)
+    assert [r.id for r in rows] == [ada.id, grace.id]            # the order they joined
+    assert rows[0] == store_module.Row(ada.id, "Ada", {}, 140.0)
+    assert rows[1] == store_module.Row(grace.id, "Grace", live, 130.5)
+    db.report(grace, {"state": "idle"})           # a new report replaces the row
+    assert db.board(code)[1].live == {"state": "idle"}
+    assert [r.name for r in db.board(other)] == ["Linus"]
+    with pytest.raises(ValueError):
+        db.report(ada, {"loss": float("nan")})    # JSON only, no NaN
+    with pytest.raises(ValueError, match="too large"):
+        db.report(ada, {"picture": "x" * 30_000})
+    assert db.board(code)[0].live == {}
+
+
+def test_leave_frees_the_name_at_once_for_the_same_student(db, clock):
+    code = db.create_class("A")
+    ada = db.join(code, "Ada Lovelace")
+    db.submit(ada, "?dataset=xor", {"test_accuracy": 0.9}, verified=True)
+    with pytest.raises(ValueError, match="already has that name"):
+        db.join(code, "ada lovelace")
+    db.leave(ada)
+    assert db.board(code)[0].seen == 0
+    again = db.join(code, "ADA  LOVELACE")       # any case, any spacing
+    assert again == store_module.Student(ada.id, code, "Ada Lovelace")
+    assert db.board(code)[0].seen == clock.now    # taken back: seen again
+    assert [s.student for s in db.submissions(code)] == ["Ada Lovelace"]
+    assert len(db.students(code)) == 1
+    with pytest.raises(ValueError, match="already has that name"):
+        db.join(code, "Ada Lovelace")             # a second page now: refused
+
+
+def test_a_name_seen_recently_is_refused_until_ghost_s(db, clock):
+    code = db.create_class("A")
+    clock.now = 1_000.0
+    ada = db.join(code, "Ada")
+    clock.now = 1_005.0
+    with pytest.raises(ValueError, match="already has that name"):
+        db.join(code, "ada")
+    db.report(ada, {"state": "training"})         # seen at 1005
+    clock.now = 1_005.0 + store_module.GHOST_S - 0.5
+    with pytest.raises(ValueError, match="already has that name"):
+        db.join(code, "Ada")
+    assert db.board(code)[0].seen == 1_005.0      # a refused join changes nothing
+    clock.now = 1_005.0 + store_module.GHOST_S + 0.5
+    back = db.join(code, "aDA")
+    assert back.id == ada.id and back.name == "Ada"
+    assert db.board(code)[0].seen == clock.now
+    assert db.board(code)[0].live == {"state": "training"}   # the row comes back too
+    with pytest.raises(ValueError, match="already has that name"):
+        db.join(code, "Ada")                      # just taken back: seen now
+    other = db.create_class("B")
+    assert db.join(other, "Ada").id != ada.id     # another class: another student
+
+
+def test_current_pushes_keep_the_latest_of_each_slot(db):
+    code = db.create_class("A")
+    assert db.current_pushes(code) == []
+    setup = db.push(code, "setup", {"link": "?dataset=xor"})
+    tab = db.push(code, "tab", {"tab": "digits"})
+    lock = db.push(code, "lock", {})
+    assert [p.id for p in db.current_pushes(code)] == [setup, tab, lock]
+    lesson = db.push(code, "lesson", {"preset": "spiral-depth"})   # replaces the set-up
+    db.push(code, "unlock", {})                                    # clears the lock
+    hide1 = db.push(code, "hide", {"hide": ["loss"]})
+    tab2 = db.push(code, "tab", {"tab": "playground"})
+    hide2 = db.push(code, "hide", {"hide": []})
+    got = db.current_pushes(code)
+    assert [(p.id, p.kind) for p in got] == [(lesson, "lesson"), (tab2, "tab"),
+                                             (hide2, "hide")]
+    assert got[0].payload == {"preset": "spiral-depth"}
+    assert hide1 not in [p.id for p in got] and tab not in [p.id for p in got]
+    lock2 = db.push(code, "lock", {"why": "eyes up"})
+    assert [p.id for p in db.current_pushes(code)] == [lesson, tab2, hide2, lock2]
+    other = db.create_class("B")
+    db.push(other, "setup", {"link": "?dataset=circle"})
+    assert [p.id for p in db.current_pushes(code)] == [lesson, tab2, hide2, lock2]
+    # a lock then an unlock gives nothing for the lock slot
+    third = db.create_class("C")
+    db.push(third, "lock", {})
+    db.push(third, "unlock", {})
+    assert db.current_pushes(third) == []
+    # a set-up then a lesson: only the lesson
+    fourth = db.create_class("D")
+    db.push(fourth, "setup", {"link": "?dataset=xor"})
+    only = db.push(fourth, "lesson", {"preset": "x"})
+    assert [(p.id, p.kind) for p in db.current_pushes(fourth)] == [(only, "lesson")]
+
+
+def test_challenge_is_the_latest_challenge_push(db):
+    code, other = db.create_class("A"), db.create_class("B")
+    assert db.challenge(code) is None
+    db.push(code, "setup", {"link": "?dataset=xor"})
+    assert db.challenge(code) is None
+    first = db.push(code, "challenge", {"dataset": "xor", "target": 0.9})
+    db.push(other, "challenge", {"dataset": "spiral", "target": 0.8})
+    db.push(code, "tab", {"tab": "digits"})
+    got = db.challenge(code)
+    assert (got.id, got.kind, got.payload) == (first, "challenge",
+                                               {"dataset": "xor", "target": 0.9})
+    second = db.push(code, "challenge", {"dataset": "circle", "target": 0.95})
+    assert db.challenge(code).id == second
+    assert db.challenge(code).payload["dataset"] == "circle"
+    assert db.challenge(other).payload["dataset"] == "spiral"
+    assert [p.id for p in db.current_pushes(code) if p.kind == "challenge"] == [second]
+
+
+def test_submissions_filter_by_challenge_and_keep_the_reason(db):
+    code, other = db.create_class("A"), db.create_class("B")
+    ada, grace = db.join(code, "Ada"), db.join(code, "Grace")
+    linus = db.join(other, "Linus")
+    c1 = db.push(code, "challenge", {"dataset": "xor"})
+    c2 = db.push(code, "challenge", {"dataset": "spiral"})
+    s0 = db.submit(ada, "?dataset=circle", {"test_accuracy": 0.5}, verified=False)
+    s1 = db.submit(ada, "?dataset=xor", {"test_accuracy": 0.97, "epoch": 300}, verified=True,
+                   challenge=c1)
+    long_reason = "retrained from the link " + "x" * 400
+    s2 = db.submit(grace, "?dataset=xor", {"test_accuracy": 0.99}, verified=False,
+                   challenge=c1, reason=long_reason)
+    s3 = db.submit(grace, "?dataset=spiral", {"test_accuracy": 0.8}, verified=True,
+                   challenge=c2)
+    db.submit(linus, "?dataset=xor", {"test_accuracy": 0.9}, verified=True, challenge=c1)
+    assert [s.id for s in db.submissions(code)] == [s0, s1, s2, s3]
+    assert [s.id for s in db.submissions(code, challenge=c1)] == [s1, s2]
+    assert [s.id for s in db.submissions(code, challenge=c2)] == [s3]
+    assert [s.id for s in db.submissions(code, challenge=0)] == [s0]
+    assert db.submissions(code, challenge=c2 + 1000) == []
+    first, second = db.submissions(code, challenge=c1)
+    assert (first.student, first.challenge, first.verified, first.reason) == ("Ada", c1, True, "")
+    assert first.metrics == {"test_accuracy": 0.97, "epoch": 300}
+    assert (second.student, second.challenge, second.verified) == ("Grace", c1, False)
+    assert second.reason == long_reason[:300] and len(second.reason) == 300
+    with pytest.raises(ValueError, match="2,000"):
+        db.submit(ada, "?" + "x" * 2_001, {}, verified=False)
