@@ -20,7 +20,10 @@ def page():
     ``/app?teacher`` is the teacher's page (class mode)."""
     args = pn.state.session_args if pn.state.curdoc else None
     if args and "teacher" in args:
-        return TeacherPage(store.shared())
+        try:
+            return TeacherPage(store.shared())
+        except Exception as exc:            # the page says why, the server goes on
+            return TeacherPage(None, problem=str(exc))
     return PlaygroundApp(query=args)
 
 

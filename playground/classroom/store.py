@@ -3,7 +3,9 @@
 SQLite (the standard library) is the default, in the file ``PLAYGROUND_DB`` names or
 ``classes.sqlite3`` in the server's working directory (``default_location``). Every process
 of ``panel serve --num-procs N`` opens the same file, so what one process writes the others
-read: a push is a row that every student page polls for.
+read: a push is a row that every student page polls for. For several machines,
+``PLAYGROUND_DB=postgresql://user:password@host/db`` keeps it in PostgreSQL instead
+(``backends``); the SQL is the same.
 
     store = Store.open()                       # PLAYGROUND_DB, or ./classes.sqlite3
     store = shared()                           # the one Store of this process (pages)
@@ -15,7 +17,7 @@ read: a push is a row that every student page polls for.
     store.board(code)                          # [Row(id, name, live, seen), ...]
 
 The schema has a version (``MIGRATIONS``): opening a database brings it up to date, one
-numbered step at a time, each in a transaction. Values from outside (names, links,
+numbered step at a time, in a transaction that one process holds at a time. Values from outside (names, links,
 metrics) are stored as text or JSON and read back with ``json.loads``; nothing in the
 database is ever evaluated as code, and every statement takes its values as parameters.
 A student is a display name and nothing else.
@@ -25,12 +27,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sqlite3
 import threading
 import time
 import unicodedata
 from pathlib import Path
 from typing import NamedTuple
+
+from . import backends
 
 DEFAULT_FILE = "classes.sqlite3"
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"    # no 0/O, 1/I/L: read off a projector
@@ -46,38 +49,39 @@ PUSH_SLOTS = {"setup": "content", "lesson": "content", "tab": "tab", "hide": "hi
               "lock": "lock", "unlock": "lock", "challenge": "challenge"}
 GHOST_S = 10.0             # a name whose page has not been seen this long can be taken back
 
-# Each step brings the schema from version i to i + 1 (applied in order, once).
+# Each step brings the schema from version i to i + 1 (applied in order, once). {id} and
+# {real} are filled in per database (backends).
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (   # 1: classes, students, pushes, submissions
         """CREATE TABLE classes (
                code TEXT PRIMARY KEY,
                title TEXT NOT NULL,
-               created REAL NOT NULL)""",
+               created {real} NOT NULL)""",
         """CREATE TABLE students (
-               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               id {id},
                class_code TEXT NOT NULL REFERENCES classes(code) ON DELETE CASCADE,
                name TEXT NOT NULL,
                name_key TEXT NOT NULL,
-               joined REAL NOT NULL,
+               joined {real} NOT NULL,
                UNIQUE (class_code, name_key))""",
         """CREATE TABLE pushes (
-               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               id {id},
                class_code TEXT NOT NULL REFERENCES classes(code) ON DELETE CASCADE,
                kind TEXT NOT NULL,
                payload TEXT NOT NULL,
-               created REAL NOT NULL)""",
+               created {real} NOT NULL)""",
         "CREATE INDEX pushes_by_class ON pushes (class_code, id)",
         """CREATE TABLE submissions (
-               id INTEGER PRIMARY KEY AUTOINCREMENT,
+               id {id},
                class_code TEXT NOT NULL REFERENCES classes(code) ON DELETE CASCADE,
                student_id INTEGER NOT NULL REFERENCES students(id) ON DELETE CASCADE,
                link TEXT NOT NULL,
                metrics TEXT NOT NULL,
                verified INTEGER NOT NULL,
-               created REAL NOT NULL)""",
+               created {real} NOT NULL)""",
     ),
     (   # 2: the class board (each student page's live row) and challenge submissions
-        "ALTER TABLE students ADD COLUMN seen REAL NOT NULL DEFAULT 0",
+        "ALTER TABLE students ADD COLUMN seen {real} NOT NULL DEFAULT 0",
         "ALTER TABLE students ADD COLUMN live TEXT NOT NULL DEFAULT '{}'",
         "ALTER TABLE submissions ADD COLUMN challenge INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE submissions ADD COLUMN reason TEXT NOT NULL DEFAULT ''",
@@ -164,20 +168,16 @@ def _payload(value) -> str:
 
 
 class Store:
-    """The class database (SQLite). Safe to share between the threads of a process (one
-    connection, a lock) and between processes (SQLite's own locking, WAL journal)."""
+    """The class database (SQLite or PostgreSQL). Safe to share between the threads of a
+    process (one connection, a lock) and between processes (the database's own locking;
+    SQLite's WAL journal)."""
 
     def __init__(self, location: str):
         self.location = location
-        if location != ":memory:":
-            Path(location).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(location, check_same_thread=False, timeout=10,
-                                   isolation_level=None)       # transactions by hand
+        self._db = backends.connect(location)
+        self.kind = self._db.kind
+        self.errors = (self._db.Error,)        # what a call may raise when the database is away
         self._lock = threading.Lock()
-        self._db.execute("PRAGMA foreign_keys = ON")
-        if location != ":memory:":
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")    # WAL: safe, and quick commits
         self.migrate()
 
     @classmethod
@@ -190,40 +190,42 @@ class Store:
 
     # -------------------------------------------------------------- schema
     def version(self) -> int:
-        with self._lock:
-            return self._version()
-
-    def _version(self) -> int:
-        row = self._db.execute("PRAGMA user_version").fetchone()
-        return int(row[0])
+        with self._lock, self._db.exclusive():
+            return self._db.version()
 
     def migrate(self) -> int:
         """Apply the steps this database has not had yet, each in one transaction;
         returns the version now. A database newer than this code is refused."""
         with self._lock:
             while True:
-                self._db.execute("BEGIN IMMEDIATE")        # one process migrates at a time
-                try:
-                    v = self._version()
+                with self._db.exclusive():                 # one process migrates at a time
+                    v = self._db.version()
                     if v > len(MIGRATIONS):
                         raise RuntimeError(
-                            f"the class database {self.location} has schema version {v}; "
+                            f"the class database {self.shown_location()} has schema version {v}; "
                             f"this playground knows up to {len(MIGRATIONS)}")
                     if v == len(MIGRATIONS):
-                        self._db.execute("COMMIT")
                         return v
                     for statement in MIGRATIONS[v]:
                         self._db.execute(statement)
-                    self._db.execute(f"PRAGMA user_version = {v + 1:d}")
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
+                    self._db.set_version(v + 1)
+
+    def shown_location(self) -> str:
+        """The location without a password (for messages)."""
+        if backends.is_postgres(self.location) and "@" in self.location:
+            scheme, rest = self.location.split("://", 1)
+            return f"{scheme}://…@{rest.rsplit('@', 1)[1]}"
+        return self.location
 
     def _write(self, statement: str, values=()) -> int:
+        """Run a change; the number of rows it changed."""
         with self._lock:
-            cur = self._db.execute(statement, values)
-            return cur.lastrowid
+            return self._db.execute(statement, values).rowcount
+
+    def _insert(self, statement: str, values=()) -> int:
+        """Insert a row into a table with an id; the new id."""
+        with self._lock:
+            return self._db.insert(statement, values)
 
     def _read(self, statement: str, values=()) -> list:
         with self._lock:
@@ -239,7 +241,7 @@ class Store:
                 self._write("INSERT INTO classes (code, title, created) VALUES (?, ?, ?)",
                             (code, title, time.time()))
                 return code
-            except sqlite3.IntegrityError:             # that code is taken: another
+            except self._db.IntegrityError:            # that code is taken: another
                 continue
         raise RuntimeError("no free class code found")
 
@@ -260,18 +262,18 @@ class Store:
             raise ValueError(f"there is no class {code} on this server")
         now = time.time()
         try:
-            sid = self._write("INSERT INTO students (class_code, name, name_key, joined, seen) "
-                              "VALUES (?, ?, ?, ?, ?)", (code, name, _name_key(name), now, now))
-        except sqlite3.IntegrityError:
+            sid = self._insert("INSERT INTO students (class_code, name, name_key, joined, seen) "
+                               "VALUES (?, ?, ?, ?, ?)", (code, name, _name_key(name), now, now))
+        except self._db.IntegrityError:
             # the name is taken: by a page that is gone (closed, reloaded, or the server
             # restarted) it can be taken back, with its board row and submissions
-            with self._lock:
-                cur = self._db.execute(
-                    "UPDATE students SET seen = ? WHERE class_code = ? AND name_key = ? "
-                    "AND seen < ?", (now, code, _name_key(name), now - GHOST_S))
-                row = self._db.execute(
-                    "SELECT id, name FROM students WHERE class_code = ? AND name_key = ?",
-                    (code, _name_key(name))).fetchone() if cur.rowcount else None
+            taken_back = self._write(
+                "UPDATE students SET seen = ? WHERE class_code = ? AND name_key = ? "
+                "AND seen < ?", (now, code, _name_key(name), now - GHOST_S))
+            rows = self._read(
+                "SELECT id, name FROM students WHERE class_code = ? AND name_key = ?",
+                (code, _name_key(name))) if taken_back else []
+            row = rows[0] if rows else None
             if row is None:
                 raise ValueError("someone in this class already has that name; "
                                  "choose another") from None
@@ -309,7 +311,7 @@ class Store:
             raise ValueError(f"a push is one of {', '.join(PUSH_KINDS)}")
         if self.class_title(code) is None:
             raise ValueError(f"there is no class {code}")
-        return self._write("INSERT INTO pushes (class_code, kind, payload, created) "
+        return self._insert("INSERT INTO pushes (class_code, kind, payload, created) "
                            "VALUES (?, ?, ?, ?)", (code, kind, _payload(payload), time.time()))
 
     def pushes_since(self, code: str, after: int = 0, limit: int = 100) -> list[Push]:
@@ -349,7 +351,7 @@ class Store:
         (``reason``: why not)."""
         if not isinstance(link, str) or len(link) > 2_000:
             raise ValueError("a link is text of at most 2,000 characters")
-        return self._write(
+        return self._insert(
             "INSERT INTO submissions (class_code, student_id, link, metrics, verified, "
             "created, challenge, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (student.class_code, student.id, link, _payload(metrics), int(bool(verified)),

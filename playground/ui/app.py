@@ -121,8 +121,17 @@ class PlaygroundApp(pn.viewable.Viewer):
                               "reset": self.controls.reset})
         self.member = self.class_bar = None        # ?class=CODE: this page's place in it
         self.class_panel = pn.Column(margin=0, sizing_mode="stretch_width")
+        db = None
         if self.view.class_code:
-            self.member = Membership(classroom_store.shared(), self.view.class_code)
+            try:
+                db = classroom_store.shared()
+            except Exception as exc:           # no database: the page works, without a class
+                log.warning("The class database cannot be opened: %s", exc)
+                notices.append("class: class mode is not available on this server (its class "
+                               "database cannot be opened)")
+                self.view = self.view._replace(class_code="")
+        if db is not None:
+            self.member = Membership(db, self.view.class_code)
             # the address bar keeps the code as the class has it, or drops a bad one
             self.view = self.view._replace(class_code="" if self.member.problem
                                            else self.member.code)

@@ -7,6 +7,7 @@ by the page (``PlaygroundApp``): ``tick`` hands them over."""
 from __future__ import annotations
 
 import html
+import logging
 import time
 
 import panel as pn
@@ -22,6 +23,7 @@ from .thumbnails import boundary_thumbnail
 REPORT_S = 0.5             # the page's board row is written this often while it changes …
 ALIVE_S = 3.0              # … and at least this often (the board shows "away" after 10 s)
 PICTURE_S = 2.0            # the row's picture of the output is made at most this often
+log = logging.getLogger("playground")
 
 
 def _percent(x) -> str:
@@ -72,6 +74,7 @@ class ClassPanel(pn.viewable.Viewer):
         self._submitted = None                 # (link, claimed) being checked
         self.tracker = Tracker()
         self._next_report = self._next_alive = self._next_picture = 0.0
+        self._next_warning = 0.0
         self._last_row: dict = {}
         self._picture = None
         self._show()
@@ -115,16 +118,22 @@ class ClassPanel(pn.viewable.Viewer):
         if not self.member.joined:
             return []
         pushes = []
-        for push in self.member.new_pushes(now):
-            if push.kind == "challenge":
-                self.set_challenge(push)
-            else:
-                pushes.append(push)
-        if self.run is not None and now >= self._next_report:
-            self._next_report = now + REPORT_S
-            self._report(now)
-        if self._future is not None and self._future.done():
-            self._checked(self._future.result())
+        try:
+            for push in self.member.new_pushes(now):
+                if push.kind == "challenge":
+                    self.set_challenge(push)
+                else:
+                    pushes.append(push)
+            if self.run is not None and now >= self._next_report:
+                self._next_report = now + REPORT_S
+                self._report(now)
+            if self._future is not None and self._future.done():
+                self._checked(self._future.result())
+        except self.member.store.errors as exc:   # the database is away: the page trains on
+            if now >= self._next_warning:
+                self._next_warning = now + 60.0
+                log.warning("Class %s: the class database did not answer: %s",
+                            self.member.code, exc)
         return pushes
 
     def _link(self) -> str:

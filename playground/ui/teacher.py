@@ -63,8 +63,8 @@ def configured_password() -> str:
 class TeacherPage(pn.viewable.Viewer):
     """One teacher's page. ``password``: the server's (None: from the environment)."""
 
-    def __init__(self, store: Store, password: str | None = None, clock=time.monotonic,
-                 tries: Tries | None = None, **params):
+    def __init__(self, store: Store | None, password: str | None = None, clock=time.monotonic,
+                 tries: Tries | None = None, problem: str = "", **params):
         super().__init__(**params)
         for css in (theme.PAGE_CSS, a11y.A11Y_CSS):      # the app's styles, focus rings
             if css not in pn.config.raw_css:
@@ -196,9 +196,15 @@ class TeacherPage(pn.viewable.Viewer):
         # side by side on a wide screen, the board under the controls on a narrow one
         self.teaching = pn.FlexBox(controls, boards, flex_wrap="wrap", visible=False,
                                    sizing_mode="stretch_width", margin=0)
+        if store is None:                     # no class database: nothing to sign in to
+            self.password = ""
         self.gate = pn.Row(self.password_input, self.sign_in_button, margin=0,
                            visible=bool(self.password))
-        if not self.password:
+        if store is None:
+            self._say(f"The class database cannot be opened ({problem or 'unknown reason'}). "
+                      "Check PLAYGROUND_DB (an SQLite file the server may write, or a "
+                      "postgresql:// address) and restart the server.", error=True)
+        elif not self.password:
             self.message.object = OFF
         self._callback = None
 

@@ -186,3 +186,23 @@ def test_a_reload_takes_the_name_back_and_a_late_joiner_gets_the_challenge(db):
     first.class_bar.leave()                              # closed (a reload)
     join(second, "ada")
     assert second.member.student.id == ada.id and second.member.student.name == "Ada"
+
+
+def test_a_class_link_without_a_database_still_opens_the_page(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("")                            # a file where a folder is needed
+    monkeypatch.setenv("PLAYGROUND_DB", str(blocked / "classes.sqlite3"))
+    app = build("?class=K7QX3M&dataset=xor")
+    assert app.member is None and app.class_panel.objects == [] and app.run.dataset == "xor"
+    assert "class mode is not available" in app.controls.message
+    assert "class=" not in app.lessons.link_text
+
+
+def test_the_page_trains_on_while_the_database_is_away(db):
+    code = db.create_class("A")
+    app = build(f"?class={code}")
+    join(app, "Ada")
+    db.close()                                        # gone (a database server restarting)
+    assert app.class_bar.tick(now=1e9) == []          # no exception: a warning, later again
+    app.run.train(3)
+    assert app.run.epoch == 3

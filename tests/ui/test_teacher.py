@@ -155,3 +155,10 @@ def test_the_board_shows_each_student_sorted_with_the_leaderboard_and_a_csv(db):
     assert lines[0].startswith("name,state,epoch") and len(lines) == 4
     assert lines[1].startswith("Ada,") and ",yes," in lines[1]
     assert lines[2].startswith("'=cmd") and ",no," in lines[2]
+
+
+def test_without_a_database_the_teacher_page_says_why():
+    page = TeacherPage(None, password="s3cret", tries=Tries(), problem="unable to open file")
+    assert pn.panel(page).get_root() is not None
+    assert "cannot be opened (unable to open file)" in page.message.object
+    assert not page.gate.visible and not page.sign_in("s3cret")
