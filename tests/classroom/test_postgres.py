@@ -161,3 +161,19 @@ def test_without_the_driver_the_message_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "psycopg", None)
     with pytest.raises(RuntimeError, match=r'pip install "psycopg\[binary\]"'):
         Store.open("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_a_lost_connection_is_made_again(pg):
+    """The database server restarted (or dropped the connection): the next call connects
+    again instead of failing every page's frames."""
+    import psycopg
+    s = Store.open(pg)
+    code = s.create_class("R")
+    with psycopg.connect(URL, autocommit=True) as admin:
+        killed = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+            "usename = current_user AND datname = current_database() AND "
+            "pid <> pg_backend_pid()").fetchall()
+    assert killed and all(ok for (ok,) in killed)
+    assert s.class_title(code) == "R"
+    s.close()
