@@ -4,6 +4,7 @@
     python -m playground.loadtest --sessions 60 --seconds 30 --procs 2  # … with 2 processes
     python -m playground.loadtest --sessions 20 --seconds 20 --url http://127.0.0.1:5006/app
     python -m playground.loadtest --chaos                               # a fairness run
+    python -m playground.loadtest --class --sessions 60                 # class mode
 
 Each session is a real Bokeh client session (the same websocket protocol as a browser): it
 opens the page, announces that its document is ready (as a browser does) and counts the
@@ -66,8 +67,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(procs: int, log_path: Path, timeout: float = 180.0, extra=()):
-    """``panel serve app.py`` on a free local port; returns (process, page URL)."""
+def start_server(procs: int, log_path: Path, timeout: float = 180.0, extra=(), env=None):
+    """``panel serve app.py`` on a free local port (``env``: more environment variables);
+    returns (process, page URL)."""
     port = free_port()
     cmd = [sys.executable, "-m", "panel", "serve", "app.py", "--port", str(port),
            "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}",
@@ -75,7 +77,7 @@ def start_server(procs: int, log_path: Path, timeout: float = 180.0, extra=()):
            "--unused-session-lifetime", "5000", "--stats-log-frequency", "1000", *extra]
     log = open(log_path, "w")
     # its clients load no page in a browser: the server warms up at once
-    env = {**os.environ, "PLAYGROUND_WARMUP_DELAY_S": "0"}
+    env = {**os.environ, "PLAYGROUND_WARMUP_DELAY_S": "0", **(env or {})}
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True, env=env)
     url = f"http://127.0.0.1:{port}/app"
@@ -758,6 +760,10 @@ def main(argv=None) -> dict:
     ap.add_argument("--chaos", action="store_true",
                     help="instead: a fairness run; victims' epochs/s alone, then beside "
                          "attackers doing the heaviest thing of every tab")
+    ap.add_argument("--class", dest="klass", action="store_true",
+                    help="instead: class mode; --sessions students join a class and train "
+                         "while the teacher's board is open, against the plain app in the "
+                         "same run (its own server)")
     ap.add_argument("--victims", type=int, default=2, help="--chaos: victim sessions")
     ap.add_argument("--solo-seconds", type=float, default=3.0,
                     help="--chaos: each victim measured alone for this long")
@@ -783,6 +789,11 @@ def main(argv=None) -> dict:
             and 0 <= a.browsers <= MAX_BROWSERS and 1 <= a.procs <= 16):
         ap.error(f"sessions 1..{MAX_SESSIONS}, seconds 1..{MAX_SECONDS}, "
                  f"browsers 0..{MAX_BROWSERS}, procs 1..16")
+    if a.klass:
+        if a.url or a.chaos or a.soak or a.browsers:
+            ap.error("--class starts its own server; no --url, --chaos, --soak or --browsers")
+        from . import loadtest_class
+        return loadtest_class.main(a.sessions, a.seconds, a.procs, a.json)
     proc, log_path = None, None
     if a.url:
         url, pid = _check_local(a.url), a.pid

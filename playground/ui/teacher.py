@@ -27,7 +27,7 @@ from .links import HIDEABLE, TABS, page_address
 PASSWORD_VARIABLE = "PLAYGROUND_TEACHER_PASSWORD"
 MAX_TRIES = 5              # wrong passwords in a row before a pause
 PAUSE_S = 30.0             # the pause after MAX_TRIES wrong passwords
-BOARD_EVERY_MS = 1000      # the class board is read again this often
+BOARD_EVERY_MS = 500       # the class board is read again this often (rows: twice a second)
 STATE_COLOURS = {"training": "#1a7f37", "idle": "#555", "stopped": "#555",
                  "diverged": "#b42318", "away": "#999"}
 
@@ -367,8 +367,10 @@ class TeacherPage(pn.viewable.Viewer):
 
     # ------------------------------------------------------------------ helpers
     def _classes(self):
-        self.class_select.options = {f"{code} — {title}": code
-                                     for code, title in self.store.classes()}
+        classes = self.store.classes()
+        self.class_select.options = {f"{code} — {title}": code for code, title in classes}
+        if classes and self.code not in {code for code, _ in classes}:
+            self.class_select.value = classes[-1][0]       # the newest class, at once
 
     def _say(self, text: str, error: bool = False):
         kind = "danger" if error else "info"
