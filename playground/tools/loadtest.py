@@ -161,7 +161,7 @@ def rss_mb(pids) -> float:
 
 
 # ------------------------------------------------------------------ the sessions
-def _session_class():
+def session_class():
     import panel  # noqa: F401  (registers Panel's Bokeh models, so the page's document loads)
     import panel.models  # noqa: F401
     from bokeh.client.session import ClientSession
@@ -264,7 +264,7 @@ def run(url: str, sessions: int, seconds: float, browsers: int = 0, pid: int | N
     from bokeh.client.util import websocket_url_for_server_url
 
     loop = IOLoop.current()
-    Session = _session_class()
+    Session = session_class()
     ws = websocket_url_for_server_url(url)
     errors: list[str] = []
     opened = []
@@ -289,12 +289,12 @@ def run(url: str, sessions: int, seconds: float, browsers: int = 0, pid: int | N
                                   args=(url, browsers, seconds, browser_fps, errors, ready, go))
         thread.start()
         while not ready.is_set():            # keep the sessions served while pages open
-            loop.run_sync(lambda: _sleep(0.2))
-    loop.run_sync(lambda: _sleep(WARMUP_S))
+            loop.run_sync(lambda: pause(0.2))
+    loop.run_sync(lambda: pause(WARMUP_S))
     pids = process_tree(pid) if pid else []
     cpu0, t0 = cpu_seconds(pids), time.perf_counter()
     go.set()
-    loop.run_sync(lambda: _sleep(seconds))
+    loop.run_sync(lambda: pause(seconds))
     t1 = time.perf_counter()
     cpu1 = cpu_seconds(pids)
     if thread is not None:
@@ -339,7 +339,7 @@ def soak(url: str, cycles: int, pid: int | None, log_path: Path | None) -> dict:
     from bokeh.client.util import websocket_url_for_server_url
 
     loop = IOLoop.current()
-    Session = _session_class()
+    Session = session_class()
     ws = websocket_url_for_server_url(url)
     pids = process_tree(pid) if pid else []
     errors, rss_start = [], None
@@ -349,14 +349,14 @@ def soak(url: str, cycles: int, pid: int | None, log_path: Path | None) -> dict:
             s.pull()
             announce_ready(s)
             keep_reading(s)
-            loop.run_sync(lambda: _sleep(0.15))
+            loop.run_sync(lambda: pause(0.15))
             s.close()
         except Exception as exc:
             errors.append(f"cycle {i}: {exc}")
         if i == 9:
-            loop.run_sync(lambda: _sleep(8.0))        # let the server drop the first ones
+            loop.run_sync(lambda: pause(8.0))        # let the server drop the first ones
             rss_start = rss_mb(pids) if pids else None
-    loop.run_sync(lambda: _sleep(10.0))               # unused-session lifetime + checks
+    loop.run_sync(lambda: pause(10.0))               # unused-session lifetime + checks
     rss_end = rss_mb(pids) if pids else None
     left = drawing = None
     if log_path is not None:
@@ -470,7 +470,7 @@ class Attacker(threading.Thread):
         asyncio.set_event_loop(asyncio.new_event_loop())
         loop = IOLoop.current()
         try:
-            s = _session_class()(websocket_url=self.ws, io_loop=loop, arguments=self.arguments)
+            s = session_class()(websocket_url=self.ws, io_loop=loop, arguments=self.arguments)
             s.pull()
             announce_ready(s)
             watch_epochs(s)
@@ -479,7 +479,7 @@ class Attacker(threading.Thread):
             self.opened_at = time.perf_counter()
             due = self.opened_at + self.every
             while not self.stop.is_set():
-                loop.run_sync(lambda: _sleep(0.1))
+                loop.run_sync(lambda: pause(0.1))
                 if self.step_fn is not None and time.perf_counter() >= due:
                     due = time.perf_counter() + self.every
                     self.step_fn(self, s)
@@ -490,7 +490,7 @@ class Attacker(threading.Thread):
             if self.session is not None:
                 try:
                     self.session.close()
-                    loop.run_sync(lambda: _sleep(0.2))
+                    loop.run_sync(lambda: pause(0.2))
                 except Exception:
                     pass
 
@@ -568,7 +568,7 @@ class Churn(threading.Thread):
         self.opened_at = time.perf_counter()
         while not self.stop.is_set():
             try:
-                s = _session_class()(websocket_url=self.ws, io_loop=loop,
+                s = session_class()(websocket_url=self.ws, io_loop=loop,
                                      arguments={"play": "1"})
                 s.pull()
                 announce_ready(s)
@@ -576,10 +576,10 @@ class Churn(threading.Thread):
                 deadline = time.perf_counter() + 10
                 while not s.frames and time.perf_counter() < deadline \
                         and not self.stop.is_set():
-                    loop.run_sync(lambda: _sleep(0.02))
-                loop.run_sync(lambda: _sleep(rng.uniform(0.05, 0.6)))
+                    loop.run_sync(lambda: pause(0.02))
+                loop.run_sync(lambda: pause(rng.uniform(0.05, 0.6)))
                 s.close()
-                loop.run_sync(lambda: _sleep(0.05))
+                loop.run_sync(lambda: pause(0.05))
                 self.cycles += 1
             except Exception as exc:
                 if not self.stop.is_set():
@@ -605,7 +605,7 @@ def chaos(url: str, victims: int, solo_s: float, attack_s: float, change_every: 
     from bokeh.client.util import websocket_url_for_server_url
 
     loop = IOLoop.current()
-    Session = _session_class()
+    Session = session_class()
     ws = websocket_url_for_server_url(url)
     errors: list[str] = []
     rss: list[float] = []
@@ -623,7 +623,7 @@ def chaos(url: str, victims: int, solo_s: float, attack_s: float, change_every: 
     def wait(seconds):
         end = time.perf_counter() + seconds
         while (left := end - time.perf_counter()) > 0:
-            loop.run_sync(lambda: _sleep(min(0.1, left)))
+            loop.run_sync(lambda: pause(min(0.1, left)))
             sample_rss()
 
     rss_start = sample_rss(force=True)
@@ -734,7 +734,7 @@ def chaos(url: str, victims: int, solo_s: float, attack_s: float, change_every: 
     }
 
 
-async def _sleep(s):
+async def pause(s):
     import asyncio
     await asyncio.sleep(s)
 

@@ -111,7 +111,7 @@ def class_phase(url: str, db_path: str, password: str, sessions: int, seconds: f
     from ..classroom.store import Store
 
     loop = IOLoop.current()
-    Session = lt._session_class()
+    Session = lt.session_class()
     ws = websocket_url_for_server_url(url)
     store = Store.open(db_path)
     code = store.create_class("Load test")
@@ -139,14 +139,14 @@ def class_phase(url: str, db_path: str, password: str, sessions: int, seconds: f
     t_joined = time.perf_counter()
     all_in_s = None
     while time.perf_counter() - t_joined < 60:
-        loop.run_sync(lambda: lt._sleep(0.25))
+        loop.run_sync(lambda: lt.pause(0.25))
         if teacher.boards and len(teacher.boards[-1][1]) >= len(students):
             all_in_s = round(time.perf_counter() - t_joined, 2)
             break
-    loop.run_sync(lambda: lt._sleep(lt.WARMUP_S))
+    loop.run_sync(lambda: lt.pause(lt.WARMUP_S))
     pids = lt.process_tree(pid) if pid else []
     cpu0, t0 = lt.cpu_seconds(pids), time.perf_counter()
-    loop.run_sync(lambda: lt._sleep(seconds))
+    loop.run_sync(lambda: lt.pause(seconds))
     t1 = time.perf_counter()
     cpu1 = lt.cpu_seconds(pids)
     fps = [len([f for f in s.frames if t0 <= f <= t1]) / (t1 - t0) for s in students]

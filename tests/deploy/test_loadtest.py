@@ -85,3 +85,41 @@ def test_machine_ms_times_the_same_work():
     from playground.tools.machine import machine_ms
     a, b = machine_ms(3), machine_ms(3)
     assert 0 < a and 0 < b and max(a, b) < 20 * min(a, b)
+
+
+def test_a_tiny_class_run_joins_every_student_and_reads_the_board(tmp_path):
+    out = tmp_path / "class.json"
+    proc = subprocess.run([sys.executable, "-m", "playground.loadtest", "--class",
+                           "--sessions", "2", "--seconds", "4", "--json", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=400)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    last = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert json.loads(out.read_text()) == last
+    klass = last["class"]
+    assert klass["joined"] == klass["board_rows"] == 2 and klass["errors"] == 0, klass
+    assert klass["fps_min"] > 1 and last["plain"]["fps_min"] > 1
+    assert klass["row_updates_per_s_min"] > 0 and klass["all_on_board_s"] is not None
+    assert last["tracebacks"] == 0
+
+
+def test_the_class_run_reads_the_teachers_board_as_the_page_sends_it():
+    from playground.classroom.store import Row
+    from playground.tools import loadtest_class
+    from playground.ui.teacher import board_table
+    import html as html_module
+    import time as time_module
+    now = time_module.time()
+    rows = [Row(3, "Ada <3", {"state": "training", "epoch": 1234, "link": "?x=1",
+                              "picture": "data:image/png;base64,AA"}, now),
+            Row(5, "Bob", {"state": "idle", "epoch": 7}, now)]
+    text = html_module.escape(board_table(rows, set(), "/app", False))
+    parsed = {int(i): int(e.replace(",", "")) for i, _s, e in
+              loadtest_class.ROW.findall(html_module.unescape(text))}
+    assert parsed == {3: 1234, 5: 7}
+    boards = [(0.0, {3: 1, 5: 7}), (1.0, {3: 2, 5: 7}), (1.5, {3: 3, 5: 8}), (2.0, {3: 4, 5: 8})]
+    assert loadtest_class.row_rates(boards, 0.5, 2.5) == {3: 3 / 2.0, 5: 1 / 2.0}
+
+
+def test_class_mode_starts_its_own_server():
+    with pytest.raises(SystemExit):
+        loadtest.main(["--class", "--url", "http://127.0.0.1:5006/app"])
