@@ -168,11 +168,16 @@ class TeacherPage(pn.viewable.Viewer):
             callback=self.results_csv, filename="class-results.csv", label="Results (CSV)",
             width=140, align="end", embed=False,
             description="Every student's row and best verified result, for a spreadsheet.")
+        self.board_only = pn.widgets.Button(
+            label="Board only (projector)", width=190, align="end",
+            description=tooltip_below("Hide the controls and show the class board across "
+                                      "the screen, e.g. on the projector; again: show them."))
+        self.board_only.on_click(lambda e: self.show_board_only(self.controls.visible))
         self.board = pn.pane.HTML(margin=(4, 5), sizing_mode="stretch_width",
                                   stylesheets=[BOARD_CSS])
         self.leaders = pn.pane.HTML(margin=(4, 5), sizing_mode="stretch_width",
                                     stylesheets=[BOARD_CSS])
-        controls = pn.Column(
+        self.controls = controls = pn.Column(
             pn.pane.HTML('<div class="pg-section-title">Your class</div>', margin=(6, 5, 0, 5)),
             pn.Row(self.title_input, self.create_button), self.class_select, self.class_info,
             pn.pane.HTML('<div class="pg-section-title">Open on every student page</div>',
@@ -189,7 +194,7 @@ class TeacherPage(pn.viewable.Viewer):
         boards = pn.Column(
             pn.pane.HTML('<div class="pg-section-title">Class board</div>',
                          margin=(6, 5, 0, 5)),
-            pn.Row(self.sort_select, self.csv_button), self.board,
+            pn.Row(self.sort_select, self.csv_button, self.board_only), self.board,
             pn.pane.HTML('<div class="pg-section-title">Leaderboard</div>',
                          margin=(10, 5, 0, 5)),
             self.leaders, margin=0, styles={"flex": "1 1 520px", "min-width": "0"})
@@ -352,6 +357,11 @@ class TeacherPage(pn.viewable.Viewer):
         leaders = leaderboard_table(goal, subs, self._base()) if goal else ""
         if self.leaders.object != leaders:
             self.leaders.object = leaders
+
+    def show_board_only(self, on: bool):
+        """The board across the screen (for the projector), or the controls beside it."""
+        self.controls.visible = not on
+        self.board_only.label = "Show the controls" if on else "Board only (projector)"
 
     def results_csv(self):
         """The CSV file of the class's results (the board and the best verified results)."""

@@ -138,6 +138,11 @@ def test_the_board_shows_each_student_sorted_with_the_leaderboard_and_a_csv(db):
     page.sort_select.value = "accuracy"
     assert page.board.object.index("cmd") < page.board.object.index("Ada") \
         < page.board.object.index("Eve")                          # no number: last
+    page.board_only.clicks += 1                                   # for the projector
+    assert not page.controls.visible and page.board.visible
+    assert page.board_only.label == "Show the controls"
+    page.board_only.clicks += 1
+    assert page.controls.visible
     page.sort_select.value = "size"
     assert page.board.object.index("cmd") < page.board.object.index("Ada")
     assert "No verified result yet" in page.leaders.object
