@@ -13,7 +13,9 @@ password of its own), then measures two things in the same run:
    its class board refreshing. Reported: each student's frames per second (the same
    figures as 1, and the ratio), and on the teacher's side the board's updates per second
    for each row (a row's epoch changed between two boards the server sent), the rows it
-   lists and the seconds it took for all students to show.
+   lists and the seconds it took for all students to show; last, the teacher pushes a
+   set-up, and the seconds until every student page (on any of the ``--procs`` processes)
+   has it.
 
 Each session is a real Bokeh client session (the browser's websocket protocol). The last
 line printed is one JSON object. It measures; it judges nothing.
@@ -32,6 +34,7 @@ from pathlib import Path
 
 from . import loadtest as lt
 
+PUSHED, PUSHED_LAYERS = "/app?dataset=xor&hidden=3,3", [3, 3]   # the push at the end
 ROW = re.compile(r'<tr data-student="(\d+)">.*?</td>.*?</td><td[^>]*>(\w+)</td>'
                  r'<td>([\d,]+)</td>')
 
@@ -153,6 +156,16 @@ def class_phase(url: str, db_path: str, password: str, sessions: int, seconds: f
     rates = row_rates(teacher.boards, t0, t1)
     boards_in = [t for t, _ in teacher.boards if t0 <= t <= t1]
     joined = len(store.students(code))
+    # a push: the seconds until every student's page (on whichever process serves it)
+    # shows the pushed set-up in its board row
+    store.push(code, "setup", {"link": PUSHED})
+    t_push, push_s = time.perf_counter(), None
+    while time.perf_counter() - t_push < 30:
+        loop.run_sync(lambda: lt.pause(0.1))
+        rows = store.board(code)
+        if rows and all(r.live.get("layers") == PUSHED_LAYERS for r in rows):
+            push_s = round(time.perf_counter() - t_push, 2)
+            break
     for s in [*students, teacher]:
         if getattr(s, "dropped", False):
             errors.append(f"session {s.id[:8]} was disconnected by the server")
@@ -172,6 +185,7 @@ def class_phase(url: str, db_path: str, password: str, sessions: int, seconds: f
         "row_updates_per_s_min": round(values[0], 2) if values else 0.0,
         "row_updates_per_s_p50": round(statistics.median(values), 2) if values else 0.0,
         "rows_below_1_per_s": sum(v < 1.0 for v in values),
+        "push_to_every_page_s": push_s,
         "server_cpu_percent": round(100 * (cpu1 - cpu0) / (t1 - t0), 1) if pids else None,
         "rss_mb": round(lt.rss_mb(pids), 1) if pids else None,
         "errors": len(errors), "error_messages": errors[:10],
@@ -208,7 +222,8 @@ def main(sessions: int, seconds: float, procs: int = 1, json_path: str | None = 
           f"board: {klass['board_rows']} rows, {klass['board_updates_per_s']} boards/s, "
           f"row updates/s min {klass['row_updates_per_s_min']} p50 "
           f"{klass['row_updates_per_s_p50']} ({klass['rows_below_1_per_s']} rows below 1/s); "
-          f"all on the board {klass['all_on_board_s']} s after the last join; tracebacks "
+          f"all on the board {klass['all_on_board_s']} s after the last join; a push on "
+          f"every page in {klass['push_to_every_page_s']} s; tracebacks "
           f"{result['tracebacks']}, errors {klass['errors']}")
     if json_path:
         Path(json_path).write_text(json.dumps(result, indent=2))

@@ -89,14 +89,18 @@ def test_machine_ms_times_the_same_work():
 
 def test_a_tiny_class_run_joins_every_student_and_reads_the_board(tmp_path):
     out = tmp_path / "class.json"
+    """Two processes (--num-procs 2): the students' pages land on either, and the teacher's
+    push at the end reaches every one of them through the class database."""
     proc = subprocess.run([sys.executable, "-m", "playground.loadtest", "--class",
-                           "--sessions", "2", "--seconds", "4", "--json", str(out)], cwd=ROOT,
+                           "--sessions", "4", "--seconds", "4", "--procs", "2",
+                           "--json", str(out)], cwd=ROOT,
                           capture_output=True, text=True, timeout=400)
     assert proc.returncode == 0, proc.stderr[-2000:]
     last = json.loads(proc.stdout.strip().splitlines()[-1])
     assert json.loads(out.read_text()) == last
     klass = last["class"]
-    assert klass["joined"] == klass["board_rows"] == 2 and klass["errors"] == 0, klass
+    assert klass["joined"] == klass["board_rows"] == 4 and klass["errors"] == 0, klass
+    assert klass["push_to_every_page_s"] is not None and last["procs"] == 2
     assert klass["fps_min"] > 1 and last["plain"]["fps_min"] > 1
     assert klass["row_updates_per_s_min"] > 0 and klass["all_on_board_s"] is not None
     assert last["tracebacks"] == 0
