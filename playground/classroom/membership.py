@@ -11,9 +11,29 @@ teacher's pushes it has not applied yet (no Panel here; ``ui.class_panel`` shows
 """
 from __future__ import annotations
 
+import atexit
+import weakref
+
 from .store import Push, Store, Student, clean_code
 
 POLL_S = 1.0                # a page looks for new pushes once a second
+JOINED: "weakref.WeakSet[Membership]" = weakref.WeakSet()   # this process's joined pages
+
+
+def leave_all() -> int:
+    """Every joined page of this process leaves (the server is stopping): after a restart
+    each student takes their name back at once. Returns how many left."""
+    n = 0
+    for member in list(JOINED):
+        try:
+            member.leave()
+            n += 1
+        except Exception:              # the database may be gone first: nothing to free
+            pass
+    return n
+
+
+atexit.register(leave_all)
 
 
 class Membership:
@@ -44,6 +64,7 @@ class Membership:
         if self.joined:
             raise ValueError(f"this page is in the class already, as {self.student.name}")
         self.student = self.store.join(self.code, name)
+        JOINED.add(self)
         # what the class has open now (a set-up, a tab, hidden controls, a lock, the
         # challenge), then everything new
         self._catch_up = self.store.current_pushes(self.code)
@@ -76,3 +97,4 @@ class Membership:
         """This page closed: its name can be taken back at once (a reload)."""
         if self.joined:
             self.store.leave(self.student)
+            JOINED.discard(self)

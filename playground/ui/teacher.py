@@ -139,10 +139,11 @@ class TeacherPage(pn.viewable.Viewer):
                                                 end=MAX_NEURONS, width=90,
                                                 description="At most this many neurons in each "
                                                 "hidden layer (0: no limit).")
-        self.goal_features = pn.widgets.MultiChoice(
-            label="Features allowed (none: any)", width=250, value=["x1", "x2"],
-            options={features.FEATURE_LABELS[f]: f for f in features.FEATURES},
-            description="The input features students may use.")
+        self.goal_features = pn.widgets.CheckButtonGroup(
+            label="Features allowed (none: any)", value=["x1", "x2"], color="primary",
+            variant="outline", options={features.FEATURE_LABELS[f]: f
+                                        for f in features.FEATURES},
+            description="The input features students may use (none chosen: any).")
         self.goal_epochs = pn.widgets.IntInput(label="Max epochs", value=MAX_EPOCHS, start=1,
                                                end=MAX_EPOCHS, width=100,
                                                description="The goal must be reached within "
@@ -189,7 +190,9 @@ class TeacherPage(pn.viewable.Viewer):
             pn.Row(self.push_buttons["lock"], self.push_buttons["unlock"]),
             pn.pane.HTML('<div class="pg-section-title">Challenge</div>', margin=(10, 5, 0, 5)),
             pn.Row(self.goal_dataset, self.goal_noise, self.goal_metric, self.goal_target),
-            pn.Row(self.goal_layers, self.goal_neurons, self.goal_features, self.goal_epochs),
+            pn.Row(self.goal_layers, self.goal_neurons, self.goal_epochs),
+            pn.pane.HTML('<div style="font-size:13px">Features allowed (none chosen: any)'
+                         '</div>', margin=(4, 10, 0, 10)), self.goal_features,
             pn.Row(self.goal_button, self.end_button), self.goal_info, width=640, margin=0)
         boards = pn.Column(
             pn.pane.HTML('<div class="pg-section-title">Class board</div>',
@@ -338,7 +341,7 @@ class TeacherPage(pn.viewable.Viewer):
         _, goal = self._goal()
         self.goal_info.object = ('<div class="pg-readout">No challenge is set.</div>'
                                  if goal is None else
-                                 f'<div class="pg-readout"><b>Now:</b> '
+                                 f'<div class="pg-readout"><strong>Now:</strong> '
                                  f'{html.escape(goal.describe())}</div>')
 
     # ------------------------------------------------------------------ the board
@@ -397,6 +400,7 @@ class TeacherPage(pn.viewable.Viewer):
                               sizing_mode="stretch_width", margin=(4, 5, 0, 5))
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
             pn.state.on_session_destroyed(self.stop)
+            a11y.install_names(pn.state.curdoc)      # names for the number boxes' arrows
         layout = pn.Column(header, self.message, self.gate, self.teaching,
                            sizing_mode="stretch_width", margin=0)
         a11y.name_controls(layout)          # a hidden label where a control shows none
