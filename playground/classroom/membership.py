@@ -16,7 +16,7 @@ import weakref
 
 from .store import Push, Store, Student, clean_code
 
-POLL_S = 1.0                # a page looks for new pushes once a second
+POLL_S = 0.5                # a page looks for new pushes twice a second
 JOINED: "weakref.WeakSet[Membership]" = weakref.WeakSet()   # this process's joined pages
 
 

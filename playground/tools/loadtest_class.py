@@ -3,8 +3,8 @@ teacher's board open (class mode).
 
     python -m playground.loadtest --class --sessions 60 --seconds 20
 
-It starts its own server (with a class database in a temporary folder and a teacher
-password of its own), then measures two things in the same run:
+It starts its own servers (with a class database in a temporary folder and a teacher
+password of its own), one for each part, and measures two things in the same run:
 
 1. **the plain app**: N sessions training (Play), frames per second per session, as
    ``loadtest`` does without ``--class``;
@@ -197,15 +197,21 @@ def main(sessions: int, seconds: float, procs: int = 1, json_path: str | None = 
     db_path = str(folder / "classes.sqlite3")
     password = secrets.token_urlsafe(12)
     log_path = folder / "server.log"
-    proc, url = lt.start_server(procs, log_path, env={"PLAYGROUND_DB": db_path,
-                                                      "PLAYGROUND_TEACHER_PASSWORD": password})
+    env = {"PLAYGROUND_DB": db_path, "PLAYGROUND_TEACHER_PASSWORD": password}
+    # each part on a fresh server: a server that has just served (and closed) a class's
+    # pages gives the next ones fewer frames, whichever part comes second
+    proc, url = lt.start_server(procs, folder / "plain.log", env=env)
     try:
-        plain = lt.run(url, sessions, seconds, 0, proc.pid, log_path)
-        time.sleep(3)                       # the plain sessions' pages are gone
+        plain = lt.run(url, sessions, seconds, 0, proc.pid, None)
+    finally:
+        lt.stop_server(proc)
+    proc, url = lt.start_server(procs, log_path, env=env)
+    try:
         klass = class_phase(url, db_path, password, sessions, seconds, proc.pid)
     finally:
         lt.stop_server(proc)
-    log_text = log_path.read_text(errors="replace")
+    log_text = log_path.read_text(errors="replace") + (folder / "plain.log").read_text(
+        errors="replace")
     result = {
         "sessions": sessions, "seconds": seconds, "procs": procs,
         "plain": {k: plain[k] for k in ("connected", "open_s", "fps_min", "fps_p50",

@@ -46,11 +46,17 @@ BOARD_SIZE = 25        # the class board's picture of a student's output
 def boundary_thumbnail(codes: np.ndarray, classes: int = 2) -> str:
     """The output heatmap's colour codes ((GRID_RES, GRID_RES) uint8, row 0 at the bottom,
     ``Run.decision_codes``) as a BOARD_SIZE-pixel PNG data URI, in the page's colours."""
-    palette = theme.CLASS_PALETTE if classes > 2 else theme.PALETTE
-    lut = np.array([theme.rgb(c) for c in palette], np.uint8)
+    lut = _lut(classes > 2)
     step = max(1, codes.shape[0] // BOARD_SIZE)
     small = np.asarray(codes)[::-1][::step, ::step][:BOARD_SIZE, :BOARD_SIZE]
     img = lut[np.clip(small.astype(int), 0, len(lut) - 1)]
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+@functools.lru_cache(maxsize=2)
+def _lut(classes: bool) -> np.ndarray:
+    """(n, 3) uint8: the heatmap's colour for each colour code (K classes, or −1..+1)."""
+    palette = theme.CLASS_PALETTE if classes else theme.PALETTE
+    return np.array([theme.rgb(c) for c in palette], np.uint8)
