@@ -9,7 +9,7 @@ driver gets ``%s``), and these column types, filled in per database:
     {real}  a double-precision number (seconds since 1970 need all 53 bits)
 
 Each backend: ``execute(sql, values)`` → a cursor (``fetchall``, ``fetchone``, ``rowcount``);
-``insert(sql, values)`` → the new row's id; ``exclusive()`` a context manager holding the
+``insert(sql, values)`` → the new row's id; ``execute_many(sql, rows)`` in one transaction; ``exclusive()`` a context manager holding the
 one transaction in which the schema is brought up to date (one process at a time);
 ``version()`` / ``set_version(v)`` inside it; ``IntegrityError``; ``close()``.
 """
@@ -54,6 +54,16 @@ class SQLite:
 
     def insert(self, statement: str, values=()) -> int:
         return self.execute(statement, values).lastrowid
+
+    def execute_many(self, statement: str, rows) -> None:
+        """One statement for each row of values, in one transaction."""
+        self.db.execute("BEGIN")
+        try:
+            self.db.executemany(column_types(statement, self.tokens), rows)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     @contextlib.contextmanager
     def exclusive(self):
@@ -108,6 +118,11 @@ class Postgres:
 
     def insert(self, statement: str, values=()) -> int:
         return int(self.execute(statement + " RETURNING id", values).fetchone()[0])
+
+    def execute_many(self, statement: str, rows) -> None:
+        """One statement for each row of values, in one transaction."""
+        with self.db.transaction():
+            self.db.cursor().executemany(self._sql(statement), rows)
 
     @contextlib.contextmanager
     def exclusive(self):

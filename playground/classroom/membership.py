@@ -89,9 +89,13 @@ class Membership:
         return pushes
 
     def report(self, live: dict | None = None) -> None:
-        """This page is still here (with ``live``: its row on the class board)."""
+        """This page is still here (with ``live``: its row on the class board). The row is
+        written by the store's writer thread (``Store.report_soon``), not by the caller."""
         if self.joined:
-            self.store.report(self.student, live)
+            if live is None:
+                self.store.report(self.student)
+            else:
+                self.store.report_soon(self.student, live)
 
     def leave(self) -> None:
         """This page closed: its name can be taken back at once (a reload)."""

@@ -48,6 +48,7 @@ PUSH_KINDS = ("lesson", "setup", "tab", "hide", "lock", "unlock", "challenge")
 PUSH_SLOTS = {"setup": "content", "lesson": "content", "tab": "tab", "hide": "hide",
               "lock": "lock", "unlock": "lock", "challenge": "challenge"}
 GHOST_S = 10.0             # a name whose page has not been seen this long can be taken back
+FLUSH_S = 0.25             # report_soon's rows are written this often
 
 # Each step brings the schema from version i to i + 1 (applied in order, once). {id} and
 # {real} are filled in per database (backends).
@@ -178,6 +179,10 @@ class Store:
         self.kind = self._db.kind
         self.errors = (self._db.Error,)        # what a call may raise when the database is away
         self._lock = threading.Lock()
+        self._pending: dict = {}                  # report_soon's rows, by student id
+        self._pending_lock = threading.Lock()
+        self._writer: threading.Thread | None = None
+        self._closed = False
         self.migrate()
 
     @classmethod
@@ -185,6 +190,7 @@ class Store:
         return cls(location or default_location())
 
     def close(self):
+        self._closed = True
         with self._lock:
             self._db.close()
 
@@ -289,9 +295,48 @@ class Store:
             self._write("UPDATE students SET seen = ?, live = ? WHERE id = ?",
                         (time.time(), _payload(live), student.id))
 
+    def report_soon(self, student: Student, live: dict) -> None:
+        """``report`` without waiting for the database: the row is written by the store's
+        writer thread within FLUSH_S, together with the other pages' rows (one transaction),
+        so a server's event loop never encodes or commits board rows. A newer row of the
+        same student replaces one not yet written."""
+        with self._pending_lock:
+            self._pending[student.id] = (time.time(), live)
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(target=self._write_pending, daemon=True,
+                                                name="class-board-writer")
+                self._writer.start()
+
+    def flush(self) -> int:
+        """Write the rows ``report_soon`` holds now; how many."""
+        with self._lock:
+            with self._pending_lock:
+                pending, self._pending = self._pending, {}
+            rows = []
+            for sid, (seen, live) in pending.items():
+                try:
+                    rows.append((seen, _payload(live), sid))
+                except ValueError:               # too large, or not JSON: that row waits
+                    continue
+            if rows:
+                self._db.execute_many("UPDATE students SET seen = ?, live = ? WHERE id = ?",
+                                      rows)
+            return len(rows)
+
+    def _write_pending(self):
+        while not self._closed:
+            time.sleep(FLUSH_S)
+            try:
+                self.flush()
+            except Exception:                  # the database is away: the next rows retry
+                continue
+
     def leave(self, student: Student) -> None:
         """The page of ``student`` closed: its name can be taken back at once (a reload)."""
-        self._write("UPDATE students SET seen = 0 WHERE id = ?", (student.id,))
+        with self._lock:
+            with self._pending_lock:             # a row not yet written would say "seen"
+                self._pending.pop(student.id, None)
+            self._db.execute("UPDATE students SET seen = 0 WHERE id = ?", (student.id,))
 
     def board(self, code: str) -> list[Row]:
         """Every student of the class with their last report, in the order they joined."""

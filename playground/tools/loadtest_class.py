@@ -14,8 +14,9 @@ password of its own), one for each part, and measures two things in the same run
    figures as 1, and the ratio), and on the teacher's side the board's updates per second
    for each row (a row's epoch changed between two boards the server sent), the rows it
    lists and the seconds it took for all students to show; last, the teacher pushes a
-   set-up, and the seconds until every student page (on any of the ``--procs`` processes)
-   has it.
+   set-up: the seconds until each student page received its banner ("Your teacher opened
+   a set-up."), and until every page's board row (on any of the ``--procs`` processes)
+   shows the new set-up.
 
 Each session is a real Bokeh client session (the browser's websocket protocol). The last
 line printed is one JSON object. It measures; it judges nothing.
@@ -85,6 +86,32 @@ def watch_board(session):
     conn.io_loop.add_callback(reader)
 
 
+BANNER = "Your teacher opened"
+
+
+def watch_student(session):
+    """Count a student page's frames, and note when the first banner of a teacher's push
+    arrives (``session.banner_at``)."""
+    conn = session._connection
+    session.banner_at = None
+
+    async def reader():
+        while True:
+            message = await conn._pop_message()
+            if message is None:
+                session.dropped = True
+                return
+            if message.msgtype == "PATCH-DOC":
+                t = time.perf_counter()
+                session.frames.append(t)
+                if session.banner_at is None and BANNER in (
+                        getattr(message, "_content_json", "") or ""):
+                    session.banner_at = t
+
+    session.dropped = False
+    conn.io_loop.add_callback(reader)
+
+
 def row_rates(boards, t0: float, t1: float) -> dict:
     """Updates per second of each row (its epoch changed from one board to the next) in
     [t0, t1]."""
@@ -126,7 +153,7 @@ def class_phase(url: str, db_path: str, password: str, sessions: int, seconds: f
     students = []
     for i in range(sessions):
         try:
-            s = _open(Session, ws, loop, lt.keep_reading, {"class": code})
+            s = _open(Session, ws, loop, watch_student, {"class": code})
             _set(s, _find(s, "TextInput", placeholder="your name"), "value", f"student {i:02d}")
             lt.click(s, _find(s, "Button", label="Join"))
             students.append(s)
@@ -158,14 +185,17 @@ def class_phase(url: str, db_path: str, password: str, sessions: int, seconds: f
     joined = len(store.students(code))
     # a push: the seconds until every student's page (on whichever process serves it)
     # shows the pushed set-up in its board row
+    for s in students:
+        s.banner_at = None
     store.push(code, "setup", {"link": PUSHED})
-    t_push, push_s = time.perf_counter(), None
+    t_push, push_s, banners = time.perf_counter(), None, []
     while time.perf_counter() - t_push < 30:
         loop.run_sync(lambda: lt.pause(0.1))
         rows = store.board(code)
         if rows and all(r.live.get("layers") == PUSHED_LAYERS for r in rows):
             push_s = round(time.perf_counter() - t_push, 2)
             break
+    banners = sorted(s.banner_at - t_push for s in students if s.banner_at is not None)
     for s in [*students, teacher]:
         if getattr(s, "dropped", False):
             errors.append(f"session {s.id[:8]} was disconnected by the server")
@@ -185,6 +215,9 @@ def class_phase(url: str, db_path: str, password: str, sessions: int, seconds: f
         "row_updates_per_s_min": round(values[0], 2) if values else 0.0,
         "row_updates_per_s_p50": round(statistics.median(values), 2) if values else 0.0,
         "rows_below_1_per_s": sum(v < 1.0 for v in values),
+        "push_banner_pages": len(banners),
+        "push_banner_s_p50": round(statistics.median(banners), 2) if banners else None,
+        "push_banner_s_max": round(banners[-1], 2) if banners else None,
         "push_to_every_page_s": push_s,
         "server_cpu_percent": round(100 * (cpu1 - cpu0) / (t1 - t0), 1) if pids else None,
         "rss_mb": round(lt.rss_mb(pids), 1) if pids else None,
@@ -228,8 +261,10 @@ def main(sessions: int, seconds: float, procs: int = 1, json_path: str | None = 
           f"board: {klass['board_rows']} rows, {klass['board_updates_per_s']} boards/s, "
           f"row updates/s min {klass['row_updates_per_s_min']} p50 "
           f"{klass['row_updates_per_s_p50']} ({klass['rows_below_1_per_s']} rows below 1/s); "
-          f"all on the board {klass['all_on_board_s']} s after the last join; a push on "
-          f"every page in {klass['push_to_every_page_s']} s; tracebacks "
+          f"all on the board {klass['all_on_board_s']} s after the last join; a push's "
+          f"banner on {klass['push_banner_pages']} pages within {klass['push_banner_s_max']} s "
+          f"(p50 {klass['push_banner_s_p50']}), on every board row in "
+          f"{klass['push_to_every_page_s']} s; tracebacks "
           f"{result['tracebacks']}, errors {klass['errors']}")
     if json_path:
         Path(json_path).write_text(json.dumps(result, indent=2))

@@ -75,6 +75,9 @@ class ClassPanel(pn.viewable.Viewer):
         self.tracker = Tracker()
         self._next_report = self._next_alive = self._next_picture = 0.0
         self._next_warning = 0.0
+        self._link_text = None
+        if run is not None:
+            run.param.watch(self._settings_changed, list(run.setting_names()))
         self._last_row: dict = {}
         self._picture = None
         self._show()
@@ -137,7 +140,13 @@ class ClassPanel(pn.viewable.Viewer):
         return pushes
 
     def _link(self) -> str:
-        return urlstate.to_search(self.run.settings())
+        """The run's set-up as a link's query (made again only after a setting changed)."""
+        if self._link_text is None:
+            self._link_text = urlstate.to_search(self.run.settings())
+        return self._link_text
+
+    def _settings_changed(self, *events):
+        self._link_text = None
 
     def _report(self, now: float):
         run = self.run

@@ -147,6 +147,7 @@ def test_a_student_page_runs_on_it(pg, monkeypatch):
     app.tick()                                       # the class's set-up, caught up
     assert (app.run.dataset, app.run.hidden) == ("xor", [3])
     panel.tick(now=1e9)
+    db.flush()
     assert db.board(code)[0].live["layers"] == [3]
 
 

@@ -338,3 +338,23 @@ def test_submissions_filter_by_challenge_and_keep_the_reason(db):
     assert second.reason == long_reason[:300] and len(second.reason) == 300
     with pytest.raises(ValueError, match="2,000"):
         db.submit(ada, "?" + "x" * 2_001, {}, verified=False)
+
+
+def test_rows_reported_soon_are_written_together_and_a_leave_is_not_undone(tmp_path):
+    s = Store.open(str(tmp_path / "soon.sqlite3"))
+    code = s.create_class("A")
+    ada, bob = s.join(code, "Ada"), s.join(code, "Bob")
+    s.report_soon(ada, {"epoch": 1})
+    s.report_soon(ada, {"epoch": 2})                 # the newer row replaces the older
+    s.report_soon(bob, {"epoch": 7})
+    s.report_soon(bob, {"bad": float("nan")})        # not JSON: never written
+    import time as time_module
+    deadline = time_module.time() + 5
+    while time_module.time() < deadline and s.board(code)[0].live != {"epoch": 2}:
+        time_module.sleep(0.05)                      # the writer thread, within FLUSH_S
+    assert [r.live for r in s.board(code)] == [{"epoch": 2}, {}]
+    s.report_soon(ada, {"epoch": 3})
+    s.leave(ada)                                     # closed before the row was written
+    assert s.flush() == 0
+    assert s.board(code)[0].seen == 0 and s.join(code, "Ada").id == ada.id
+    s.close()

@@ -101,6 +101,7 @@ def test_a_tiny_class_run_joins_every_student_and_reads_the_board(tmp_path):
     klass = last["class"]
     assert klass["joined"] == klass["board_rows"] == 4 and klass["errors"] == 0, klass
     assert klass["push_to_every_page_s"] is not None and last["procs"] == 2
+    assert klass["push_banner_pages"] == 4 and klass["push_banner_s_max"] > 0
     assert klass["fps_min"] > 1 and last["plain"]["fps_min"] > 1
     assert klass["row_updates_per_s_min"] > 0 and klass["all_on_board_s"] is not None
     assert last["tracebacks"] == 0

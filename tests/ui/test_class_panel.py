@@ -146,6 +146,7 @@ def test_a_challenge_is_checked_live_submitted_and_verified(db):
     t += 1
     panel.tick(now=t)
     assert "✗" not in panel.checks.object and not panel.submit_button.disabled
+    db.flush()                      # the store's writer thread writes rows: here at once
     row = db.board(code)[0]
     assert row.live["epoch"] == run.epoch and row.live["layers"] == [4, 4]
     assert row.live["weights"] == (2 + 1) * 4 + (4 + 1) * 4 + (4 + 1) * 1
