@@ -28,8 +28,7 @@ ALLOWED = {
     # the load test is a developer tool that drives sessions with Bokeh's client
     "playground/tools/loadtest.py": {"_connection", "_send_patch_document", "_pop_message",
                                "_content_json"},
-    "playground/tools/loadtest_class.py": {"_connection", "_send_patch_document",
-                                     "_pop_message", "_content_json"},
+    "playground/tools/loadtest_class.py": {"_connection", "_send_patch_document"},
 }
 
 

@@ -179,10 +179,11 @@ def session_class():
     return CountingSession
 
 
-def keep_reading(session):
+def keep_reading(session, on_frame=None):
     """Read the server's messages while the shared IOLoop runs, counting each document
-    patch (a frame). Bokeh's own client reads one message per recursive call, which
-    overflows the stack after about a thousand frames; this loop does not."""
+    patch (a frame); ``on_frame(time, text)`` also sees each frame's JSON text. Bokeh's own
+    client reads one message per recursive call, which overflows the stack after about a
+    thousand frames; this loop does not."""
     conn = session._connection
 
     async def reader():
@@ -192,7 +193,10 @@ def keep_reading(session):
                 session.dropped = True
                 return
             if message.msgtype == "PATCH-DOC":
-                session.frames.append(time.perf_counter())
+                t = time.perf_counter()
+                session.frames.append(t)
+                if on_frame is not None:
+                    on_frame(t, getattr(message, "_content_json", "") or "")
 
     session.dropped = False
     conn.io_loop.add_callback(reader)
@@ -384,24 +388,14 @@ EPOCH_TEXT = re.compile(r"Epoch(?:&lt;|<)/small(?:&gt;|>)([0-9,]+)")
 def watch_epochs(session):
     """Like ``keep_reading``, and also record (time, epoch) from each frame that carries the
     playground's epoch counter (the ``.pg-epoch`` text, read from the message itself)."""
-    conn = session._connection
     session.epochs = []
 
-    async def reader():
-        while True:
-            message = await conn._pop_message()
-            if message is None:
-                session.dropped = True
-                return
-            if message.msgtype == "PATCH-DOC":
-                t = time.perf_counter()
-                session.frames.append(t)
-                found = EPOCH_TEXT.findall(getattr(message, "_content_json", "") or "")
-                if found:
-                    session.epochs.append((t, int(found[-1].replace(",", ""))))
+    def on_frame(t, text):
+        found = EPOCH_TEXT.findall(text)
+        if found:
+            session.epochs.append((t, int(found[-1].replace(",", ""))))
 
-    session.dropped = False
-    conn.io_loop.add_callback(reader)
+    keep_reading(session, on_frame)
 
 
 def _models(session, kind: str, label: str):

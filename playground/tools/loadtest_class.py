@@ -60,30 +60,19 @@ def _set(session, model, name: str, value):
 def watch_board(session):
     """Read the teacher page's messages; keep (time, {student id: epoch}) for each class
     board the server sends (the HTML table, as the message carries it)."""
-    conn = session._connection
     session.boards = []
 
-    async def reader():
-        while True:
-            message = await conn._pop_message()
-            if message is None:
-                session.dropped = True
-                return
-            if message.msgtype != "PATCH-DOC":
-                continue
-            session.frames.append(time.perf_counter())
-            text = getattr(message, "_content_json", "") or ""
-            if "data-student" not in text:
-                continue
-            for event in json.loads(text).get("events", []):
-                new = event.get("new") if isinstance(event, dict) else None
-                if isinstance(new, str) and "data-student" in new:
-                    rows = {int(i): int(e.replace(",", ""))
-                            for i, _state, e in ROW.findall(html.unescape(new))}
-                    session.boards.append((time.perf_counter(), rows))
+    def on_frame(t, text):
+        if "data-student" not in text:
+            return
+        for event in json.loads(text).get("events", []):
+            new = event.get("new") if isinstance(event, dict) else None
+            if isinstance(new, str) and "data-student" in new:
+                rows = {int(i): int(e.replace(",", ""))
+                        for i, _state, e in ROW.findall(html.unescape(new))}
+                session.boards.append((t, rows))
 
-    session.dropped = False
-    conn.io_loop.add_callback(reader)
+    lt.keep_reading(session, on_frame)
 
 
 BANNER = "Your teacher opened"
@@ -92,24 +81,13 @@ BANNER = "Your teacher opened"
 def watch_student(session):
     """Count a student page's frames, and note when the first banner of a teacher's push
     arrives (``session.banner_at``)."""
-    conn = session._connection
     session.banner_at = None
 
-    async def reader():
-        while True:
-            message = await conn._pop_message()
-            if message is None:
-                session.dropped = True
-                return
-            if message.msgtype == "PATCH-DOC":
-                t = time.perf_counter()
-                session.frames.append(t)
-                if session.banner_at is None and BANNER in (
-                        getattr(message, "_content_json", "") or ""):
-                    session.banner_at = t
+    def on_frame(t, text):
+        if session.banner_at is None and BANNER in text:
+            session.banner_at = t
 
-    session.dropped = False
-    conn.io_loop.add_callback(reader)
+    lt.keep_reading(session, on_frame)
 
 
 def row_rates(boards, t0: float, t1: float) -> dict:

@@ -6,14 +6,6 @@ import pytest
 
 from playground.classroom import membership
 from playground.classroom.membership import POLL_S, Membership
-from playground.classroom.store import Store
-
-
-@pytest.fixture
-def db(tmp_path):
-    s = Store.open(str(tmp_path / "classes.sqlite3"))
-    yield s
-    s.close()
 
 
 def test_a_stopping_server_frees_its_students_names(db):

@@ -16,13 +16,6 @@ from playground.classroom.store import (CODE_ALPHABET, CODE_LENGTH, MAX_NAME, MI
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def db(tmp_path):
-    s = Store.open(str(tmp_path / "classes.sqlite3"))
-    yield s
-    s.close()
-
-
 def test_a_new_database_gets_the_whole_schema_once(tmp_path):
     path = str(tmp_path / "c.sqlite3")
     s = Store.open(path)
