@@ -25,7 +25,7 @@ from .controls import TrainingControls
 from .data_panel import DataPanel
 from .describe import PlotSummary, label_plots
 from .diagram_table import DiagramTable
-from .class_panel import ClassPanel
+from .class_panel import ClassEntry, ClassPanel
 from .keyboard import Keyboard
 from .hyper_panel import HyperPanel
 from .lessons_panel import LessonsPanel
@@ -121,27 +121,12 @@ class PlaygroundApp(pn.viewable.Viewer):
                               "reset": self.controls.reset})
         self.member = self.class_bar = None        # ?class=CODE: this page's place in it
         self.class_panel = pn.Column(margin=0, sizing_mode="stretch_width")
-        db = None
+        # a class code typed on the page (the Share card's "Join a class") does the same
+        self.class_entry = ClassEntry(self._typed_class)
         if self.view.class_code:
-            try:
-                db = classroom_store.shared()
-            except Exception as exc:           # no database: the page works, without a class
-                log.warning("The class database cannot be opened: %s", exc)
-                notices.append("class: class mode is not available on this server (its class "
-                               "database cannot be opened)")
-                self.view = self.view._replace(class_code="")
-        if db is not None:
-            self.member = Membership(db, self.view.class_code)
-            # the address bar keeps the code as the class has it, or drops a bad one
-            self.view = self.view._replace(class_code="" if self.member.problem
-                                           else self.member.code)
-            if self.member.problem:
-                notices.append(self.member.problem)
-            else:
-                self.class_bar = ClassPanel(self.member, err, run=run,
-                                            playing=lambda: self.controls.playing,
-                                            on_goal=self._open_challenge)
-                self.class_panel.objects = [self.class_bar]
+            problem = self.enter_class(self.view.class_code)
+            if problem:
+                notices.append(problem)
         # The other tabs, by their TABS name, built the first time they are shown
         # (a class opening the page at once waits only for the playground). Each has
         # tick() for its live parts.
@@ -466,7 +451,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         # The output column and the plots in it are sized from the screen (OUTPUT_WIDTH), so
         # data, network and output fit one screen from 1024×768 up and wider screens use
         # their width; the rest (your data, lessons, sharing, export) is further down.
-        data = pn.Column(self.data, self.own_data_box, self.lessons, self.export_box,
+        data = pn.Column(self.data, self.own_data_box, self.lessons, self.class_entry,
+                         self.export_box,
                          css_classes=["pg-card"], styles={"padding": "4px"},
                          margin=(0, 4, 0, 0))
         network = pn.Column(
@@ -597,6 +583,38 @@ class PlaygroundApp(pn.viewable.Viewer):
         if said:
             self.controls.show_message(f"Your teacher opened {said}.", "info")
             self._dirty = True
+
+    def enter_class(self, code_text: str) -> str:
+        """Put this page in the class ``code_text`` (from its link or typed on the page):
+        the class bar asks for the student's name. Returns what went wrong ('' if nothing);
+        the page and its run are kept either way."""
+        if self.class_bar is not None:
+            return f"class: this page is in class {self.member.code} already"
+        try:
+            db = classroom_store.shared()
+        except Exception as exc:           # no database: the page works, without a class
+            log.warning("The class database cannot be opened: %s", exc)
+            self.view = self.view._replace(class_code="")
+            return ("class: class mode is not available on this server (its class "
+                    "database cannot be opened)")
+        member = Membership(db, code_text)
+        if member.problem:                 # the address bar drops a bad code
+            self.view = self.view._replace(class_code="")
+            return member.problem
+        self.member = member               # the address bar keeps the code as the class has it
+        self.view = self.view._replace(class_code=member.code)
+        self.class_bar = ClassPanel(member, self.show_error, run=self.run,
+                                    playing=lambda: self.controls.playing,
+                                    on_goal=self._open_challenge)
+        self.class_panel.objects = [self.class_bar]
+        self.class_entry.joined(member.code)
+        return ""
+
+    def _typed_class(self, code_text: str) -> str:
+        problem = self.enter_class(code_text)
+        if not problem:
+            self._sync_url()               # the address bar (and a reload) keep the class
+        return problem
 
     def _open_challenge(self, goal):
         """The class's new challenge: its data on this page (the student builds the rest)."""

@@ -15,7 +15,7 @@ import panel as pn
 from ..classroom.board import Tracker, count_weights
 from ..classroom.challenge import Goal
 from ..classroom.membership import Membership
-from ..classroom.store import MAX_NAME
+from ..classroom.store import CODE_LENGTH, MAX_NAME
 from ..classroom.verify import VERIFIER
 from ..state import urlstate
 from .thumbnails import boundary_thumbnail
@@ -28,6 +28,53 @@ log = logging.getLogger("playground")
 
 def _percent(x) -> str:
     return "—" if x is None else f"{100 * x:.1f} %"
+
+
+class ClassEntry(pn.viewable.Viewer):
+    """"Join a class" on any page: a class code typed here does what ``?class=CODE`` in the
+    link does, and keeps the page's set-up and training. ``enter(code)`` returns what went
+    wrong ('' if nothing)."""
+
+    def __init__(self, enter, **params):
+        super().__init__(**params)
+        self.enter = enter
+        self.code_input = pn.widgets.TextInput(
+            placeholder="class code", max_length=CODE_LENGTH + 6, width=124, margin=(5, 4),
+            description="The code your teacher shows, such as K7QX3M. This page joins that "
+                        "class; what you have built here stays.")
+        self.join_button = pn.widgets.Button(label="Join class", color="light", width=86,
+                                             margin=(5, 4),
+                                             description="Join the class with this code.")
+        self.join_button.on_click(lambda e: self.submit())
+        self.code_input.param.watch(lambda e: self.submit(), "enter_pressed")
+        self.message = pn.pane.HTML("", margin=(0, 5), width=222)
+        self.row = pn.Row(self.join_button, self.code_input, margin=0)
+
+    def submit(self) -> bool:
+        text = self.code_input.value_input or self.code_input.value or ""
+        if not text.strip():
+            self.message.object = ('<div class="pg-note" role="alert">Type the class code '
+                                   'your teacher gives you first.</div>')
+            return False
+        problem = self.enter(text)
+        if problem:
+            problem = problem.removeprefix("class: ")
+            self.message.object = (f'<div class="pg-note" role="alert">Could not join: '
+                                   f'{html.escape(problem)}.</div>')
+            return False
+        return True
+
+    def joined(self, code: str):
+        """The page is in class ``code`` now: say so instead of asking."""
+        self.row.visible = False
+        self.code_input.value = code
+        self.message.object = (f'<div class="pg-note">In class <strong>{html.escape(code)}'
+                               f'</strong>: the class bar is at the top of the page.</div>')
+
+    def __panel__(self):
+        return pn.Column(
+            pn.pane.HTML('<div class="pg-section-title">Class</div>', margin=(6, 5, 0, 5)),
+            self.row, self.message, width=232, margin=0)
 
 
 class ClassPanel(pn.viewable.Viewer):

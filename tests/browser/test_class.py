@@ -177,9 +177,19 @@ def make_class(teacher, db: Store, title: str) -> str:
     return code
 
 
-def join(pg, base: str, code: str, title: str, name: str):
-    """Open the class's link on ``pg`` and join under ``name``."""
-    pg.goto(f"{base}/app?class={code}", timeout=PAGE_LOAD)
+def join(pg, base: str, code: str, title: str, name: str, typed: bool = False):
+    """Open the class's link on ``pg`` (or, ``typed``, the plain page, and type the code
+    into its "Join a class" box) and join under ``name``."""
+    if typed:
+        pg.goto(f"{base}/app", timeout=PAGE_LOAD)
+        box = pg.get_by_placeholder("class code")
+        box.wait_for(state="visible", timeout=PAGE_LOAD)
+        box.fill(f"{code[:3].lower()} {code[3:].lower()}")    # as a student might type it
+        button(pg, "Join class").click()
+        wait_until(lambda: f"class={code}" in pg.evaluate("location.search"), 10,
+                   message="the class code in the address bar")
+    else:
+        pg.goto(f"{base}/app?class={code}", timeout=PAGE_LOAD)
     pg.get_by_text("type your name to join").wait_for(state="visible", timeout=PAGE_LOAD)
     box = pg.get_by_placeholder("your name")
     box.fill(name)
@@ -283,7 +293,8 @@ def percent_in(text: str, after: str) -> float:
 
 
 def test_a_teacher_and_three_students_in_one_class(page, browser, server):
-    """Three student pages join by name; the teacher's set-up reaches every one within 2 s
+    """Three student pages join by name (two from the class's link, one by typing its code
+    on the plain page); the teacher's set-up reaches every one within 2 s
     of being sent, with its banner; the board lists all three."""
     db = Store.open(str(CLASS_DB))
     watch = Watcher(browser)
@@ -296,7 +307,7 @@ def test_a_teacher_and_three_students_in_one_class(page, browser, server):
         sign_in(teacher, server)
         code = make_class(teacher, db, title)
         for pg, name in zip(students, names):
-            join(pg, server, code, title, name)
+            join(pg, server, code, title, name, typed=name == "Alan")
         assert sorted(s.name for s in db.students(code)) == sorted(names)
         rows = wait_until(lambda: (lambda r: r if set(r) == set(names) else None)(
             board_rows(teacher)), 15, message="all three names on the teacher's board")

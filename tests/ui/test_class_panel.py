@@ -85,8 +85,43 @@ def test_names_are_checked_and_a_bad_code_is_a_notice(db):
     assert second.member.joined
     for bad, words in [("ZZZZZZ", "there is no class ZZZZZZ"), ("12", "6 letters and digits")]:
         app = build(f"?class={bad}")
-        assert app.member.problem and app.class_bar is None and app.class_panel.objects == []
+        assert app.member is None and app.class_bar is None and app.class_panel.objects == []
         assert words in app.controls.message and app.controls.message_kind == "warning"
+
+
+def test_a_class_code_typed_on_the_page_joins_and_keeps_the_set_up(db):
+    code = db.create_class("Year 9")
+    app = build("?dataset=xor&hidden=3")
+    app.run.train(40)
+    entry = app.class_entry
+    entry.join_button.clicks += 1                             # nothing typed
+    assert "Type the class code" in entry.message.object and app.class_bar is None
+    for typed, words in [("ZZZZZZ", "there is no class ZZZZZZ"),
+                         ("12", "6 letters and digits")]:
+        entry.code_input.value = typed
+        entry.join_button.clicks += 1
+        assert words in entry.message.object and app.class_bar is None
+        assert app.class_panel.objects == [] and "class=" not in app.lessons.link_text
+    entry.code_input.value = f" {code[:3].lower()}-{code[3:].lower()} "
+    entry.join_button.clicks += 1
+    assert app.class_bar is not None and len(app.class_panel.objects) == 1
+    assert app.member.code == code and not entry.row.visible and code in entry.message.object
+    assert (app.run.dataset, app.run.hidden, app.run.epoch) == ("xor", [3], 40)   # kept
+    assert f"class={code}" in app.lessons.link_text           # a reload stays in the class
+    join(app, "Ada")
+    assert [s.name for s in db.students(code)] == ["Ada"]
+    assert "already" in app.enter_class(code)                 # one class per page
+
+
+def test_a_class_code_typed_without_a_database_says_so(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    monkeypatch.setenv("PLAYGROUND_DB", str(blocked / "classes.sqlite3"))
+    app = build("?dataset=xor")
+    app.class_entry.code_input.value = "K7QX3M"
+    assert not app.class_entry.submit()
+    assert "class mode is not available" in app.class_entry.message.object
+    assert app.class_bar is None and app.run.dataset == "xor"
 
 
 def test_a_page_without_a_class_has_no_class_bar(db):
