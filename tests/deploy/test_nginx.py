@@ -399,6 +399,23 @@ def test_a_foreign_host_is_refused_and_the_servers_own_is_served(stack):
     assert lines and all("upstream=-" in ln for ln in lines), lines   # never passed on
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_the_teachers_short_address_opens_the_teachers_page(stack):
+    """/teacher through the proxy is the app's teacher page (/app?teacher); the page the
+    redirect names is served."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as moved:
+        opener.open(f"{stack.url}/teacher", timeout=30)
+    assert moved.value.code == 302
+    assert moved.value.headers["Location"].endswith("/app?teacher"), moved.value.headers
+    status, _, body = _get(f"{stack.url}/teacher")          # followed: the app's page
+    assert status == 200 and "<html" in body.lower()
+
+
 def test_component_resources_are_refused_by_the_proxy(stack):
     """/components/<module>/… would make Panel import <module>: nginx never passes it on."""
     for path in ("/components/sklearn.ensemble/x", "/components/os/x",
