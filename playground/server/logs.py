@@ -11,14 +11,44 @@ class ClosedTabFilter(logging.Filter):
     """A tab closed while a frame was on its way makes tornado log a WebSocketClosedError
     traceback ("Task exception was never retrieved"), and Bokeh and Panel a warning
     "Failed sending message as connection was closed". The frame is simply not needed any
-    more; the session's frames stop at the next tick. Drop those log records."""
+    more; the session's frames stop at the next tick. Drop those log records.
+
+    A page's last message can also reach the server just after its websocket closed (its
+    browser sends a sign of life four times a second): Bokeh's handler then finds the
+    connection without a session and logs an AssertionError traceback, then "server failed
+    to handle a message, closing connection" for a connection that is closed already. Both
+    are dropped too; an AssertionError raised anywhere else is kept."""
+
+    def __init__(self, name=""):
+        super().__init__(name)
+        self._late = False          # the last record dropped was a closed page's message
 
     def filter(self, record):
         exc = record.exc_info[1] if record.exc_info else None
         text = record.getMessage() if record.args else str(record.msg)
+        late, self._late = self._late, False
+        if _after_close(exc):
+            self._late = True
+            return False
+        if late and text.startswith("Bokeh Server internal error: server failed to handle "
+                                    "a message"):
+            return False
         return not (type(exc).__name__ in ("WebSocketClosedError", "StreamClosedError")
                     or "WebSocketClosedError()" in text
                     or text.startswith("Failed sending message as connection was closed"))
+
+
+def _after_close(exc) -> bool:
+    """``exc`` is Bokeh's assertion that a connection still has its session (it has not
+    once the page's websocket closed)."""
+    if not isinstance(exc, AssertionError) or exc.__traceback__ is None:
+        return False
+    tb = exc.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    return code.co_name == "session" and code.co_filename.replace("\\", "/").endswith(
+        "bokeh/server/connection.py")
 
 
 CLOSED_TAB_LOGGERS = ("asyncio", "bokeh.server.views.ws", "panel.io.document")

@@ -196,3 +196,4 @@ def test_frames_on_their_way_to_a_closed_tab_leave_nothing_in_the_log():
         other = logger.makeRecord(name, logging.WARNING, __file__, 1, "something else", (),
                                   None)
         assert all(f.filter(other) for f in logger.filters), name
+
