@@ -257,8 +257,8 @@ class TeacherPage(pn.viewable.Viewer):
         link = f"{self._base()}?class={self.code}"
         self.class_info.object = (
             f'<div class="pg-readout">Class code <b style="font-size:20px">{self.code}</b>. '
-            f'Students open <code>{html.escape(link)}</code> (or type the code in '
-            f'that address) and choose a name.</div>')
+            f'Students open <code>{html.escape(link)}</code> (or type the code on '
+            f'any page of the app: <i>Class → Join class</i>) and choose a name.</div>')
         self._show_goal()
         self.show_board()
 
