@@ -1,14 +1,17 @@
 """Neural Network Playground — `panel serve app.py` (or `python app.py`)."""
 import panel as pn
 
-import playground
 from playground import server
-from playground.server import warm
-from playground.classroom import store
-from playground.ui import PlaygroundApp
-from playground.ui.teacher import TeacherPage
 
+# first: JAX's devices are chosen before anything computes
 server.install()               # JAX, the interpreter, the frame messages, the log, the guard
+
+import playground                                   # noqa: E402
+from playground.server import warm                  # noqa: E402
+from playground.classroom import store              # noqa: E402
+from playground.ui import PlaygroundApp             # noqa: E402
+from playground.ui.teacher import TeacherPage       # noqa: E402
+
 pn.extension(notifications=False)
 # the programs every page shares compile in the background: once the first page has loaded
 # (that page compiles what it needs itself, faster alone), or after warm.DELAY_S

@@ -1,8 +1,14 @@
 """The test process computes as a server does: JAX's device choice and on-disk
-compilation cache (shared with the servers the browser tests start)."""
+compilation cache (shared with the servers the browser tests start). It keeps one CPU
+device, without the server's heavy lane (a second device makes every small program of the
+tests compile again, about a tenth more time): the lane's tests run in a process of their
+own with it (PLAYGROUND_TEST_LANES=1, tests/engine/test_lanes.py), and the servers the
+browser tests start have it, as every server does."""
 from __future__ import annotations
+
+import os
 
 
 def pytest_configure(config):
     from playground.server import jaxconfig
-    jaxconfig.configure()
+    jaxconfig.configure(lanes=os.environ.get("PLAYGROUND_TEST_LANES") == "1")

@@ -122,5 +122,6 @@ def probabilities_exact(arch: Arch, params, feats):
 
 
 PROGRAMS.register("train", train_exact)
+PROGRAMS.register("train_lane", train_exact)     # the same, for the heavy lane's device
 PROGRAMS.register("grid", grid_exact)
 PROGRAMS.register("probabilities", probabilities_exact)

@@ -43,18 +43,20 @@ __all__ = [
 
 
 def train_epochs(state, arch: Arch, arch_arrays: ArchArrays, hyper: Hyper, data: Data, key,
-                 epoch0: int, n_epochs: int, tier: str = "auto", lrs=None):
+                 epoch0: int, n_epochs: int, tier: str = "auto", lrs=None, lane: bool = False):
     """Run n_epochs of shuffled minibatch training from epoch number epoch0.
 
     tier: "auto" (exact program if compiled, else general, queueing the exact
     compile), "exact" (compile now if needed), "general". lrs: None (every epoch at
     hyper's lr_table, as make_hyper fills it: its learning rate) or (n_epochs,) the
     learning rate of each epoch (a schedule); then the epochs run in calls of at most
-    LR_TABLE_LEN epochs, still without compiling anything new. Returns
-    (state, Metrics, tier_used).
+    LR_TABLE_LEN epochs, still without compiling anything new. lane: the inputs are on
+    the heavy lane's device (``lanes``), whose exact-shape programs are its own.
+    Returns (state, Metrics, tier_used).
     """
     if lrs is None:
-        return _train_call(state, arch, arch_arrays, hyper, data, key, epoch0, n_epochs, tier)
+        return _train_call(state, arch, arch_arrays, hyper, data, key, epoch0, n_epochs, tier,
+                           lane)
     lrs = np.asarray(lrs, np.float32).ravel()
     if len(lrs) != n_epochs:
         raise ValueError(f"lrs: one learning rate per epoch ({n_epochs}), got {len(lrs)}")
@@ -65,17 +67,19 @@ def train_epochs(state, arch: Arch, arch_arrays: ArchArrays, hyper: Hyper, data:
                         np.float32)
         table[:k] = lrs[start:start + k]
         out = _train_call(state, arch, arch_arrays, hyper._replace(lr_table=table), data,
-                          key, epoch0 + start, k, tier)
+                          key, epoch0 + start, k, tier, lane)
         state, start = out[0], start + k
     return out
 
 
-def _train_call(state, arch, arch_arrays, hyper, data, key, epoch0, n_epochs, tier):
+def _train_call(state, arch, arch_arrays, hyper, data, key, epoch0, n_epochs, tier,
+                lane=False):
     optimizer = OPTIMIZERS[int(hyper.optimizer)]
     args = (state, hyper, data, key, np.int32(epoch0), np.int32(n_epochs))
     if tier != "general":
         ek = exact_key(arch, hyper, data, optimizer)
-        prog = PROGRAMS.get("train", ek, args, block=(tier == "exact"))
+        kind = "train_lane" if lane else "train"    # compiled for its inputs' device
+        prog = PROGRAMS.get(kind, ek, args, block=(tier == "exact"))
         if prog is not None:
             return (*prog(*args), "exact")
     s, m = train_general(state, arch_arrays, hyper, data, key, np.int32(epoch0), np.int32(n_epochs))

@@ -5,7 +5,10 @@ server (or the test suite's second process) serves its first page without waitin
 for XLA. Set PLAYGROUND_CACHE_DIR to move it, or to "off" to disable it.
 
 PLAYGROUND_DEVICE=cpu|gpu picks where JAX computes (default: JAX's default device, a GPU
-when one is usable). Nothing here starts a JAX backend, so ``panel serve --num-procs N``
+when one is usable). On a CPU, XLA is asked for two devices: the second is the heavy lane
+(``engine/lanes.py``); PLAYGROUND_LANES=off keeps one. That request must come before
+JAX's backend starts (the first computation), so ``server.install()`` comes first in
+``app.py``. Nothing here starts a JAX backend, so ``panel serve --num-procs N``
 can fork safely after the import.
 """
 from __future__ import annotations
@@ -50,9 +53,30 @@ def device_description() -> str:
     return text
 
 
-def configure() -> None:
-    """The device choice and the on-disk compilation cache (``PLAYGROUND_CACHE_DIR``)."""
+LANES_ENV = "PLAYGROUND_LANES"
+LANES_FLAG = "--xla_force_host_platform_device_count"
+
+
+def ask_for_lanes(environ=os.environ) -> bool:
+    """Ask XLA for two CPU devices (XLA_FLAGS), unless PLAYGROUND_LANES=off or XLA_FLAGS
+    already says how many. Returns whether it asked. It takes effect only if JAX's
+    backend has not started yet; a GPU is unaffected."""
+    if environ.get(LANES_ENV, "").strip().lower() in ("off", "0", "no", "false"):
+        return False
+    flags = environ.get("XLA_FLAGS", "")
+    if LANES_FLAG in flags:
+        return False
+    from ..engine.lanes import DEVICES
+    environ["XLA_FLAGS"] = f"{flags} {LANES_FLAG}={DEVICES}".strip()
+    return True
+
+
+def configure(lanes: bool = True) -> None:
+    """The device choice, the heavy lane (``lanes``) and the on-disk compilation cache
+    (``PLAYGROUND_CACHE_DIR``)."""
     choose_device()
+    if lanes:
+        ask_for_lanes()
     where = os.environ.get("PLAYGROUND_CACHE_DIR",
                            str(Path.home() / ".cache" / "neural-network-playground" / "jax"))
     if where.lower() in ("off", "0", "none", "") or jax.config.jax_compilation_cache_dir:

@@ -53,6 +53,13 @@ def warmup() -> None:
         lab.train(1)
     run_landscape(lab, "pca")
     run_lr_finder(lab)
+    # the heavy lane's general program (engine/lanes.py), for the playground's data: a
+    # heavy page then moves there at once instead of after its compile
+    from ..engine import lanes
+    heavy = Run(batch_size=1)
+    heavy.lane_allowed = True
+    heavy.train(1)
+    lanes.LANE.wait()
     # the Digits CNN tab's default model (prepared on the compile thread)
     from ..state.digits import DigitsRun
     DigitsRun().wait_ready()

@@ -25,7 +25,7 @@ import jax
 import numpy as np
 import param
 
-from ..engine import datasets, descent, features, mlp, train
+from ..engine import datasets, descent, features, lanes, mlp, train
 from ..engine import lr as schedules
 from ..engine.host import to_host
 from . import userdata
@@ -200,6 +200,9 @@ class Run(param.Parameterized):
         super().__init__(**params)
         self._adapt(explicit)
         self.tier = "exact"     # deterministic for scripts; the page uses "auto"
+        # other pages train now: a heavy launch runs on the heavy lane (engine/lanes.py),
+        # where it never makes theirs wait (the page sets this before each launch)
+        self.lane_allowed = False
         self.history: dict[str, list] = {k: [] for k in ("epoch", "train_loss", "test_loss",
                                                          "train_accuracy", "test_accuracy")}
         self._make_data()
@@ -602,9 +605,14 @@ class Run(param.Parameterized):
             self._best = (self.history["test_loss"][-1], self.epoch)
         lrs = (None if self.schedule == "constant" else
                self.learning_rates(np.arange(self.epoch, self.epoch + int(epochs))))
-        state, m, tier = train.train_epochs(
-            self.state, self.arch, self._arch_arrays, self._hyper, self._data,
-            self._shuffle_key, self.epoch, int(epochs), tier=self.tier, lrs=lrs)
+        args = (self.state, self.arch, self._arch_arrays, self._hyper, self._data,
+                self._shuffle_key, self.epoch, int(epochs))
+        out = None
+        if self.lane_allowed and lanes.heavy_launch(int(epochs), len(self.X_train),
+                                                    self.batch_size):
+            out = lanes.LANE.train_epochs(*args, lrs=lrs)
+        state, m, tier = out if out is not None else train.train_epochs(
+            *args, tier=self.tier, lrs=lrs)
         self._pending = (self._inputs(), state, m, tier, int(epochs))
         return True
 

@@ -363,6 +363,8 @@ class PlaygroundApp(pn.viewable.Viewer):
                 self.labs[tab].tick()
         if self.controls.playing:               # computed while the server does other work
             scheduler.SHARE.join(self)
+            # while others train, a heavy launch runs where theirs never wait behind it
+            self.run.lane_allowed = scheduler.SHARE.count > 1
             if not self.run.pending and self.pace.may_launch(t0):
                 epochs = self.pace.epochs(self.controls.speed, self.period_ms, setup=(
                     self.run.arch, self.run.batch_size, getattr(self.run, "last_tier", None)))

@@ -197,3 +197,25 @@ def test_frames_on_their_way_to_a_closed_tab_leave_nothing_in_the_log():
                                   None)
         assert all(f.filter(other) for f in logger.filters), name
 
+
+
+def test_a_page_may_use_the_heavy_lane_only_while_others_train(monkeypatch):
+    """The page lets its run take the heavy lane (engine/lanes.py) while another page
+    trains; alone it trains as before."""
+    from playground.ui import PlaygroundApp, scheduler
+    share = ComputeShare()
+    monkeypatch.setattr(scheduler, "SHARE", share)
+    app = PlaygroundApp(query="?batch_size=1")
+    app.controls.playing = True
+    app.tick()
+    assert share.count == 1 and not app.run.lane_allowed
+    other = Page()
+    share.join(other)
+    app.tick()
+    assert app.run.lane_allowed
+    share.leave(other)
+    app.tick()
+    assert not app.run.lane_allowed
+    app.controls.playing = False
+    app.tick()
+    assert share.count == 0
