@@ -30,6 +30,18 @@ def _percent(x) -> str:
     return "—" if x is None else f"{100 * x:.1f} %"
 
 
+def _box_and_button(submit, margin, placeholder, max_length, width, tip, label, color,
+                    button_width, button_tip):
+    """A text box and its button; the button or Enter in the box calls ``submit()``."""
+    box = pn.widgets.TextInput(placeholder=placeholder, max_length=max_length, width=width,
+                               margin=margin, description=tip)
+    button = pn.widgets.Button(label=label, color=color, width=button_width, margin=margin,
+                               description=button_tip)
+    button.on_click(lambda e: submit())
+    box.param.watch(lambda e: submit(), "enter_pressed")
+    return box, button
+
+
 class ClassEntry(pn.viewable.Viewer):
     """"Join a class" on any page: a class code typed here does what ``?class=CODE`` in the
     link does, and keeps the page's set-up and training. ``enter(code)`` returns what went
@@ -38,15 +50,13 @@ class ClassEntry(pn.viewable.Viewer):
     def __init__(self, enter, **params):
         super().__init__(**params)
         self.enter = enter
-        self.code_input = pn.widgets.TextInput(
-            placeholder="class code", max_length=CODE_LENGTH + 6, width=124, margin=(5, 4),
-            description="The code your teacher shows, such as K7QX3M. This page joins that "
-                        "class; what you have built here stays.")
-        self.join_button = pn.widgets.Button(label="Join class", color="light", width=86,
-                                             margin=(5, 4),
-                                             description="Join the class with this code.")
-        self.join_button.on_click(lambda e: self.submit())
-        self.code_input.param.watch(lambda e: self.submit(), "enter_pressed")
+        self.code_input, self.join_button = _box_and_button(
+            self.submit, margin=(5, 4), placeholder="class code",
+            max_length=CODE_LENGTH + 6, width=124,
+            tip="The code your teacher shows, such as K7QX3M. This page joins that class; "
+                "what you have built here stays.",
+            label="Join class", color="light", button_width=86,
+            button_tip="Join the class with this code.")
         self.message = pn.pane.HTML("", margin=(0, 5), width=222)
         self.row = pn.Row(self.join_button, self.code_input, margin=0)
 
@@ -88,15 +98,12 @@ class ClassPanel(pn.viewable.Viewer):
         self.member, self.run, self.playing, self.on_goal = member, run, playing, on_goal
         self.verifier, self.clock = verifier, clock
         self._on_error = on_error
-        self.name_input = pn.widgets.TextInput(
-            placeholder="your name", max_length=MAX_NAME, width=180, margin=(0, 5),
-            description="The name your teacher will see on the class board (nothing "
-                        "else about you is kept).")
-        self.join_button = pn.widgets.Button(label="Join", color="primary", width=70,
-                                             margin=(0, 5),
-                                             description="Join the class under this name.")
-        self.join_button.on_click(lambda e: self.join())
-        self.name_input.param.watch(lambda e: self.join(), "enter_pressed")
+        self.name_input, self.join_button = _box_and_button(
+            self.join, margin=(0, 5), placeholder="your name", max_length=MAX_NAME,
+            width=180, tip="The name your teacher will see on the class board (nothing "
+                           "else about you is kept).",
+            label="Join", color="primary", button_width=70,
+            button_tip="Join the class under this name.")
         self.text = pn.pane.HTML(margin=(4, 5), sizing_mode="stretch_width")
         self.row = pn.Row(self.text, self.name_input, self.join_button, margin=(2, 0),
                           css_classes=["pg-class-bar"], sizing_mode="stretch_width",
