@@ -37,6 +37,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
+import concurrent.futures
 from concurrent.futures import ThreadPoolExecutor
 
 import jax
@@ -76,6 +77,7 @@ class Lane:
         self._asked: set = set()
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        self._futures: list = []           # the compiles asked for
         self.failed = False                # a compile failed: the lane is not used again
 
     def device(self):
@@ -109,7 +111,11 @@ class Lane:
             self._asked.add(shapes)
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(1, thread_name_prefix="playground-lane")
-        self._pool.submit(self._compile, shapes, device, args, arch)
+            try:
+                self._futures.append(self._pool.submit(self._compile, shapes, device, args,
+                                                       arch))
+            except RuntimeError:           # the interpreter is shutting down: no lane
+                pass
 
     def _compile(self, shapes, device, args, arch) -> None:
         programs.lowest_priority()
@@ -124,11 +130,11 @@ class Lane:
         self._ready.add(shapes)
 
     def wait(self, timeout: float | None = None) -> None:
-        """Block until the compiles asked for so far are done (tests, the warm-up)."""
+        """Block until the compiles asked for so far are done (tests, the warm-up); a
+        failed one has set ``failed``."""
         with self._lock:
-            pool = self._pool
-        if pool is not None:
-            pool.submit(lambda: None).result(timeout)
+            futures = list(self._futures)
+        concurrent.futures.wait(futures, timeout)
 
 
 LANE = Lane()

@@ -91,4 +91,9 @@ def warmup_in_background(delay_s: float = 0.0) -> threading.Thread:
 
 def _warmup_after() -> None:
     _go.wait()
-    warmup()
+    try:
+        warmup()
+    except RuntimeError as exc:
+        # a server stopped while warming up: its thread pools take no more work
+        if "interpreter shutdown" not in str(exc):
+            raise

@@ -145,3 +145,15 @@ def test_a_fresh_process_set_up_like_the_app_has_the_lane_and_off_has_none():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, timeout=120)
     assert out.stdout.strip().splitlines()[-1] == "False", out.stderr[-2000:]
+
+
+def test_a_lane_asked_for_while_the_server_shuts_down_does_nothing():
+    """At exit (the warm-up or a page still asking) the lane neither raises nor waits."""
+    lane = lanes.Lane(device=lambda: jax.devices()[0])     # any device will do here
+    lane._pool = lanes.ThreadPoolExecutor(1)
+    lane._pool.shutdown()                                   # as at interpreter exit
+    run = Run(batch_size=1)
+    args = (run.state, run.arch, run.arch_arrays, run.hyper, run.data, run.shuffle_key, 0, 1)
+    assert lane.train_epochs(*args) is None
+    lane.wait(5)
+    assert not lane.failed

@@ -43,3 +43,22 @@ def test_the_delay_can_be_set_for_a_server(monkeypatch):
     for junk in ("soon", "-5"):
         monkeypatch.setenv("PLAYGROUND_WARMUP_DELAY_S", junk)
         assert warm.start_delay() in (warm.DELAY_S, 0.0)
+
+
+def test_a_server_stopped_while_warming_up_leaves_no_traceback(monkeypatch):
+    """At exit the thread pools take no more work: the warm-up ends quietly; any other
+    error still shows."""
+    import pytest
+
+    def shut():
+        raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+    monkeypatch.setattr(warm, "warmup", shut)
+    monkeypatch.setattr(warm, "_go", threading.Event())
+    warm._go.set()
+    warm._warmup_after()                              # no exception
+
+    def broken():
+        raise RuntimeError("something else")
+    monkeypatch.setattr(warm, "warmup", broken)
+    with pytest.raises(RuntimeError, match="something else"):
+        warm._warmup_after()
