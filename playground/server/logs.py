@@ -13,11 +13,15 @@ class ClosedTabFilter(logging.Filter):
     "Failed sending message as connection was closed". The frame is simply not needed any
     more; the session's frames stop at the next tick. Drop those log records.
 
-    A page's last message can also reach the server just after its websocket closed (its
-    browser sends a sign of life four times a second): Bokeh's handler then finds the
-    connection without a session and logs an AssertionError traceback, then "server failed
-    to handle a message, closing connection" for a connection that is closed already. Both
-    are dropped too; an AssertionError raised anywhere else is kept."""
+    A page's last messages can also reach the server after Bokeh has let its session go
+    (its browser sends a sign of life four times a second, and Bokeh's keep-alive ping
+    detaches a connection whose socket has closed while messages it sent are still being
+    read). Bokeh then finds the connection without a session and logs an AssertionError
+    traceback: for each such message ("Handler or its work threw an exception", then
+    "server failed to handle a message, closing connection"; or "error handling
+    message"), and once more when the socket's close is handled (Tornado's "Uncaught
+    exception GET …/ws"). Those are dropped too; an AssertionError raised anywhere else is
+    kept."""
 
     def __init__(self, name=""):
         super().__init__(name)
@@ -51,7 +55,8 @@ def _after_close(exc) -> bool:
         "bokeh/server/connection.py")
 
 
-CLOSED_TAB_LOGGERS = ("asyncio", "bokeh.server.views.ws", "panel.io.document")
+CLOSED_TAB_LOGGERS = ("asyncio", "bokeh.server.views.ws", "bokeh.server.protocol_handler",
+                      "tornado.application", "panel.io.document")
 
 
 def install_logging() -> None:

@@ -49,3 +49,42 @@ def test_a_message_after_its_page_closed_leaves_no_traceback_in_the_log():
         assert len(kept) == 3                     # not after a closed page's message: kept
     finally:
         logger.removeHandler(handler)
+
+
+def test_every_way_bokeh_reports_a_closed_pages_message_is_dropped():
+    """The same AssertionError as Bokeh's protocol handler logs it ("error handling
+    message") and as Tornado logs it when the socket's close is handled ("Uncaught
+    exception GET /app/ws"); the same loggers keep any other error."""
+    server.install_logging()
+
+    class Session:
+        def subscribe(self, c): pass
+        def unsubscribe(self, c): pass
+
+    connection = ServerConnection(None, None, None, Session())
+    connection.detach_session()
+    for name, text in [("bokeh.server.protocol_handler",
+                        "error handling message\n message: %r \n error: %r"),
+                       ("tornado.application", "Uncaught exception %s\n%r")]:
+        logger = logging.getLogger(name)
+        kept = []
+
+        class Keep(logging.Handler):
+            def emit(self, record):
+                kept.append(record.getMessage())
+
+        handler = Keep()
+        logger.addHandler(handler)
+        try:
+            try:
+                connection.session.notify_connection_lost()
+            except AssertionError as e:
+                logger.error(text, "GET /app/ws", e, exc_info=True)
+            assert kept == [], name
+            try:
+                raise KeyError("a real bug")
+            except KeyError as e:
+                logger.error(text, "GET /app/ws", e, exc_info=True)
+            assert len(kept) == 1 and "a real bug" in kept[0], name
+        finally:
+            logger.removeHandler(handler)
