@@ -59,8 +59,11 @@ class ClassEntry(pn.viewable.Viewer):
             button_tip="Join the class with this code.")
         self.message = pn.pane.HTML("", margin=(0, 5), width=222)
         self.row = pn.Row(self.join_button, self.code_input, margin=0)
+        self.code = ""                      # the class this page joined here
 
     def submit(self) -> bool:
+        if self.code:                       # a quick second click, sent before the first's
+            return True                     # answer hid the button: already done
         text = self.code_input.value_input or self.code_input.value or ""
         if not text.strip():
             self.message.object = ('<div class="pg-note" role="alert">Type the class code '
@@ -76,6 +79,7 @@ class ClassEntry(pn.viewable.Viewer):
 
     def joined(self, code: str):
         """The page is in class ``code`` now: say so instead of asking."""
+        self.code = code
         self.row.visible = False
         self.code_input.value = code
         self.message.object = (f'<div class="pg-note">In class <strong>{html.escape(code)}'

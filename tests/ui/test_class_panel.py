@@ -108,6 +108,9 @@ def test_a_class_code_typed_on_the_page_joins_and_keeps_the_set_up(db):
     assert app.member.code == code and not entry.row.visible and code in entry.message.object
     assert (app.run.dataset, app.run.hidden, app.run.epoch) == ("xor", [3], 40)   # kept
     assert f"class={code}" in app.lessons.link_text           # a reload stays in the class
+    said = entry.message.object
+    entry.join_button.clicks += 1              # a quick second click: nothing more to say
+    assert entry.message.object == said and "Could not" not in said
     join(app, "Ada")
     assert [s.name for s in db.students(code)] == ["Ada"]
     assert "already" in app.enter_class(code)                 # one class per page
