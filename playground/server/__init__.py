@@ -12,7 +12,9 @@ by a notebook before its first page (README, "In a notebook"):
 * the server log (``logs``): the playground's lines ("Frames stopped for a page …")
   beside Bokeh's, and no lines for frames that were on their way to a tab that just
   closed;
-* the guard of Panel's ``/components/`` handler (``resource_guard``).
+* the guard of Panel's ``/components/`` handler (``resource_guard``);
+* no Nagle delay on the pages' websockets (``sockets``): a frame and its answer leave at
+  once.
 
 The rest of the package is what a server does over its life: ``warm`` compiles the
 shared programs in the background (``app.py`` starts it), ``gcpolicy`` keeps the pages'
@@ -98,10 +100,11 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from . import jaxconfig, resource_guard
+    from . import jaxconfig, resource_guard, sockets
     install_logging()           # first: the lines below go to the server log
     jaxconfig.configure()
     share_the_interpreter()
     install_wire()
     resource_guard.install()
+    sockets.install()
     _installed = True

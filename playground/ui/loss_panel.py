@@ -62,6 +62,7 @@ class LossCurve(pn.viewable.Viewer):
         # and without tick labels to measure the browser redraws it every frame cheaply
         f.axis.visible = False
         f.min_border_left = f.min_border_right = 4
+        theme.browser_ranges(f)
         return theme.add_save_button(f, "playground-loss")
 
     def _accuracy_figure(self):
@@ -73,6 +74,7 @@ class LossCurve(pn.viewable.Viewer):
                line_width=2)
         f.yaxis.formatter = NumeralTickFormatter(format="0%")
         f.axis.axis_label_text_font_size = "10px"
+        theme.browser_ranges(f)
         return theme.add_save_button(f, "playground-accuracy")
 
     def update(self, light: bool = False):

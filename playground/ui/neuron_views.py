@@ -33,7 +33,7 @@ def small_figure(width, height, **kw):
     f = figure(width=width, height=height, toolbar_location=None, **kw)
     f.axis.axis_label_text_font_size = "11px"
     f.background_fill_color = "#fcfcfc"
-    return f
+    return theme.browser_ranges(f)
 
 
 class PerceptronView(DrawsOnFrame, pn.viewable.Viewer):

@@ -179,6 +179,19 @@ def fit_ranges_to_data(fig):
     return fig
 
 
+def browser_ranges(fig):
+    """Automatic axes that the browser fits to the data and keeps to itself. Bokeh's
+    browser sends every new start and end of such a range back to the server (the loss
+    curve's two ranges, 20 times a second each while training), and the server decodes
+    each message against every model of the page and answers it; nothing on the server
+    reads them. Ranges the server sets still reach the browser."""
+    from bokeh.models import DataRange1d
+    for r in (fig.x_range, fig.y_range):
+        if isinstance(r, DataRange1d):
+            r.syncable = False
+    return fig
+
+
 def add_save_button(fig, filename: str):
     """A toolbar (shown while the pointer is over the plot) whose button saves it as PNG,
     rendered by the browser itself."""

@@ -383,3 +383,16 @@ def test_every_control_has_a_tooltip(app):
               if not isinstance(w, described + (pn.widgets.IntSlider, pn.widgets.FloatSlider,
                                                 pn.widgets.Checkbox, pn.widgets.Toggle))]
     assert not others, f"widget kinds this test does not know how to check: {others}"
+
+
+def test_automatic_ranges_stay_in_the_browser(app):
+    """The loss and accuracy curves' automatic ranges (and the labs' small plots') are
+    fitted by the browser and not sent back to the server 20 times a second; ranges the
+    server sets (the big plot's) still travel."""
+    from bokeh.models import DataRange1d
+    from playground.ui.neuron_views import small_figure
+    figs = [*app.loss.figs.values(), app.loss.acc_fig, small_figure(100, 100)]
+    auto = [r for f in figs for r in (f.x_range, f.y_range) if isinstance(r, DataRange1d)]
+    assert len(auto) >= 5
+    assert not any(r.syncable for r in auto)
+    assert app.output.fig2d.x_range.syncable and app.output.fig2d.y_range.syncable
