@@ -57,7 +57,7 @@ PROJECTOR_OUTPUT_WIDTH = sizing.width_css(sizing.PROJECTOR_RULE)
 DIAGRAM_MAX_WIDTH = sizing.diagram_max_width_css(DIAGRAM_WIDTH / DIAGRAM_HEIGHT)
 
 
-FULL_FRAME_MS = 45     # the diagram, accuracy curve and confusion matrix: about 20 a second
+FULL_FRAME_MS = 100    # the diagram, accuracy curve and confusion matrix: about 10 a second
 BUSY_MS = 67           # frames further apart than this (under 15 a second): the server is busy
 CROWDED_MS = 100       # further apart than this (under 10 a second): it is crowded
 
@@ -256,7 +256,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         crowded one two frames in three) draws only the big plot, the loss curve and the
         counter; the network diagram, the accuracy curve and the confusion matrix wait for a
         full frame. At 60 frames a second the browser redraws the big plot every frame and
-        the diagram 20 times a second."""
+        the diagram 10 times a second: each diagram the browser draws costs it about as much as
+        two frames of the big plot (docs/performance.md, "Frames leave at once")."""
         with pn.io.hold():
             self.heartbeat.drawn()          # numbered, for the browser to answer
             if light:

@@ -243,7 +243,7 @@ def test_dropout_pickers_and_crossed_out_neurons():
     drops[0].value = 0.5
     assert app.run.dropout == [0.5, 0.0] and "dropout=0.5,0" in app.lessons.link_text
     assert len(app.diagram.dropped.data["x"]) == 0          # nothing dropped before training
-    now = iter(np.arange(0.0, 10.0, 0.05))   # frames far enough apart (FULL_FRAME_MS) that
+    now = iter(np.arange(0.0, 20.0, 0.1))    # frames far enough apart (FULL_FRAME_MS) that
     app.clock = lambda: float(next(now))                     # each draws the diagram
     app.controls.playing = True
     app.tick()                          # launches an epoch; the next frame shows it

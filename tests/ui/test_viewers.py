@@ -132,10 +132,10 @@ def test_a_busy_server_draws_the_diagram_less_often(app, gap_s, every, warm):
     assert len(drawn) == n
 
 
-def test_a_quiet_server_draws_everything_every_frame(app):
-    """Frames 50 ms apart (20 a second): every frame draws everything."""
+def test_a_quiet_server_draws_the_diagram_ten_times_a_second(app):
+    """Frames 50 ms apart (20 a second, not busy): the diagram every other frame."""
     now = iter(np.arange(0.0, 100.0, 0.05))     # read once a frame
-    assert FULL_FRAME_MS < 50
+    assert 50 < FULL_FRAME_MS <= 100
     app.clock = lambda: float(next(now))
     drawn = []
     update = app.diagram.update
@@ -144,12 +144,12 @@ def test_a_quiet_server_draws_everything_every_frame(app):
     for _ in range(10):
         app.tick()
     assert not app.busy
-    assert len(drawn) == 9                  # every frame after the first launch
+    assert 4 <= len(drawn) <= 5, drawn      # every other frame after the first launch
 
 
-def test_at_sixty_frames_a_second_the_diagram_moves_twenty_times(app):
+def test_at_sixty_frames_a_second_the_diagram_moves_ten_times(app):
     """Frames 1/60 s apart: the big plot, the loss curve and the counter move every frame,
-    the diagram, the accuracy curve and the confusion matrix at most 20 times a second."""
+    the diagram, the accuracy curve and the confusion matrix at most 10 times a second."""
     now = iter(np.arange(0.0, 100.0, 1 / 60))
     app.clock = lambda: float(next(now))
     drawn = []
@@ -163,7 +163,7 @@ def test_at_sixty_frames_a_second_the_diagram_moves_twenty_times(app):
         images.append(image(app).copy())
         assert app.loss.source.data["epoch"][-1] == app.run.epoch
     assert all(not np.array_equal(a, b) for a, b in zip(images, images[1:]))
-    assert 6 <= len(drawn) <= 9, drawn      # 20 a second, not 60
+    assert 3 <= len(drawn) <= 5, drawn      # 10 a second, not 60
     assert app.loss.acc_source.data["epoch"][-1] < app.run.epoch or len(drawn) == 24
 
 
