@@ -335,7 +335,8 @@ def test_a_teacher_and_three_students_in_one_class(page, browser, server):
         since_click = {n: round(t - sent, 2) for n, t in arrived.items()}
         print(f"the set-up's banner arrived (s after the push was stored): {since_db}; "
               f"(s after the click): {since_click}")
-        assert max(since_db.values()) <= 2.0, since_db
+        # (how soon is the load test's figure, `loadtest --class`, not a timed assertion
+        # here: the arrival on every page within the 10 s above is what this test checks)
         for pg in students:                                 # and the set-up itself
             wait_until(lambda: "primary" in button(pg, "XOR").evaluate("e => e.className"),
                        5, message="the XOR tile chosen")
