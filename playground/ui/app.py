@@ -19,7 +19,7 @@ from ..classroom.membership import Membership
 from ..state.display import Display
 from ..state.presets import PRESETS
 from ..state.run import Run
-from . import a11y, heartbeat, scheduler, sizing, theme
+from . import a11y, heartbeat, heat_canvas, scheduler, sizing, theme
 from .cards import lab_placeholder, tab_intro
 from .controls import TrainingControls
 from .data_panel import DataPanel
@@ -686,12 +686,14 @@ class PlaygroundApp(pn.viewable.Viewer):
             pn.state.on_session_destroyed(self.stop)
             self.uploads.install(pn.state.curdoc)   # sizes checked before a file is sent
             self.heartbeat.install(pn.state.curdoc)  # signs of life from the browser
+            self.output.install(pn.state.curdoc)     # the big plot's picture, drawn at once
             self.keys.install(pn.state.curdoc)       # Space, →, R, ? on the playground tab
             a11y.install_names(pn.state.curdoc)      # names for sliders' handles and arrows
-            sizing.fit_to_screen(pn.state.curdoc, [self.output.fig2d, self.output.fig1d],
+            sizing.fit_to_screen(pn.state.curdoc, [self.output.fig1d],
                                  [*self.loss.figs.values(), self.loss.acc_fig],
                                  self.diagram.figure, DIAGRAM_WIDTH / DIAGRAM_HEIGHT,
-                                 self.view.projector)
+                                 self.view.projector, planes=[self.output.fig2d],
+                                 inset=heat_canvas.INSET)
         else:
             self.start()
         return self._layout

@@ -13,10 +13,12 @@ from ..state.network import colour_codes
 from ..state.run import DOMAIN, Run
 from . import theme
 from ..server import wire
+from .heat_canvas import INSET, HeatCanvas, palette_table
 from .sizing import own_width
 from .binding import event_point, tip
 
 SIZE = 380        # until the browser sizes it to the output column (sizing.fit_to_screen)
+PLANE = SIZE - INSET      # the plane's figure: the heat canvas's ticks stand beside it
 NETWORK_CAPTION = "the network's prediction"
 
 
@@ -58,7 +60,9 @@ def _points(X, y, marker=None):
 
 
 class OutputPlot(pn.viewable.Viewer):
-    """Builds its Bokeh figures once; ``update()`` only replaces source data."""
+    """Builds its Bokeh figures once; ``update()`` only replaces source data. The plane's
+    picture (the network's output, or one neuron's) is a HeatCanvas under the plane's
+    figure, which draws the points over it; a 1-D data set shows a figure of its own."""
 
     run = param.ClassSelector(class_=Run)
     display = param.ClassSelector(class_=Display, doc="The page's display options.")
@@ -66,21 +70,20 @@ class OutputPlot(pn.viewable.Viewer):
     def __init__(self, run: Run, display: Display | None = None, **params):
         super().__init__(run=run, display=display or Display(), **params)
         lo, hi = DOMAIN
-        self.image = ColumnDataSource({"image": [np.zeros((2, 2), np.uint8)]})
         self.train_pts = ColumnDataSource(_points(np.zeros((0, 2)), np.zeros(0)))
         self.test_pts = ColumnDataSource(_points(np.zeros((0, 2)), np.zeros(0)))
         self.colours = theme.PALETTES[self.display.palette]
         self.curve = ColumnDataSource({"x": [], "y": []})
-        self.mapper = LinearColorMapper(palette=theme.PALETTE, low=0, high=255)  # colour codes
+        # the picture's colours for its codes 0..255 (the canvas gets them as a table)
+        self.mapper = LinearColorMapper(palette=theme.PALETTE, low=0, high=255)
         self.point_mapper = LinearColorMapper(palette=theme.PALETTE, low=-1, high=1)
 
-        common = dict(width=SIZE, height=SIZE, toolbar_location=None, x_range=(lo, hi),
-                      match_aspect=True, min_border_left=30,
-                      min_border_bottom=20, min_border_right=6, min_border_top=6,
-                      css_classes=["pg-output-plot"])
-        f = figure(y_range=(lo, hi), **common)
-        self.heatmap = f.image(image="image", source=self.image, x=lo, y=lo, dw=hi - lo, dh=hi - lo,
-                               color_mapper=self.mapper, level="image", global_alpha=0.75)
+        common = dict(toolbar_location=None, x_range=(lo, hi), css_classes=["pg-output-plot"])
+        # the plane: its data range is exactly the figure (no axes, no borders), which lies
+        # transparent over the canvas that shows the picture
+        f = figure(width=PLANE, height=PLANE, y_range=(lo, hi), min_border=0,
+                   x_axis_type=None, y_axis_type=None, outline_line_color=None,
+                   background_fill_alpha=0, border_fill_alpha=0, **common)
         fill = {"field": "y", "transform": self.point_mapper}
         f.scatter("x1", "x2", source=self.train_pts, size=6, fill_color=fill, marker="marker",
                   line_color="white", line_width=1, legend_label="train")
@@ -91,11 +94,12 @@ class OutputPlot(pn.viewable.Viewer):
         f.scatter("x1", "x2", source=self.highlight_src, size=13, fill_color=None,
                   line_color=theme.HIGHLIGHT, line_width=2.2)
         self._style(f)
-        theme.add_save_button(f, "playground-output")
         self.fig2d = f
         self.on_click = None        # callback(x, y, erase) for clicks on the plot
 
-        g = figure(y_range=(-2, 2), **common)
+        g = figure(width=SIZE, height=SIZE, y_range=(-2, 2), match_aspect=True,
+                   min_border_left=30, min_border_bottom=20, min_border_right=6,
+                   min_border_top=6, **common)
         g.scatter("x1", "y", source=self.train_pts, size=5, color=theme.BLUE, alpha=0.7,
                   legend_label="train")
         self.test_glyph_1d = g.scatter("x1", "y", source=self.test_pts, size=5,
@@ -112,13 +116,18 @@ class OutputPlot(pn.viewable.Viewer):
             fig.on_event(Tap, self._tapped)
             fig.on_event(DoubleTap, self._tapped)
 
-        self.pane = pn.pane.Bokeh(f, margin=0)
+        self.plane = HeatCanvas()
+        self.plane_box = self.plane.stack(f, margin=0)
+        self.plane_pane = self.plane_box[1]
+        self.curve_pane = pn.pane.Bokeh(g, margin=0)
+        self.curve_box = pn.Column(self.curve_pane, margin=0, visible=False)
         self.caption = pn.pane.HTML(margin=(2, 5, 0, 5))
         self.set_caption(NETWORK_CAPTION)
         # the colour scale of the heatmap: −1 orange, 0 grey, +1 blue (or the K classes)
         self.scale = pn.pane.HTML(two_class_scale(self.colours), margin=(0, 5),
                                   sizing_mode="stretch_width")
         self._classes = None          # the class colours the points and heatmap use now
+        self._table_for = None        # the palette the canvas's colour table was made from
         self._showing_classes = False
         shown = self.display.param
         self.show_test_toggle = theme.checkbox(shown.show_test, "Show test data")
@@ -177,6 +186,9 @@ class OutputPlot(pn.viewable.Viewer):
             palette = c.discrete if self.discretize else c.scale
         if list(self.mapper.palette) != palette:
             self.mapper.palette = palette
+        if self._table_for != palette:             # the canvas's table of 256 colours
+            self._table_for = palette
+            self.plane.palette = palette_table(palette)
 
     def _set_classes(self, k: int):
         """Points, colour scale and heatmap for K classes (k >= 3) or for two / none."""
@@ -222,7 +234,7 @@ class OutputPlot(pn.viewable.Viewer):
         colour codes."""
         self.set_caption(caption)
         self._set_palette(False)
-        wire.set_columns(self.image, {"image": [colour_codes(grid)]})
+        self.plane.show(colour_codes(grid))
 
     def show_highlight(self, X):
         """Ring the points X: (n, 2) (e.g. one cell of the confusion matrix); n = 0 clears."""
@@ -235,9 +247,9 @@ class OutputPlot(pn.viewable.Viewer):
             self._data_version = run.data_version
             self._set_classes(run.classes)
             self._show_points()
-            fig = self.fig1d if run.one_d else self.fig2d
-            if self.pane.object is not fig:       # re-rendering the same figure loses events
-                self.pane.object = fig
+            if self.curve_box.visible != run.one_d:
+                self.curve_box.visible = run.one_d
+                self.plane_box.visible = not run.one_d
         if run.one_d:
             self.set_caption("the network's curve")
             x, y = run.curve()
@@ -245,8 +257,23 @@ class OutputPlot(pn.viewable.Viewer):
         else:
             self.set_caption(NETWORK_CAPTION)
             self._set_palette(run.multiclass)
-            wire.set_columns(self.image, {"image": [run.decision_codes()]})
+            self.plane.show(run.decision_codes())
+
+    def install(self, doc) -> None:
+        """Under a server: the picture is drawn as soon as the page is ready."""
+        self.plane.install(doc)
+
+    @property
+    def pane(self):
+        """The Bokeh pane shown now: the plane's figure (over its canvas) or the curve's."""
+        return self.curve_pane if self.curve_box.visible else self.plane_pane
+
+    def codes(self):
+        """The colour codes of the picture shown on the plane: (GRID_RES, GRID_RES) uint8,
+        row 0 at the bottom."""
+        return self.plane.shown()
 
     def __panel__(self):
-        return pn.Column(self.pane, self.scale, self.toggles, sizing_mode="stretch_width",
-                         margin=0, stylesheets=[own_width("100%")])
+        return pn.Column(self.plane_box, self.curve_box, self.scale, self.toggles,
+                         sizing_mode="stretch_width", margin=0,
+                         stylesheets=[own_width("100%")])

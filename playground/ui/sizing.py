@@ -21,6 +21,10 @@ const fit = () => {
   for (const f of squares) {
     if (f.width != side || f.height != side) { f.width = side; f.height = side; }
   }
+  const plane = side - inset;               // the heat canvas's ticks stand beside it
+  for (const f of planes) {
+    if (f.width != plane || f.height != plane) { f.width = plane; f.height = plane; }
+  }
   for (const f of wide) { if (f.width != side) { f.width = side; } }
   const middle = room - side_columns - output;
   const width = Math.floor(Math.max(240, Math.min(middle, (H - diagram_below) * aspect)));
@@ -67,12 +71,16 @@ def own_width(width: str, max_width: str = "none", flex: str = "") -> str:
 SIDE_COLUMNS = 10 + 240 + 4 + 4 + 8 + 88 + 6
 
 
-def fit_to_screen(doc, squares, wide, diagram, aspect: float, projector: bool) -> None:
-    """Size ``squares`` (the big plot), ``wide`` (the loss curves: as wide as the big plot)
-    and ``diagram`` (width / height = aspect) in the browser, now and after every resize."""
+def fit_to_screen(doc, squares, wide, diagram, aspect: float, projector: bool,
+                  planes=(), inset: int = 0) -> None:
+    """Size ``squares`` (the big plot), ``planes`` (the big plot's figure over its heat
+    canvas: ``inset`` px narrower, beside the canvas's ticks), ``wide`` (the loss curves:
+    as wide as the big plot) and ``diagram`` (width / height = aspect) in the browser, now
+    and after every resize."""
     share, below, widest = PROJECTOR_RULE if projector else OUTPUT_RULE
     doc.js_on_event("document_ready", CustomJS(
-        args=dict(squares=list(squares), wide=list(wide), diagram=diagram, share=share,
+        args=dict(squares=list(squares), planes=list(planes), inset=inset, wide=list(wide),
+                  diagram=diagram, share=share,
                   below=below, widest=widest, aspect=aspect, side_columns=SIDE_COLUMNS,
                   diagram_below=DIAGRAM_BELOW),
         code=FIT_JS))

@@ -37,7 +37,7 @@ def test_a_four_class_run_is_drawn_in_its_class_colours():
     assert (out.point_mapper.low, out.point_mapper.high) == (-0.5, 3.5)
     assert list(out.mapper.palette) == theme.CLASS_PALETTE
     assert theme.CONFIDENCE_LEVELS == mlp.CONFIDENCE_LEVELS and len(theme.CLASS_PALETTE) == 256
-    codes = np.asarray(out.image.data["image"][0]).astype(int)
+    codes = out.codes().astype(int)
     assert set(np.unique(codes // mlp.CONFIDENCE_LEVELS)) == {0, 1, 2, 3}   # every class
     assert "pale: unsure" in out.scale.object
     out.display.discretize = True

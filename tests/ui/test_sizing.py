@@ -28,3 +28,17 @@ def test_fit_to_screen_runs_in_the_browser_when_the_page_is_ready():
     assert args["squares"] == [square] and args["wide"] == [curve] and args["diagram"] is diagram
     assert (args["share"], args["below"], args["widest"]) == sizing.PROJECTOR_RULE
     assert "addEventListener(\"resize\"" in callbacks[0].code
+
+
+def test_the_big_plots_figure_leaves_room_for_its_canvas_ticks():
+    """The plane's figure lies over its heat canvas, narrower by the ticks' room: the
+    browser sizes it ``inset`` px less than a square plot."""
+    doc = Document()
+    square, plane, curve, diagram = figure(), figure(), figure(), figure()
+    for f in (square, plane, curve, diagram):
+        doc.add_root(f)
+    sizing.fit_to_screen(doc, [square], [curve], diagram, 520 / 360, projector=False,
+                         planes=[plane], inset=32)
+    args = doc.callbacks.js_event_callbacks["document_ready"][0].args
+    assert args["planes"] == [plane] and args["inset"] == 32
+    assert "side - inset" in doc.callbacks.js_event_callbacks["document_ready"][0].code

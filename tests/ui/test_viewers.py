@@ -37,7 +37,7 @@ def app(_compiled):
 
 
 def image(app) -> np.ndarray:
-    return np.asarray(app.output.image.data["image"][0])
+    return app.output.codes()
 
 
 def press(button):
