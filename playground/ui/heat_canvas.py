@@ -192,7 +192,7 @@ HOST_CSS = f"""
   white-space: nowrap; }}
 .pg-heat-left {{ transform: translate(-100%, -50%); }}
 .pg-heat-bottom {{ transform: translateX(-50%); }}
-.pg-heat-save {{ position: absolute; z-index: 2; opacity: 0; font-size: 11px;
+.pg-heat-save {{ position: absolute; z-index: 2; opacity: 0.45; font-size: 11px;
   padding: 1px 5px; border: 1px solid #bbbbbb; border-radius: 3px; background: #ffffffdd;
   cursor: pointer; }}
 .pg-heat-save:hover, .pg-heat-save:focus {{ opacity: 1; }}
