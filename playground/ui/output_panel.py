@@ -127,7 +127,6 @@ class OutputPlot(pn.viewable.Viewer):
         self.scale = pn.pane.HTML(two_class_scale(self.colours), margin=(0, 5),
                                   sizing_mode="stretch_width")
         self._classes = None          # the class colours the points and heatmap use now
-        self._table_for = None        # the palette the canvas's colour table was made from
         self._showing_classes = False
         shown = self.display.param
         self.show_test_toggle = theme.checkbox(shown.show_test, "Show test data")
@@ -184,11 +183,9 @@ class OutputPlot(pn.viewable.Viewer):
             palette = c.class_discrete if self.discretize else c.class_scale
         else:
             palette = c.discrete if self.discretize else c.scale
-        if list(self.mapper.palette) != palette:
+        if list(self.mapper.palette) != palette or not self.plane.palette:
             self.mapper.palette = palette
-        if self._table_for != palette:             # the canvas's table of 256 colours
-            self._table_for = palette
-            self.plane.palette = palette_table(palette)
+            self.plane.palette = palette_table(palette)     # the canvas's 256 colours
 
     def _set_classes(self, k: int):
         """Points, colour scale and heatmap for K classes (k >= 3) or for two / none."""
