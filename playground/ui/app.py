@@ -315,12 +315,13 @@ class PlaygroundApp(pn.viewable.Viewer):
             if not self._away:
                 self._away = True
                 scheduler.SHARE.leave(self)
-                log.info("Frames paused for a page: its browser has not answered for %.1f s",
-                         heartbeat.QUIET_S)
+                log.info("Frames paused for a page: its browser has not answered for %.1f s "
+                         "(at epoch %d)", heartbeat.QUIET_S, self.run.epoch)
             return
         if self._away:
             self._away = False
-            log.info("Frames resumed for a page: its browser answers again")
+            log.info("Frames resumed for a page: its browser answers again (at epoch %d)",
+                     self.run.epoch)
         if self._to_build is not None:         # a lab tab's first click: its lab now
             name, self._to_build = self._to_build, None
             with pn.io.hold():

@@ -90,6 +90,14 @@ def test_a_heavy_page_does_not_stall_another_and_a_closed_one_stops_at_once(page
             heavy_ctx.close()
 
 
+def _epoch_in(line: str) -> int:
+    """The epoch a "Frames paused/resumed" line of the server's log gives."""
+    import re
+    found = re.search(r"at epoch (\d+)", line)
+    assert found, line
+    return int(found.group(1))
+
+
 def test_a_browser_that_goes_quiet_stops_computing_and_comes_back(browser, server, tmp_path):
     """A laptop lid shut: the browser stops (its process is suspended) and its websocket
     stays open. After a second of its frames without a beat the server pauses the page's
@@ -124,10 +132,7 @@ def test_a_browser_that_goes_quiet_stops_computing_and_comes_back(browser, serve
         page.locator(".pg-epoch").wait_for(timeout=FIRST_LOAD_TIMEOUT)
         wait_until(lambda: epoch(page) > 5, timeout=20, message="training")
         paused, resumed = count("Frames paused"), count("Frames resumed")
-        start, started = epoch(page), time.monotonic()
-        time.sleep(1.0)
         before = epoch(page)
-        rate = (before - start) / (time.monotonic() - started)      # epochs/s shown
         shut_at = time.time()
         os.killpg(proc.pid, signal.SIGSTOP)                 # the lid
         try:
@@ -143,13 +148,14 @@ def test_a_browser_that_goes_quiet_stops_computing_and_comes_back(browser, serve
             os.killpg(proc.pid, signal.SIGCONT)
         wait_until(lambda: count("Frames resumed") > resumed, timeout=10,
                    message="the frames to resume")
+        back = [entry for entry in _log_lines() if "Frames resumed" in entry][-1]
+        # the server's own epoch counts (not the screen's, which lags and, on a loaded
+        # machine, shows fewer epochs a second than the server trains once the browser stops)
+        at_pause, at_resume = _epoch_in(line), _epoch_in(back)
+        assert at_pause >= before, (line, before)
+        # nothing was trained or applied in the 4 s the browser was away
+        assert at_resume == at_pause, (line, back)
         after = epoch(page)
-        # training goes on until the pause (and its last launch): a second more at most
-        # on a loaded machine; 4 s more if the pause had not stopped it
-        allowed = rate * (pause_s + 1.0) + 10
-        assert allowed < rate * (pause_s + 4.0), (rate, pause_s)
-        assert after - before < allowed, (f"{after - before} epochs while the browser was "
-                                          f"away ({rate:.0f}/s, paused after {pause_s:.2f} s)")
         wait_until(lambda: epoch(page) > after + 5, timeout=10, message="training to go on")
         lid.close()
     finally:
