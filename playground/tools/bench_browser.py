@@ -82,11 +82,21 @@ HELPERS = r"""
   const visible = e => e.isConnected && e.getClientRects().length > 0;
   // find(sel): the first visible match, kept while it stays in the document (and, with
   // shown, while it stays visible: a check that makes the browser lay the page out)
+  // A pane that re-renders replaces the element with a new one in the same (shadow) root:
+  // look there first, not through the whole document (a search of every shadow root,
+  // every animation frame, was a tenth of the page's main thread while measuring it)
+  const roots = {};
   function find(sel, shown) {
     const c = cache[sel];
     if (c && (shown ? visible(c) : c.isConnected)) return c;
-    const e = deepAll(sel, document, []).find(visible) || null;
+    const r = roots[sel];
+    let e = null;
+    if (r && (r.host ? r.host.isConnected : true)) {
+      e = Array.from(r.querySelectorAll(sel)).find(visible) || null;
+    }
+    if (!e) e = deepAll(sel, document, []).find(visible) || null;
     cache[sel] = e;
+    if (e) roots[sel] = e.getRootNode();
     return e;
   }
   const text = (sel, shown) => {

@@ -76,6 +76,11 @@ LAB_INTROS = {"neurons": neuron_lab.INTRO, "descent": descent_lab.INTRO,
               "convolution": conv_lab.INTRO, "digits": digits_lab.INTRO}
 
 
+def _served() -> bool:
+    """True while building a browser session's page under a server (not a notebook)."""
+    return pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
+
+
 class PlaygroundApp(pn.viewable.Viewer):
     """The whole playground for one browser session (or one notebook cell)."""
 
@@ -171,8 +176,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         run.reset()
         self._layout = self._build()
         self._apply_view()
-        label_plots(self._layout, extra=[*self.loss.figs.values(), self.output.fig2d,
-                                         self.output.fig1d])
+        label_plots(self._layout, extra=[self.output.fig2d, self.output.fig1d])
         a11y.name_controls(self._layout)        # a hidden label where a control shows none
         self.keys.active = self.active_tab == "playground"
         if notices:
@@ -470,7 +474,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             margin=(0, 4, 0, 0))
         self.output_column = output = pn.Column(pn.Row(pn.pane.HTML('<div class="pg-section-title">Output</div>',
                                                margin=(0, 5)), self.output.caption, margin=0),
-                           self.loss.readout, self.loss.pane, self.output, self.summary.pane,
+                           self.loss.readout, self.loss.pane, self.output,
+                           *([] if _served() else [self.summary.pane]),   # else a root
                            self.loss.log_row,
                            self.loss.acc_pane, self.confusion_box,
                            css_classes=["pg-card"], margin=0,
@@ -674,7 +679,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._set_hidden(self.view.hide)
 
     def __panel__(self):
-        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        if _served():
             pn.state.onload(self.start)
             if self.view.play:          # ?play=1 trains even before the page reports ready
                 self.start()
@@ -688,10 +693,12 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.uploads.install(pn.state.curdoc)   # sizes checked before a file is sent
             self.heartbeat.install(pn.state.curdoc)  # signs of life from the browser
             self.output.install(pn.state.curdoc)     # the big plot's picture, drawn at once
+            self.summary.install(pn.state.curdoc)    # its words, in a root of their own
+            self.loss.install(pn.state.curdoc)       # the loss curve, drawn at once
             self.keys.install(pn.state.curdoc)       # Space, →, R, ? on the playground tab
             a11y.install_names(pn.state.curdoc)      # names for sliders' handles and arrows
             sizing.fit_to_screen(pn.state.curdoc, [self.output.fig1d],
-                                 [*self.loss.figs.values(), self.loss.acc_fig],
+                                 [self.loss.curve.host, self.loss.acc_fig],
                                  self.diagram.figure, DIAGRAM_WIDTH / DIAGRAM_HEIGHT,
                                  self.view.projector, planes=[self.output.fig2d],
                                  inset=heat_canvas.INSET)

@@ -160,6 +160,13 @@ class PlotSummary(pn.viewable.Viewer):
             self.div.text = text
             self.last = now
 
+    def install(self, doc) -> None:
+        """Under a server the words are a root of the page's document of their own, not a
+        part of its layout: Bokeh lays out a Div's whole root again whenever its text
+        changes (24 ms for the playground's page, once a second while training; measured in
+        docs/performance.md). Visually hidden, the region reads the same anywhere."""
+        doc.add_root(self.div)
+
     def __panel__(self):
         return self.pane
 

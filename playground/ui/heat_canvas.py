@@ -36,21 +36,38 @@ ALPHA = 0.75           # the picture's opacity over the white background (as TF 
 TICKS = tuple(range(int(DOMAIN[0]), int(DOMAIN[1]) + 1, 2))
 _COUNT = itertools.count()
 
+# find(root, sel): the first element matching sel in root or in any shadow root inside it
+FIND_JS = r"""
+function find(root, sel) {
+  const hit = root.querySelector(sel)
+  if (hit) return hit
+  for (const e of root.querySelectorAll("*")) {
+    if (e.shadowRoot) { const f = find(e.shadowRoot, sel); if (f) return f }
+  }
+  return null
+}
+"""
+# download(canvas, filename): save a canvas as a PNG file
+SAVE_JS = r"""
+function download(canvas, filename) {
+  canvas.toBlob(blob => {
+    if (!blob) return
+    const a = document.createElement("a")
+    a.href = URL.createObjectURL(blob)
+    a.download = filename
+    a.click()
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000)
+  })
+}
+"""
+
 # Runs in the browser on every change of the codes (and of the palette): finds this page's
 # picture (kept on window while it stays in the page), lays it out under the figure, and
 # puts the codes' colours straight into its pixels. `source` holds the codes, `colours`
 # the table, `host` the Div it draws in (its CSS class finds its element).
-DRAW_JS = r"""
+DRAW_JS = FIND_JS + SAVE_JS + r"""
 const key = "_pg_heat_" + host.id
 let st = window[key]
-function deep(root, sel) {
-  const hit = root.querySelector(sel)
-  if (hit) return hit
-  for (const e of root.querySelectorAll("*")) {
-    if (e.shadowRoot) { const f = deep(e.shadowRoot, sel); if (f) return f }
-  }
-  return null
-}
 function bytes(v) {
   if (v == null) return new Uint8Array(0)
   if (v instanceof Uint8Array) return v
@@ -64,7 +81,7 @@ function canvases(root, out) {
   return out
 }
 function setup() {
-  const el = deep(document, "." + host_class)
+  const el = find(document, "." + host_class)
   const fig = el && el.parentNode ? el.parentNode.querySelector("." + figure_class) : null
   if (!fig) return null
   const root = el.shadowRoot || el
@@ -125,18 +142,15 @@ function setup() {
       const r = layer.getBoundingClientRect()
       if (r.width > 0 && r.height > 0) c.drawImage(layer, r.left - base.left, r.top - base.top, r.width, r.height)
     }
-    out.toBlob(blob => {
-      if (!blob) return
-      const a = document.createElement("a")
-      a.href = URL.createObjectURL(blob)
-      a.download = filename
-      a.click()
-      setTimeout(() => URL.revokeObjectURL(a.href), 1000)
-    })
+    download(out, filename)
   })
-  new ResizeObserver(() => { if (st.place()) st.draw() }).observe(fig)
+  // placed when the page lays the figure out anew, not at every frame: measuring it
+  // makes the browser lay the page out at once
+  const moved = new ResizeObserver(() => { if (st.place()) st.draw() })
+  moved.observe(fig)
+  moved.observe(el)
   st.draw = () => {
-    st.place()
+    if (!st.box) st.place()
     const ctx = picture.getContext("2d")
     const data = source.data.codes, table = bytes(colours.data.rgba && colours.data.rgba[0])
     const codes = data && data.length ? data[0] : null

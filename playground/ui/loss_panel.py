@@ -11,7 +11,9 @@ from . import theme
 from ..server import wire
 from .binding import tip
 from .formatting import readout_text
+from .describe import PLOT_LABELS
 from .frames import LiveHTML
+from .line_canvas import LineCanvas
 
 LOSS_KEYS = ("epoch", "train_loss", "test_loss")
 ACCURACY_KEYS = ("epoch", "train_accuracy", "test_accuracy")
@@ -20,7 +22,9 @@ ACCURACY_HEIGHT = 110
 
 
 class LossCurve(pn.viewable.Viewer):
-    """Streams only the new points of the run's history into the plot."""
+    """Streams only the new points of the run's history into the plots: the loss curve (a
+    sparkline the browser draws on a canvas of its own, ui/line_canvas.py) and the
+    accuracy curve (a Bokeh figure with axes)."""
 
     run = param.ClassSelector(class_=Run)
     log_scale = param.Boolean(default=False, doc=(
@@ -32,38 +36,27 @@ class LossCurve(pn.viewable.Viewer):
         # the page) on full frames only, and a change to one does not redraw the other
         self.source = ColumnDataSource({k: [] for k in LOSS_KEYS})
         self.acc_source = ColumnDataSource({k: [] for k in ACCURACY_KEYS})
-        self.figs = {axis: self._figure(axis) for axis in ("linear", "log")}
-        self.pane = pn.pane.Bokeh(self.figs["linear"], margin=0)
+        # a sparkline, as TensorFlow Playground draws it: the readout above gives the numbers
+        self.curve = LineCanvas(self.source, "epoch",
+                                [("test_loss", theme.TEST_COLOR, "test"),
+                                 ("train_loss", theme.TRAIN_COLOR, "train")],
+                                width=320, height=LOSS_HEIGHT, css_class="pg-loss-plot",
+                                label=PLOT_LABELS["pg-loss-plot"],
+                                filename="playground-loss.png")
+        self.pane = pn.pane.Bokeh(self.curve.host, margin=0)
         self.acc_fig = self._accuracy_figure()
         self.acc_pane = pn.pane.Bokeh(self.acc_fig, margin=0)
         self.readout = LiveHTML(margin=(0, 5))
         self.log_toggle = theme.checkbox(self.param.log_scale, "Log scale")
-        self.param.watch(lambda e: setattr(self.pane, "object",
-                                           self.figs["log" if e.new else "linear"]), "log_scale")
+        self.param.watch(lambda e: setattr(self.curve, "log", e.new), "log_scale")
         self.log_row = tip(self.log_toggle, self.param.log_scale.doc)
         self._sent = {"loss": 0, "accuracy": 0}
         self._version = {"loss": None, "accuracy": None}
         self.update()
 
-    def _figure(self, axis):
-        f = figure(width=320, height=LOSS_HEIGHT, toolbar_location=None, y_axis_type=axis,
-                   min_border_top=4, min_border_bottom=4,
-                   css_classes=["pg-loss-plot"])
-        f.line("epoch", "test_loss", source=self.source, color=theme.TEST_COLOR, line_width=2,
-               legend_label="test")
-        f.line("epoch", "train_loss", source=self.source, color=theme.TRAIN_COLOR,
-               line_width=2, legend_label="train")
-        f.legend.location = "top_right"
-        f.legend.orientation = "horizontal"
-        f.legend.padding = 2
-        f.legend.label_text_font_size = "10px"
-        f.legend.background_fill_alpha = 0.5
-        # a sparkline, as TensorFlow Playground draws it: the readout above gives the numbers,
-        # and without tick labels to measure the browser redraws it every frame cheaply
-        f.axis.visible = False
-        f.min_border_left = f.min_border_right = 4
-        theme.browser_ranges(f)
-        return theme.add_save_button(f, "playground-loss")
+    def install(self, doc) -> None:
+        """Draw the loss curve as soon as the page is ready."""
+        self.curve.install(doc)
 
     def _accuracy_figure(self):
         f = figure(width=320, height=ACCURACY_HEIGHT, toolbar_location=None,

@@ -97,7 +97,7 @@ def test_data_network_and_output_on_one_screen(page, server, width, height, proj
     in_view(page, button(page, "+ Add layer"), "the layer controls", width, height)
     plot = in_view(page, page.locator(".bk-Figure.pg-output-plot"), "the heatmap", width,
                    height)
-    in_view(page, page.locator(".bk-Figure.pg-loss-plot"), "the loss curve", width, height)
+    in_view(page, page.locator(".pg-loss-plot"), "the loss curve", width, height)
     in_view(page, button(page, "Play"), "Play", width, height)
     assert plot["width"] >= 240, plot
     assert not scrolls_sideways(page), "the page scrolls sideways"

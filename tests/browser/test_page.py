@@ -150,10 +150,14 @@ def test_play_trains_and_pause_stops(page):
     play(page)
     wait_until(lambda: epoch(page) > 0, 10, message="the epoch counter to move")
     wait_until(lambda: loss_readout(page) != readout0, 10, message="the loss readout to change")
-    shot1 = fig.screenshot()
+    curve = page.locator(".pg-loss-plot")
+    shot1, line1 = fig.screenshot(), curve.screenshot()
     page.wait_for_timeout(1500)
-    shot2 = fig.screenshot()
+    shot2, line2 = fig.screenshot(), curve.screenshot()
     assert shot1 != shot2, "the output heatmap did not change while training"
+    # the loss curve (drawn by the browser on a canvas of its own) shows its lines and moves
+    assert line1 != line2, "the loss curve did not change while training"
+    assert dark_pixel_share(line2) > 0.005, "no train line on the loss curve"
     pause(page)
     page.wait_for_timeout(300)          # let the last frame in flight arrive
     a = epoch(page)
