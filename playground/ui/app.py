@@ -57,6 +57,7 @@ PROJECTOR_OUTPUT_WIDTH = sizing.width_css(sizing.PROJECTOR_RULE)
 DIAGRAM_MAX_WIDTH = sizing.diagram_max_width_css(DIAGRAM_WIDTH / DIAGRAM_HEIGHT)
 
 
+MIN_GAP = 0.5         # two frames leave at least this share of a period apart
 FULL_FRAME_MS = 100    # the diagram, accuracy curve and confusion matrix: about 10 a second
 BUSY_MS = 67           # frames further apart than this (under 15 a second): the server is busy
 CROWDED_MS = 100       # further apart than this (under 10 a second): it is crowded
@@ -156,6 +157,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.period_ms = scheduler.CLOCK.period_for(self)  # the period its frames are asked at
         self.interval_ms = float(self.period_ms)    # smoothed time between two frames
         self._last_tick = None
+        self._due = 0.0                            # when the next frame is due (clock s)
         self.pace = scheduler.Pace()               # this page's share of the compute
         self.heartbeat = heartbeat.Heartbeat()     # is its browser still there?
         self._away = False
@@ -386,21 +388,28 @@ class PlaygroundApp(pn.viewable.Viewer):
         # the event loop's own work (its thread's CPU time), not the wait for JAX's
         # results, which computes on other threads meanwhile
         start = time.thread_time()
-        with set_curdoc(self._doc):
-            self.tick()
-        self._retime(scheduler.CLOCK.record(self, (time.thread_time() - start) * 1e3))
+        try:
+            with set_curdoc(self._doc):
+                self.tick()
+        finally:            # the next frame, even after a failed one (as a periodic timer)
+            cost_ms = (time.thread_time() - start) * 1e3
+            self.period_ms = scheduler.CLOCK.record(self, cost_ms)
+            if self._callback is not None and self._doc is not None:   # not stopped in it
+                self._callback = self._doc.add_timeout_callback(self._frame, self._next_ms())
 
-    def _retime(self, period_ms: int):
-        """Draw at the process's frame period (scheduler.CLOCK): 60 frames a second on a
-        quiet server, fewer as pages are added and the frames' cost grows."""
-        if period_ms == self.period_ms or self._callback is None or self._doc is None:
-            return
-        self._doc.remove_periodic_callback(self._callback)
-        self._callback = self._doc.add_periodic_callback(self._frame, period_ms)
-        self.period_ms = period_ms
+    def _next_ms(self) -> float:
+        """When the next frame is due, in ms from now: one period (the process's clock,
+        scheduler.CLOCK) after the last one was due, as a periodic timer would, but never
+        closer than MIN_GAP of a period to now. A periodic timer that ran late catches up
+        with a frame soon after: two frames a few ms apart reach the browser within one
+        of its animation frames, and it shows only the second (measured in
+        docs/performance.md, "Frames evenly spaced")."""
+        now, period = self.clock(), self.period_ms / 1e3
+        self._due = max(self._due + period, now + MIN_GAP * period)
+        return (self._due - now) * 1e3
 
     def start(self):
-        """Start the frames. Under a server they are Bokeh's own periodic callback on the
+        """Start the frames. Under a server they are Bokeh's own timeout callbacks on the
         session's document (Panel's wrapper adds busy-indicator bookkeeping that cost a
         tenth of every frame); in a notebook, Panel's."""
         if self._callback is None:
@@ -408,7 +417,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             if doc is not None and doc.session_context is not None:
                 self._doc = doc
                 self.period_ms = scheduler.CLOCK.period_for(self)
-                self._callback = doc.add_periodic_callback(self._frame, self.period_ms)
+                self._due = self.clock()
+                self._callback = doc.add_timeout_callback(self._frame, self._next_ms())
                 gcpolicy.COLLECTOR.built()      # full collections skip this page's objects
             else:
                 self._callback = pn.state.add_periodic_callback(self.tick, period=self.period_ms)
@@ -421,8 +431,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         if callback is not None:
             if self._doc is not None:
                 try:
-                    self._doc.remove_periodic_callback(callback)
-                except ValueError:          # already gone with its session
+                    self._doc.remove_timeout_callback(callback)
+                except ValueError:          # already run, or gone with its session
                     pass
                 gcpolicy.COLLECTOR.closed()     # its cycles are freed by the next sweep
             else:

@@ -81,39 +81,90 @@ def test_a_closed_page_stops_counting():
 
 
 class FakeDoc:
-    """What PlaygroundApp uses of a Bokeh document to run its frames."""
+    """What PlaygroundApp uses of a Bokeh document to run its frames: one timeout callback
+    at a time, each asking for the next."""
 
     session_context = None
 
     def __init__(self):
-        self.callbacks = []
+        self.callbacks = []          # the delays asked for (ms), the pending one last
 
-    def add_periodic_callback(self, callback, period):
-        self.callbacks.append(period)
-        return period
+    def add_timeout_callback(self, callback, delay_ms):
+        self.callbacks.append(delay_ms)
+        return len(self.callbacks)
 
-    def remove_periodic_callback(self, callback):
-        self.callbacks.remove(callback)
+    def remove_timeout_callback(self, callback):
+        raise ValueError("already ran")
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def _page_on(doc, clock, monkeypatch):
+    from playground.ui import PlaygroundApp, scheduler
+    frame_clock = FrameClock()
+    monkeypatch.setattr(scheduler, "CLOCK", frame_clock)
+    app = PlaygroundApp()
+    app.clock = clock
+    app._doc, app._callback, app.period_ms, app._due = doc, 0, 16, clock.now
+    return app, frame_clock
 
 
 def test_a_page_follows_the_clock(monkeypatch):
-    from playground.ui import PlaygroundApp, scheduler
-    clock = FrameClock()
-    monkeypatch.setattr(scheduler, "CLOCK", clock)
-    app = PlaygroundApp()
-    doc = FakeDoc()
-    app._doc, app._callback, app.period_ms = doc, doc.add_periodic_callback(None, 16), 16
+    doc, t = FakeDoc(), FakeClock()
+    app, clock = _page_on(doc, t, monkeypatch)
     others = [Page() for _ in range(20)]
     for _ in range(5):
         clock.record(app, 3.0)            # frames that cost as much as ...
     for p in others:                      # ... a class that arrives: 20 pages of 3 ms
         clock.record(p, 3.0)
     app._frame()
-    assert doc.callbacks == [clock.period_ms] and app.period_ms == clock.period_ms > 16
+    assert app.period_ms == clock.period_ms > 16
+    assert doc.callbacks[-1] == pytest.approx(clock.period_ms)     # the next frame's delay
     for p in others:
         clock.forget(p)
+    t.now = app._due
     app._frame()                          # the class leaves: back to 60 frames a second
-    assert doc.callbacks == [16] and app.period_ms == 16
+    assert app.period_ms == 16 and doc.callbacks[-1] == pytest.approx(16)
+
+
+def test_frames_keep_their_rhythm_and_a_late_one_is_not_followed_at_once(monkeypatch):
+    """On time, a frame comes every period (62.5 a second at 16 ms). One that ran late
+    (the event loop was busy) is followed by the next after MIN_GAP of a period, not at
+    once: two frames a few ms apart would be shown in one animation frame of the browser."""
+    from playground.ui.app import MIN_GAP
+    doc, t = FakeDoc(), FakeClock()
+    app, _ = _page_on(doc, t, monkeypatch)
+    start = t.now
+    for _ in range(10):                   # on time: the delays keep the 16 ms grid
+        t.now += app._next_ms() / 1e3
+    assert t.now - start == pytest.approx(0.160)
+    t.now += 0.003                        # a frame 3 ms late: the next keeps the grid
+    assert app._next_ms() == pytest.approx(13.0)
+    t.now = app._due + 0.012              # one 12 ms late: the next comes MIN_GAP later
+    assert app._next_ms() == pytest.approx(MIN_GAP * 16)
+    assert 0.4 <= MIN_GAP < 1.0
+
+
+def test_a_failed_frame_still_asks_for_the_next(monkeypatch):
+    doc, t = FakeDoc(), FakeClock()
+    app, _ = _page_on(doc, t, monkeypatch)
+
+    def broken():
+        raise RuntimeError("a bug in one frame")
+    monkeypatch.setattr(app, "tick", broken)
+    with pytest.raises(RuntimeError):
+        app._frame()
+    assert len(doc.callbacks) == 1        # the next frame is asked for all the same
+    app.stop()
+    monkeypatch.setattr(app, "tick", lambda: None)
+    app._frame()                          # a stopped page asks for none
+    assert len(doc.callbacks) == 1
 
 
 # ------------------------------------------------------------ the compute share
