@@ -61,13 +61,37 @@ function download(canvas, filename) {
 }
 """
 
+# mount(key, setup): draw with the page's state kept on window[key], made by setup() (null
+# while its element is not in the page, e.g. its tab not shown yet: then looked for again,
+# less and less often, until it is)
+MOUNT_JS = r"""
+function mount(key, setup) {
+  let st = window[key]
+  if (!st || !st.el.isConnected) {
+    st = window[key] = setup()
+    if (!st) {
+      if (!window[key + "_wait"]) {
+        window[key + "_wait"] = true
+        let delay = 100
+        const again = () => {
+          const found = setup()
+          if (found) { window[key] = found; window[key + "_wait"] = false; found.draw() }
+          else { delay = Math.min(2 * delay, 1000); setTimeout(again, delay) }
+        }
+        setTimeout(again, delay)
+      }
+      return
+    }
+  }
+  st.draw()
+}
+"""
+
 # Runs in the browser on every change of the codes (and of the palette): finds this page's
 # picture (kept on window while it stays in the page), lays it out under the figure, and
 # puts the codes' colours straight into its pixels. `source` holds the codes, `colours`
 # the table, `host` the Div it draws in (its CSS class finds its element).
-DRAW_JS = FIND_JS + SAVE_JS + r"""
-const key = "_pg_heat_" + host.id
-let st = window[key]
+DRAW_JS = FIND_JS + SAVE_JS + MOUNT_JS + r"""
 function bytes(v) {
   if (v == null) return new Uint8Array(0)
   if (v instanceof Uint8Array) return v
@@ -178,23 +202,7 @@ function setup() {
   }
   return st
 }
-if (!st || !st.el.isConnected) {
-  st = window[key] = setup()
-  if (!st) {                   // not in the page yet (its tab not shown yet): look again
-    if (!window[key + "_wait"]) {
-      window[key + "_wait"] = true
-      let delay = 100
-      const again = () => {
-        const found = setup()
-        if (found) { window[key] = found; window[key + "_wait"] = false; found.draw() }
-        else { delay = Math.min(2 * delay, 1000); setTimeout(again, delay) }
-      }
-      setTimeout(again, delay)
-    }
-    return
-  }
-}
-st.draw()
+mount("_pg_heat_" + host.id, setup)
 """
 
 # the Div the picture is drawn in: over the whole column, under the figure

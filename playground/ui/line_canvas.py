@@ -22,7 +22,7 @@ import itertools
 from bokeh.models import ColumnDataSource, CustomJS, Div
 
 from ..server import wire
-from .heat_canvas import FIND_JS, SAVE_JS
+from .heat_canvas import FIND_JS, MOUNT_JS, SAVE_JS
 
 PAD = 4                 # px around the lines, as the figure's min borders were
 RANGE_PADDING = 0.1     # of the data's span, half above and half below (DataRange1d's)
@@ -33,9 +33,7 @@ _COUNT = itertools.count()
 # the options (the log scale): finds this page's canvas (kept on window while it stays in
 # the page) and draws the lines. `source` holds the columns, `options` {"log": [0 or 1]},
 # `host` the Div (its CSS class finds its element).
-DRAW_JS = FIND_JS + SAVE_JS + r"""
-const key = "_pg_line_" + host.id
-let st = window[key]
+DRAW_JS = FIND_JS + SAVE_JS + MOUNT_JS + r"""
 function setup() {
   const el = find(document, "." + host_class)
   if (!el) return null
@@ -138,23 +136,7 @@ function setup() {
   }
   return st
 }
-if (!st || !st.el.isConnected) {
-  st = window[key] = setup()
-  if (!st) {                   // not in the page yet (its tab not shown yet): look again
-    if (!window[key + "_wait"]) {
-      window[key + "_wait"] = true
-      let delay = 100
-      const again = () => {
-        const found = setup()
-        if (found) { window[key] = found; window[key + "_wait"] = false; found.draw() }
-        else { delay = Math.min(2 * delay, 1000); setTimeout(again, delay) }
-      }
-      setTimeout(again, delay)
-    }
-    return
-  }
-}
-st.draw()
+mount("_pg_line_" + host.id, setup)
 """
 
 HOST_CSS = """
