@@ -58,7 +58,7 @@ DIAGRAM_MAX_WIDTH = sizing.diagram_max_width_css(DIAGRAM_WIDTH / DIAGRAM_HEIGHT)
 
 
 MIN_GAP = 0.5         # two frames leave at least this share of a period apart
-FULL_FRAME_MS = 100    # the diagram, accuracy curve and confusion matrix: about 10 a second
+FULL_FRAME_MS = 100    # the diagram and confusion matrix: about 10 a second
 BUSY_MS = 67           # frames further apart than this (under 15 a second): the server is busy
 CROWDED_MS = 100       # further apart than this (under 10 a second): it is crowded
 
@@ -260,8 +260,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         """Push the run's state to every view as one message. A light frame (while playing:
         all but one frame in FULL_FRAME_MS, and on a busy server every other frame, on a
         crowded one two frames in three) draws only the big plot, the loss curve and the
-        counter; the network diagram, the accuracy curve and the confusion matrix wait for a
-        full frame. At 60 frames a second the browser redraws the big plot every frame and
+        counter; the network diagram, the accuracy curve (LossCurve.flush: 4 times a second)
+        and the confusion matrix wait for a full frame. At 60 frames a second the browser redraws the big plot every frame and
         the diagram 10 times a second: each diagram the browser draws costs it about as much as
         two frames of the big plot (docs/performance.md, "Frames leave at once")."""
         with pn.io.hold():
@@ -353,6 +353,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         if tab == "playground":                # words and tables at most once a second
             self.summary.flush()
             self.diagram_table.flush()
+            if self.loss.waiting:               # the accuracy curve's epochs, in due time
+                with pn.io.hold():
+                    self.loss.flush()
         # training's frames wait while the browser has not shown the last ones (training
         # goes on meanwhile); a change of the set-up (a click) is drawn in full at once
         if tab == "playground" and self._dirty and (self._changed_setup

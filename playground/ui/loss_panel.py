@@ -1,6 +1,9 @@
 """The loss curve (train and test) and the numbers above it."""
 from __future__ import annotations
 
+import math
+import time
+
 import panel as pn
 import param
 from bokeh.models import ColumnDataSource, NumeralTickFormatter
@@ -19,6 +22,7 @@ LOSS_KEYS = ("epoch", "train_loss", "test_loss")
 ACCURACY_KEYS = ("epoch", "train_accuracy", "test_accuracy")
 LOSS_HEIGHT = 96       # a small curve over the big plot, as TensorFlow Playground has it
 ACCURACY_HEIGHT = 110
+ACCURACY_S = 0.25      # while training the accuracy curve moves at most this often
 
 
 class LossCurve(pn.viewable.Viewer):
@@ -52,6 +56,9 @@ class LossCurve(pn.viewable.Viewer):
         self.log_row = tip(self.log_toggle, self.param.log_scale.doc)
         self._sent = {"loss": 0, "accuracy": 0}
         self._version = {"loss": None, "accuracy": None}
+        self.clock = time.monotonic
+        self._accuracy_stale = True
+        self._accuracy_at = -math.inf           # when the accuracy curve last moved (s)
         self.update()
 
     def install(self, doc) -> None:
@@ -72,13 +79,35 @@ class LossCurve(pn.viewable.Viewer):
 
     def update(self, light: bool = False):
         """Stream the new epochs into the loss curve and, unless ``light``, the accuracy
-        curve; the readout above them."""
+        curve (at once after a reset, else at most every ACCURACY_S: see ``flush``); the
+        readout above them."""
         self._stream("loss", self.source, LOSS_KEYS)
         if not light:
-            self._stream("accuracy", self.acc_source, ACCURACY_KEYS)
+            self._accuracy_stale = True
+            self.flush()
         if self.acc_pane.visible != self.run.classification:
             self.acc_pane.visible = self.run.classification
         self.readout.show(readout_text(self.run.metrics()))
+
+    @property
+    def waiting(self) -> bool:
+        """True while the accuracy curve has epochs that wait for ``flush``."""
+        return self._accuracy_stale
+
+    def flush(self):
+        """Stream the accuracy curve's waiting epochs if ACCURACY_S has passed since it
+        last moved, or at once after a reset (call it every frame). The accuracy curve is
+        a Bokeh figure with axes: each redraw costs the browser about 5 ms, and it moves
+        slowly, so it moves 4 times a second while training, not at every full frame."""
+        if not self._accuracy_stale:
+            return
+        now = self.clock()
+        if (self._version["accuracy"] == self.run.history_version
+                and now - self._accuracy_at < ACCURACY_S):
+            return
+        self._accuracy_stale = False
+        self._accuracy_at = now
+        self._stream("accuracy", self.acc_source, ACCURACY_KEYS)
 
     def _stream(self, name: str, source, keys):
         h = self.run.history

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import time
+
 import numpy as np
 import panel as pn
 import pytest
@@ -398,3 +400,34 @@ def test_automatic_ranges_stay_in_the_browser(app):
     assert len(auto) >= 3
     assert not any(r.syncable for r in auto)
     assert app.output.fig2d.x_range.syncable and app.output.fig2d.y_range.syncable
+
+
+def test_the_accuracy_curve_moves_four_times_a_second_and_catches_up(_compiled):
+    """While training, the accuracy curve (a Bokeh figure with axes) takes new epochs at
+    most every ACCURACY_S; the epochs that waited come with the next frame after that, and
+    a reset shows at once."""
+    from playground import Run
+    from playground.ui.loss_panel import ACCURACY_S
+    run = Run()
+    curve = LossCurve(run)
+    t = [time.monotonic() + 100.0]              # (the curve was first drawn on the real clock)
+    curve.clock = lambda: t[0]
+    curve.update()
+    assert list(curve.acc_source.data["epoch"]) == [0]
+    run.train(2)
+    t[0] += ACCURACY_S / 2
+    curve.update()                              # too soon: waits
+    assert list(curve.acc_source.data["epoch"]) == [0] and curve.waiting
+    assert curve.source.data["epoch"][-1] == 2  # the loss curve does not
+    curve.flush()
+    assert list(curve.acc_source.data["epoch"]) == [0]
+    t[0] += ACCURACY_S / 2
+    curve.flush()                               # its time: the waiting epochs come
+    assert curve.acc_source.data["epoch"][-1] == 2 and not curve.waiting
+    run.train(1)
+    t[0] += 0.01
+    curve.update()
+    assert curve.acc_source.data["epoch"][-1] == 2
+    run.reset()
+    curve.update()                              # a reset shows at once
+    assert list(curve.acc_source.data["epoch"]) == [0]
