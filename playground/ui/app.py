@@ -260,10 +260,11 @@ class PlaygroundApp(pn.viewable.Viewer):
         """Push the run's state to every view as one message. A light frame (while playing:
         all but one frame in FULL_FRAME_MS, and on a busy server every other frame, on a
         crowded one two frames in three) draws only the big plot, the loss curve and the
-        counter; the network diagram, the accuracy curve (LossCurve.flush: 4 times a second)
-        and the confusion matrix wait for a full frame. At 60 frames a second the browser redraws the big plot every frame and
-        the diagram 10 times a second: each diagram the browser draws costs it about as much as
-        two frames of the big plot (docs/performance.md, "Frames leave at once")."""
+        counter; the network diagram, the accuracy curve (LossCurve.flush: 4 times a
+        second) and the confusion matrix wait for a full frame. At 60 frames a second the
+        browser redraws the big plot every frame and the diagram 10 times a second: each
+        diagram the browser draws costs it about as much as two frames of the big plot
+        (docs/performance.md, "Frames leave at once")."""
         with pn.io.hold():
             self.heartbeat.drawn()          # numbered, for the browser to answer
             if light:
@@ -406,7 +407,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         closer than MIN_GAP of a period to now. A periodic timer that ran late catches up
         with a frame soon after: two frames a few ms apart reach the browser within one
         of its animation frames, and it shows only the second (measured in
-        docs/performance.md, "Frames evenly spaced")."""
+        docs/performance.md, "The loss curve on a canvas of its own, frames evenly
+        spaced")."""
         now, period = self.clock(), self.period_ms / 1e3
         self._due = max(self._due + period, now + MIN_GAP * period)
         return (self._due - now) * 1e3

@@ -4,7 +4,7 @@ Playground draws it over its output.
 As a Bokeh figure the loss curve was the browser's largest cost per frame once the big
 plot had its own canvas: each new epoch made Bokeh lay out and paint the whole figure
 (grids, legend, title, borders), about twice per frame, 3.4 ms each on the test machine
-(docs/performance.md, "The loss curve on a canvas of its own"). Here the epochs still
+(docs/performance.md, "The loss curve on a canvas of its own, …"). Here the epochs still
 stream into a data source (only the new points travel), and the browser draws the two
 polylines straight onto a canvas the size of the Div: nothing else is laid out or painted.
 The legend is HTML over the canvas; "⤓ PNG" saves the curve with its legend.
