@@ -18,20 +18,24 @@ const fit = () => {
   const room = document.documentElement.clientWidth;
   const output = Math.max(250, Math.min(share * W, H - below, widest));   // the CSS clamp()
   const side = Math.floor(output - 10);
-  for (const f of squares) {
-    if (f.width != side || f.height != side) { f.width = side; f.height = side; }
-  }
   const plane = side - inset;               // the heat canvas's ticks stand beside it
-  for (const f of planes) {
-    if (f.width != plane || f.height != plane) { f.width = plane; f.height = plane; }
-  }
-  for (const f of wide) { if (f.width != side) { f.width = side; } }
   const middle = room - side_columns - output;
   const width = Math.floor(Math.max(240, Math.min(middle, (H - diagram_below) * aspect)));
-  if (diagram.width != width) {
-    diagram.width = width;
-    diagram.height = Math.round(width / aspect);
-  }
+  const sizes = [];
+  for (const f of squares) { sizes.push([f, {width: side, height: side}]); }
+  for (const f of planes) { sizes.push([f, {width: plane, height: plane}]); }
+  for (const f of wide) { sizes.push([f, {width: side}]); }
+  sizes.push([diagram, {width: width, height: Math.round(width / aspect)}]);
+  const changed = sizes.filter(([f, size]) => Object.keys(size).some((k) => f[k] != size[k]));
+  if (changed.length == 0) { return; }
+  // each size set in the plain way lays the whole page out again (about 150 ms each
+  // on a new page): set them all quietly, then lay the page out once
+  const index = window.Bokeh && window.Bokeh.index;
+  const roots = [...((index && index.roots) || [])].filter(
+    (v) => typeof v.invalidate_layout == "function");
+  const quiet = roots.length > 0;
+  for (const [f, size] of changed) { f.setv(size, quiet ? {silent: true} : {}); }
+  if (quiet) { for (const v of roots) { v.invalidate_layout(); } }
 };
 fit();
 if (window.pg_fit_listener === undefined) {
