@@ -66,7 +66,7 @@ class LossCurve(pn.viewable.Viewer):
         self.curve.install(doc)
 
     def _accuracy_figure(self):
-        f = figure(width=320, height=ACCURACY_HEIGHT, toolbar_location=None,
+        f = figure(width=320, height=ACCURACY_HEIGHT, toolbar_location=None, tools="",
                    y_range=(0, 1.02), x_axis_label="epoch", y_axis_label="accuracy")
         f.line("epoch", "test_accuracy", source=self.acc_source, color=theme.TEST_COLOR,
                line_width=2)

@@ -78,7 +78,10 @@ class OutputPlot(pn.viewable.Viewer):
         self.mapper = LinearColorMapper(palette=theme.PALETTE, low=0, high=255)
         self.point_mapper = LinearColorMapper(palette=theme.PALETTE, low=-1, high=1)
 
-        common = dict(toolbar_location=None, x_range=(lo, hi), css_classes=["pg-output-plot"])
+        # no tools: a drag would pan the points off the picture under them, and Bokeh's
+        # default tools are 13 models a figure that a page builds for nothing
+        common = dict(toolbar_location=None, tools="", x_range=(lo, hi),
+                      css_classes=["pg-output-plot"])
         # the plane: its data range is exactly the figure (no axes, no borders), which lies
         # transparent over the canvas that shows the picture
         f = figure(width=PLANE, height=PLANE, y_range=(lo, hi), min_border=0,
