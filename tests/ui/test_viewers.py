@@ -431,3 +431,14 @@ def test_the_accuracy_curve_moves_four_times_a_second_and_catches_up(_compiled):
     run.reset()
     curve.update()                              # a reset shows at once
     assert list(curve.acc_source.data["epoch"]) == [0]
+
+
+def test_the_plots_have_no_drag_or_zoom_tools(app):
+    """A drag on the big plot must not pan the points off the heatmap under them; the
+    curves' toolbar (shown on hover) holds their save button only."""
+    from bokeh.models import BoxZoomTool, PanTool, SaveTool, WheelZoomTool
+    for fig in (app.output.fig2d, app.output.fig1d, app.loss.acc_fig):
+        kinds = {type(t) for t in fig.toolbar.tools}
+        assert not kinds & {PanTool, WheelZoomTool, BoxZoomTool}, fig
+    for fig in (app.output.fig1d, app.loss.acc_fig):
+        assert [type(t) for t in fig.toolbar.tools] == [SaveTool]
