@@ -713,7 +713,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.keys.install(pn.state.curdoc)       # Space, →, R, ? on the playground tab
             a11y.install_names(pn.state.curdoc)      # names for sliders' handles and arrows
             sizing.fit_to_screen(pn.state.curdoc, [self.output.fig1d],
-                                 [self.loss.curve.host, self.loss.acc_fig],
+                                 [self.loss.curve.host, self.loss.acc_curve.host],
                                  self.diagram.figure, DIAGRAM_WIDTH / DIAGRAM_HEIGHT,
                                  self.view.projector, planes=[self.output.fig2d],
                                  inset=heat_canvas.INSET)

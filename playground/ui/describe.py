@@ -37,6 +37,7 @@ PLOT_LABELS = {
                        "for −1, with the data points on top. Its description is read out "
                        "as training goes."),
     "pg-loss-plot": "The training and test loss over the epochs.",
+    "pg-accuracy-plot": "The training and test accuracy over the epochs, from 0 to 100 %.",
     "pg-diagram": ("The network as a diagram: inputs on the left, hidden layers, the output "
                    "on the right. Use the Show as table button below it to read the "
                    "weights."),

@@ -1,5 +1,5 @@
 """The loss curve drawn on a canvas of its own: two lines, no axes, as TensorFlow
-Playground draws it over its output.
+Playground draws it over its output; the accuracy curve likewise, with axes.
 
 As a Bokeh figure the loss curve was the browser's largest cost per frame once the big
 plot had its own canvas: each new epoch made Bokeh lay out and paint the whole figure
@@ -13,6 +13,13 @@ The legend is HTML over the canvas; "⤓ PNG" saves the curve with its legend.
     layout = pn.pane.Bokeh(curve.host)
     curve.log = True                   # a logarithmic y axis (values ≤ 0 are left out)
     curve.install(doc)                 # drawn as soon as the page is ready
+
+The accuracy curve is one too, with a fixed range and axes (numbers at round values, and
+the axes' names) that the browser draws with the lines: as a Bokeh figure each redraw
+measured its axes' labels again (5-13 ms), and a new range after a reset laid it out again.
+
+    LineCanvas(source, "epoch", lines, …, y_range=(0, 1.02),
+               axes=("epoch", "accuracy", True), legend=False)
 """
 from __future__ import annotations
 
@@ -25,6 +32,8 @@ from ..server import wire
 from .heat_canvas import FIND_JS, MOUNT_JS, SAVE_JS
 
 PAD = 4                 # px around the lines, as the figure's min borders were
+AXIS_LEFT = 40          # px left of the lines for the y ticks' numbers and the axis's name
+AXIS_BOTTOM = 26        # px below them for the x ticks' numbers and the axis's name
 RANGE_PADDING = 0.1     # of the data's span, half above and half below (DataRange1d's)
 LINE_WIDTH = 2
 _COUNT = itertools.count()
@@ -45,6 +54,7 @@ function setup() {
   const legend = document.createElement("div")
   legend.className = "pg-line-legend"
   legend.innerHTML = legend_html
+  legend.hidden = !legend_html
   const save = document.createElement("button")
   save.className = "pg-line-save"
   save.type = "button"
@@ -77,7 +87,7 @@ function setup() {
     c.font = `${Math.round(10 * ratio)}px sans-serif`
     c.textAlign = "right"; c.textBaseline = "top"
     let x = out.width - 4 * ratio
-    for (const [, color, label] of [...lines].reverse()) {
+    for (const [, color, label] of legend_html ? [...lines].reverse() : []) {
       c.fillStyle = "#444444"; c.fillText(label, x, 3 * ratio)
       x -= c.measureText(label).width + 3 * ratio
       c.fillStyle = color; c.fillRect(x - 12 * ratio, 8 * ratio, 12 * ratio, 2 * ratio)
@@ -94,29 +104,34 @@ function setup() {
     ctx.clearRect(0, 0, canvas.width, canvas.height)
     const d = source.data, xs = d[x_key]
     const n = xs ? xs.length : 0
-    if (!n || !st.w || !st.h) return
+    if (!st.w || !st.h || (!n && !axes)) return
     const log = !!(options.data.log && options.data.log[0])
     const f = log ? (v => v > 0 ? Math.log10(v) : NaN) : (v => v)
     let lo = Infinity, hi = -Infinity
-    for (const [k] of lines) {
-      const ys = d[k]
-      if (!ys) continue
-      for (let i = 0; i < n; i++) {
-        const y = f(ys[i])
-        if (Number.isFinite(y)) { if (y < lo) lo = y; if (y > hi) hi = y }
+    if (y_range) { [lo, hi] = y_range } else {
+      for (const [k] of lines) {
+        const ys = d[k]
+        if (!ys) continue
+        for (let i = 0; i < n; i++) {
+          const y = f(ys[i])
+          if (Number.isFinite(y)) { if (y < lo) lo = y; if (y > hi) hi = y }
+        }
       }
+      if (!(lo <= hi)) { if (!axes) return; lo = 0; hi = 1 }
+      if (hi === lo) { const s = Math.abs(lo) * 0.1 || 1; lo -= s; hi += s }
+      const span = hi - lo
+      lo -= span * padding / 2; hi += span * padding / 2
     }
-    if (!(lo <= hi)) return
-    if (hi === lo) { const s = Math.abs(lo) * 0.1 || 1; lo -= s; hi += s }
-    const span = hi - lo
-    lo -= span * padding / 2; hi += span * padding / 2
-    let x0 = xs[0], x1 = xs[n - 1]
+    let x0 = n ? xs[0] : 0, x1 = n ? xs[n - 1] : 1
     if (!(x1 > x0)) { x0 -= 1; x1 += 1 }
     const ratio = canvas.width / st.w
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0)
-    const W = st.w - 2 * pad, H = st.h - 2 * pad
-    const px = x => pad + (x - x0) / (x1 - x0) * W
+    // with axes, room on the left and below for the ticks' numbers and the axes' names
+    const left = axes ? AXIS_LEFT : pad, bottom = axes ? AXIS_BOTTOM : pad
+    const W = st.w - left - pad, H = st.h - pad - bottom
+    const px = x => left + (x - x0) / (x1 - x0) * W
     const py = y => pad + (hi - y) / (hi - lo) * H
+    if (axes) draw_axes(ctx, {x0, x1, lo, hi, left, bottom, W, H, px, py})
     ctx.lineWidth = width
     ctx.lineJoin = "round"
     for (const [k, color] of lines) {
@@ -134,7 +149,52 @@ function setup() {
       ctx.stroke()
     }
   }
+  const draw_axes = (ctx, a) => {
+    // light grid lines at round numbers, their numbers beside the axes, and the names
+    const [x_name, y_name, y_percent] = axes
+    ctx.font = "10px sans-serif"
+    ctx.lineWidth = 1
+    const xt = ticks(a.x0, a.x1, Math.max(2, Math.floor(a.W / 60)))
+    const yt = ticks(a.lo, a.hi, Math.max(2, Math.floor(a.H / 25)))
+    ctx.strokeStyle = "#e5e5e5"
+    ctx.beginPath()
+    for (const v of xt) { const x = Math.round(a.px(v)) + 0.5; ctx.moveTo(x, pad); ctx.lineTo(x, pad + a.H) }
+    for (const v of yt) { const y = Math.round(a.py(v)) + 0.5; ctx.moveTo(a.left, y); ctx.lineTo(a.left + a.W, y) }
+    ctx.stroke()
+    ctx.strokeStyle = "#444444"
+    ctx.beginPath()
+    ctx.moveTo(a.left - 0.5, pad); ctx.lineTo(a.left - 0.5, pad + a.H + 0.5)
+    ctx.lineTo(a.left + a.W, pad + a.H + 0.5)
+    ctx.stroke()
+    ctx.fillStyle = "#444444"
+    ctx.textAlign = "center"; ctx.textBaseline = "top"
+    for (const v of xt) ctx.fillText(tick_text(v, false), a.px(v), pad + a.H + 2)
+    ctx.fillText(x_name, a.left + a.W / 2, pad + a.H + 13)
+    ctx.textAlign = "right"; ctx.textBaseline = "middle"
+    for (const v of yt) ctx.fillText(tick_text(v, y_percent), a.left - 3, a.py(v))
+    ctx.save()
+    ctx.translate(9, pad + a.H / 2); ctx.rotate(-Math.PI / 2)
+    ctx.textAlign = "center"; ctx.textBaseline = "middle"
+    ctx.fillText(y_name, 0, 0)
+    ctx.restore()
+  }
   return st
+}
+// round numbers from lo to hi, about `count` of them (1, 2 or 5 times a power of ten apart)
+function ticks(lo, hi, count) {
+  const raw = (hi - lo) / count
+  if (!(raw > 0)) return [lo]
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)))
+  const step = [1, 2, 5, 10].map(m => m * mag).find(s => s >= raw * 0.999)
+  const out = []
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
+    out.push(Number(v.toPrecision(12)))
+  }
+  return out
+}
+function tick_text(v, percent) {
+  if (percent) return `${Math.round(v * 100)}%`
+  return Math.abs(v) >= 1e5 ? v.toExponential(0) : String(Number(v.toPrecision(6)))
 }
 mount("_pg_line_" + host.id, setup)
 """
@@ -165,7 +225,12 @@ class LineCanvas:
     canvas in ``host`` (a Div of the given size; its width may be set later)."""
 
     def __init__(self, source: ColumnDataSource, x: str, lines, width: int, height: int,
-                 css_class: str, label: str, filename: str):
+                 css_class: str, label: str, filename: str, y_range=None, axes=None,
+                 legend: bool = True):
+        """``y_range`` (lo, hi): a fixed y range (else fitted to the data, as Bokeh's
+        automatic range); ``axes`` (x name, y name, y in percent): axes with numbers at
+        round values and their names (else none, a sparkline); ``legend``: the lines'
+        names over the top right corner."""
         self.lines = [tuple(line) for line in lines]      # (column, colour, label)
         self.host_class = f"pg-line-{next(_COUNT)}"
         self.source = source
@@ -176,7 +241,11 @@ class LineCanvas:
         draw = CustomJS(args=dict(source=source, options=self.options, host=self.host,
                                   host_class=self.host_class, x_key=x,
                                   lines=[list(line) for line in self.lines],
-                                  legend_html=legend_html(self.lines), pad=PAD,
+                                  legend_html=legend_html(self.lines) if legend else "",
+                                  pad=PAD, AXIS_LEFT=AXIS_LEFT, AXIS_BOTTOM=AXIS_BOTTOM,
+                                  y_range=None if y_range is None else [float(v) for v in y_range],
+                                  axes=None if axes is None else [str(axes[0]), str(axes[1]),
+                                                                  bool(axes[2])],
                                   padding=RANGE_PADDING, width=LINE_WIDTH, label=label,
                                   filename=filename), code=DRAW_JS)
         source.js_on_change("data", draw)

@@ -6,8 +6,7 @@ import time
 
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, NumeralTickFormatter
-from bokeh.plotting import figure
+from bokeh.models import ColumnDataSource
 
 from ..state.run import Run
 from . import theme
@@ -26,9 +25,9 @@ ACCURACY_S = 0.25      # while training the accuracy curve moves at most this of
 
 
 class LossCurve(pn.viewable.Viewer):
-    """Streams only the new points of the run's history into the plots: the loss curve (a
-    sparkline the browser draws on a canvas of its own, ui/line_canvas.py) and the
-    accuracy curve (a Bokeh figure with axes)."""
+    """Streams only the new points of the run's history into the plots, which the browser
+    draws on canvases of their own (ui/line_canvas.py): the loss curve (a sparkline) and
+    the accuracy curve (with axes)."""
 
     run = param.ClassSelector(class_=Run)
     log_scale = param.Boolean(default=False, doc=(
@@ -48,8 +47,16 @@ class LossCurve(pn.viewable.Viewer):
                                 label=PLOT_LABELS["pg-loss-plot"],
                                 filename="playground-loss.png")
         self.pane = pn.pane.Bokeh(self.curve.host, margin=0)
-        self.acc_fig = self._accuracy_figure()
-        self.acc_pane = pn.pane.Bokeh(self.acc_fig, margin=0)
+        # the accuracy curve, with axes (0 to 100 %): the loss curve's legend names its lines
+        self.acc_curve = LineCanvas(self.acc_source, "epoch",
+                                    [("test_accuracy", theme.TEST_COLOR, "test"),
+                                     ("train_accuracy", theme.TRAIN_COLOR, "train")],
+                                    width=320, height=ACCURACY_HEIGHT,
+                                    css_class="pg-accuracy-plot",
+                                    label=PLOT_LABELS["pg-accuracy-plot"],
+                                    filename="playground-accuracy.png", y_range=(0, 1.02),
+                                    axes=("epoch", "accuracy", True), legend=False)
+        self.acc_pane = pn.pane.Bokeh(self.acc_curve.host, margin=0)
         self.readout = LiveHTML(margin=(0, 5))
         self.log_toggle = theme.checkbox(self.param.log_scale, "Log scale")
         self.param.watch(lambda e: setattr(self.curve, "log", e.new), "log_scale")
@@ -62,20 +69,9 @@ class LossCurve(pn.viewable.Viewer):
         self.update()
 
     def install(self, doc) -> None:
-        """Draw the loss curve as soon as the page is ready."""
+        """Draw the loss and accuracy curves as soon as the page is ready."""
         self.curve.install(doc)
-
-    def _accuracy_figure(self):
-        f = figure(width=320, height=ACCURACY_HEIGHT, toolbar_location=None, tools="",
-                   y_range=(0, 1.02), x_axis_label="epoch", y_axis_label="accuracy")
-        f.line("epoch", "test_accuracy", source=self.acc_source, color=theme.TEST_COLOR,
-               line_width=2)
-        f.line("epoch", "train_accuracy", source=self.acc_source, color=theme.TRAIN_COLOR,
-               line_width=2)
-        f.yaxis.formatter = NumeralTickFormatter(format="0%")
-        f.axis.axis_label_text_font_size = "10px"
-        theme.browser_ranges(f)
-        return theme.add_save_button(f, "playground-accuracy")
+        self.acc_curve.install(doc)
 
     def update(self, light: bool = False):
         """Stream the new epochs into the loss curve and, unless ``light``, the accuracy
@@ -96,9 +92,8 @@ class LossCurve(pn.viewable.Viewer):
 
     def flush(self):
         """Stream the accuracy curve's waiting epochs if ACCURACY_S has passed since it
-        last moved, or at once after a reset (call it every frame). The accuracy curve is
-        a Bokeh figure with axes: each redraw costs the browser about 5 ms, and it moves
-        slowly, so it moves 4 times a second while training, not at every full frame."""
+        last moved, or at once after a reset (call it every frame). The accuracy curve
+        moves slowly: 4 times a second while training is enough, and sends less."""
         if not self._accuracy_stale:
             return
         now = self.clock()

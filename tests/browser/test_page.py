@@ -147,6 +147,9 @@ def test_page_styles_apply_in_every_session(page):
 def test_play_trains_and_pause_stops(page):
     readout0 = loss_readout(page)
     fig = output_figure(page)
+    accuracy = page.locator(".pg-accuracy-plot")
+    accuracy.scroll_into_view_if_needed()
+    acc0 = dark_pixel_share(accuracy.screenshot())      # its axes only, at epoch 0
     play(page)
     wait_until(lambda: epoch(page) > 0, 10, message="the epoch counter to move")
     wait_until(lambda: loss_readout(page) != readout0, 10, message="the loss readout to change")
@@ -158,6 +161,9 @@ def test_play_trains_and_pause_stops(page):
     # the loss curve (drawn by the browser on a canvas of its own) shows its lines and moves
     assert line1 != line2, "the loss curve did not change while training"
     assert dark_pixel_share(line2) > 0.005, "no train line on the loss curve"
+    # the accuracy curve (a canvas with axes) draws its lines as well
+    accuracy.scroll_into_view_if_needed()
+    assert dark_pixel_share(accuracy.screenshot()) > acc0 + 0.005, "no accuracy lines"
     pause(page)
     page.wait_for_timeout(300)          # let the last frame in flight arrive
     a = epoch(page)

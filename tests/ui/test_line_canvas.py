@@ -1,4 +1,5 @@
-"""The loss curve on a canvas of its own: its data, options, legend and page wiring."""
+"""The loss and accuracy curves on canvases of their own: data, options, legend, axes and
+page wiring."""
 import panel as pn
 from bokeh.document import Document
 from bokeh.models import ColumnDataSource
@@ -51,3 +52,28 @@ def test_the_curve_is_a_labelled_picture_whose_sources_travel_with_the_page():
     doc = Document()
     doc.add_root(pn.panel(loss).get_root(doc))
     assert loss.source.document is doc and loss.curve.options.document is doc
+
+
+def test_a_plain_curve_has_a_legend_no_axes_and_a_range_fitted_to_the_data():
+    source, _ = _canvas()
+    args = source.js_property_callbacks["streaming"][0].args
+    assert args["axes"] is None and args["y_range"] is None
+    assert "test" in args["legend_html"] and "train" in args["legend_html"]
+
+
+def test_the_accuracy_curve_has_axes_a_fixed_range_and_no_legend_over_its_lines():
+    from playground import Run
+    loss = LossCurve(Run())
+    args = loss.acc_source.js_property_callbacks["streaming"][0].args
+    assert args["axes"] == ["epoch", "accuracy", True]      # y in percent
+    assert args["y_range"] == [0.0, 1.02]
+    assert args["legend_html"] == ""          # the loss curve's legend names the lines
+    assert [line[0] for line in args["lines"]] == ["test_accuracy", "train_accuracy"]
+    assert "pg-accuracy-plot" in loss.acc_curve.host.css_classes
+    assert loss.acc_pane.object is loss.acc_curve.host
+    # no Bokeh figure (whose axes were measured again at every redraw) is left
+    doc = Document()
+    doc.add_root(pn.panel(loss).get_root(doc))
+    from bokeh.models import Plot
+    assert not [m for m in doc.models if isinstance(m, Plot)]
+    assert loss.acc_source.document is doc

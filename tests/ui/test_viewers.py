@@ -390,14 +390,14 @@ def test_every_control_has_a_tooltip(app):
 
 
 def test_automatic_ranges_stay_in_the_browser(app):
-    """The loss and accuracy curves' automatic ranges (and the labs' small plots') are
-    fitted by the browser and not sent back to the server 20 times a second; ranges the
-    server sets (the big plot's) still travel."""
+    """The labs' small plots' automatic ranges are fitted by the browser and not sent back
+    to the server 20 times a second (the loss and accuracy curves are canvases that fit
+    theirs in the browser too); ranges the server sets (the big plot's) still travel."""
     from bokeh.models import DataRange1d
     from playground.ui.neuron_views import small_figure
-    figs = [app.loss.acc_fig, small_figure(100, 100)]
+    figs = [small_figure(100, 100)]
     auto = [r for f in figs for r in (f.x_range, f.y_range) if isinstance(r, DataRange1d)]
-    assert len(auto) >= 3
+    assert len(auto) == 2
     assert not any(r.syncable for r in auto)
     assert app.output.fig2d.x_range.syncable and app.output.fig2d.y_range.syncable
 
@@ -434,11 +434,10 @@ def test_the_accuracy_curve_moves_four_times_a_second_and_catches_up(_compiled):
 
 
 def test_the_plots_have_no_drag_or_zoom_tools(app):
-    """A drag on the big plot must not pan the points off the heatmap under them; the
-    curves' toolbar (shown on hover) holds their save button only."""
+    """A drag on the big plot must not pan the points off the heatmap under them; the 1-D
+    curve's toolbar (shown on hover) holds its save button only."""
     from bokeh.models import BoxZoomTool, PanTool, SaveTool, WheelZoomTool
-    for fig in (app.output.fig2d, app.output.fig1d, app.loss.acc_fig):
+    for fig in (app.output.fig2d, app.output.fig1d):
         kinds = {type(t) for t in fig.toolbar.tools}
         assert not kinds & {PanTool, WheelZoomTool, BoxZoomTool}, fig
-    for fig in (app.output.fig1d, app.loss.acc_fig):
-        assert [type(t) for t in fig.toolbar.tools] == [SaveTool]
+    assert [type(t) for t in app.output.fig1d.toolbar.tools] == [SaveTool]
