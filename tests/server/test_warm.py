@@ -62,3 +62,39 @@ def test_a_server_stopped_while_warming_up_leaves_no_traceback(monkeypatch):
     monkeypatch.setattr(warm, "warmup", broken)
     with pytest.raises(RuntimeError, match="something else"):
         warm._warmup_after()
+
+
+def test_the_end_of_the_warmup_is_logged_with_its_time(monkeypatch, caplog):
+    """The server's log says when the shared programs are ready (the benchmark waits for
+    it); a warm-up cut short by the server's exit says nothing."""
+    import logging
+    monkeypatch.setattr(warm, "warmup", lambda: None)
+    monkeypatch.setattr(warm, "_go", threading.Event())
+    warm._go.set()
+    logger = logging.getLogger("playground")
+    monkeypatch.setattr(logger, "propagate", True)
+    with caplog.at_level(logging.INFO, logger="playground"):
+        warm._warmup_after()
+    done = [r.getMessage() for r in caplog.records if r.getMessage().startswith(warm.DONE)]
+    assert len(done) == 1 and done[0].endswith(" s"), caplog.records
+
+    def shut():
+        raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+    monkeypatch.setattr(warm, "warmup", shut)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="playground"):
+        warm._warmup_after()
+    assert not [r for r in caplog.records if r.getMessage().startswith(warm.DONE)]
+
+
+def test_the_browser_bench_waits_for_the_logged_warmup(tmp_path):
+    import time
+    from playground.tools.bench_browser import wait_for_warmup
+    log = tmp_path / "serve.log"
+    log.write_text("Starting Bokeh server\n")
+    t0 = time.perf_counter()
+    assert wait_for_warmup(log, t0, 0.3) is None               # not yet: gives up in time
+    assert time.perf_counter() - t0 < 2.0
+    log.write_text(f"Starting Bokeh server\n2026 {warm.DONE} in 41.2 s\n")
+    assert wait_for_warmup(log, t0, 5.0) >= 0.0
+    assert wait_for_warmup(tmp_path / "missing.log", t0, 0.2) is None
