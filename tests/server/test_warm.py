@@ -64,29 +64,24 @@ def test_a_server_stopped_while_warming_up_leaves_no_traceback(monkeypatch):
         warm._warmup_after()
 
 
-def test_the_end_of_the_warmup_is_logged_with_its_time(monkeypatch, caplog):
+def test_the_end_of_the_warmup_is_logged_with_its_time(monkeypatch, log_records):
     """The server's log says when the shared programs are ready (the benchmark waits for
     it); a warm-up cut short by the server's exit says nothing."""
-    import logging
     monkeypatch.setattr(warm, "warmup", lambda: None)
     monkeypatch.setattr(warm, "_go", threading.Event())
     warm._go.set()
-    logger = logging.getLogger("playground")
-    monkeypatch.setattr(logger, "propagate", True)
-    with caplog.at_level(logging.INFO, logger="playground"):
-        warm._warmup_after()
     # (this thread's records only: a warm-up thread of an earlier test may wake meanwhile)
-    mine = lambda: [r.getMessage() for r in caplog.records
+    mine = lambda: [r.getMessage() for r in log_records
                     if r.thread == threading.get_ident() and r.getMessage().startswith(warm.DONE)]
+    warm._warmup_after()
     done = mine()
-    assert len(done) == 1 and done[0].endswith(" s"), caplog.records
+    assert len(done) == 1 and done[0].endswith(" s"), done
 
     def shut():
         raise RuntimeError("cannot schedule new futures after interpreter shutdown")
     monkeypatch.setattr(warm, "warmup", shut)
-    caplog.clear()
-    with caplog.at_level(logging.INFO, logger="playground"):
-        warm._warmup_after()
+    log_records.clear()
+    warm._warmup_after()
     assert not mine()
 
 
