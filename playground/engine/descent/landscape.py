@@ -8,6 +8,7 @@ the fixed order of ``flatten_params``.
 """
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import jax
@@ -30,7 +31,13 @@ _TEMPLATE = {"W_hidden": np.zeros((mlp.MAX_LAYERS, mlp.WIDTH, mlp.WIDTH), np.flo
              "W_out": np.zeros((mlp.WIDTH, mlp.K_MAX), np.float32),
              "b_out": np.zeros(mlp.K_MAX, np.float32)}
 N_PARAMS = sum(a.size for a in jax.tree.leaves(_TEMPLATE))
-_UNRAVEL = ravel_pytree(_TEMPLATE)[1]
+
+
+@functools.cache
+def _unravel():
+    """ravel_pytree's inverse for the padded params (made on first use: it runs JAX, and
+    importing this module must not)."""
+    return ravel_pytree(_TEMPLATE)[1]
 
 
 def flatten_params(params) -> np.ndarray:
@@ -42,7 +49,7 @@ def flatten_params(params) -> np.ndarray:
 
 def unflatten_params(flat):
     """(N_PARAMS,) -> a padded params tree (the inverse of flatten_params)."""
-    return _UNRAVEL(jnp.asarray(flat, jnp.float32))
+    return _unravel()(jnp.asarray(flat, jnp.float32))
 
 
 @jax.jit
