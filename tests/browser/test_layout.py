@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from playground.ui import heat_canvas, sizing
+
 from .test_page import button, wait_until
 
 pytestmark = pytest.mark.browser
@@ -186,3 +188,63 @@ def test_clicking_a_checkbox_words_toggles_it(page, words):
         page.mouse.click(text["x"] + text["width"] * 0.6, text["y"] + text["height"] / 2)
         wait_until(lambda: box.is_checked() == checked, 5,
                    message=f"'{words}' {'checked' if checked else 'unchecked'} by its words")
+
+
+# BokehJS's roots hidden from the page before it loads: the sizing then finds no root views
+# to lay out once (ui/sizing.FIT_JS's quiet path) and must set the sizes the plain way
+HIDE_ROOTS_JS = """(() => {
+  let real;
+  window.pg_roots_asked = 0;
+  Object.defineProperty(window, "Bokeh", {configurable: true, set(v) { real = v; },
+    get() {
+      if (real === undefined) return real;
+      return new Proxy(real, {get(t, k) {
+        const v = Reflect.get(t, k);
+        if (k !== "index" || !v) return v;
+        return new Proxy(v, {get(i, name) {
+          if (name === "roots") { window.pg_roots_asked += 1; return undefined; }
+          const w = Reflect.get(i, name);
+          return typeof w === "function" ? w.bind(i) : w;
+        }});
+      }});
+    }});
+})();"""
+
+FITTED = (".bk-Figure.pg-output-plot", ".bk-Figure.pg-diagram", ".pg-loss-plot")
+
+
+def fitted_sizes(page) -> dict:
+    out = {}
+    for sel in FITTED:
+        box = page.locator(sel).filter(visible=True).first.bounding_box()
+        out[sel] = (round(box["width"]), round(box["height"]))
+    return out
+
+
+@pytest.mark.parametrize("width,height", [(1024, 768), (1600, 1000)], ids=["1024", "1600"])
+def test_the_plots_are_fitted_the_plain_way_without_bokehs_root_views(browser, server,
+                                                                       width, height):
+    sizes = {}
+    for plain in (False, True):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        try:
+            page = context.new_page()
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            if plain:
+                page.add_init_script(HIDE_ROOTS_JS)
+            page.goto(f"{server}/app", timeout=120_000)
+            page.locator(".pg-epoch").wait_for(state="visible", timeout=120_000)
+            settle(page)
+            sizes[plain] = fitted_sizes(page)
+            if plain:
+                assert page.evaluate("window.pg_roots_asked") > 0, "the sizing never looked"
+            assert errors == []
+        finally:
+            context.close()
+    assert sizes[True] == sizes[False]
+    # and fitted to the screen: the big plot is wider on the wider screen, as the rule says
+    side = sizes[True][".bk-Figure.pg-output-plot"][0]
+    share, below, widest = sizing.OUTPUT_RULE
+    expected = max(250, min(share * width, height - below, widest)) - 10 - heat_canvas.INSET
+    assert abs(side - expected) <= 2, (side, expected)
