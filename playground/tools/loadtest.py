@@ -197,8 +197,11 @@ def keep_reading(session, on_frame=None):
                 session.frames.append(t)
                 if on_frame is not None:
                     on_frame(t, getattr(message, "_content_json", "") or "")
+                if session.apply_patches:        # new models (a lab's) come this way
+                    message.apply_to_document(session.document, session)
 
     session.dropped = False
+    session.apply_patches = getattr(session, "apply_patches", False)
     conn.io_loop.add_callback(reader)
 
 
@@ -380,6 +383,7 @@ def soak(url: str, cycles: int, pid: int | None, log_path: Path | None) -> dict:
 
 
 # ------------------------------------------------------------------------- chaos
+LAB_WAIT_S = 60.0      # the most an attacker waits for its lab's controls to arrive
 ATTACKERS = ("heavy_net", "digits_cnn", "descent_parallel", "lr_finder", "churn")
 HEAVY_NET = {"hidden": ",".join(["16"] * 8), "batch_size": "1", "play": "1"}
 EPOCH_TEXT = re.compile(r"Epoch(?:&lt;|<)/small(?:&gt;|>)([0-9,]+)")
@@ -466,10 +470,22 @@ class Attacker(threading.Thread):
         try:
             s = session_class()(websocket_url=self.ws, io_loop=loop, arguments=self.arguments)
             s.pull()
+            s.apply_patches = True             # until its controls are there (below)
             announce_ready(s)
             watch_epochs(s)
             self.session = s
-            self.start_fn(self, s)
+            # a link to a lab brings the lab's models at the page's first frame: until
+            # then its controls are not there to use ("no … on the … tab")
+            deadline = time.perf_counter() + LAB_WAIT_S
+            while True:
+                try:
+                    self.start_fn(self, s)
+                    break
+                except RuntimeError:
+                    if time.perf_counter() > deadline or self.stop.is_set():
+                        raise
+                    loop.run_sync(lambda: pause(0.1))
+            s.apply_patches = False            # then only counted, as a browser's frames
             self.opened_at = time.perf_counter()
             due = self.opened_at + self.every
             while not self.stop.is_set():

@@ -509,7 +509,15 @@ class PlaygroundApp(pn.viewable.Viewer):
                             stylesheets=[theme.TABS_CSS])
         if self.view.tab in TABS:
             self.tabs.active = TABS.index(self.view.tab)
-            self.lab(self.view.tab)
+            if _served() and self.view.tab in self._lab_factories:
+                # a link to a lab: the page comes with the lab's introduction, the lab
+                # itself at the first frame (two shorter turns of the server's event loop
+                # than one long one: the other pages' frames go out in between)
+                self._lab_boxes[self.view.tab].objects = [
+                    lab_placeholder(LAB_INTROS[self.view.tab])]
+                self._to_build = self.view.tab
+            else:
+                self.lab(self.view.tab)
         self.tabs.param.watch(self._tab_changed, "active")
         # the keyboard's help button at the right end of the tabs' bar, which has room to
         # spare: it takes no line from the page (whose lines are counted to fit a screen)

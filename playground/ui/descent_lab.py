@@ -359,30 +359,49 @@ class ParallelView(pn.viewable.Viewer):
                          y_axis_type="log")
         f.multi_line("xs", "ys", source=self.curves, color="color", line_width=1.5)
         self.curve_fig = theme.add_save_button(f, "parallel-runs")
-        self.thumbs = [self._thumb() for _ in range(parallel.MAX_COPIES)]
-        self.grid_box = pn.GridBox(*[t[0] for t in self.thumbs], ncols=4, margin=0)
+        self.grid_fig = self._grid_figure()
         self._dirty = True
         self.sweep.param.watch(lambda *e: self._touch(), ["over", "copies", "lr_min", "lr_max"])
 
-    def _thumb(self):
-        src = ColumnDataSource({"image": []})
-        f = figure(width=self.THUMB, height=self.THUMB + 16, toolbar_location=None, tools="",
-                   x_range=(0, 1), y_range=(0, 1), title="")
-        f.image("image", x=0, y=0, dw=1, dh=1, source=src,
-                color_mapper=LinearColorMapper(palette=theme.PALETTE, low=-1, high=1))
-        f.axis.visible = False
+    COLS = 4                       # copies side by side in the grid of pictures
+    TITLE_PX = 16                  # each picture's title, above it
+
+    def _grid_figure(self):
+        """The copies' pictures: one figure, each copy a THUMB-pixel square with its title
+        above it, COLS to a row (one figure of a few models, not MAX_COPIES figures: these
+        made the Gradient-descent tab 400 models and a second heavier to open).
+        ``pictures``: image, x, y of each shown copy; ``titles``: x, y, text."""
+        cols = self.COLS
+        rows = -(-parallel.MAX_COPIES // cols)
+        cell_h = (self.THUMB + self.TITLE_PX) / self.THUMB      # in picture widths
+        self.pictures = ColumnDataSource({"image": [], "x": [], "y": []})
+        self.titles = ColumnDataSource({"x": [], "y": [], "text": []})
+        self.mapper = LinearColorMapper(palette=theme.PALETTE, low=-1, high=1)
+        f = figure(width=cols * self.THUMB, height=rows * (self.THUMB + self.TITLE_PX),
+                   toolbar_location=None, tools="", x_range=(0, cols),
+                   y_range=(0, rows * cell_h), x_axis_location=None, y_axis_location=None,
+                   min_border=0, outline_line_color=None, margin=0)
         f.grid.visible = False
-        f.title.text_font_size = "9px"
-        f.min_border = 0
-        return f, src
+        f.image("image", x="x", y="y", dw=0.96, dh=0.96, source=self.pictures,
+                color_mapper=self.mapper)
+        f.text("x", "y", "text", source=self.titles, text_font_size="9px",
+               text_align="center", text_baseline="bottom", text_color="#333")
+        self._cell = (rows, cell_h)
+        return f
+
+    def _place(self, k: int) -> tuple[float, float]:
+        """Where copy k's picture starts (its lower left corner), row by row from the top."""
+        rows, cell_h = self._cell
+        r, c = divmod(k, self.COLS)
+        return c + 0.02, (rows - 1 - r) * cell_h + 0.02
 
     def _touch(self):
         self._dirty = True
 
-    def _picture(self, f, grid):
+    def _picture(self, grid):
         """A copy's decision grid as its picture shows it: the output on the −1..+1 scale,
         or the most likely of K classes in the class colours."""
-        mapper = f.renderers[0].glyph.color_mapper
+        mapper = self.mapper
         k = self.run.classes
         if k > 2:
             colours = list(theme.CLASS_COLOURS[:k])
@@ -419,15 +438,15 @@ class ParallelView(pn.viewable.Viewer):
         m = s.metrics()
         grids = s.grids()
         values = m["values"]
-        for k, (f, src) in enumerate(self.thumbs):
-            visible = k < s.copies
-            f.visible = visible
-            if not visible:
-                continue
-            src.data = {"image": [self._picture(f, grids[k])]}
-            label = f"lr {values[k]:.2g}" if s.over == "learning_rate" else f"seed {values[k]}"
-            f.title.text = label + (" ✗ diverged" if m["diverged"][k] else
-                                    f" · {m['train_loss'][k]:.3f}")
+        shown = range(min(s.copies, len(grids)))
+        places = [self._place(k) for k in shown]
+        self.pictures.data = {"image": [self._picture(grids[k]) for k in shown],
+                              "x": [x for x, _ in places], "y": [y for _, y in places]}
+        labels = [(f"lr {values[k]:.2g}" if s.over == "learning_rate" else f"seed {values[k]}")
+                  + (" ✗ diverged" if m["diverged"][k] else f" · {m['train_loss'][k]:.3f}")
+                  for k in shown]
+        self.titles.data = {"x": [x + 0.48 for x, _ in places],
+                            "y": [y + 0.98 for _, y in places], "text": labels}
         c = s.curves()
         colors = [theme.blend(theme.ORANGE, theme.BLUE, k / max(s.copies - 1, 1))
                   for k in range(s.copies)]
@@ -446,7 +465,7 @@ class ParallelView(pn.viewable.Viewer):
         return pn.Column(pn.Row(self.over, tip(self.copies, self.sweep.param.copies.doc),
                                 self.lr_min, self.lr_max),
                          pn.Row(tip(self.play, PLAY_TIP), self.reset_btn, self.status),
-                         pn.Row(self.grid_box, self.curve_fig))
+                         pn.Row(self.grid_fig, self.curve_fig))
 
 
 class DescentLab(pn.viewable.Viewer):

@@ -86,7 +86,9 @@ def open_tab(page, server, name: str):
         intro = page.locator(".pg-tab-intro").filter(visible=True)
         wait_until(lambda: intro.count() == 1 and "Watch a neural network" not in
                    intro.first.inner_text(), 60, message=f"the {name} tab's content")
-    page.wait_for_timeout(2500)                 # its first frames
+        # the lab itself comes after its introduction (at the page's first frame)
+        page.locator(".pg-lab-loading").wait_for(state="detached", timeout=60_000)
+    page.wait_for_timeout(2500)                 # its first frames, and a scan for names
 
 
 def summarise(violations: list) -> dict:

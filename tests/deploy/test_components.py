@@ -230,6 +230,9 @@ def test_a_served_page_imports_nothing_for_components_and_still_loads(tmp_path):
                                 if "/components/" in r.url else None)
                         page.goto(f"{base}/app?tab={tab}", timeout=120_000)
                         page.locator(".bk-tab").first.wait_for(timeout=120_000)
+                        # a lab comes after its introduction, at the page's first frame
+                        page.locator(".pg-lab-loading").wait_for(state="detached",
+                                                                 timeout=120_000)
                         page.wait_for_timeout(2500)
                         page.close()
                 finally:

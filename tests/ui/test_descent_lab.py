@@ -168,7 +168,27 @@ def test_parallel_runs_train_together(lab):
     v.play.value = False
     lab.tick()
     assert v.sweep.epoch >= 3 and len(v.curves.data["ys"]) == 4
-    assert [t[0].visible for t in v.thumbs[:5]] == [True] * 4 + [False]
+    # a picture and a title for each of the 4 copies, in one figure, 4 to a row
+    assert len(v.pictures.data["image"]) == len(v.titles.data["text"]) == 4
+    assert v.pictures.data["y"] == [v.pictures.data["y"][0]] * 4
+    assert v.pictures.data["x"] == sorted(v.pictures.data["x"])
+    assert all(t.endswith(("diverged",)) or " · " in t for t in v.titles.data["text"])
+
+
+def test_the_copies_pictures_are_one_figure(lab):
+    """16 small figures made the tab 400 models heavier; one figure holds every picture."""
+    from bokeh.models import Plot
+    root = pn.panel(lab.parallel).get_root()
+    figures = [m for m in root.references() if isinstance(m, Plot)]
+    assert len(figures) == 2                 # the pictures and the loss curves
+    assert len(root.references()) < 150
+    v = lab.parallel
+    v.sweep.copies = 16
+    v._touch()
+    v.tick()
+    xs, ys = v.pictures.data["x"], v.pictures.data["y"]
+    assert len(xs) == 16 and len(set(zip(xs, ys))) == 16      # none on top of another
+    assert len(set(ys)) == 4 and len(set(xs)) == 4
 
 
 def test_race_legend_stays_off_the_plot(lab):

@@ -132,10 +132,9 @@ def test_parallel_copies_of_a_k_class_run_are_drawn_in_class_colours():
     view.sweep.train(3)
     view._touch()
     view.tick()
-    f, src = view.thumbs[0]
-    mapper = f.renderers[0].glyph.color_mapper
+    mapper = view.mapper
     assert list(mapper.palette) == list(theme.CLASS_COLOURS[:3])
-    picture = np.asarray(src.data["image"][0])
+    picture = np.asarray(view.pictures.data["image"][0])
     assert set(np.unique(picture)) <= {0.0, 1.0, 2.0}
     run.dataset = "xor"                                     # two classes: the −1..+1 scale
     view.sweep.train(1)
