@@ -24,6 +24,7 @@ from .cards import lab_placeholder, tab_intro
 from .controls import TrainingControls
 from .data_panel import DataPanel
 from .describe import PlotSummary, label_plots
+from .parts import Later
 from .diagram_table import DiagramTable
 from .class_panel import ClassEntry, ClassPanel
 from .keyboard import Keyboard
@@ -162,6 +163,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.heartbeat = heartbeat.Heartbeat()     # is its browser still there?
         self._away = False
         self._to_build: str | None = None          # a lab tab to build at the next frame
+        self.later = Later()                       # its cards' contents, one per frame
         self._changed_setup = False                # the set-up changed since the last frame
         self._checks = 0                           # frames its launched epochs have taken
         self._last_full = -math.inf            # when the last full frame was drawn (s)
@@ -333,6 +335,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             name, self._to_build = self._to_build, None
             with pn.io.hold():
                 self.lab(name)
+        elif self.later:                       # then its cards' contents, one a frame
+            self.later.put_next()
         t0 = self.clock()
         if self._last_tick is not None:       # how far apart this session's frames come
             gap = min((t0 - self._last_tick) * 1e3, 1000.0)
@@ -535,11 +539,15 @@ class PlaygroundApp(pn.viewable.Viewer):
         """The tab ``name``'s Viewer, built (and put in its tab) on first use."""
         if name not in self.labs and name in self._lab_factories:
             self.labs[name] = self._lab_factories[name]()
-            self._lab_boxes[name].objects = [self.labs[name]]
-            label_plots(self._lab_boxes[name])  # a role and words for each of its plots
-            a11y.name_controls(self._lab_boxes[name])
+            content = pn.Column(self.labs[name])   # made ready before it goes on the page
+            label_plots(content)            # a role and words for each of its plots
+            a11y.name_controls(content)
             if self.locked:                 # built during a demonstration: locked too
-                self._lock_widgets(self._lab_boxes[name])
+                self._lock_widgets(content)
+            if self._doc is not None:
+                # on a page: the cards with their titles now, their contents one per frame
+                self.later.hold_cards(content)
+            self._lab_boxes[name].objects = list(content.objects)
             if self._doc is not None:
                 gcpolicy.COLLECTOR.built()
         return self.labs.get(name)

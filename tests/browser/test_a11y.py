@@ -86,9 +86,36 @@ def open_tab(page, server, name: str):
         intro = page.locator(".pg-tab-intro").filter(visible=True)
         wait_until(lambda: intro.count() == 1 and "Watch a neural network" not in
                    intro.first.inner_text(), 60, message=f"the {name} tab's content")
-        # the lab itself comes after its introduction (at the page's first frame)
+        # the lab itself comes after its introduction (at the page's first frame), then
+        # its cards' contents, one per frame
         page.locator(".pg-lab-loading").wait_for(state="detached", timeout=60_000)
+        controls_settle(page)
     page.wait_for_timeout(2500)                 # its first frames, and a scan for names
+
+
+CONTROLS_JS = """() => {
+  let n = 0;
+  const deep = (root) => {
+    n += root.querySelectorAll('[role="slider"], .bk-spin-btn, button, select, input').length;
+    for (const el of root.querySelectorAll("*")) { if (el.shadowRoot) deep(el.shadowRoot); }
+  };
+  deep(document);
+  return n;
+}"""
+
+
+def controls_settle(page, quiet_s: float = 1.5, timeout: float = 60.0):
+    """Wait until the number of controls on the page has stood still for quiet_s."""
+    last, since = -1, time.monotonic()
+    deadline = since + timeout
+    while time.monotonic() < deadline:
+        n = page.evaluate(CONTROLS_JS)
+        if n != last:
+            last, since = n, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return n
+        page.wait_for_timeout(250)
+    raise AssertionError("the tab's controls kept changing")
 
 
 def summarise(violations: list) -> dict:

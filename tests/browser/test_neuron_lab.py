@@ -23,6 +23,8 @@ def text(page, css) -> str:
 
 
 def number(page, css) -> float:
+    # a card's contents come one frame after another: its readout may still be empty
+    wait_until(lambda: text(page, css) != "", timeout=30, message=f"a number in {css}")
     return float(text(page, css).replace("−", "-"))
 
 

@@ -1,0 +1,55 @@
+"""A page's heavy parts put in place one per frame, after the page is shown.
+
+Making a card's Bokeh models and sending them takes the server's event loop about 2.5 ms
+per model, and a lab has hundreds: built in one go, a lab held every other page's frames
+for 1.5–2 s. So a page on a server shows a lab's cards with their titles first, and
+``Later`` fills one card per frame (the other pages' frames go out in between). Outside a
+server (a notebook, the tests) everything is in place at once.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+import panel as pn
+
+
+def cards(layout) -> list:
+    """The cards (layouts with the CSS class ``pg-card``) in ``layout``, in page order."""
+    return [c for c in layout.select(pn.layout.ListPanel)
+            if "pg-card" in (c.css_classes or [])]
+
+
+class Later:
+    """The parts still to put in place: (box, its objects), first in, first out."""
+
+    def __init__(self):
+        self.waiting: deque = deque()
+
+    def __len__(self) -> int:
+        return len(self.waiting)
+
+    def hold_cards(self, layout) -> int:
+        """Take the contents of each card of ``layout`` out, to put back later: a card keeps
+        its first object (its title) when it has more than one. Returns how many."""
+        n = 0
+        for card in cards(layout):
+            keep = 1 if len(card.objects) > 1 else 0
+            held = list(card.objects[keep:])
+            if held:
+                card.objects = list(card.objects[:keep])
+                self.waiting.append((card, held))
+                n += 1
+        return n
+
+    def put_next(self):
+        """Put the oldest held part back in its box; returns the box (None: nothing held)."""
+        if not self.waiting:
+            return None
+        box, held = self.waiting.popleft()
+        with pn.io.hold():
+            box.objects = list(box.objects) + held
+        return box
+
+    def put_all(self) -> None:
+        while self.put_next() is not None:
+            pass
