@@ -336,7 +336,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             with pn.io.hold():
                 self.lab(name)
         elif self.later:                       # then its cards' contents, one a frame
-            self.later.put_next()
+            self.put_next_part()
         t0 = self.clock()
         if self._last_tick is not None:       # how far apart this session's frames come
             gap = min((t0 - self._last_tick) * 1e3, 1000.0)
@@ -534,6 +534,13 @@ class PlaygroundApp(pn.viewable.Viewer):
                          self.heartbeat.pane,
                          self.keys.pane, sizing_mode="stretch_width",
                          margin=0)
+
+    def put_next_part(self):
+        """Put the next held part of the page in place (``Later``); returns its box."""
+        box = self.later.put_next()
+        if box is not None and self.locked:   # the teacher locked the page meanwhile
+            self._lock_widgets(box)
+        return box
 
     def lab(self, name: str):
         """The tab ``name``'s Viewer, built (and put in its tab) on first use."""

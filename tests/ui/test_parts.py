@@ -45,3 +45,19 @@ def test_a_page_holds_a_labs_cards_only_when_served(monkeypatch):
     monkeypatch.setattr(app2, "_doc", object())         # as after start() on a page
     app2.lab("descent")
     assert len(app2.later) == len(descent_lab.SECTIONS)
+
+
+def test_a_card_put_in_place_after_a_lock_comes_locked(monkeypatch):
+    from playground.ui import PlaygroundApp
+    app = PlaygroundApp(query=None)
+    monkeypatch.setattr(app, "_doc", object())          # as after start() on a page
+    app.lab("descent")
+    app.lock(True)                                      # the teacher locks meanwhile
+    boxes = []
+    while (box := app.put_next_part()) is not None:
+        boxes.append(box)
+    assert len(boxes) == len(descent_lab.SECTIONS)
+    widgets = [w for b in boxes for w in b.select(pn.widgets.Widget)]
+    assert widgets and all(w.disabled for w in widgets)
+    app.lock(False)
+    assert not app.labs["descent"].parallel.reset_btn.disabled
