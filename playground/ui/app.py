@@ -517,9 +517,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                 # a link to a lab: the page comes with the lab's introduction, the lab
                 # itself at the first frame (two shorter turns of the server's event loop
                 # than one long one: the other pages' frames go out in between)
-                self._lab_boxes[self.view.tab].objects = [
-                    lab_placeholder(LAB_INTROS[self.view.tab])]
-                self._to_build = self.view.tab
+                self._build_at_next_frame(self.view.tab)
             else:
                 self.lab(self.view.tab)
         self.tabs.param.watch(self._tab_changed, "active")
@@ -534,6 +532,11 @@ class PlaygroundApp(pn.viewable.Viewer):
                          self.heartbeat.pane,
                          self.keys.pane, sizing_mode="stretch_width",
                          margin=0)
+
+    def _build_at_next_frame(self, name: str):
+        """The lab ``name``'s introduction in its tab now, the lab at the next frame."""
+        self._lab_boxes[name].objects = [lab_placeholder(LAB_INTROS[name])]
+        self._to_build = name
 
     def put_next_part(self):
         """Put the next held part of the page in place (``Later``); returns its box."""
@@ -574,9 +577,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.keys.active = name == "playground"
         if self._doc is not None and name in self._lab_factories and name not in self.labs:
             # the first click on a lab's tab: its introduction at once (a message of its
-            # own), the lab itself at the next frame, built in one go on the server
-            self._lab_boxes[name].objects = [lab_placeholder(LAB_INTROS[name])]
-            self._to_build = name
+            # own), the lab itself at the next frame
+            self._build_at_next_frame(name)
         else:
             self.lab(name)
         self._dirty = True

@@ -49,7 +49,3 @@ class Later:
         with pn.io.hold():
             box.objects = list(box.objects) + held
         return box
-
-    def put_all(self) -> None:
-        while self.put_next() is not None:
-            pass

@@ -32,7 +32,8 @@ def test_a_card_of_one_object_is_held_whole_and_an_empty_one_not_at_all():
     later = Later()
     assert later.hold_cards(pn.Column(one, empty, plain)) == 1
     assert one.objects == [] and len(plain.objects) == 2
-    later.put_all()
+    while later.put_next() is not None:
+        pass
     assert one.objects[0].object == "all of it" and len(later) == 0
 
 
