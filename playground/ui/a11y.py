@@ -92,8 +92,13 @@ def name_controls(viewable) -> int:
 # arrow buttons (named "Increase …"/"Decrease …" and taken out of the Tab order: the arrow
 # keys in the box do the same), the tabs' titles (roles tablist, tab and which one is
 # selected), and the page itself (its one drawn root is the main landmark). Installed once
-# per page; it looks again every NAME_EVERY_MS for controls drawn since (a tab opened).
+# per page; it looks again every 150 ms for 2 s after the server changes what a layout
+# holds (a tab opened, a card or a part of the page put in place: Bokeh's document events;
+# window._pg_name_bursts counts them), and every NAME_EVERY_MS for anything else.
 NAME_EVERY_MS = 2000         # a scan of the page costs about 4 ms on a slow laptop
+NAME_SOON_MS = (150, 2000)   # after a layout's change: every 150 ms for 2 s (its views
+                             # are built in the next tasks, later on a busy laptop)
+STRUCTURE = ("children", "tabs", "objects", "visible")    # the changes that bring controls
 NAMES_JS = """
 if (!window._pg_names) {
   const scan = (root) => {
@@ -136,6 +141,17 @@ if (!window._pg_names) {
     if (roots.length === 1) roots[0].setAttribute("role", "main")
   }
   window._pg_names = setInterval(() => { main(); scan(document) }, every)
+  let until = 0, often = null
+  const soon = () => {          // a burst of changes (a frame brings several): one timer
+    until = performance.now() + soon_ms[1]
+    if (often === null) window._pg_name_bursts = (window._pg_name_bursts || 0) + 1
+    if (often === null) often = setInterval(() => {
+      scan(document)
+      if (performance.now() > until) { clearInterval(often); often = null }
+    }, soon_ms[0])
+  }
+  for (const d of Bokeh.documents)
+    d.on_change((e) => { if (e.kind === "ModelChanged" && structure.includes(e.attr)) soon() })
   main()
   scan(document)
 }
@@ -144,5 +160,6 @@ if (!window._pg_names) {
 
 def install_names(doc) -> None:
     """Name the sliders' handles and the number boxes' arrows of this page (NAMES_JS)."""
-    doc.js_on_event("document_ready", CustomJS(args=dict(every=NAME_EVERY_MS),
-                                               code=NAMES_JS))
+    doc.js_on_event("document_ready", CustomJS(
+        args=dict(every=NAME_EVERY_MS, soon_ms=list(NAME_SOON_MS), structure=list(STRUCTURE)),
+        code=NAMES_JS))

@@ -223,6 +223,60 @@ def test_tabs_open_from_the_keyboard(page):
                message="the Playground tab again")
 
 
+# when each slider handle and number-box arrow was first drawn, and when it got its name
+# (checked every 50 ms in the page, through the shadow roots), with the page script's look
+# round every NAME_EVERY_MS stopped
+WATCH_NAMES_JS = """() => {
+  clearInterval(window._pg_names)       // no look round every 2 s: only the changes count
+  const seen = window._pg_test_seen = new Map()
+  const deep = (root, out) => {
+    for (const h of root.querySelectorAll('[role="slider"], .bk-spin-btn')) out.push(h)
+    for (const el of root.querySelectorAll("*")) if (el.shadowRoot) deep(el.shadowRoot, out)
+    return out
+  }
+  window._pg_test_watch = setInterval(() => {
+    const now = performance.now()
+    for (const h of deep(document, [])) {
+      if (!seen.has(h)) seen.set(h, {seen: now, named: null})
+      const r = seen.get(h)
+      if (r.named === null && h.getAttribute("aria-label")) r.named = now
+    }
+  }, 50)
+}"""
+NAMED_AFTER_JS = """() => {
+  clearInterval(window._pg_test_watch)
+  return Array.from(window._pg_test_seen.values()).map((r) =>
+    r.named === null ? null : r.named - r.seen)
+}"""
+
+
+def test_controls_put_in_place_later_are_named_at_once(page):
+    # a lab's cards are filled one per frame after its tab opens: each control they bring
+    # is named for screen readers when it is drawn (the page script listens for the
+    # layouts' changes), not only at the script's next look round the page (every 2 s)
+    page.evaluate(WATCH_NAMES_JS)
+    page.locator(".bk-tab", has_text="Gradient descent").click()
+    page.locator(".pg-lab-loading").wait_for(state="detached", timeout=60_000)
+    controls_settle(page)
+    page.wait_for_timeout(1000)
+    delays = page.evaluate(NAMED_AFTER_JS)
+    assert len(delays) >= 20, delays                    # the lab's sliders and number boxes
+    assert None not in delays, f"{delays.count(None)} of {len(delays)} never named"
+    assert max(delays) < 1000, sorted(delays)[-5:]
+
+
+def test_playing_brings_no_extra_look_for_names(page):
+    # the frames of a playing page change data and words, not what the layouts hold: the
+    # page script's quick looks (every 150 ms for 2 s) are not set off 60 times a second
+    page.wait_for_timeout(2500)                        # the lower parts' burst is over
+    before = page.evaluate("window._pg_name_bursts || 0")
+    button(page, "Play").click()
+    wait_until(lambda: epoch(page) > 20, 30, message="training")
+    page.wait_for_timeout(2000)
+    assert page.evaluate("window._pg_name_bursts || 0") == before
+    button(page, "Pause").click()
+
+
 def test_keys_leave_text_fields_alone(page):
     box = page.get_by_label("Stop at epoch", exact=True)
     box.click()
