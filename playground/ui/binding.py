@@ -41,21 +41,34 @@ def link(widget, obj, name: str, on_error: Callable[[str], None],
     return widget
 
 
+# what Panel gives the tooltip it makes of a text description: it wraps at 300 px
+TOOLTIP_CSS = ":host { white-space: initial; max-width: 300px; }"
+
+
+def plain_tooltip(text: str, position: str = "right"):
+    """A tooltip of plain words: one Bokeh model. (Panel makes two of the words of a
+    TooltipIcon, the tooltip and an HTML model of the words rendered as Markdown, and
+    every model costs the server's event loop to make and send.)"""
+    from bokeh.models import Tooltip
+    return Tooltip(content=text, position=position, stylesheets=[TOOLTIP_CSS],
+                   syncable=False)
+
+
 def tooltip_below(text: str):
     """A control's tooltip shown under it instead of to its right (where it would cover
     the readout beside the control, e.g. the epoch counter beside Play and Step)."""
-    from bokeh.models import Tooltip
-    return Tooltip(content=text, position="bottom", syncable=False)
+    return plain_tooltip(text, "bottom")
 
 
 def tooltip_text(description) -> str:
-    """The words of a control's tooltip, given as text or as tooltip_below's Tooltip."""
+    """The words of a control's tooltip, given as text or as a plain_tooltip."""
     return getattr(description, "content", description) or ""
 
 
 def tip(widget, text: str):
     """A widget with an (i) icon beside it whose tooltip explains it to a learner."""
-    return pn.Row(widget, pn.widgets.TooltipIcon(value=text, margin=(8, 0, 0, -4)), margin=0)
+    icon = pn.widgets.TooltipIcon(value=plain_tooltip(text), margin=(8, 0, 0, -4))
+    return pn.Row(widget, icon, margin=0)
 
 
 def event_point(event) -> tuple[float, float] | None:

@@ -377,7 +377,7 @@ def test_every_control_has_a_tooltip(app):
             if any(o is w for o in objs):
                 i = next(k for k, o in enumerate(objs) if o is w)
                 near = objs[max(i - 1, 0):i + 2]
-                ok = any(isinstance(o, pn.widgets.TooltipIcon) and str(o.value).strip()
+                ok = any(isinstance(o, pn.widgets.TooltipIcon) and tooltip_text(o.value).strip()
                          for o in near)
                 break
         if not ok:
@@ -387,6 +387,23 @@ def test_every_control_has_a_tooltip(app):
               if not isinstance(w, described + (pn.widgets.IntSlider, pn.widgets.FloatSlider,
                                                 pn.widgets.Checkbox, pn.widgets.Toggle))]
     assert not others, f"widget kinds this test does not know how to check: {others}"
+
+
+def test_an_info_icons_words_are_one_model():
+    # Panel makes a TooltipIcon's text a tooltip and an HTML model of it (Markdown); the
+    # project's words are plain, so its icons carry them in the tooltip itself
+    from bokeh.document import Document
+    from bokeh.models import Tooltip
+    from bokeh.models.dom import HTML
+    from playground.ui.binding import tip, tooltip_text
+    row = tip(pn.widgets.IntSlider(name="Copies", start=1, end=16), "How many copies < 17.")
+    icon = row.objects[1]
+    assert tooltip_text(icon.value) == "How many copies < 17."
+    doc = Document()
+    doc.add_root(row.get_root(doc))
+    tips = [m for m in doc.models if isinstance(m, Tooltip)]
+    assert len(tips) == 1 and tips[0].content == "How many copies < 17."
+    assert not [m for m in doc.models if isinstance(m, HTML)]
 
 
 def test_automatic_ranges_stay_in_the_browser(app):
