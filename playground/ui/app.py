@@ -24,6 +24,7 @@ from .cards import lab_placeholder, tab_intro
 from .controls import TrainingControls
 from .data_panel import DataPanel
 from .describe import PlotSummary, label_plots
+from . import parts
 from .parts import Later
 from .diagram_table import DiagramTable
 from .class_panel import ClassEntry, ClassPanel
@@ -157,12 +158,14 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.frames = 0
         self.period_ms = scheduler.CLOCK.period_for(self)  # the period its frames are asked at
         self.interval_ms = float(self.period_ms)    # smoothed time between two frames
+        self.build_ms = 0.0             # the event loop's time in the last tick's build
         self._last_tick = None
         self._due = 0.0                            # when the next frame is due (clock s)
         self.pace = scheduler.Pace()               # this page's share of the compute
         self.heartbeat = heartbeat.Heartbeat()     # is its browser still there?
         self._away = False
         self._to_build: str | None = None          # a lab tab to build at the next frame
+        self._building = None                      # (its name, the build off the loop)
         self.later = Later()                       # its cards' contents, one per frame
         self._changed_setup = False                # the set-up changed since the last frame
         self._checks = 0                           # frames its launched epochs have taken
@@ -182,6 +185,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._apply_view()
         label_plots(self._layout, extra=[self.output.fig2d, self.output.fig1d])
         a11y.name_controls(self._layout)        # a hidden label where a control shows none
+        if _served():   # the parts below the first screen: in its first frames, one a frame
+            for box in (self.own_data_box, self.confusion_box, self.export_box):
+                self.later.hold(box)
         self.keys.active = self.active_tab == "playground"
         if notices:
             self.controls.show_message("This link had problems: " + "; ".join(notices),
@@ -317,6 +323,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         for its own training. A playing run keeps training while another tab is shown,
         unseen. A closed tab stops its frames at once (the session itself goes when the
         server drops it)."""
+        self.build_ms = 0.0
         if self._disconnected():
             self.stop()
             return
@@ -331,12 +338,22 @@ class PlaygroundApp(pn.viewable.Viewer):
             self._away = False
             log.info("Frames resumed for a page: its browser answers again (at epoch %d)",
                      self.run.epoch)
-        if self._to_build is not None:         # a lab tab's first click: its lab now
+        built = time.thread_time()
+        if self._building is not None:         # a lab built off the event loop: on the page
+            name, made = self._building
+            if made.done():
+                self._building = None
+                with pn.io.hold():
+                    self.lab(name, made)
+        elif self._to_build is not None:       # a lab tab's first click: its lab now
             name, self._to_build = self._to_build, None
-            with pn.io.hold():
-                self.lab(name)
+            if name not in self.labs:          # its Python objects in the builder's thread
+                self._building = (name, parts.BUILDER.submit(self._make_lab, name))
         elif self.later:                       # then its cards' contents, one a frame
             self.put_next_part()
+        # a part of the page built once is not what its frames cost: counted in, it would
+        # slow this page's frames (and so the rest of its parts) for seconds after
+        self.build_ms = (time.thread_time() - built) * 1e3
         t0 = self.clock()
         if self._last_tick is not None:       # how far apart this session's frames come
             gap = min((t0 - self._last_tick) * 1e3, 1000.0)
@@ -400,7 +417,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             with set_curdoc(self._doc):
                 self.tick()
         finally:            # the next frame, even after a failed one (as a periodic timer)
-            cost_ms = (time.thread_time() - start) * 1e3
+            cost_ms = max((time.thread_time() - start) * 1e3 - self.build_ms, 0.0)
             self.period_ms = scheduler.CLOCK.record(self, cost_ms)
             if self._callback is not None and self._doc is not None:   # not stopped in it
                 self._callback = self._doc.add_timeout_callback(self._frame, self._next_ms())
@@ -545,13 +562,21 @@ class PlaygroundApp(pn.viewable.Viewer):
             self._lock_widgets(box)
         return box
 
-    def lab(self, name: str):
-        """The tab ``name``'s Viewer, built (and put in its tab) on first use."""
+    def _make_lab(self, name: str):
+        """The lab ``name`` and its content, ready to go on the page (it touches nothing on
+        the page: a page's frames build it in ``parts.BUILDER``'s thread)."""
+        lab = self._lab_factories[name]()
+        content = pn.Column(lab)
+        label_plots(content)                # a role and words for each of its plots
+        a11y.name_controls(content)
+        return lab, content
+
+    def lab(self, name: str, made=None):
+        """The tab ``name``'s Viewer, built (and put in its tab) on first use; ``made``: a
+        future of ``_make_lab(name)`` (built off the event loop)."""
         if name not in self.labs and name in self._lab_factories:
-            self.labs[name] = self._lab_factories[name]()
-            content = pn.Column(self.labs[name])   # made ready before it goes on the page
-            label_plots(content)            # a role and words for each of its plots
-            a11y.name_controls(content)
+            self.labs[name], content = (made.result() if made is not None
+                                        else self._make_lab(name))
             if self.locked:                 # built during a demonstration: locked too
                 self._lock_widgets(content)
             if self._doc is not None:

@@ -3,14 +3,23 @@
 Making a card's Bokeh models and sending them takes the server's event loop about 2.5 ms
 per model, and a lab has hundreds: built in one go, a lab held every other page's frames
 for 1.5–2 s. So a page on a server shows a lab's cards with their titles first, and
-``Later`` fills one card per frame (the other pages' frames go out in between). Outside a
-server (a notebook, the tests) everything is in place at once.
+``Later`` fills one card per frame (the other pages' frames go out in between). The
+playground's parts below its first screen (your data, the confusion matrix, the export
+card) come the same way, after the page is shown. Outside a server (a notebook, the tests)
+everything is in place at once.
 """
 from __future__ import annotations
 
+import concurrent.futures
 from collections import deque
 
 import panel as pn
+
+# Builds a lab's Python objects (its Viewers, figures and widgets: 0.4–1 s for the largest)
+# off the event loop, one at a time for the whole process: the loop then only puts the
+# finished lab on its page, and every page's frames go on meanwhile.
+BUILDER = concurrent.futures.ThreadPoolExecutor(max_workers=1,
+                                                thread_name_prefix="playground-build")
 
 
 def cards(layout) -> list:
@@ -40,6 +49,14 @@ class Later:
                 self.waiting.append((card, held))
                 n += 1
         return n
+
+    def hold(self, box) -> bool:
+        """Take all of ``box``'s contents out, to put back later (False: it had none)."""
+        held = list(box.objects)
+        if held:
+            box.objects = []
+            self.waiting.append((box, held))
+        return bool(held)
 
     def put_next(self):
         """Put the oldest held part back in its box; returns the box (None: nothing held)."""

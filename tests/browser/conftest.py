@@ -153,6 +153,11 @@ def page(request, browser, server):
     pg.goto(f"{server}/app{query}", timeout=FIRST_LOAD_TIMEOUT, wait_until="load")
     pg.locator(".pg-epoch").wait_for(state="visible", timeout=FIRST_LOAD_TIMEOUT)
     pg.get_by_role("button", name="Play", exact=True).wait_for(timeout=FIRST_LOAD_TIMEOUT)
+    if not query.startswith("?tab=") and "&tab=" not in query:
+        # the playground's lower parts come in its first frames (ui/parts.py), the export
+        # card last
+        pg.get_by_text("Python script").first.wait_for(state="attached",
+                                                      timeout=FIRST_LOAD_TIMEOUT)
     yield pg
     try:
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)

@@ -62,3 +62,60 @@ def test_a_card_put_in_place_after_a_lock_comes_locked(monkeypatch):
     assert widgets and all(w.disabled for w in widgets)
     app.lock(False)
     assert not app.labs["descent"].parallel.reset_btn.disabled
+
+
+def test_a_served_playground_puts_its_lower_parts_in_place_after_it_is_shown(monkeypatch):
+    from playground.ui import app as app_module
+    from playground.ui import PlaygroundApp
+    monkeypatch.setattr(app_module, "_served", lambda: True)
+    app = PlaygroundApp(query=None)
+    boxes = [app.own_data_box, app.confusion_box, app.export_box]
+    assert [b.objects for b in boxes] == [[], [], []] and len(app.later) == 3
+    app.lock(True)                                      # the teacher locks meanwhile
+    assert app.put_next_part() is app.own_data_box
+    assert app.put_next_part() is app.confusion_box
+    assert app.put_next_part() is app.export_box
+    assert app.put_next_part() is None
+    assert all(b.objects for b in boxes)
+    widgets = [w for b in boxes for w in b.select(pn.widgets.Widget)]
+    assert widgets and all(w.disabled for w in widgets)
+    app.lock(False)
+    assert not any(w.disabled for w in app.export_box.select(pn.widgets.Button))
+
+
+def test_a_playground_off_a_server_has_every_part_at_once():
+    from playground.ui import PlaygroundApp
+    app = PlaygroundApp(query=None)
+    assert len(app.later) == 0
+    assert app.own_data_box.objects and app.confusion_box.objects and app.export_box.objects
+
+
+def test_a_lab_tab_opened_on_a_page_builds_its_lab_off_the_event_loop(monkeypatch):
+    import threading
+    import time
+    from types import SimpleNamespace
+    from playground.ui import PlaygroundApp
+    from playground.ui.links import TABS
+    app = PlaygroundApp(query=None)
+    monkeypatch.setattr(app, "_doc", SimpleNamespace(session_context=None))   # a page
+    made_in = []
+    make = app._make_lab
+    monkeypatch.setattr(app, "_make_lab", lambda name: (
+        made_in.append(threading.current_thread().name), make(name))[1])
+    app.tabs.active = TABS.index("descent")              # the tab's first click
+    assert "pg-lab-loading" in app._lab_boxes["descent"].objects[0][1].object   # its intro
+    app.tick()                                           # the next frame: the build starts
+    assert "descent" not in app.labs and app._building is not None
+    deadline = time.monotonic() + 60
+    while not app._building[1].done():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    app.tick()                                           # then: on the page
+    assert "descent" in app.labs and app._building is None
+    assert made_in and made_in[0].startswith("playground-build")
+    assert made_in[0] != threading.current_thread().name
+    assert len(app.later) == len(descent_lab.SECTIONS)   # the cards' contents come next
+    app.tabs.active = TABS.index("playground")
+    app.tabs.active = TABS.index("descent")              # opened again: not built again
+    app.tick()
+    assert len(made_in) == 1 and app._building is None
