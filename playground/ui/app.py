@@ -150,6 +150,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.confusion_box = pn.Column(self.confusion, margin=(6, 0, 0, 0))
         self.export_box = pn.Column(self.export, margin=0)
         self.own_data_box = pn.Column(self.own_data, margin=0)
+        self.lessons_box = pn.Column(self.lessons, margin=0)
+        self.class_box = pn.Column(self.class_entry, margin=0)
         self._views = (self.output, self.loss, self.controls, self.confusion, self.diagram,
                        self.own_data, self.hyper, self.summary, self.diagram_table)
         self._dirty = True
@@ -186,7 +188,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         label_plots(self._layout, extra=[self.output.fig2d, self.output.fig1d])
         a11y.name_controls(self._layout)        # a hidden label where a control shows none
         if _served():   # the parts below the first screen: in its first frames, one a frame
-            for box in (self.own_data_box, self.confusion_box, self.export_box):
+            for box in (self.own_data_box, self.confusion_box, self.lessons_box,
+                        self.class_box, self.export_box):
                 self.later.hold(box)
         self.keys.active = self.active_tab == "playground"
         if notices:
@@ -495,7 +498,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         # The output column and the plots in it are sized from the screen (OUTPUT_WIDTH), so
         # data, network and output fit one screen from 1024×768 up and wider screens use
         # their width; the rest (your data, lessons, sharing, export) is further down.
-        data = pn.Column(self.data, self.own_data_box, self.lessons, self.class_entry,
+        data = pn.Column(self.data, self.own_data_box, self.lessons_box, self.class_box,
                          self.export_box,
                          css_classes=["pg-card"], styles={"padding": "4px"},
                          margin=(0, 4, 0, 0))

@@ -219,7 +219,9 @@ def test_backprop_labels_never_overlap_at_any_step():
 
 def test_a_lab_tab_shows_its_introduction_at_once_and_its_lab_at_the_next_frame():
     """Under a server the first click on a lab's tab answers with the lab's introduction;
-    the lab is built at the next frame. Without a server (a notebook) it is built at once."""
+    the lab is built from the next frame on (off the event loop) and put in place at the
+    frame after it is ready. Without a server (a notebook) it is built at once."""
+    import time
     from bokeh.document import Document
 
     from playground.ui import app as app_module
@@ -233,6 +235,11 @@ def test_a_lab_tab_shows_its_introduction_at_once_and_its_lab_at_the_next_frame(
     assert INTRO in placeholder.objects[0].object
     assert "Setting up" in placeholder.objects[1].object
     page.tick()
+    deadline = time.monotonic() + 60
+    while "neurons" not in page.labs:       # the frames go on while it is built
+        assert time.monotonic() < deadline, "the lab was never put in place"
+        time.sleep(0.02)
+        page.tick()
     assert isinstance(page.labs["neurons"], app_module.NeuronLab)
     (shown,) = page._lab_boxes["neurons"].objects
     assert shown is not placeholder and isinstance(shown.objects[1], pn.FlexBox)  # its cards

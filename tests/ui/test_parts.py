@@ -69,12 +69,12 @@ def test_a_served_playground_puts_its_lower_parts_in_place_after_it_is_shown(mon
     from playground.ui import PlaygroundApp
     monkeypatch.setattr(app_module, "_served", lambda: True)
     app = PlaygroundApp(query=None)
-    boxes = [app.own_data_box, app.confusion_box, app.export_box]
-    assert [b.objects for b in boxes] == [[], [], []] and len(app.later) == 3
+    boxes = [app.own_data_box, app.confusion_box, app.lessons_box, app.class_box,
+             app.export_box]
+    assert all(b.objects == [] for b in boxes) and len(app.later) == len(boxes)
     app.lock(True)                                      # the teacher locks meanwhile
-    assert app.put_next_part() is app.own_data_box
-    assert app.put_next_part() is app.confusion_box
-    assert app.put_next_part() is app.export_box
+    for box in boxes:                                   # in this order, the export card last
+        assert app.put_next_part() is box
     assert app.put_next_part() is None
     assert all(b.objects for b in boxes)
     widgets = [w for b in boxes for w in b.select(pn.widgets.Widget)]
@@ -87,7 +87,8 @@ def test_a_playground_off_a_server_has_every_part_at_once():
     from playground.ui import PlaygroundApp
     app = PlaygroundApp(query=None)
     assert len(app.later) == 0
-    assert app.own_data_box.objects and app.confusion_box.objects and app.export_box.objects
+    assert all(b.objects for b in (app.own_data_box, app.confusion_box, app.lessons_box,
+                                   app.class_box, app.export_box))
 
 
 def test_a_lab_tab_opened_on_a_page_builds_its_lab_off_the_event_loop(monkeypatch):
