@@ -144,8 +144,9 @@ if (!window._pg_names) {
   let until = 0, often = null
   const soon = () => {          // a burst of changes (a frame brings several): one timer
     until = performance.now() + soon_ms[1]
-    if (often === null) window._pg_name_bursts = (window._pg_name_bursts || 0) + 1
-    if (often === null) often = setInterval(() => {
+    if (often !== null) return
+    window._pg_name_bursts = (window._pg_name_bursts || 0) + 1
+    often = setInterval(() => {
       scan(document)
       if (performance.now() > until) { clearInterval(often); often = null }
     }, soon_ms[0])

@@ -4,8 +4,8 @@ Making a card's Bokeh models and sending them takes the server's event loop abou
 per model, and a lab has hundreds: built in one go, a lab held every other page's frames
 for 1.5–2 s. So a page on a server shows a lab's cards with their titles first, and
 ``Later`` fills one card per frame (the other pages' frames go out in between). The
-playground's parts below its first screen (your data, the confusion matrix, the export
-card) come the same way, after the page is shown. Outside a server (a notebook, the tests)
+playground's parts below its first screen (your data, the confusion matrix, the lessons,
+the class entry and the export card) come the same way, after the page is shown. Outside a server (a notebook, the tests)
 everything is in place at once.
 """
 from __future__ import annotations

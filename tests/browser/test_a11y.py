@@ -256,7 +256,8 @@ def test_controls_put_in_place_later_are_named_at_once(page):
     # layouts' changes), not only at the script's next look round the page (every 2 s)
     page.evaluate(WATCH_NAMES_JS)
     page.locator(".bk-tab", has_text="Gradient descent").click()
-    page.locator(".pg-lab-loading").wait_for(state="detached", timeout=60_000)
+    # the lab's last card filled (its parallel copies' readout), then a quiet spell
+    page.locator(".pg-parallel-epoch").first.wait_for(state="attached", timeout=90_000)
     controls_settle(page)
     page.wait_for_timeout(1000)
     delays = page.evaluate(NAMED_AFTER_JS)
