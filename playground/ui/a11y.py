@@ -92,15 +92,16 @@ def name_controls(viewable) -> int:
 # arrow buttons (named "Increase …"/"Decrease …" and taken out of the Tab order: the arrow
 # keys in the box do the same), the tabs' titles (roles tablist, tab and which one is
 # selected), and the page itself (its one drawn root is the main landmark). Installed once
-# per page; it looks again every 150 ms for 2 s after the server changes what a layout
-# holds (a tab opened, a card or a part of the page put in place: Bokeh's document events;
-# window._pg_name_bursts counts them), and every NAME_EVERY_MS for anything else.
+# per page; it looks again in the animation frame after anything that can hold a control is
+# drawn (a MutationObserver on the page and on every view's shadow root: a view, a slider's
+# handle, a number box's arrows, a checkbox or a tab bar added; window._pg_name_looks counts
+# these looks), so a control is named before it is first painted however late its view is
+# built, and every NAME_EVERY_MS for what changes without being added (a tab selected).
 NAME_EVERY_MS = 2000         # a scan of the page costs about 4 ms on a slow laptop
-NAME_SOON_MS = (150, 2000)   # after a layout's change: every 150 ms for 2 s (its views
-                             # are built in the next tasks, later on a busy laptop)
-STRUCTURE = ("children", "tabs", "objects", "visible")    # the changes that bring controls
+BRINGS_CONTROLS = '[role="slider"], .bk-spin-btn, input[type="checkbox"], .bk-headers-wrapper'
 NAMES_JS = """
 if (!window._pg_names) {
+  let watch = (root) => {}
   const scan = (root) => {
     for (const h of root.querySelectorAll('[role="slider"]:not([aria-label])')) {
       const t = h.getRootNode().querySelector(".bk-slider-title")
@@ -132,7 +133,10 @@ if (!window._pg_names) {
         tab.setAttribute("aria-selected", tab.classList.contains("bk-active") ? "true" : "false")
       }
     }
-    for (const el of root.querySelectorAll("*")) if (el.shadowRoot) scan(el.shadowRoot)
+    for (const el of root.querySelectorAll("*")) if (el.shadowRoot) {
+      watch(el.shadowRoot)
+      scan(el.shadowRoot)
+    }
   }
   const main = () => {       // the page's one root that draws anything is its main part
     if (document.querySelector("main, [role=main]")) return
@@ -141,18 +145,25 @@ if (!window._pg_names) {
     if (roots.length === 1) roots[0].setAttribute("role", "main")
   }
   window._pg_names = setInterval(() => { main(); scan(document) }, every)
-  let until = 0, often = null
-  const soon = () => {          // a burst of changes (a frame brings several): one timer
-    until = performance.now() + soon_ms[1]
-    if (often !== null) return
-    window._pg_name_bursts = (window._pg_name_bursts || 0) + 1
-    often = setInterval(() => {
-      scan(document)
-      if (performance.now() > until) { clearInterval(often); often = null }
-    }, soon_ms[0])
+  let asked = false
+  const brings = (n) => n.nodeType === 1 &&
+    (n.shadowRoot || n.matches(brings_controls) || n.querySelector(brings_controls))
+  const drawn = new MutationObserver((records) => {
+    if (asked) return            // one look per animation frame, however many views come
+    for (const r of records) for (const n of r.addedNodes) if (brings(n)) {
+      asked = true
+      window._pg_name_looks = (window._pg_name_looks || 0) + 1
+      requestAnimationFrame(() => { asked = false; main(); scan(document) })
+      return
+    }
+  })
+  const watched = new WeakSet()
+  watch = (root) => {
+    if (watched.has(root)) return
+    watched.add(root)
+    drawn.observe(root, {childList: true, subtree: true})
   }
-  for (const d of Bokeh.documents)
-    d.on_change((e) => { if (e.kind === "ModelChanged" && structure.includes(e.attr)) soon() })
+  watch(document)
   main()
   scan(document)
 }
@@ -162,5 +173,5 @@ if (!window._pg_names) {
 def install_names(doc) -> None:
     """Name the sliders' handles and the number boxes' arrows of this page (NAMES_JS)."""
     doc.js_on_event("document_ready", CustomJS(
-        args=dict(every=NAME_EVERY_MS, soon_ms=list(NAME_SOON_MS), structure=list(STRUCTURE)),
+        args=dict(every=NAME_EVERY_MS, brings_controls=BRINGS_CONTROLS),
         code=NAMES_JS))
