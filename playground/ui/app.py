@@ -351,7 +351,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         elif self._to_build is not None:       # a lab tab's first click: its lab now
             name, self._to_build = self._to_build, None
             if name not in self.labs:          # its Python objects in the builder's thread
-                self._building = (name, parts.BUILDER.submit(self._make_lab, name))
+                self._building = (name, parts.BUILDER.submit(self._make_lab_for, self._doc,
+                                                             name))
         elif self.later:                       # then its cards' contents, one a frame
             self.put_next_part()
         # a part of the page built once is not what its frames cost: counted in, it would
@@ -573,6 +574,16 @@ class PlaygroundApp(pn.viewable.Viewer):
         label_plots(content)                # a role and words for each of its plots
         a11y.name_controls(content)
         return lab, content
+
+    def _make_lab_for(self, doc, name: str):
+        """``_make_lab(name)`` in another thread, with ``doc`` (the page's) as Panel's current
+        document there: Panel's widgets read it while they are made (the page's link
+        arguments, for its theme), and in a thread of its own Panel would otherwise look at
+        Bokeh's one current document of the process, which the event loop sets and clears
+        for every page's callbacks meanwhile (seen: "'NoneType' object has no attribute
+        'session_context'" between its two reads)."""
+        with set_curdoc(doc):
+            return self._make_lab(name)
 
     def lab(self, name: str, made=None):
         """The tab ``name``'s Viewer, built (and put in its tab) on first use; ``made``: a

@@ -94,15 +94,16 @@ def test_a_playground_off_a_server_has_every_part_at_once():
 def test_a_lab_tab_opened_on_a_page_builds_its_lab_off_the_event_loop(monkeypatch):
     import threading
     import time
-    from types import SimpleNamespace
+    from bokeh.document import Document
     from playground.ui import PlaygroundApp
     from playground.ui.links import TABS
     app = PlaygroundApp(query=None)
-    monkeypatch.setattr(app, "_doc", SimpleNamespace(session_context=None))   # a page
-    made_in = []
+    monkeypatch.setattr(app, "_doc", Document())                          # a page
+    made_in, docs = [], []
     make = app._make_lab
     monkeypatch.setattr(app, "_make_lab", lambda name: (
-        made_in.append(threading.current_thread().name), make(name))[1])
+        made_in.append(threading.current_thread().name), docs.append(pn.state.curdoc),
+        make(name))[2])
     app.tabs.active = TABS.index("descent")              # the tab's first click
     assert "pg-lab-loading" in app._lab_boxes["descent"].objects[0][1].object   # its intro
     app.tick()                                           # the next frame: the build starts
@@ -115,6 +116,9 @@ def test_a_lab_tab_opened_on_a_page_builds_its_lab_off_the_event_loop(monkeypatc
     assert "descent" in app.labs and app._building is None
     assert made_in and made_in[0].startswith("playground-build")
     assert made_in[0] != threading.current_thread().name
+    # Panel's current document in the builder's thread is the page's, not whatever the
+    # event loop has set for another page's callback meanwhile
+    assert docs == [app._doc]
     assert len(app.later) == len(descent_lab.SECTIONS)   # the cards' contents come next
     app.tabs.active = TABS.index("playground")
     app.tabs.active = TABS.index("descent")              # opened again: not built again
