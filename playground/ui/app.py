@@ -23,7 +23,7 @@ from . import a11y, heartbeat, heat_canvas, scheduler, sizing, theme
 from .cards import lab_placeholder, tab_intro
 from .controls import TrainingControls
 from .data_panel import DataPanel
-from .describe import PlotSummary, label_plots
+from .describe import PlotSummary, label_plots, plots_in
 from . import parts
 from .parts import Later
 from .diagram_table import DiagramTable
@@ -185,7 +185,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         run.reset()
         self._layout = self._build()
         self._apply_view()
-        label_plots(self._layout, extra=[self.output.fig2d, self.output.fig1d])
+        plots = [self.output.fig2d, self.output.fig1d]     # the big plot's two forms
+        label_plots(self._layout, extra=plots)
+        theme.lean_glyphs(plots_in(self._layout, extra=plots))
         a11y.name_controls(self._layout)        # a hidden label where a control shows none
         if _served():   # the parts below the first screen: in its first frames, one a frame
             for box in (self.own_data_box, self.confusion_box, self.lessons_box,
@@ -572,6 +574,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         lab = self._lab_factories[name]()
         content = pn.Column(lab)
         label_plots(content)                # a role and words for each of its plots
+        theme.lean_glyphs(plots_in(content))    # fewer models for the loop to make and send
         a11y.name_controls(content)
         return lab, content
 

@@ -206,11 +206,20 @@ def label_plot(plot: Plot) -> bool:
     return True
 
 
-def label_plots(viewable, extra=()) -> int:
-    """Label every Bokeh plot inside a Panel object (and the plots in ``extra``, e.g. one
-    that a Viewer swaps in later). Returns how many were labelled now."""
+def plots_in(viewable, extra=()) -> list:
+    """Every Bokeh plot inside a Panel object, and the plots in ``extra`` (e.g. one that a
+    Viewer swaps in later)."""
     plots = list(extra)
     for pane in viewable.select(pn.pane.Bokeh):
-        if pane.object is not None:
-            plots.extend(pane.object.select({"type": Plot}))
-    return sum(label_plot(p) for p in plots)
+        obj = pane.object
+        if isinstance(obj, Plot):       # a plot holds no other plot: no walk through its
+            plots.append(obj)           # models (a tenth of a page's build)
+        elif obj is not None:
+            plots.extend(obj.select({"type": Plot}))
+    return plots
+
+
+def label_plots(viewable, extra=()) -> int:
+    """Label every Bokeh plot inside a Panel object (and the plots in ``extra``). Returns
+    how many were labelled now."""
+    return sum(label_plot(p) for p in plots_in(viewable, extra))

@@ -203,6 +203,32 @@ def add_save_button(fig, filename: str):
     return fig
 
 
+def lean_glyphs(plots) -> int:
+    """Take out the two copies of each glyph that Bokeh's ``figure`` makes for every
+    renderer (drawn when other points are selected, and when the renderer is muted) from
+    plots that can neither select nor mute: the browser makes its own copies ("auto")
+    either way, and the page's first message carries two models fewer per renderer (30 of
+    the playground's 417). Plots with a selecting tool or a muting legend keep theirs.
+    Returns how many copies were taken out."""
+    from bokeh.models import Glyph, GlyphRenderer
+    from bokeh.models.tools import SelectTool
+    n = 0
+    for plot in plots:
+        if any(isinstance(t, SelectTool) for t in plot.toolbar.tools) or any(
+                legend.click_policy == "mute" for legend in plot.legend):
+            continue
+        for r in plot.renderers:
+            if not isinstance(r, GlyphRenderer):
+                continue
+            if isinstance(r.nonselection_glyph, Glyph):
+                r.nonselection_glyph = "auto"
+                n += 1
+            if isinstance(r.muted_glyph, Glyph):
+                r.muted_glyph = "auto"
+                n += 1
+    return n
+
+
 def thumb_button_css(data_uri: str) -> str:
     """Stylesheet that turns a Panel Button into a labelled picture tile."""
     return f"""

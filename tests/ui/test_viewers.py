@@ -458,3 +458,37 @@ def test_the_plots_have_no_drag_or_zoom_tools(app):
         kinds = {type(t) for t in fig.toolbar.tools}
         assert not kinds & {PanTool, WheelZoomTool, BoxZoomTool}, fig
     assert [type(t) for t in app.output.fig1d.toolbar.tools] == [SaveTool]
+
+
+def test_plots_that_cannot_select_or_mute_send_no_glyph_copies(app):
+    """Bokeh's figure makes each renderer's glyph three times (drawn, drawn while other
+    points are selected, muted); where a plot has no selecting tool and no muting legend
+    the copies are taken out (the browser makes its own), on the page and in every lab."""
+    from bokeh.models import Glyph, GlyphRenderer, TapTool
+    from bokeh.plotting import figure
+    from playground.ui import theme
+    from playground.ui.describe import plots_in
+
+    plain, tapped, muting = (figure(tools=""), figure(tools=""), figure(tools=""))
+    plain.scatter([1], [2])
+    plain.line([1, 2], [2, 3], legend_label="loss")      # a legend that only hides
+    plain.legend.click_policy = "hide"
+    tapped.scatter([1], [2])
+    tapped.add_tools(TapTool())
+    muting.line([1, 2], [2, 3], legend_label="loss")
+    muting.legend.click_policy = "mute"
+    assert theme.lean_glyphs([plain, tapped, muting]) == 4
+    assert all(r.nonselection_glyph == "auto" and r.muted_glyph == "auto"
+               for r in plain.renderers)
+    assert all(isinstance(r.nonselection_glyph, Glyph) for r in tapped.renderers + muting.renderers)
+    assert isinstance(plain.renderers[0].glyph, Glyph)                # the glyph itself stays
+    assert theme.lean_glyphs([plain]) == 0                            # once
+
+    def copies(layout):
+        return [r for p in plots_in(layout) for r in p.renderers
+                if isinstance(r, GlyphRenderer) and isinstance(r.muted_glyph, Glyph)
+                and not any(isinstance(t, TapTool) for t in p.toolbar.tools)]
+    assert len(plots_in(app._layout)) >= 4 and not copies(app._layout)
+    for name in app._lab_factories:
+        lab, content = app._make_lab(name)
+        assert plots_in(content) and not copies(content), name
