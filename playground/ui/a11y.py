@@ -92,12 +92,15 @@ def name_controls(viewable) -> int:
 # arrow buttons (named "Increase …"/"Decrease …" and taken out of the Tab order: the arrow
 # keys in the box do the same), the tabs' titles (roles tablist, tab and which one is
 # selected), and the page itself (its one drawn root is the main landmark). Installed once
-# per page; it looks again in the animation frame after anything that can hold a control is
-# drawn (a MutationObserver on the page and on every view's shadow root: a view, a slider's
-# handle, a number box's arrows, a checkbox or a tab bar added; window._pg_name_looks counts
-# these looks), so a control is named before it is first painted however late its view is
-# built, and every NAME_EVERY_MS for what changes without being added (a tab selected).
+# per page; it looks again in the next animation frame after anything that can hold a
+# control is drawn (a MutationObserver on the page and on every view's shadow root: a view,
+# a slider's handle, a number box's arrows, a checkbox or a tab bar added), at most once
+# every NAME_SOON_MS (window._pg_name_looks counts these looks), so a control is named at
+# once however late its view is built; and every NAME_EVERY_MS for what changes without
+# being added (a tab selected).
 NAME_EVERY_MS = 2000         # a scan of the page costs about 4 ms on a slow laptop
+NAME_SOON_MS = 100           # a lab whose cards come one a frame is looked at 10 times a
+                             # second, not 60
 BRINGS_CONTROLS = '[role="slider"], .bk-spin-btn, input[type="checkbox"], .bk-headers-wrapper'
 NAMES_JS = """
 if (!window._pg_names) {
@@ -145,15 +148,22 @@ if (!window._pg_names) {
     if (roots.length === 1) roots[0].setAttribute("role", "main")
   }
   window._pg_names = setInterval(() => { main(); scan(document) }, every)
-  let asked = false
+  let asked = false, last = -Infinity
+  const look = () => {   // in an animation frame (timers wait behind a busy page's tasks)
+    if (performance.now() - last < soon_ms) { requestAnimationFrame(look); return }
+    asked = false
+    last = performance.now()
+    main()
+    scan(document)
+  }
   const brings = (n) => n.nodeType === 1 &&
     (n.shadowRoot || n.matches(brings_controls) || n.querySelector(brings_controls))
   const drawn = new MutationObserver((records) => {
-    if (asked) return            // one look per animation frame, however many views come
+    if (asked) return            // one look for all that comes before it
     for (const r of records) for (const n of r.addedNodes) if (brings(n)) {
       asked = true
       window._pg_name_looks = (window._pg_name_looks || 0) + 1
-      requestAnimationFrame(() => { asked = false; main(); scan(document) })
+      requestAnimationFrame(look)
       return
     }
   })
@@ -173,5 +183,5 @@ if (!window._pg_names) {
 def install_names(doc) -> None:
     """Name the sliders' handles and the number boxes' arrows of this page (NAMES_JS)."""
     doc.js_on_event("document_ready", CustomJS(
-        args=dict(every=NAME_EVERY_MS, brings_controls=BRINGS_CONTROLS),
+        args=dict(every=NAME_EVERY_MS, soon_ms=NAME_SOON_MS, brings_controls=BRINGS_CONTROLS),
         code=NAMES_JS))

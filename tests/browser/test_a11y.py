@@ -256,6 +256,7 @@ def test_controls_put_in_place_later_are_named_at_once(page):
     # named for screen readers when it is drawn (the page script watches what is added to
     # the page), not only at the script's next look round the page (every 2 s)
     page.evaluate(WATCH_NAMES_JS)
+    looks, start = page.evaluate("[window._pg_name_looks || 0, performance.now()]")
     page.locator(".bk-tab", has_text="Gradient descent").click()
     # the lab's last card filled (its parallel copies' readout), then a quiet spell
     page.locator(".pg-parallel-epoch").first.wait_for(state="attached", timeout=90_000)
@@ -265,6 +266,10 @@ def test_controls_put_in_place_later_are_named_at_once(page):
     assert len(delays) >= 20, delays                    # the lab's sliders and number boxes
     assert None not in delays, f"{delays.count(None)} of {len(delays)} never named"
     assert max(delays) < 1000, sorted(delays)[-5:]
+    # and the page is looked at no more than 10 times a second meanwhile (a look walks
+    # every shadow root of the page; the lab's cards come one a frame)
+    looks_now, now = page.evaluate("[window._pg_name_looks || 0, performance.now()]")
+    assert 0 < looks_now - looks <= (now - start) / 1000 * 10 + 1
 
 
 def test_playing_brings_no_extra_look_for_names(page):
