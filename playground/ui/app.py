@@ -79,6 +79,13 @@ LAB_INTROS = {"neurons": neuron_lab.INTRO, "descent": descent_lab.INTRO,
               "convolution": conv_lab.INTRO, "digits": digits_lab.INTRO}
 
 
+def _finish_plots(layout, extra=()):
+    """A role and words for each plot of ``layout`` (and of ``extra``: the big plot's two
+    forms), and no glyph copies that none of them draws (fewer models to make and send)."""
+    label_plots(layout, extra)
+    theme.lean_glyphs(plots_in(layout, extra))
+
+
 def _served() -> bool:
     """True while building a browser session's page under a server (not a notebook)."""
     return pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
@@ -185,9 +192,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         run.reset()
         self._layout = self._build()
         self._apply_view()
-        plots = [self.output.fig2d, self.output.fig1d]     # the big plot's two forms
-        label_plots(self._layout, extra=plots)
-        theme.lean_glyphs(plots_in(self._layout, extra=plots))
+        _finish_plots(self._layout, extra=[self.output.fig2d, self.output.fig1d])
         a11y.name_controls(self._layout)        # a hidden label where a control shows none
         if _served():   # the parts below the first screen: in its first frames, one a frame
             for box in (self.own_data_box, self.confusion_box, self.lessons_box,
@@ -353,8 +358,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         elif self._to_build is not None:       # a lab tab's first click: its lab now
             name, self._to_build = self._to_build, None
             if name not in self.labs:          # its Python objects in the builder's thread
-                self._building = (name, parts.BUILDER.submit(self._make_lab_for, self._doc,
-                                                             name))
+                self._building = (name, parts.build_for(self._doc, self._make_lab, name))
         elif self.later:                       # then its cards' contents, one a frame
             self.put_next_part()
         # a part of the page built once is not what its frames cost: counted in, it would
@@ -573,20 +577,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         the page: a page's frames build it in ``parts.BUILDER``'s thread)."""
         lab = self._lab_factories[name]()
         content = pn.Column(lab)
-        label_plots(content)                # a role and words for each of its plots
-        theme.lean_glyphs(plots_in(content))    # fewer models for the loop to make and send
+        _finish_plots(content)
         a11y.name_controls(content)
         return lab, content
-
-    def _make_lab_for(self, doc, name: str):
-        """``_make_lab(name)`` in another thread, with ``doc`` (the page's) as Panel's current
-        document there: Panel's widgets read it while they are made (the page's link
-        arguments, for its theme), and in a thread of its own Panel would otherwise look at
-        Bokeh's one current document of the process, which the event loop sets and clears
-        for every page's callbacks meanwhile (seen: "'NoneType' object has no attribute
-        'session_context'" between its two reads)."""
-        with set_curdoc(doc):
-            return self._make_lab(name)
 
     def lab(self, name: str, made=None):
         """The tab ``name``'s Viewer, built (and put in its tab) on first use; ``made``: a

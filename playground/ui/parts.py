@@ -14,12 +14,26 @@ import concurrent.futures
 from collections import deque
 
 import panel as pn
+from panel.io.state import set_curdoc
 
 # Builds a lab's Python objects (its Viewers, figures and widgets: 0.4–1 s for the largest)
 # off the event loop, one at a time for the whole process: the loop then only puts the
 # finished lab on its page, and every page's frames go on meanwhile.
 BUILDER = concurrent.futures.ThreadPoolExecutor(max_workers=1,
                                                 thread_name_prefix="playground-build")
+
+
+def build_for(doc, fn, *args) -> concurrent.futures.Future:
+    """``fn(*args)`` in ``BUILDER``'s thread, with ``doc`` (the page's) as Panel's current
+    document there: Panel's widgets read it while they are made (the page's link arguments,
+    for its theme), and in a thread of its own Panel would otherwise look at Bokeh's one
+    current document of the process, which the event loop sets and clears for every
+    page's callbacks meanwhile (seen: "'NoneType' object has no attribute
+    'session_context'" between two of its reads)."""
+    def build():
+        with set_curdoc(doc):
+            return fn(*args)
+    return BUILDER.submit(build)
 
 
 def cards(layout) -> list:
