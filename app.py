@@ -9,7 +9,7 @@ server.install()               # JAX, the interpreter, the frame messages, the l
 import playground                                   # noqa: E402
 from playground.server import warm                  # noqa: E402
 from playground.classroom import store              # noqa: E402
-from playground.ui import PlaygroundApp             # noqa: E402
+from playground.ui import PlaygroundApp, theme      # noqa: E402
 from playground.ui.teacher import TeacherPage       # noqa: E402
 
 pn.extension(notifications=False)
@@ -35,4 +35,5 @@ if __name__ == "__main__":
 elif pn.state.served:
     server.use_local_resources(pn.state.curdoc)     # never Panel's CDN
     page().servable(title="Neural Network Playground")
+    theme.share_sheets(pn.state.curdoc)     # each long style text sent once, not per part
     pn.state.onload(playground.warmup_in_background)

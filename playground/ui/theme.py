@@ -1,6 +1,7 @@
 """Colours, palettes and page styles shared by every Viewer (no computation)."""
 from __future__ import annotations
 
+import weakref
 from typing import NamedTuple
 
 ORANGE = "#f59322"   # label -1
@@ -201,6 +202,46 @@ def add_save_button(fig, filename: str):
     fig.toolbar.autohide = True
     fig.toolbar.logo = None
     return fig
+
+
+# the style sheets a document's models share, one model per text (weakly: a closed page's go)
+_SHARED_SHEETS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+SHARED_SHEET_CHARS = 200      # shorter style texts stay as they are (a reference costs ~60 B)
+
+
+def share_sheets(doc) -> int:
+    """Each long style text on the models of ``doc`` (a Bokeh Document), sent once.
+
+    Panel adds the texts of ``pn.config.raw_css`` (the page's styles, the focus rings) and
+    its loading spinner's to *every* component's ``stylesheets``, so that they reach inside
+    its shadow root; Bokeh sends each copy: 123 copies of 4.6 kB, 72 % of the playground's
+    first message. Here each such text becomes one ``InlineStyleSheet`` model per document,
+    which every component refers to; the browser still puts a ``<style>`` of it in each
+    component, as it did for the text. Call it where models were added to ``doc`` (the
+    page, a lab, a held part), before their message goes. Returns how many texts it
+    replaced. A component whose styles Panel sets again later carries the texts again:
+    more bytes, nothing wrong."""
+    from bokeh.models import InlineStyleSheet, UIElement
+    if doc is None:
+        return 0
+    sheets = _SHARED_SHEETS.setdefault(doc, {})
+    todo = [m for m in doc.models if isinstance(m, UIElement) and any(
+        isinstance(s, str) and len(s) >= SHARED_SHEET_CHARS for s in m.stylesheets)]
+    if not todo:
+        return 0
+    n = 0
+    with doc.models.freeze():       # the document finds its new models once, at the end
+        for model in todo:
+            shared = []
+            for s in model.stylesheets:
+                if isinstance(s, str) and len(s) >= SHARED_SHEET_CHARS:
+                    if s not in sheets:
+                        sheets[s] = InlineStyleSheet(css=s)
+                    s = sheets[s]
+                    n += 1
+                shared.append(s)
+            model.stylesheets = shared
+    return n
 
 
 def lean_glyphs(plots) -> int:

@@ -492,3 +492,37 @@ def test_plots_that_cannot_select_or_mute_send_no_glyph_copies(app):
     for name in app._lab_factories:
         lab, content = app._make_lab(name)
         assert plots_in(content) and not copies(content), name
+
+
+def test_the_page_sends_each_long_style_text_once(_compiled):
+    """Panel puts the page's styles and the focus rings (``pn.config.raw_css``) in every
+    component's style sheets; ``theme.share_sheets`` (app.py calls it on each new page)
+    turns each long text into one shared model of that page's document, so its first
+    message carries each text once, and every component keeps the same styles in order."""
+    from bokeh.core.json_encoder import serialize_json
+    from bokeh.document import Document
+    from bokeh.models import InlineStyleSheet, UIElement
+    from playground.ui import a11y, theme
+
+    def texts(model):
+        return [s.css if isinstance(s, InlineStyleSheet) else s for s in model.stylesheets]
+
+    docs = []
+    for _ in range(2):
+        a = PlaygroundApp()
+        doc = Document()
+        doc.add_root(pn.panel(a).get_root(doc))
+        a.stop()
+        docs.append(doc)
+        before = {m.id: texts(m) for m in doc.models if isinstance(m, UIElement)}
+        assert serialize_json(doc.to_json()).count("--pg-accent") > 50   # once per part
+        assert theme.share_sheets(doc) > 100
+        assert {m.id: texts(m) for m in doc.models if isinstance(m, UIElement)} == before
+        sent = serialize_json(doc.to_json())
+        assert sent.count("--pg-accent") == 1                   # theme.PAGE_CSS
+        assert sent.count(":focus-visible { outline: 3px") == 1  # a11y.A11Y_CSS
+        assert a11y.A11Y_CSS in {m.css for m in doc.models if isinstance(m, InlineStyleSheet)}
+        assert theme.share_sheets(doc) == 0                      # once
+    sheets = [{m for m in d.models if isinstance(m, InlineStyleSheet)} for d in docs]
+    assert sheets[0] and not sheets[0] & sheets[1]               # each page has its own
+    assert theme.share_sheets(None) == 0
