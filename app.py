@@ -10,6 +10,7 @@ import playground                                   # noqa: E402
 from playground.server import warm                  # noqa: E402
 from playground.classroom import store              # noqa: E402
 from playground.ui import PlaygroundApp, theme      # noqa: E402
+from playground.ui.app import SPARE                 # noqa: E402
 from playground.ui.teacher import TeacherPage       # noqa: E402
 
 pn.extension(notifications=False)
@@ -27,6 +28,10 @@ def page():
             return TeacherPage(store.shared())
         except Exception as exc:            # the page says why, the server goes on
             return TeacherPage(None, problem=str(exc))
+    if not args and pn.state.curdoc is not None:
+        made = SPARE.take()             # made ahead off the event loop (a plain link)
+        if made is not None:
+            return made
     return PlaygroundApp(query=args)
 
 
@@ -34,6 +39,8 @@ if __name__ == "__main__":
     pn.serve(page, port=5006, show=False, title="Neural Network Playground")
 elif pn.state.served:
     server.use_local_resources(pn.state.curdoc)     # never Panel's CDN
-    page().servable(title="Neural Network Playground")
-    theme.share_sheets(pn.state.curdoc)     # each long style text sent once, not per part
+    view = page()
+    view.servable(title="Neural Network Playground")
+    if isinstance(view, PlaygroundApp):     # each long style text sent once, not per part
+        theme.share_sheets(pn.state.curdoc, keep=view.bokeh_objects())
     pn.state.onload(playground.warmup_in_background)

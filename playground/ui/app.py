@@ -23,7 +23,7 @@ from . import a11y, heartbeat, heat_canvas, scheduler, sizing, theme
 from .cards import lab_placeholder, tab_intro
 from .controls import TrainingControls
 from .data_panel import DataPanel
-from .describe import PlotSummary, label_plots, plots_in
+from .describe import PlotSummary, label_plots, plots_in, shown_as_is
 from . import parts
 from .parts import Later
 from .diagram_table import DiagramTable
@@ -103,12 +103,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         run.tier = "auto"
         super().__init__(run=run, **params)
         settings, self.view, notices = urlstate.from_query(query or {}, PAGE)
-        if theme.PAGE_CSS not in pn.config.raw_css:     # per session under `panel serve`
-            pn.config.raw_css.append(theme.PAGE_CSS)
-        if a11y.A11Y_CSS not in pn.config.raw_css:       # focus rings inside every widget
-            pn.config.raw_css.append(a11y.A11Y_CSS)
-        if self.view.projector and theme.PROJECTOR_CSS not in pn.config.raw_css:
-            pn.config.raw_css.append(theme.PROJECTOR_CSS)
+        self._use_page_styles()
         self.display = Display(**self.view.display)      # test points, hard classes, colours
         self.controls = TrainingControls(run)
         err = self.show_error
@@ -194,16 +189,38 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._apply_view()
         _finish_plots(self._layout, extra=[self.output.fig2d, self.output.fig1d])
         a11y.name_controls(self._layout)        # a hidden label where a control shows none
-        if _served():   # the parts below the first screen: in its first frames, one a frame
-            for box in (self.own_data_box, self.confusion_box, self.lessons_box,
-                        self.class_box, self.export_box):
-                self.later.hold(box)
+        self._parts_held = False
+        self._hold_parts()
         self.keys.active = self.active_tab == "playground"
         if notices:
             self.controls.show_message("This link had problems: " + "; ".join(notices),
                                        "warning")
         self._sync_url()
         self.refresh()
+
+    def bokeh_objects(self) -> list:
+        """The Bokeh models that this page's Bokeh panes show as they are (the big plot's
+        two forms included)."""
+        return shown_as_is(self._layout) + [self.output.fig2d, self.output.fig1d]
+
+    def _use_page_styles(self):
+        """The page's styles in every component (Panel's ``raw_css``: per session under a
+        server, so again when a page made ahead of its session is shown)."""
+        if theme.PAGE_CSS not in pn.config.raw_css:
+            pn.config.raw_css.append(theme.PAGE_CSS)
+        if a11y.A11Y_CSS not in pn.config.raw_css:       # focus rings inside every widget
+            pn.config.raw_css.append(a11y.A11Y_CSS)
+        if self.view.projector and theme.PROJECTOR_CSS not in pn.config.raw_css:
+            pn.config.raw_css.append(theme.PROJECTOR_CSS)
+
+    def _hold_parts(self):
+        """On a served page, the parts below the first screen come in its first frame after
+        it is shown, together (``Later``); once."""
+        if _served() and not self._parts_held:
+            self._parts_held = True
+            for box in (self.own_data_box, self.confusion_box, self.lessons_box,
+                        self.class_box, self.export_box):
+                self.later.hold(box, together=True)
 
     # ----------------------------------------------------------------- events
     def show_error(self, text: str):
@@ -566,11 +583,12 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._to_build = name
 
     def put_next_part(self):
-        """Put the next held part of the page in place (``Later``); returns its box."""
-        box = self.later.put_next()
-        if box is not None and self.locked:   # the teacher locked the page meanwhile
-            self._lock_widgets(box)
-        return box
+        """Put the next held part(s) of the page in place (``Later``); returns their boxes."""
+        boxes = self.later.put_next()
+        if self.locked:                     # the teacher locked the page meanwhile
+            for box in boxes:
+                self._lock_widgets(box)
+        return boxes
 
     def _make_lab(self, name: str):
         """The lab ``name`` and its content, ready to go on the page (it touches nothing on
@@ -755,6 +773,13 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     def __panel__(self):
         if _served():
+            # a page made ahead (``SPARE``) had no session yet: its styles, its held parts,
+            # its address and the plot's words in a root of their own (not in the card) now
+            self._use_page_styles()
+            self._hold_parts()
+            self._sync_url()
+            if self.summary.pane in self.output_column.objects:
+                self.output_column.remove(self.summary.pane)
             pn.state.onload(self.start)
             if self.view.play:          # ?play=1 trains even before the page reports ready
                 self.start()
@@ -771,6 +796,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.summary.install(pn.state.curdoc)    # its words, in a root of their own
             self.loss.install(pn.state.curdoc)       # the loss curve, drawn at once
             self.keys.install(pn.state.curdoc)       # Space, →, R, ? on the playground tab
+            self.lessons.install(pn.state.curdoc)    # "Copy link" copies in the browser
             a11y.install_names(pn.state.curdoc)      # names for sliders' handles and arrows
             sizing.fit_to_screen(pn.state.curdoc, [self.output.fig1d],
                                  [self.loss.curve.host, self.loss.acc_curve.host],
@@ -780,4 +806,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         else:
             self.start()
         return self._layout
+
+
+# the next plain link's page, made ahead off the event loop (``panel serve``: app.py)
+SPARE = parts.Spare(PlaygroundApp)
 

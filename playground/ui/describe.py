@@ -219,6 +219,11 @@ def plots_in(viewable, extra=()) -> list:
     return plots
 
 
+def shown_as_is(viewable) -> list:
+    """The Bokeh models that the Bokeh panes inside a Panel object show as they are."""
+    return [p.object for p in viewable.select(pn.pane.Bokeh) if p.object is not None]
+
+
 def label_plots(viewable, extra=()) -> int:
     """Label every Bokeh plot inside a Panel object (and the plots in ``extra``). Returns
     how many were labelled now."""

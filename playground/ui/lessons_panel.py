@@ -14,6 +14,23 @@ from .binding import link
 NO_LESSON = "Choose a lesson…"
 
 
+COPY_CLASS = "pg-copy-link"
+# One listener for the page: a click on a "Copy link" button (inside its shadow root)
+# puts the page's address, which holds the set-up, on the clipboard.
+COPY_JS = """
+if (!window._pg_copy_link) {
+  window._pg_copy_link = true
+  document.addEventListener('click', (event) => {
+    const hit = event.composedPath().some(
+      (el) => el.classList && el.classList.contains(cls))
+    if (hit && navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(window.location.href)
+    }
+  }, true)
+}
+"""
+
+
 class LessonsPanel(pn.viewable.Viewer):
     """A lesson menu with its 'try this' text, stop conditions, and copy-link."""
 
@@ -38,18 +55,21 @@ class LessonsPanel(pn.viewable.Viewer):
         self.patience = link(pn.widgets.IntInput(
             label="Patience", start=0, end=10_000, step=10, width=100,
             description=Run.param.patience.doc), run, "patience", on_error)
+        # copied in the browser by COPY_JS (install): a Panel ``js_on_click`` would make
+        # Panel walk every model of the page at each change of any of its layouts
         self.copy = pn.widgets.Button(
             label="Copy link", color="light", width=86, margin=(5, 4),
+            css_classes=[COPY_CLASS],
             description="Copy a link that opens exactly this set-up (same data, same seed, "
                         "same numbers) — for a worksheet or a classmate.")
-        self.copy.js_on_click(code="""
-            const url = window.location.href;
-            if (navigator.clipboard && window.isSecureContext) {
-              navigator.clipboard.writeText(url);
-            }""")
         self.link_box = pn.widgets.TextInput(value="", width=124, disabled=False, margin=(5, 4),
                                              description="Select and copy this link.")
         self.param.watch(lambda e: setattr(self.link_box, "value", e.new), "link_text")
+
+    def install(self, doc) -> None:
+        """The "Copy link" button's work in the browser (once per page)."""
+        from bokeh.models import CustomJS
+        doc.js_on_event("document_ready", CustomJS(args=dict(cls=COPY_CLASS), code=COPY_JS))
 
     def open(self, key: str):
         """Open lesson ``key``: its settings on top of the defaults, fresh weights."""

@@ -11,10 +11,16 @@ everything is in place at once.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import logging
+import threading
 from collections import deque
 
 import panel as pn
+from bokeh.document import Document
 from panel.io.state import set_curdoc
+
+log = logging.getLogger("playground")
 
 # Builds a lab's Python objects (its Viewers, figures and widgets: 0.4–1 s for the largest)
 # off the event loop, one at a time for the whole process: the loop then only puts the
@@ -60,23 +66,106 @@ class Later:
             held = list(card.objects[keep:])
             if held:
                 card.objects = list(card.objects[:keep])
-                self.waiting.append((card, held))
+                self.waiting.append((card, held, False))
                 n += 1
         return n
 
-    def hold(self, box) -> bool:
-        """Take all of ``box``'s contents out, to put back later (False: it had none)."""
+    def hold(self, box, together: bool = False) -> bool:
+        """Take all of ``box``'s contents out, to put back later (False: it had none).
+        Boxes held one after another ``together`` are put back in one frame."""
         held = list(box.objects)
         if held:
             box.objects = []
-            self.waiting.append((box, held))
+            self.waiting.append((box, held, together))
         return bool(held)
 
     def put_next(self):
-        """Put the oldest held part back in its box; returns the box (None: nothing held)."""
+        """Put the oldest held part back in its box (with the parts held together with
+        it); returns the boxes filled ([] when nothing is held).
+
+        Bokeh finds a document's models again, by walking all of them, after each change
+        that adds models (about 90 ms for the playground's 500 on a slow laptop): parts put
+        back together are one walk."""
+        filled: list = []
         if not self.waiting:
-            return None
-        box, held = self.waiting.popleft()
-        with pn.io.hold():
-            box.objects = list(box.objects) + held
-        return box
+            return filled
+        doc = pn.state.curdoc
+        frozen = doc.models.freeze() if doc is not None else contextlib.nullcontext()
+        with pn.io.hold(), frozen:
+            while True:
+                box, held, together = self.waiting.popleft()
+                box.objects = list(box.objects) + held
+                filled.append(box)
+                if not (together and self.waiting and self.waiting[0][2]):
+                    return filled
+
+
+SPARE_DELAY_S = 1.0     # a spare page is made this long after the last one was taken
+
+
+class Spare:
+    """One page made ahead of its visitor, in ``BUILDER``'s thread: making a page's Python
+    objects (its Viewers, figures, widgets and first pictures) is a third of what a new
+    page cost the event loop, and every other page's frames waited meanwhile.
+
+    ``take()`` (on the event loop, as a session opens) gives the page made ahead, or None
+    when there is none yet: the caller makes one as before. Each take starts the next one
+    after ``delay_s``, so that it does not compete with the page just opened for the
+    CPU. The page is made with a document of its own as Panel's current one (no session,
+    no link: only a plain link's page can be made ahead); the page does what belongs to
+    its session when it is shown (``PlaygroundApp.__panel__``)."""
+
+    def __init__(self, make, delay_s: float = SPARE_DELAY_S):
+        self.make = make
+        self.delay_s = delay_s
+        self.future: concurrent.futures.Future | None = None
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+        self.taken = 0          # pages given out made ahead
+        self.missed = 0         # takes that found none ready (the caller made one)
+
+    def prepare(self, delay_s: float | None = None) -> None:
+        """Make the next page after ``delay_s`` (default ``self.delay_s``), unless one is
+        made or on its way."""
+        delay = self.delay_s if delay_s is None else delay_s
+        with self._lock:
+            if self.future is not None or self._timer is not None:
+                return
+            self._timer = threading.Timer(delay, self._start)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _start(self) -> None:
+        with self._lock:
+            self._timer = None
+            if self.future is None:
+                self.future = build_for(Document(), self.make)
+
+    def take(self):
+        """The page made ahead, or None; the next one is prepared either way. A page
+        half made is waited for (less than making a new one); one still queued behind
+        a lab's build is given up."""
+        with self._lock:
+            future, self.future = self.future, None
+        page = None
+        if future is not None and (future.done() or not future.cancel()):
+            try:
+                page = future.result()
+            except Exception:           # the caller makes one; the log says why
+                log.exception("A page made ahead failed")
+        if page is None:
+            self.missed += 1
+        else:
+            self.taken += 1
+        self.prepare()
+        return page
+
+    def cancel(self) -> None:
+        """No page made ahead any more (a test's end, a server's)."""
+        with self._lock:
+            timer, self._timer = self._timer, None
+            future, self.future = self.future, None
+        if timer is not None:
+            timer.cancel()
+        if future is not None:
+            future.cancel()

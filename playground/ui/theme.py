@@ -209,7 +209,7 @@ _SHARED_SHEETS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 SHARED_SHEET_CHARS = 200      # shorter style texts stay as they are (a reference costs ~60 B)
 
 
-def share_sheets(doc) -> int:
+def share_sheets(doc, keep=()) -> int:
     """Each long style text on the models of ``doc`` (a Bokeh Document), sent once.
 
     Panel adds the texts of ``pn.config.raw_css`` (the page's styles, the focus rings) and
@@ -217,15 +217,19 @@ def share_sheets(doc) -> int:
     its shadow root; Bokeh sends each copy: 123 copies of 4.6 kB, 72 % of the playground's
     first message. Here each such text becomes one ``InlineStyleSheet`` model per document,
     which every component refers to; the browser still puts a ``<style>`` of it in each
-    component, as it did for the text. Call it where models were added to ``doc`` (the
-    page, a lab, a held part), before their message goes. Returns how many texts it
-    replaced. A component whose styles Panel sets again later carries the texts again:
-    more bytes, nothing wrong."""
+    component, as it did for the text. Call it once the page's models are made, before
+    its first message goes. Returns how many texts it replaced. A component whose styles
+    Panel sets again later carries the texts again: more bytes, nothing wrong.
+
+    ``keep``: models left as they are, namely those that Panel's Bokeh panes show as they
+    are (Panel copies their properties back into the pane, whose style sheets must be
+    texts)."""
     from bokeh.models import InlineStyleSheet, UIElement
     if doc is None:
         return 0
     sheets = _SHARED_SHEETS.setdefault(doc, {})
-    todo = [m for m in doc.models if isinstance(m, UIElement) and any(
+    kept = {id(m) for m in keep}
+    todo = [m for m in doc.models if isinstance(m, UIElement) and id(m) not in kept and any(
         isinstance(s, str) and len(s) >= SHARED_SHEET_CHARS for s in m.stylesheets)]
     if not todo:
         return 0

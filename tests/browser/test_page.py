@@ -308,3 +308,17 @@ def test_the_page_style_text_comes_once_as_a_shared_sheet(page):
       }
       return [sheets, users]; }""")
     assert counts[0] == 1 and counts[1] > 50, counts
+
+
+def test_copy_link_puts_the_set_up_on_the_clipboard(page):
+    """"Copy link" copies the page's address, which holds the set-up, in the browser (one
+    listener for the page, not a Panel callback that makes Panel walk every model of the
+    page at each change of a layout)."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    click(page, "XOR")
+    href = lambda: page.evaluate("window.location.href")     # history.replaceState
+    wait_until(lambda: "dataset=xor" in href(), message="the set-up in the address")
+    button(page, "Copy link").click()
+    wait_until(lambda: "dataset=xor" in page.evaluate("navigator.clipboard.readText()"),
+               message="the link on the clipboard")
+    assert page.evaluate("navigator.clipboard.readText()") == href()

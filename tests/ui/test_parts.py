@@ -18,11 +18,11 @@ def test_cards_keep_their_titles_and_get_their_contents_back_in_order():
         assert card.objects == objects[:1]             # the title, at once
         assert "pg-section-title" in card.objects[0].object
     order = []
-    while (box := later.put_next()) is not None:
-        order.append(box)
-    assert order == found                              # top to bottom, one at a time
+    while boxes := later.put_next():
+        order.append(boxes)
+    assert order == [[c] for c in found]               # top to bottom, one at a time
     assert [list(c.objects) for c in found] == before
-    assert later.put_next() is None and len(later) == 0
+    assert later.put_next() == [] and len(later) == 0
 
 
 def test_a_card_of_one_object_is_held_whole_and_an_empty_one_not_at_all():
@@ -32,7 +32,7 @@ def test_a_card_of_one_object_is_held_whole_and_an_empty_one_not_at_all():
     later = Later()
     assert later.hold_cards(pn.Column(one, empty, plain)) == 1
     assert one.objects == [] and len(plain.objects) == 2
-    while later.put_next() is not None:
+    while later.put_next():
         pass
     assert one.objects[0].object == "all of it" and len(later) == 0
 
@@ -55,8 +55,9 @@ def test_a_card_put_in_place_after_a_lock_comes_locked(monkeypatch):
     app.lab("descent")
     app.lock(True)                                      # the teacher locks meanwhile
     boxes = []
-    while (box := app.put_next_part()) is not None:
-        boxes.append(box)
+    while placed := app.put_next_part():
+        assert len(placed) == 1                         # a card a frame
+        boxes += placed
     assert len(boxes) == len(descent_lab.SECTIONS)
     widgets = [w for b in boxes for w in b.select(pn.widgets.Widget)]
     assert widgets and all(w.disabled for w in widgets)
@@ -73,9 +74,8 @@ def test_a_served_playground_puts_its_lower_parts_in_place_after_it_is_shown(mon
              app.export_box]
     assert all(b.objects == [] for b in boxes) and len(app.later) == len(boxes)
     app.lock(True)                                      # the teacher locks meanwhile
-    for box in boxes:                                   # in this order, the export card last
-        assert app.put_next_part() is box
-    assert app.put_next_part() is None
+    assert app.put_next_part() == boxes     # in one frame, in this order (export card last)
+    assert app.put_next_part() == []
     assert all(b.objects for b in boxes)
     widgets = [w for b in boxes for w in b.select(pn.widgets.Widget)]
     assert widgets and all(w.disabled for w in widgets)
@@ -124,3 +124,147 @@ def test_a_lab_tab_opened_on_a_page_builds_its_lab_off_the_event_loop(monkeypatc
     app.tabs.active = TABS.index("descent")              # opened again: not built again
     app.tick()
     assert len(made_in) == 1 and app._building is None
+
+
+def test_a_spare_page_is_made_ahead_in_the_builders_thread_and_given_once():
+    import threading
+    import time
+    from playground.ui.parts import Spare
+    made = []
+
+    def make():
+        made.append((threading.current_thread().name, pn.state.curdoc))
+        return object()
+
+    spare = Spare(make, delay_s=0.0)
+    assert spare.take() is None and spare.missed == 1      # none yet: the caller makes one
+    deadline = time.monotonic() + 30
+    while spare.future is None or not spare.future.done():   # the next is on its way
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    page = spare.take()
+    assert page is not None and spare.taken == 1
+    name, doc = made[0]
+    assert name.startswith("playground-build")            # off the event loop
+    assert doc is not None and doc.session_context is None  # a document of its own
+    while spare.future is None or not spare.future.done():   # and the next one again
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert spare.take() is not page and spare.taken == 2    # each page given once
+    assert len({id(d) for _, d in made}) == len(made)       # each made with its own document
+    spare.cancel()
+    assert spare.future is None
+
+
+def test_a_spare_that_failed_or_waits_in_the_queue_is_not_given(monkeypatch, caplog):
+    import time
+    from playground.ui import parts
+    from playground.ui.parts import Spare
+
+    def broken():
+        raise RuntimeError("no page")
+
+    spare = Spare(broken, delay_s=0.0)
+    spare._start()
+    deadline = time.monotonic() + 30
+    while not spare.future.done():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    with caplog.at_level("ERROR", logger="playground"):
+        assert spare.take() is None
+    assert "made ahead failed" in caplog.text and spare.missed == 1
+    spare.cancel()
+    # queued behind another build (a lab's): given up, the caller makes its page at once
+    gate = __import__("threading").Event()
+    blocker = parts.BUILDER.submit(gate.wait, 30)
+    queued = Spare(lambda: "page", delay_s=60)
+    queued._start()
+    assert not queued.future.running()
+    assert queued.take() is None and queued.missed == 1
+    gate.set()
+    blocker.result()
+    queued.cancel()
+
+
+def test_a_page_made_ahead_is_the_plain_links_page(monkeypatch):
+    """What a spare makes (``PlaygroundApp()`` with no session) is the page a plain link
+    gets, its parts not held yet: the session that shows it holds them (``__panel__``)."""
+    from bokeh.document import Document
+    from panel.io.state import set_curdoc
+    from playground.ui import PlaygroundApp, theme
+    with set_curdoc(Document()):
+        ahead = PlaygroundApp()
+    plain = PlaygroundApp(query={})
+    try:
+        assert ahead.run.settings() == plain.run.settings()
+        assert ahead.view == plain.view and not ahead._parts_held and len(ahead.later) == 0
+        assert ahead.summary.pane in ahead.output_column.objects   # as in a notebook
+        assert all(b.objects for b in (ahead.own_data_box, ahead.export_box))
+        assert theme.PAGE_CSS in pn.config.raw_css      # this session's styles, at render
+        monkeypatch.setattr("playground.ui.app._served", lambda: True)
+        with set_curdoc(Document()):                     # its session's document
+            ahead.__panel__()
+            assert ahead._parts_held and len(ahead.later) == 5
+            # the plot's words: a root of the page's document, not a part of its card
+            # (Panel would take a root that is also in the layout out of the roots)
+            assert ahead.summary.pane not in ahead.output_column.objects
+            assert ahead.summary.div in pn.state.curdoc.roots
+            assert not ahead.own_data_box.objects
+            ahead._hold_parts()                          # once
+            assert len(ahead.later) == 5
+    finally:
+        ahead.stop()
+        plain.stop()
+
+
+def test_parts_held_together_are_put_back_in_one_walk_of_the_document():
+    """Bokeh walks all of a document's models after each change that adds some; the
+    playground's lower parts, held together, are put back in one frame with one walk."""
+    from bokeh.document import Document
+    from panel.io.state import set_curdoc
+    boxes = [pn.Column(pn.pane.HTML(f"part {i}"), pn.widgets.Button(label=str(i)))
+             for i in range(3)]
+    card = pn.Column(pn.pane.HTML("title"), pn.pane.HTML("body"), css_classes=["pg-card"])
+    doc = Document()
+    layout = pn.Column(*boxes, card)
+    doc.add_root(layout.get_root(doc))
+    later = Later()
+    for box in boxes:
+        later.hold(box, together=True)
+    later.hold_cards(pn.Column(card))
+    walks = []
+    recompute = doc.models.recompute
+    doc.models.recompute = lambda: (walks.append(1), recompute())[1]
+    with set_curdoc(doc):
+        assert later.put_next() == boxes and len(walks) == 1
+        assert later.put_next() == [card] and len(walks) == 2
+        assert later.put_next() == []
+    texts = {m.text for m in doc.models if hasattr(m, "text") and isinstance(m.text, str)}
+    assert {"part 0", "part 2", "body"} <= texts                   # all in the document
+
+
+def test_a_page_made_ahead_is_laid_out_as_one_made_in_its_session(monkeypatch):
+    """Shown in a session, a page made ahead (no session yet) has the same parts in the
+    same places as a page made in that session."""
+    from bokeh.document import Document
+    from panel.io.state import set_curdoc
+    from playground.ui import PlaygroundApp
+    with set_curdoc(Document()):
+        ahead = PlaygroundApp()
+    monkeypatch.setattr("playground.ui.app._served", lambda: True)
+    try:
+        with set_curdoc(Document()):
+            plain = PlaygroundApp(query={})
+            plain.__panel__()
+        with set_curdoc(Document()):
+            ahead.__panel__()
+
+        def shape(page):
+            return [(type(o).__name__, len(getattr(o, "objects", ()) or ()))
+                    for o in page._layout.select()]
+        assert shape(ahead) == shape(plain)
+        assert [(type(b).__name__, len(h)) for b, h, _ in ahead.later.waiting] == \
+            [(type(b).__name__, len(h)) for b, h, _ in plain.later.waiting]
+    finally:
+        ahead.stop()
+        plain.stop()

@@ -516,13 +516,30 @@ def test_the_page_sends_each_long_style_text_once(_compiled):
         docs.append(doc)
         before = {m.id: texts(m) for m in doc.models if isinstance(m, UIElement)}
         assert serialize_json(doc.to_json()).count("--pg-accent") > 50   # once per part
-        assert theme.share_sheets(doc) > 100
+        kept = a.bokeh_objects()
+        assert theme.share_sheets(doc, keep=kept) > 100
         assert {m.id: texts(m) for m in doc.models if isinstance(m, UIElement)} == before
+        # what Bokeh panes show as is keeps its texts: Panel copies them back to the pane
+        assert kept and all(isinstance(s, str) for m in kept for s in m.stylesheets)
+        a.loss.acc_pane.visible = not a.loss.acc_pane.visible         # such a copy: no error
         sent = serialize_json(doc.to_json())
         assert sent.count("--pg-accent") == 1                   # theme.PAGE_CSS
         assert sent.count(":focus-visible { outline: 3px") == 1  # a11y.A11Y_CSS
         assert a11y.A11Y_CSS in {m.css for m in doc.models if isinstance(m, InlineStyleSheet)}
-        assert theme.share_sheets(doc) == 0                      # once
+        assert theme.share_sheets(doc, keep=kept) == 0           # once
     sheets = [{m for m in d.models if isinstance(m, InlineStyleSheet)} for d in docs]
     assert sheets[0] and not sheets[0] & sheets[1]               # each page has its own
     assert theme.share_sheets(None) == 0
+
+
+def test_no_part_of_the_page_has_a_panel_js_callback(app):
+    """A component with a Panel JS callback (``js_on_click``, ``jslink``) on a page makes
+    Panel walk every model of that page at each change of any of its layouts (a layer
+    added, a part put in place): the page's own scripts do that work instead."""
+    from panel.links import Callback
+    found = [type(o).__name__ for o in app._layout.select() if o in Callback.registry]
+    for name in app._lab_factories:
+        lab, content = app._make_lab(name)
+        found += [f"{name}: {type(o).__name__}" for o in content.select()
+                  if o in Callback.registry]
+    assert not found
