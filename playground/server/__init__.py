@@ -14,7 +14,8 @@ by a notebook before its first page (README, "In a notebook"):
   closed;
 * the guard of Panel's ``/components/`` handler (``resource_guard``);
 * no Nagle delay on the pages' websockets (``sockets``): a frame and its answer leave at
-  once.
+  once;
+* no check of each new page's whole document by Bokeh (``skip_document_validation``).
 
 The rest of the package is what a server does over its life: ``warm`` compiles the
 shared programs in the background (``app.py`` starts it), ``gcpolicy`` keeps the pages'
@@ -35,7 +36,8 @@ from .logs import CLOSED_TAB_LOGGERS, LOG_NAME, ClosedTabFilter, install_logging
 
 __all__ = ["CLOSED_TAB_LOGGERS", "LOG_NAME", "ClosedTabFilter", "install_logging",
            "WIRE_ENV", "WIRES", "wire_choice", "install_wire", "SWITCH_INTERVAL_S",
-           "share_the_interpreter", "use_local_resources", "install"]
+           "share_the_interpreter", "use_local_resources", "skip_document_validation",
+           "install"]
 
 WIRE_ENV = "PLAYGROUND_WIRE"
 WIRES = ("fast", "bokeh")       # the first is the default
@@ -95,6 +97,19 @@ def use_local_resources(doc) -> None:
         "dist_url", f"{pn.state.rel_path}/{LOCAL_DIST}" if pn.state.rel_path else LOCAL_DIST)
 
 
+def skip_document_validation() -> bool:
+    """No check of each new page's whole document by Bokeh (a walk of all its models for
+    a developer's mistakes: about 40 ms of the event loop per playground page on a laptop,
+    a twentieth of what a new page costs it, while every other page waits). The tests check
+    the page and every lab instead (tests/ui/test_viewers.py). ``BOKEH_VALIDATE_DOC`` set
+    in the environment keeps Bokeh's own choice. Returns whether the check is skipped."""
+    from bokeh.settings import settings
+    if "BOKEH_VALIDATE_DOC" in os.environ:
+        return False
+    settings.perform_document_validation.set_value(False)
+    return True
+
+
 def install() -> None:
     """Set the process up for serving pages, or for the page in a notebook (idempotent)."""
     global _installed
@@ -107,4 +122,5 @@ def install() -> None:
     install_wire()
     resource_guard.install()
     sockets.install()
+    skip_document_validation()
     _installed = True
