@@ -1,12 +1,14 @@
-"""A page's heavy parts put in place one per frame, after the page is shown.
+"""A page's heavy parts made off the event loop, and put in place after the page is shown.
 
 Making a card's Bokeh models and sending them takes the server's event loop about 2.5 ms
 per model, and a lab has hundreds: built in one go, a lab held every other page's frames
 for 1.5–2 s. So a page on a server shows a lab's cards with their titles first, and
 ``Later`` fills one card per frame (the other pages' frames go out in between). The
 playground's parts below its first screen (your data, the confusion matrix, the lessons,
-the class entry and the export card) come the same way, after the page is shown. Outside a server (a notebook, the tests)
-everything is in place at once.
+the class entry and the export card) come together in the first frame after the page is
+shown (one walk of the document's models for the five). Outside a server (a notebook, the
+tests) everything is in place at once. A lab's Python objects are made in ``BUILDER``'s
+thread, and so is the next plain link's page (``Spare``).
 """
 from __future__ import annotations
 
