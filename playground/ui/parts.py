@@ -126,14 +126,12 @@ class Spare:
         self.taken = 0          # pages given out made ahead
         self.missed = 0         # takes that found none ready (the caller made one)
 
-    def prepare(self, delay_s: float | None = None) -> None:
-        """Make the next page after ``delay_s`` (default ``self.delay_s``), unless one is
-        made or on its way."""
-        delay = self.delay_s if delay_s is None else delay_s
+    def prepare(self) -> None:
+        """Make the next page after ``delay_s``, unless one is made or on its way."""
         with self._lock:
             if self.future is not None or self._timer is not None:
                 return
-            self._timer = threading.Timer(delay, self._start)
+            self._timer = threading.Timer(self.delay_s, self._start)
             self._timer.daemon = True
             self._timer.start()
 

@@ -165,9 +165,9 @@ def test_a_spare_that_failed_or_waits_in_the_queue_is_not_given(monkeypatch, cap
         raise RuntimeError("no page")
 
     spare = Spare(broken, delay_s=0.0)
-    spare._start()
+    spare.prepare()
     deadline = time.monotonic() + 30
-    while not spare.future.done():
+    while spare.future is None or not spare.future.done():
         assert time.monotonic() < deadline
         time.sleep(0.01)
     with caplog.at_level("ERROR", logger="playground"):
@@ -177,8 +177,11 @@ def test_a_spare_that_failed_or_waits_in_the_queue_is_not_given(monkeypatch, cap
     # queued behind another build (a lab's): given up, the caller makes its page at once
     gate = __import__("threading").Event()
     blocker = parts.BUILDER.submit(gate.wait, 30)
-    queued = Spare(lambda: "page", delay_s=60)
-    queued._start()
+    queued = Spare(lambda: "page", delay_s=0.0)
+    queued.prepare()
+    while queued.future is None:                       # its timer has handed it over
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     assert not queued.future.running()
     assert queued.take() is None and queued.missed == 1
     gate.set()
