@@ -75,6 +75,12 @@ INTRO = ("Watch a neural network learn. Press <b>Play</b>: the background shows 
          "problem easy or hard.")
 
 
+# a hidden tab's box: the browser keeps its content laid out but skips it (not drawn, not
+# in the keyboard's or screen readers' way; shown again, nothing is laid out anew), and it
+# takes no room (content-visibility; the height for a browser without it)
+HIDDEN_TAB = {"content-visibility": "hidden", "height": "0px", "overflow": "hidden"}
+SHOWN_TAB = {"content-visibility": "", "height": "", "overflow": ""}   # the page's own again
+TAB_TITLES = ("Playground", "Neuron lab", "Gradient descent", "Convolution", "Digits CNN")
 LAB_INTROS = {"neurons": neuron_lab.INTRO, "descent": descent_lab.INTRO,
               "convolution": conv_lab.INTRO, "digits": digits_lab.INTRO}
 
@@ -145,7 +151,10 @@ class PlaygroundApp(pn.viewable.Viewer):
                                "convolution": ConvLabTab,
                                "digits": lambda: DigitsLab(on_use_filter=self._open_filter)}
         self.labs: dict = {}
-        self._lab_boxes = {name: pn.Column(sizing_mode="stretch_width", margin=0)
+        # each tab holds its introduction from the start: its first click shows it at once
+        # (a change of styles), the lab itself comes from the next frames
+        self._lab_boxes = {name: pn.Column(lab_placeholder(LAB_INTROS[name]),
+                                           sizing_mode="stretch_width", margin=0)
                            for name in self._lab_factories}
         self.diagram.param.watch(self._on_edited, "edited")
         self.confusion.param.watch(lambda *e: self._show_cell(), ["selected", "split"])
@@ -548,14 +557,14 @@ class PlaygroundApp(pn.viewable.Viewer):
         body = pn.Row(data, network, output, margin=(0, 5), sizing_mode="stretch_width",
                       styles={"align-items": "flex-start"})
         playground = pn.Column(intro, top, body, sizing_mode="stretch_width", margin=0)
-        box = self._lab_boxes
-        self.tabs = pn.Tabs(("Playground", playground), ("Neuron lab", box["neurons"]),
-                            ("Gradient descent", box["descent"]),
-                            ("Convolution", box["convolution"]),
-                            ("Digits CNN", box["digits"]),
-                            dynamic=True, sizing_mode="stretch_width", margin=0,
+        # the tabs are a bar: each tab's content is a box below it, shown or hidden as its
+        # tab is chosen (a hidden box keeps its models on the page: going back to a tab
+        # sends nothing again, where a tab's content would be sent in full each time)
+        self._tab_boxes = {"playground": playground, **self._lab_boxes}
+        self.tabs = pn.Tabs(*[(title, pn.Spacer(height=0, margin=0)) for title in TAB_TITLES],
+                            sizing_mode="stretch_width", margin=0,
                             stylesheets=[theme.TABS_CSS])
-        if self.view.tab in TABS:
+        if self.view.tab in TABS:                       # a link to a tab
             self.tabs.active = TABS.index(self.view.tab)
             if _served() and self.view.tab in self._lab_factories:
                 # a link to a lab: the page comes with the lab's introduction, the lab
@@ -564,6 +573,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                 self._build_at_next_frame(self.view.tab)
             else:
                 self.lab(self.view.tab)
+        self._show_tab()
         self.tabs.param.watch(self._tab_changed, "active")
         # the keyboard's help button at the right end of the tabs' bar, which has room to
         # spare: it takes no line from the page (whose lines are counted to fit a screen)
@@ -572,14 +582,14 @@ class PlaygroundApp(pn.viewable.Viewer):
                                              "right": "112px", "z-index": "1"}
         tabs = pn.Column(self.tabs, self.output.palette_select, self.keys.button,
                          sizing_mode="stretch_width", margin=0, styles={"position": "relative"})
-        return pn.Column(header, self.class_panel, self.keys.help, tabs, self.uploads.pane,
+        return pn.Column(header, self.class_panel, self.keys.help, tabs,
+                         *self._tab_boxes.values(), self.uploads.pane,
                          self.heartbeat.pane,
                          self.keys.pane, sizing_mode="stretch_width",
                          margin=0)
 
     def _build_at_next_frame(self, name: str):
-        """The lab ``name``'s introduction in its tab now, the lab at the next frame."""
-        self._lab_boxes[name].objects = [lab_placeholder(LAB_INTROS[name])]
+        """The lab ``name`` at the next frame (its tab shows its introduction meanwhile)."""
         self._to_build = name
 
     def put_next_part(self):
@@ -625,12 +635,19 @@ class PlaygroundApp(pn.viewable.Viewer):
                                 "the digits CNN is now the kernel: step through it over a "
                                 "digit, or try it on the photo.</div>")
 
+    def _show_tab(self):
+        """The active tab's box shown, the others hidden."""
+        name = self.active_tab
+        for key, box in self._tab_boxes.items():
+            box.styles = SHOWN_TAB if key == name else HIDDEN_TAB
+
     def _tab_changed(self, *_):
         name = self.active_tab
+        self._show_tab()
         self.keys.active = name == "playground"
         if self._doc is not None and name in self._lab_factories and name not in self.labs:
-            # the first click on a lab's tab: its introduction at once (a message of its
-            # own), the lab itself at the next frame
+            # the first click on a lab's tab: its introduction is shown at once, the lab
+            # itself comes from the next frame
             self._build_at_next_frame(name)
         else:
             self.lab(name)

@@ -15,7 +15,7 @@ def lab_placeholder(intro: str) -> pn.Column:
     """What a lab's tab shows while the lab is being set up: its introduction."""
     return pn.Column(
         tab_intro(intro),
-        pn.pane.HTML('<div class="pg-status pg-lab-loading">Setting up this lab…</div>',
+        pn.pane.HTML('<div class="pg-lab-loading">Setting up this lab…</div>',
                      margin=(6, 10)),
         sizing_mode="stretch_width")
 

@@ -110,8 +110,8 @@ body { background: #f7f7f7; }
 .pg-scale-bar { grid-column: 1 / 4; height: 8px; border-radius: 2px; }
 .pg-scale span:nth-child(3) { text-align: center; }
 .pg-scale span:nth-child(4) { text-align: right; }
-.pg-status { font-size: 13px; padding: 2px 10px; border-radius: 4px; line-height: 1.35;
-  min-height: 18px; overflow-wrap: anywhere; }
+.pg-status, .pg-lab-loading { font-size: 13px; padding: 2px 10px; border-radius: 4px;
+  line-height: 1.35; min-height: 18px; overflow-wrap: anywhere; }
 .pg-status-hint { color: #666; }
 .pg-status-info { background: #e3f2fd; color: #0b4f7a; }
 .pg-status-warning { background: #fff4e5; color: #8a5300; }

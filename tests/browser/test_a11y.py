@@ -88,7 +88,9 @@ def open_tab(page, server, name: str):
                    intro.first.inner_text(), 60, message=f"the {name} tab's content")
         # the lab itself comes after its introduction (at the page's first frame), then
         # its cards' contents, one per frame
-        page.locator(".pg-lab-loading").wait_for(state="detached", timeout=60_000)
+        # (every tab holds its introduction and "Setting up…" from the start)
+        loading = page.locator(".pg-lab-loading").filter(visible=True)
+        wait_until(lambda: loading.count() == 0, 60, message=f"the {name} lab")
         controls_settle(page)
     page.wait_for_timeout(2500)                 # its first frames, and a scan for names
 

@@ -85,7 +85,7 @@ def test_students_join_and_a_push_reaches_every_page(page, browser, server):
         button(teacher, "Open this set-up").click()
         for pg in pages:
             wait_until(lambda: "Your teacher opened a set-up" in
-                       pg.locator(".pg-status").inner_text(), 5,
+                       pg.locator(".pg-status").filter(visible=True).inner_text(), 5,
                        message="the teacher's set-up on every page")
             wait_until(lambda: "primary" in button(pg, "XOR").evaluate("e => e.className"), 5,
                        message="the XOR tile chosen")

@@ -176,7 +176,7 @@ def test_ten_quick_clicks_on_the_plot_add_ten_points(page):
     counts = page.get_by_text("Your data:")
     wait_until(lambda: counts.count() > 0 and "260 training" in counts.first.inner_text(), 10,
                message="ten more training points (250 + 10)")
-    assert "made this your own data" in page.locator(".pg-status").inner_text()
+    assert "made this your own data" in page.locator(".pg-status").filter(visible=True).inner_text()
 
 
 @pytest.mark.parametrize("words", ["Show test data", "Discretize output", "Log scale"])

@@ -215,6 +215,7 @@ def test_a_served_page_imports_nothing_for_components_and_still_loads(tmp_path):
         errors, failed, components, crashed = [], [], [], []
 
         def visit_every_tab():
+            from playwright.sync_api import expect
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=exe, headless=True,
                                              args=["--no-sandbox", "--disable-gpu"])
@@ -231,8 +232,11 @@ def test_a_served_page_imports_nothing_for_components_and_still_loads(tmp_path):
                         page.goto(f"{base}/app?tab={tab}", timeout=120_000)
                         page.locator(".bk-tab").first.wait_for(timeout=120_000)
                         # a lab comes after its introduction, at the page's first frame
-                        page.locator(".pg-lab-loading").wait_for(state="detached",
-                                                                 timeout=120_000)
+                        # (each tab holds its introduction and "Setting up…" till then)
+                        page.locator(".pg-tab-intro").filter(visible=True).first.wait_for(
+                            timeout=120_000)
+                        expect(page.locator(".pg-lab-loading").filter(visible=True)
+                               ).to_have_count(0, timeout=120_000)
                         page.wait_for_timeout(2500)
                         page.close()
                 finally:

@@ -271,3 +271,43 @@ def test_a_page_made_ahead_is_laid_out_as_one_made_in_its_session(monkeypatch):
     finally:
         ahead.stop()
         plain.stop()
+
+
+def test_a_tab_shown_again_sends_nothing_again_and_each_lab_tab_holds_its_intro_from_the_start():
+    """The tabs are a bar over five boxes, all on the page: choosing a tab changes which box
+    is shown (its styles), not the page's models. With Panel's dynamic tabs, the playground
+    was taken off the page at each lab click and sent again in full (443 kB) on the way
+    back."""
+    from bokeh.document import Document
+    from playground.ui import PlaygroundApp
+    from playground.ui.app import HIDDEN_TAB, LAB_INTROS
+    from playground.ui.links import TABS
+    app = PlaygroundApp(query=None)
+    doc = Document()
+    doc.add_root(app._layout.get_root(doc))
+    for name, intro in LAB_INTROS.items():                # its introduction, before any click
+        assert intro in app._lab_boxes[name].objects[0][0].object
+
+    def shown():
+        return [k for k, box in app._tab_boxes.items() if box.styles != HIDDEN_TAB]
+
+    def page_models():
+        return {m.id for m in doc.models}
+
+    # the boxes' Bokeh models: after the header, the class bar, the keys' help and the tabs
+    boxes = dict(zip(app._tab_boxes, doc.roots[0].children[4:9]))
+    assert shown() == ["playground"]
+    assert [k for k, m in boxes.items() if m.styles != HIDDEN_TAB] == ["playground"]
+    playground = {m.id for m in boxes["playground"].references()}
+    assert len(playground) > 300 and playground <= page_models()
+    app.tabs.active = TABS.index("neurons")           # built here at once (no page's frames)
+    assert shown() == ["neurons"]
+    assert [k for k, m in boxes.items() if m.styles != HIDDEN_TAB] == ["neurons"]
+    with_lab = page_models()
+    assert playground < with_lab                      # the playground stays on the page
+    app.tabs.active = TABS.index("playground")
+    assert shown() == ["playground"]
+    assert page_models() == with_lab                  # nothing taken off, nothing sent again
+    app.tabs.active = TABS.index("neurons")
+    app.tabs.active = TABS.index("playground")
+    assert page_models() == with_lab
