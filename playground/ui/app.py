@@ -80,6 +80,37 @@ INTRO = ("Watch a neural network learn. Press <b>Play</b>: the background shows 
 # takes no room (content-visibility; the height for a browser without it)
 HIDDEN_TAB = {"content-visibility": "hidden", "height": "0px", "overflow": "hidden"}
 SHOWN_TAB = {"content-visibility": "", "height": "", "overflow": ""}   # the page's own again
+TAB_BOX, TAB_BAR = "pg-tab-box", "pg-tabs"
+# The browser shows a clicked tab's box at once, without waiting for the server (which
+# then sets the same styles): one listener for the page; the boxes are found once.
+TAB_JS = """
+if (!window._pg_tab_boxes) {
+  window._pg_tab_boxes = true
+  let boxes = []
+  const find = (root, out) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.classList.contains(box)) out.push(el)
+      else if (el.shadowRoot) find(el.shadowRoot, out)
+    }
+    return out
+  }
+  const has = (el, cls) => el.classList && el.classList.contains(cls)
+  document.addEventListener('click', (event) => {
+    const path = event.composedPath()
+    const tab = path.find((el) => has(el, 'bk-tab'))
+    if (!tab || has(tab, 'bk-disabled') || !path.some((el) => has(el, bar))) return
+    const i = Array.from(tab.parentElement.children).filter((c) => has(c, 'bk-tab'))
+      .indexOf(tab)
+    if (!boxes.length || !boxes.every((b) => b.isConnected)) boxes = find(document, [])
+    if (i < 0 || i >= boxes.length) return
+    boxes.forEach((b, k) => {
+      for (const [name, value] of Object.entries(k === i ? shown : hidden)) {
+        b.style.setProperty(name, value)
+      }
+    })
+  }, true)
+}
+"""
 TAB_TITLES = ("Playground", "Neuron lab", "Gradient descent", "Convolution", "Digits CNN")
 LAB_INTROS = {"neurons": neuron_lab.INTRO, "descent": descent_lab.INTRO,
               "convolution": conv_lab.INTRO, "digits": digits_lab.INTRO}
@@ -154,6 +185,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         # each tab holds its introduction from the start: its first click shows it at once
         # (a change of styles), the lab itself comes from the next frames
         self._lab_boxes = {name: pn.Column(lab_placeholder(LAB_INTROS[name]),
+                                           css_classes=[TAB_BOX],
                                            sizing_mode="stretch_width", margin=0)
                            for name in self._lab_factories}
         self.diagram.param.watch(self._on_edited, "edited")
@@ -556,13 +588,14 @@ class PlaygroundApp(pn.viewable.Viewer):
                                                   else OUTPUT_WIDTH)])
         body = pn.Row(data, network, output, margin=(0, 5), sizing_mode="stretch_width",
                       styles={"align-items": "flex-start"})
-        playground = pn.Column(intro, top, body, sizing_mode="stretch_width", margin=0)
+        playground = pn.Column(intro, top, body, sizing_mode="stretch_width", margin=0,
+                               css_classes=[TAB_BOX])
         # the tabs are a bar: each tab's content is a box below it, shown or hidden as its
         # tab is chosen (a hidden box keeps its models on the page: going back to a tab
         # sends nothing again, where a tab's content would be sent in full each time)
         self._tab_boxes = {"playground": playground, **self._lab_boxes}
         self.tabs = pn.Tabs(*[(title, pn.Spacer(height=0, margin=0)) for title in TAB_TITLES],
-                            sizing_mode="stretch_width", margin=0,
+                            sizing_mode="stretch_width", margin=0, css_classes=[TAB_BAR],
                             stylesheets=[theme.TABS_CSS])
         if self.view.tab in TABS:                       # a link to a tab
             self.tabs.active = TABS.index(self.view.tab)
@@ -634,6 +667,14 @@ class PlaygroundApp(pn.viewable.Viewer):
         conv.lab.note.object = (f'<div class="pg-try pg-learned-filter">Learned filter {k} of '
                                 "the digits CNN is now the kernel: step through it over a "
                                 "digit, or try it on the photo.</div>")
+
+    @staticmethod
+    def _install_tabs(doc):
+        """A clicked tab's box shown by the browser at once (TAB_JS; once per page)."""
+        from bokeh.models import CustomJS
+        doc.js_on_event("document_ready", CustomJS(
+            args=dict(box=TAB_BOX, bar=TAB_BAR, hidden=HIDDEN_TAB, shown=SHOWN_TAB),
+            code=TAB_JS))
 
     def _show_tab(self):
         """The active tab's box shown, the others hidden."""
@@ -814,6 +855,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.loss.install(pn.state.curdoc)       # the loss curve, drawn at once
             self.keys.install(pn.state.curdoc)       # Space, →, R, ? on the playground tab
             self.lessons.install(pn.state.curdoc)    # "Copy link" copies in the browser
+            self._install_tabs(pn.state.curdoc)      # a tab's box shown at its click
             a11y.install_names(pn.state.curdoc)      # names for sliders' handles and arrows
             sizing.fit_to_screen(pn.state.curdoc, [self.output.fig1d],
                                  [self.loss.curve.host, self.loss.acc_curve.host],

@@ -322,3 +322,40 @@ def test_copy_link_puts_the_set_up_on_the_clipboard(page):
     wait_until(lambda: "dataset=xor" in page.evaluate("navigator.clipboard.readText()"),
                message="the link on the clipboard")
     assert page.evaluate("navigator.clipboard.readText()") == href()
+
+
+
+BOXES_JS = """
+  const deep = (sel, root, out) => {
+    root.querySelectorAll(sel).forEach((e) => out.push(e))
+    root.querySelectorAll('*').forEach((e) => e.shadowRoot && deep(sel, e.shadowRoot, out))
+    return out
+  }
+  const shown = () => deep('.pg-tab-box', document, []).map(
+    (b) => getComputedStyle(b).contentVisibility !== 'hidden' && b.offsetHeight > 0)
+"""
+SHOWN_JS = "() => {" + BOXES_JS + "return shown() }"
+CLICK_TAB_JS = "(label) => {" + BOXES_JS + """
+  const before = shown()
+  deep('.bk-tab', document, []).find((t) => t.textContent.trim() === label).click()
+  return [before, shown()]      // in the same task as the click: no server has answered
+}"""
+
+
+def test_a_tabs_box_is_shown_by_the_browser_at_its_click(page):
+    """A lab tab's introduction (in its box from the start) is shown by the click itself, in
+    the browser: a busy server does not delay it; the server then agrees."""
+    page.locator(".pg-epoch").wait_for()
+    before, after = page.evaluate(CLICK_TAB_JS, "Gradient descent")
+    assert before == [True, False, False, False, False]
+    assert after == [False, False, True, False, False]
+    intro = page.locator(".pg-tab-intro").filter(visible=True)
+    assert intro.count() == 1 and "downhill" in intro.inner_text()
+    loading = page.locator(".pg-lab-loading").filter(visible=True)
+    wait_until(lambda: loading.count() == 0, 60, message="the Gradient-descent lab")
+    assert page.evaluate(SHOWN_JS) == [False, False, True, False, False]   # the server's too
+    before, after = page.evaluate(CLICK_TAB_JS, "Playground")
+    assert after == [True, False, False, False, False]
+    page.wait_for_timeout(1000)                      # the server's styles: the same boxes
+    assert page.evaluate(SHOWN_JS) == [True, False, False, False, False]
+    assert page.locator(".pg-epoch").is_visible()
