@@ -81,9 +81,9 @@ HELPERS = r"""
     });
     return out;
   }
-  // shown: laid out, and not in a part of the page the browser skips (a hidden tab)
+  // shown: laid out, and not in a part of the page the browser skips (a hidden tab's box)
   const visible = e => e.isConnected && e.getClientRects().length > 0 &&
-    (!e.checkVisibility || e.checkVisibility({visibilityProperty: true}));
+    (!e.checkVisibility || e.checkVisibility());
   // find(sel): the first visible match, kept while it stays in the document (and, with
   // shown, while it stays visible: a check that makes the browser lay the page out)
   // A pane that re-renders replaces the element with a new one in the same (shadow) root:
