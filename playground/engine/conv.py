@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from .assets import load_digits, load_photo  # noqa: F401  (conv.load_photo: the lab's photo)
+from .assets import load_digits
 
 PADDINGS = ("same", "valid")    # besides a whole number ≥ 0 ("valid" means 0)
 

@@ -155,12 +155,12 @@ def blobs3(key, n, noise):
 
 
 def blobs4(key, n, noise):
-    """Four Gaussian blobs (classes 0..3); see ``_blobs``."""
+    """Four Gaussian blobs (classes 0..3); see ``_blobs``. X (n, 2), y (n,), float32."""
     return _blobs(key, n, noise, 4)
 
 
 def blobs5(key, n, noise):
-    """Five Gaussian blobs (classes 0..4); see ``_blobs``."""
+    """Five Gaussian blobs (classes 0..4); see ``_blobs``. X (n, 2), y (n,), float32."""
     return _blobs(key, n, noise, 5)
 
 
@@ -289,7 +289,8 @@ def problem_of(name: str) -> str:
 
 
 def make_dataset(name: str, seed: int, n: int, noise: float):
-    """Validate the arguments and build data set ``name`` from ``PRNGKey(seed)``."""
+    """Validate the arguments and build data set ``name`` from ``PRNGKey(seed)``: X (n, 2)
+    float32 points, y (n,) float32 labels (±1, class indices or regression targets)."""
     if name not in DATASETS:
         raise ValueError(f"dataset: unknown {name!r}; choose one of {', '.join(DATASETS)}")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_POINTS:

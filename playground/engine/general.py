@@ -43,7 +43,8 @@ def general_step(state: TrainState, arch: ArchArrays, hyper: Hyper, data: Data, 
                  epoch, i, lr, with_loss: bool = False):
     """Minibatch i of epoch ``epoch`` (rows ``order``, from general_order) in the general
     program: gradient, optimizer direction, step of size lr. Returns the new state, and
-    with_loss=True also the minibatch's loss before the step (general_loss)."""
+    with_loss=True also the minibatch's loss before the step (general_loss), a float32
+    scalar. order: (size + BATCH_MAX,) int32; epoch, i: int32 scalars; lr: float32."""
     bs = hyper.batch_size
     start = i * bs
     idx = jax.lax.dynamic_slice(order, (start,), (BATCH_MAX,))

@@ -184,7 +184,8 @@ def finder_keys(key, seeds: int = LR_FIND_SEEDS):
 def lr_finder(params, arch_arrays: mlp.ArchArrays, hyper: Hyper, data: Data,
               key, seeds: int = LR_FIND_SEEDS) -> LRFinderResult:
     """Run the LR finder from ``params`` for ``seeds`` minibatch orders at once (one
-    compiled call) and summarise it (see ``summarize``)."""
+    compiled call) and summarise it (see ``summarize``). params: the padded layout of
+    ``mlp``; the result's curves are (seeds, steps), see ``LRFinderResult``."""
     lrs = finder_learning_rates()
     losses, smoothed = lr_find_seeds(params, arch_arrays, hyper, data,
                                      finder_keys(key, seeds), lrs)

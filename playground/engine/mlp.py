@@ -147,7 +147,7 @@ _LOSSES = (_loss_linear_mse, _loss_tanh_mse, _loss_sigmoid_bce)
 def baseline_loss(kind: int, y, units: int = 1) -> float:
     """Loss of a network whose output units all give 0 for every example (knows nothing:
     0 on the label scale, or equal odds for every class, log K): the yardstick against
-    which a run is said to have diverged."""
+    which a run is said to have diverged. y: (n,) labels (class indices for a softmax)."""
     y = jnp.asarray(y, jnp.float32)
     return float(jnp.mean(logits_loss(kind, jnp.zeros(y.shape + (units,)), y)))
 
@@ -235,7 +235,8 @@ def class_codes(z, unit_mask=None):
 
 
 def display_output(kind, z):
-    """Map the output unit's pre-activation z to the label scale. kind: OUTPUTS index."""
+    """Map the output unit's pre-activation z (any shape) to the label scale, the same
+    shape. kind: OUTPUTS index (an int, or a traced int32 scalar)."""
     if isinstance(kind, int):
         return _DISPLAY[kind](z)
     return jax.lax.switch(kind, _DISPLAY, z)
@@ -313,7 +314,9 @@ class Arch:
 
 # ------------------------------------------------------------------ parameters
 def init_params(key, arch_arrays: ArchArrays) -> dict:
-    """Padded parameters: weights U(-0.5, 0.5), biases 0.1, zero outside the arch.
+    """Padded parameters: weights U(-0.5, 0.5), biases 0.1, zero outside the arch; the
+    shapes of the module's docstring (W_hidden (MAX_LAYERS, WIDTH, WIDTH), b_hidden
+    (MAX_LAYERS, WIDTH), W_out (WIDTH, K_MAX), b_out (K_MAX,)), float32.
 
     The value of an active entry depends only on the key and its position, so
     the same seed gives the same network whatever the tier that trains it.

@@ -18,7 +18,8 @@ import optax
 
 
 def perceptron(inputs, weights, threshold):
-    """Weighted sum Σ wᵢxᵢ and the output: 1 when the sum exceeds the threshold, else 0."""
+    """Weighted sum Σ wᵢxᵢ and the output: 1 when the sum exceeds the threshold, else 0.
+    inputs, weights: (n,); returns (float sum, int output)."""
     s = float(np.dot(np.asarray(inputs, float), np.asarray(weights, float)))
     return s, int(s > threshold)
 
@@ -56,7 +57,8 @@ def float64():
 
 
 def autodiff_step(w, x, t, eta):
-    """The same step from jax.grad of ½(o − t)² (float64 numpy in and out)."""
+    """The same step from jax.grad of ½(o − t)² (float64 numpy in and out). w, x: (n,);
+    t, eta: floats; returns the new w (n,)."""
     def loss(w):
         return 0.5 * (jax.nn.sigmoid(jnp.dot(w, x)) - t) ** 2
     with float64():
@@ -108,7 +110,8 @@ def tiny_net_loss(net: TinyNet, x, t, activation: str = "sigmoid") -> float:
 
 
 def tiny_net_autodiff(net: TinyNet, x, t, activation: str = "sigmoid") -> TinyNet:
-    """The gradients of ½(o − t)² by jax.grad (float64), to set beside the hand backprop."""
+    """The gradients of ½(o − t)² by jax.grad (float64), to set beside the hand backprop.
+    x: (2,) one example, t: its float target; the gradients have the shapes of ``net``."""
     f = jax.nn.sigmoid if activation == "sigmoid" else jnp.tanh
 
     def loss(p):
@@ -121,7 +124,7 @@ def tiny_net_autodiff(net: TinyNet, x, t, activation: str = "sigmoid") -> TinyNe
 
 
 def tiny_net_update(net: TinyNet, grads: TinyNet, lr: float) -> TinyNet:
-    """One gradient-descent step: every parameter p ← p − lr · dL/dp."""
+    """One gradient-descent step: every parameter p ← p − lr · dL/dp (TinyNet shapes)."""
     return TinyNet(*(np.asarray(p, float) - lr * np.asarray(g, float)
                      for p, g in zip(net, grads)))
 
@@ -171,14 +174,15 @@ _JAX_ACT = {"step": lambda z: (z > 0).astype(z.dtype), "sigmoid": jax.nn.sigmoid
 
 
 def autodiff_derivative(name: str, z) -> np.ndarray:
-    """d/dz of activation ``name`` at every z by jax.grad (float64)."""
+    """d/dz of activation ``name`` at every z by jax.grad (float64). z: (n,) -> (n,)."""
     with float64():
         g = jax.vmap(jax.grad(lambda v: _JAX_ACT[name](v)))(jnp.asarray(z, jnp.float64))
         return np.asarray(g)
 
 
 def saturation(name: str, z, below: float = 0.01) -> np.ndarray:
-    """Where the slope is (nearly) zero: learning through this neuron stalls there."""
+    """Where the slope is (nearly) zero: learning through this neuron stalls there.
+    z: any shape -> bool, the same shape."""
     return np.abs(GALLERY[name][3](np.asarray(z, float))) < below
 
 
@@ -288,7 +292,8 @@ def logistic_data(seed: int = 0, n: int = 60):
 
 
 def logistic_loss(w, b, X, t) -> float:
-    """Mean cross-entropy −[t·log o + (1 − t)·log(1 − o)] of one sigmoid neuron."""
+    """Mean cross-entropy −[t·log o + (1 − t)·log(1 − o)] of one sigmoid neuron.
+    w: (2,), b: float, X: (n, 2), t: (n,) 0/1 labels."""
     o = np.clip(sigmoid(X @ np.asarray(w, float) + b), 1e-12, 1 - 1e-12)
     return float(-np.mean(t * np.log(o) + (1 - t) * np.log(1 - o)))
 
@@ -305,7 +310,7 @@ def logistic_step(w, b, X, t, lr):
 
 def logistic_surface(w, b, res: int = 60, extent: float = 5.0):
     """The neuron's probability σ(w·x + b) on a res×res grid over [−extent, extent]²
-    (rows: x2 from low to high)."""
+    (rows: x2 from low to high): (res, res) float. w: (2,), b: float."""
     g = np.linspace(-extent, extent, res)
     x1, x2 = np.meshgrid(g, g)
     return sigmoid(w[0] * x1 + w[1] * x2 + b)

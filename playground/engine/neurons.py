@@ -37,7 +37,8 @@ def thumb_features() -> np.ndarray:
 
 @functools.lru_cache(maxsize=None)
 def device_features(res: int):
-    """The features of the thumbnail grid (res=THUMB_RES) or of the plot grid, on the device."""
+    """The features of the thumbnail grid (res=THUMB_RES) or of the plot grid, on the device:
+    (res², 7) float32 (``features.grid_features``)."""
     return jax.device_put(grid_features(res))
 
 
@@ -79,7 +80,8 @@ PROGRAMS.register("neurons", _neuron_program)   # the process's one cache (engin
 
 
 def node_rows(arch: Arch) -> np.ndarray:
-    """Rows of the general program's hidden output (MAX_LAYERS·WIDTH) that are live, in order."""
+    """Rows of the general program's hidden output (MAX_LAYERS·WIDTH) that are live, in order:
+    (sum(arch.hidden),) int64."""
     return np.concatenate([l * mlp.WIDTH + np.arange(h) for l, h in enumerate(arch.hidden)]
                           + [np.zeros(0, int)]).astype(np.int64)
 

@@ -147,7 +147,8 @@ def copy_display(kind: int, z):
 
 
 def init_packed(padded: list, arch: Arch, optimizer: str) -> PackedState:
-    """The packed state of copies starting from padded params (one per copy)."""
+    """The packed state of copies starting from padded params (one per copy): params
+    (parameters, copies) float32 (see ``pack``), alive (copies,) bool."""
     params = pack([mlp.to_exact(p, arch) for p in padded])
     opt = None if optimizer == "sgd" else DIRECTIONS[optimizer].init(params)
     return PackedState(params, opt, jnp.ones(len(padded), bool))

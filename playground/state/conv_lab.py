@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import param
 
-from ..engine import conv
+from ..engine import assets, conv
 
 SOURCES = ("classic_5x5", "curve_field", "no_curve_field", "photo", "digit", "paint")
 SOURCE_LABELS = {"classic_5x5": "5×5 binary example", "curve_field": "curve (7×7)",
@@ -52,7 +52,7 @@ class ConvLab(param.Parameterized):
 
     def _load_image(self) -> np.ndarray:
         if self.source == "photo":
-            return conv.load_photo()
+            return assets.load_photo()
         if self.source == "digit":
             return conv.digit_image(self.digit_index)[0]
         if self.source == "paint":

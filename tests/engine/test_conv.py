@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from playground.engine import conv
+from playground.engine import assets, conv
 
 RNG = np.random.default_rng(0)
 
@@ -72,7 +72,7 @@ def test_presets():
     assert {"identity", "box_blur", "gaussian_blur", "sharpen", "outline", "sobel_x",
             "sobel_y", "emboss", "x_pattern", "curve_detector"} <= set(conv.KERNELS)
     assert set(conv.INPUTS) == set(conv.INPUT_DESCRIPTIONS)
-    photo = conv.load_photo()
+    photo = assets.load_photo()
     assert photo.shape == (64, 64) and 0 <= photo.min() and photo.max() <= 255
     np.testing.assert_array_equal(conv.conv2d(photo, conv.KERNELS["identity"], padding=1), photo)
     assert conv.KERNELS["box_blur"].sum() == pytest.approx(1.0)
@@ -125,7 +125,7 @@ def test_pools_match_reduce_window(size, stride):
 def test_relu_and_a_pipeline():
     x = np.array([[-1.0, 2.0], [0.0, -3.5]])
     np.testing.assert_array_equal(conv.relu(x), [[0, 2], [0, 0]])
-    edges = conv.max_pool(conv.relu(conv.conv2d(conv.load_photo(), conv.KERNELS["sobel_x"],
+    edges = conv.max_pool(conv.relu(conv.conv2d(assets.load_photo(), conv.KERNELS["sobel_x"],
                                                 padding="same")))
     assert edges.shape == (32, 32) and edges.min() >= 0
 

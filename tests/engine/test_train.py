@@ -1,6 +1,5 @@
 """Training programs (playground.engine.train): optimizers, regularisation, minibatches,
 the agreement of the two tiers, and that widget changes never recompile the general tier."""
-import math
 
 import jax
 import jax.numpy as jnp

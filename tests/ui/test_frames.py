@@ -32,7 +32,7 @@ def test_show_writes_what_panel_would_have_written():
 def test_same_text_sends_nothing():
     pane = LiveHTML("same")
     doc = Document()
-    model = pane.get_root(doc)
+    pane.get_root(doc)
     events = []
     doc.on_change(events.append)
     pane.show("same")

@@ -193,7 +193,6 @@ def test_per_layer_activation_pickers():
 
 
 def test_export_and_import_through_the_page():
-    from playground import export
     app = build("?dataset=xor&hidden=5")
     app.run.train(12)
     setup = app.export.settings_dl.callback().getvalue()

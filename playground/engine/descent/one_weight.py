@@ -23,23 +23,25 @@ def one_weight_loss(w, x=PRICE_X, y=PRICE_Y):
 
 
 def one_weight_gradient(w, x=PRICE_X, y=PRICE_Y):
-    """L′(W) = 2·mean(x·(W·x − y)) for every W in w."""
+    """L′(W) = 2·mean(x·(W·x − y)) for every W in w (any shape) -> the same shape, float64;
+    x, y: (n,) the examples."""
     w = np.asarray(w, np.float64)
     return 2.0 * np.mean(x * (w[..., None] * x - y), axis=-1)
 
 
 def least_squares_weight(x=PRICE_X, y=PRICE_Y) -> float:
-    """W* = Σxy / Σx², where L′(W*) = 0: the bottom of the error curve."""
+    """W* = Σxy / Σx², where L′(W*) = 0: the bottom of the error curve. x, y: (n,)."""
     return float(np.sum(x * y) / np.sum(x * x))
 
 
 def one_weight_curvature(x=PRICE_X) -> float:
-    """L″ = 2·Σx²/n: the error curve is a parabola, the same curvature everywhere."""
+    """L″ = 2·Σx²/n: the error curve is a parabola, the same curvature everywhere. x: (n,)."""
     return float(2.0 * np.sum(np.square(x)) / len(x))
 
 
 def max_stable_learning_rate(x=PRICE_X) -> float:
     """2 / L″ = n / Σx²: the largest learning rate with which gradient descent converges.
+    x: (n,) the inputs.
 
     L is a parabola, so L′(W) = L″·(W − W*) exactly, and one step maps the distance to
     the minimum as W_new − W* = (1 − lr·L″)·(W − W*). It shrinks when |1 − lr·L″| < 1,

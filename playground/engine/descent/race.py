@@ -71,6 +71,7 @@ class Race(NamedTuple):
 def optimizer_paths(name: str, start, learning_rate: float, beta: float = 0.9) -> Race:
     """Full-batch paths of every optimizer of PATH_OPTIMIZERS from ``start`` over surface
     ``name``, PATH_STEPS steps each (one compiled program for every surface and setting).
+    start: (2,) the two weights θ where every path begins.
     A path that becomes non-finite or leaves |θ| < PATH_LIMIT stops where it was."""
     f = np.float32
     paths, losses, ok = _paths_jit(np.int32(surface_index(name)), np.asarray(start, f),
