@@ -417,7 +417,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             name, self._to_build = self._to_build, None
             if name not in self.labs:          # its Python objects in the builder's thread
                 self._building = (name, parts.build_for(self._doc, self._make_lab, name))
-        elif self.later:                       # then its cards' contents, one a frame
+        elif self.later:                       # then its cards' contents, a few a frame
             self.put_next_part()
         # a part of the page built once is not what its frames cost: counted in, it would
         # slow this page's frames (and so the rest of its parts) for seconds after
@@ -627,7 +627,7 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     def put_next_part(self):
         """Put the next held part(s) of the page in place (``Later``); returns their boxes."""
-        boxes = self.later.put_next()
+        boxes = self.later.put_next(parts.PUT_BUDGET_MS)
         if self.locked:                     # the teacher locked the page meanwhile
             for box in boxes:
                 self._lock_widgets(box)

@@ -3,7 +3,11 @@
 Making a card's Bokeh models and sending them takes the server's event loop about 2.5 ms
 per model, and a lab has hundreds: built in one go, a lab held every other page's frames
 for 1.5–2 s. So a page on a server shows a lab's cards with their titles first, and
-``Later`` fills one card per frame (the other pages' frames go out in between). The
+``Later`` fills the cards over the next frames (the other pages' frames go out in
+between), as many in one frame as fit in PUT_BUDGET_MS: after each change that adds models
+Bokeh walks every model of the page's document, and with a few labs open that walk costs
+more than making a card's models, so cards put one per frame cost the event loop several
+walks where one would do (docs/performance.md, "A lab's cards in fewer frames"). The
 playground's parts below its first screen (your data, the confusion matrix, the lessons,
 the class entry and the export card) come together in the first frame after the page is
 shown (one walk of the document's models for the five). Outside a server (a notebook, the
@@ -16,6 +20,7 @@ import concurrent.futures
 import contextlib
 import logging
 import threading
+import time
 from collections import deque
 
 import panel as pn
@@ -23,6 +28,10 @@ from bokeh.document import Document
 from panel.io.state import set_curdoc
 
 log = logging.getLogger("playground")
+
+# how long a frame may spend making held parts' models before Bokeh's one walk of the
+# document (``Later.put_next``): the cards whose making starts within it share that walk
+PUT_BUDGET_MS = 100.0
 
 # Builds a lab's Python objects (its Viewers, figures and widgets: 0.4–1 s for the largest)
 # off the event loop, one at a time for the whole process: the loop then only puts the
@@ -81,25 +90,30 @@ class Later:
             self.waiting.append((box, held, together))
         return bool(held)
 
-    def put_next(self):
+    def put_next(self, budget_ms: float = 0.0, clock=time.perf_counter):
         """Put the oldest held part back in its box (with the parts held together with
-        it); returns the boxes filled ([] when nothing is held).
+        it), then the next ones while less than ``budget_ms`` has gone by; returns the boxes
+        filled ([] when nothing is held).
 
         Bokeh finds a document's models again, by walking all of them, after each change
-        that adds models (about 90 ms for the playground's 500 on a slow laptop): parts put
-        back together are one walk."""
+        that adds models (about 90 ms for the playground's 500 on a slow laptop, 300-500 ms
+        for a page with every lab open): parts put back in one call are one walk."""
         filled: list = []
         if not self.waiting:
             return filled
         doc = pn.state.curdoc
         frozen = doc.models.freeze() if doc is not None else contextlib.nullcontext()
+        start = clock()
         with pn.io.hold(), frozen:
-            while True:
+            while self.waiting:
                 box, held, together = self.waiting.popleft()
                 box.objects = list(box.objects) + held
                 filled.append(box)
-                if not (together and self.waiting and self.waiting[0][2]):
-                    return filled
+                if together and self.waiting and self.waiting[0][2]:
+                    continue                    # its group goes with it
+                if (clock() - start) * 1e3 >= budget_ms:
+                    break
+        return filled
 
 
 SPARE_DELAY_S = 1.0     # a spare page is made this long after the last one was taken

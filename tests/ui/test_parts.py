@@ -55,8 +55,7 @@ def test_a_card_put_in_place_after_a_lock_comes_locked(monkeypatch):
     app.lab("descent")
     app.lock(True)                                      # the teacher locks meanwhile
     boxes = []
-    while placed := app.put_next_part():
-        assert len(placed) == 1                         # a card a frame
+    while placed := app.put_next_part():               # a few cards a frame
         boxes += placed
     assert len(boxes) == len(descent_lab.SECTIONS)
     widgets = [w for b in boxes for w in b.select(pn.widgets.Widget)]
@@ -311,3 +310,42 @@ def test_a_tab_shown_again_sends_nothing_again_and_each_lab_tab_holds_its_intro_
     app.tabs.active = TABS.index("neurons")
     app.tabs.active = TABS.index("playground")
     assert page_models() == with_lab
+
+
+def test_cards_made_within_the_budget_share_one_walk_of_the_document():
+    """``put_next(budget_ms)`` goes on with the next held parts while the budget lasts,
+    all of them in one walk of the document; the first part always goes, however long it
+    takes, and a spent budget leaves the rest for the next frame."""
+    from bokeh.document import Document
+    from panel.io.state import set_curdoc
+    cards_ = [pn.Column(pn.pane.HTML(f"title {i}"), pn.pane.HTML(f"body {i}"),
+                        css_classes=["pg-card"]) for i in range(4)]
+    doc = Document()
+    doc.add_root(pn.Column(*cards_).get_root(doc))
+    later = Later()
+    assert later.hold_cards(pn.Column(*cards_)) == 4
+    walks = []
+    recompute = doc.models.recompute
+    doc.models.recompute = lambda: (walks.append(1), recompute())[1]
+    now = [0.0]
+
+    def clock():                            # 60 ms more at each reading
+        now[0] += 0.06
+        return now[0]
+    with set_curdoc(doc):
+        # 0 ms: one card a frame (the default)
+        assert later.put_next(clock=clock) == [cards_[0]] and len(walks) == 1
+        # 100 ms: the first card (60 ms in), the second (120 ms): the budget is spent
+        assert later.put_next(100.0, clock=clock) == cards_[1:3] and len(walks) == 2
+        assert later.put_next(1e9, clock=clock) == [cards_[3]] and len(walks) == 3
+        assert later.put_next(1e9, clock=clock) == [] and len(walks) == 3
+    assert [c.objects[1].object for c in cards_] == [f"body {i}" for i in range(4)]
+
+
+def test_a_page_puts_its_cards_with_the_frame_budget(monkeypatch):
+    from playground.ui import PlaygroundApp, parts
+    app = PlaygroundApp(query=None)
+    calls = []
+    monkeypatch.setattr(app.later, "put_next", lambda budget_ms=0.0: calls.append(budget_ms) or [])
+    app.put_next_part()
+    assert calls == [parts.PUT_BUDGET_MS] and parts.PUT_BUDGET_MS > 0
