@@ -101,13 +101,10 @@ if (!window._pg_tab_boxes) {
     if (!tab || has(tab, 'bk-disabled') || !path.some((el) => has(el, bar))) return
     const i = Array.from(tab.parentElement.children).filter((c) => has(c, 'bk-tab'))
       .indexOf(tab)
-    if (boxes.length < keys.length || !boxes.every((b) => b.isConnected)) {
-      boxes = find(document, [])        // a lab's box is a root that may come later
-    }
-    const chosen = boxes.find((b) => has(b, box + '-' + keys[i]))
-    if (i < 0 || !chosen) return
-    boxes.forEach((b) => {
-      for (const [name, value] of Object.entries(b === chosen ? shown : hidden)) {
+    if (!boxes.length || !boxes.every((b) => b.isConnected)) boxes = find(document, [])
+    if (i < 0 || i >= boxes.length) return
+    boxes.forEach((b, k) => {
+      for (const [name, value] of Object.entries(k === i ? shown : hidden)) {
         b.style.setProperty(name, value)
       }
     })
@@ -188,7 +185,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         # each tab holds its introduction from the start: its first click shows it at once
         # (a change of styles), the lab itself comes from the next frames
         self._lab_boxes = {name: pn.Column(lab_placeholder(LAB_INTROS[name]),
-                                           css_classes=[TAB_BOX, f"{TAB_BOX}-{name}"],
+                                           css_classes=[TAB_BOX],
                                            sizing_mode="stretch_width", margin=0)
                            for name in self._lab_factories}
         self.diagram.param.watch(self._on_edited, "edited")
@@ -592,7 +589,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         body = pn.Row(data, network, output, margin=(0, 5), sizing_mode="stretch_width",
                       styles={"align-items": "flex-start"})
         playground = pn.Column(intro, top, body, sizing_mode="stretch_width", margin=0,
-                               css_classes=[TAB_BOX, f"{TAB_BOX}-playground"])
+                               css_classes=[TAB_BOX])
         # the tabs are a bar: each tab's content is a box below it, shown or hidden as its
         # tab is chosen (a hidden box keeps its models on the page: going back to a tab
         # sends nothing again, where a tab's content would be sent in full each time)
@@ -618,8 +615,8 @@ class PlaygroundApp(pn.viewable.Viewer):
                                              "right": "112px", "z-index": "1"}
         tabs = pn.Column(self.tabs, self.output.palette_select, self.keys.button,
                          sizing_mode="stretch_width", margin=0, styles={"position": "relative"})
-        # under a server each lab's box is a root of the page's document of its own, added
-        # once the page is loaded (``_add_lab_roots``): Bokeh lays a whole root out again when a part of
+        # under a server each lab's box is a root of the page's document of its own, after
+        # this one (``_add_lab_roots``): Bokeh lays a whole root out again when a part of
         # it changes, so a lab's cards then never make the playground be laid out again
         boxes = [playground] if _served() else list(self._tab_boxes.values())
         return pn.Column(header, self.class_panel, self.keys.help, tabs,
@@ -629,9 +626,8 @@ class PlaygroundApp(pn.viewable.Viewer):
                          margin=0)
 
     def _add_lab_roots(self, doc) -> None:
-        """Each lab's box as a root of the page's document, in the tabs' order, once the
-        page is loaded: the browser puts a root added then after the page's own (added
-        earlier, at the next tick, they could come before it in the page)."""
+        """Each lab's box as a root of the page's document, in the tabs' order, after the
+        page's own root (the browser puts a root added later after the others)."""
         with doc.models.freeze():
             for box in self._lab_boxes.values():
                 box.server_doc(doc, location=False)
@@ -688,8 +684,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         """A clicked tab's box shown by the browser at once (TAB_JS; once per page)."""
         from bokeh.models import CustomJS
         doc.js_on_event("document_ready", CustomJS(
-            args=dict(box=TAB_BOX, bar=TAB_BAR, hidden=HIDDEN_TAB, shown=SHOWN_TAB,
-                      keys=list(TABS)),
+            args=dict(box=TAB_BOX, bar=TAB_BAR, hidden=HIDDEN_TAB, shown=SHOWN_TAB),
             code=TAB_JS))
 
     def _show_tab(self):
@@ -858,7 +853,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             self._layout.objects = [o for o in self._layout.objects
                                     if not any(o is box for box in labs)]
             doc = pn.state.curdoc
-            pn.state.onload(lambda: self._add_lab_roots(doc))
+            doc.add_next_tick_callback(lambda: self._add_lab_roots(doc))
             pn.state.onload(self.start)
             if self.view.play:          # ?play=1 trains even before the page reports ready
                 self.start()

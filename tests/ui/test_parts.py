@@ -353,9 +353,9 @@ def test_a_page_puts_its_cards_with_the_frame_budget(monkeypatch):
 
 def test_a_served_pages_labs_are_roots_of_their_own_after_the_page(monkeypatch):
     """Under a server each lab's box leaves the page's layout and becomes a root of the
-    page's document, in the tabs' order, after the page's own root (added once the page is
-    loaded). Bokeh then lays out only a lab's root when its cards come, never the
-    playground's."""
+    page's document, in the tabs' order, after the page's own root (added at the next
+    tick: the page's root is added after ``__panel__``). Bokeh then lays out only a lab's
+    root when its cards come, never the playground's."""
     from bokeh.document import Document
     from panel.io.state import set_curdoc
     from playground.ui import PlaygroundApp
@@ -366,21 +366,20 @@ def test_a_served_pages_labs_are_roots_of_their_own_after_the_page(monkeypatch):
     assert len(labs) == 4
     assert all(any(o is box for o in app._layout.objects) for box in labs)
     monkeypatch.setattr(app_module, "_served", lambda: True)
-    loaded = []                       # what runs once the page is loaded (not here: no page)
-    monkeypatch.setattr(pn.state, "onload", lambda callback, threaded=False:
-                        loaded.append(callback))
     doc = Document()
     try:
         with set_curdoc(doc):
             page = app.__panel__()
             assert not any(any(o is box for o in page.objects) for box in labs)
             page.server_doc(doc, location=False)          # what servable() does
-            assert len(doc.roots) == 2 and loaded         # the plot's words, the page
-            app._add_lab_roots(doc)                       # once the page is loaded
+            assert len(doc.roots) == 2                    # the plot's words, the page
+            ticks = list(doc.session_callbacks)
+            assert ticks
+            app._add_lab_roots(doc)
         assert len(doc.roots) == 6
         for name, root in zip(app_module.LAB_INTROS, doc.roots[2:]):
             texts = " ".join(str(getattr(m, "text", "")) for m in root.references())
             assert app_module.LAB_INTROS[name][:60] in texts, name
-            assert f"{app_module.TAB_BOX}-{name}" in root.css_classes
+            assert app_module.TAB_BOX in root.css_classes
     finally:
         app.stop()
