@@ -615,22 +615,11 @@ class PlaygroundApp(pn.viewable.Viewer):
                                              "right": "112px", "z-index": "1"}
         tabs = pn.Column(self.tabs, self.output.palette_select, self.keys.button,
                          sizing_mode="stretch_width", margin=0, styles={"position": "relative"})
-        # under a server each lab's box is a root of the page's document of its own, after
-        # this one (``_add_lab_roots``): Bokeh lays a whole root out again when a part of
-        # it changes, so a lab's cards then never make the playground be laid out again
-        boxes = [playground] if _served() else list(self._tab_boxes.values())
         return pn.Column(header, self.class_panel, self.keys.help, tabs,
-                         *boxes, self.uploads.pane,
+                         *self._tab_boxes.values(), self.uploads.pane,
                          self.heartbeat.pane,
                          self.keys.pane, sizing_mode="stretch_width",
                          margin=0)
-
-    def _add_lab_roots(self, doc) -> None:
-        """Each lab's box as a root of the page's document, in the tabs' order, after the
-        page's own root (the browser puts a root added later after the others)."""
-        with doc.models.freeze():
-            for box in self._lab_boxes.values():
-                box.server_doc(doc, location=False)
 
     def _build_at_next_frame(self, name: str):
         """The lab ``name`` at the next frame (its tab shows its introduction meanwhile)."""
@@ -849,11 +838,6 @@ class PlaygroundApp(pn.viewable.Viewer):
             self._sync_url()
             if self.summary.pane in self.output_column.objects:
                 self.output_column.remove(self.summary.pane)
-            labs = list(self._lab_boxes.values())       # roots of their own, after this one
-            self._layout.objects = [o for o in self._layout.objects
-                                    if not any(o is box for box in labs)]
-            doc = pn.state.curdoc
-            doc.add_next_tick_callback(lambda: self._add_lab_roots(doc))
             pn.state.onload(self.start)
             if self.view.play:          # ?play=1 trains even before the page reports ready
                 self.start()

@@ -349,37 +349,3 @@ def test_a_page_puts_its_cards_with_the_frame_budget(monkeypatch):
     monkeypatch.setattr(app.later, "put_next", lambda budget_ms=0.0: calls.append(budget_ms) or [])
     app.put_next_part()
     assert calls == [parts.PUT_BUDGET_MS] and parts.PUT_BUDGET_MS > 0
-
-
-def test_a_served_pages_labs_are_roots_of_their_own_after_the_page(monkeypatch):
-    """Under a server each lab's box leaves the page's layout and becomes a root of the
-    page's document, in the tabs' order, after the page's own root (added at the next
-    tick: the page's root is added after ``__panel__``). Bokeh then lays out only a lab's
-    root when its cards come, never the playground's."""
-    from bokeh.document import Document
-    from panel.io.state import set_curdoc
-    from playground.ui import PlaygroundApp
-    from playground.ui import app as app_module
-    with set_curdoc(Document()):
-        app = PlaygroundApp()                             # made ahead: one layout
-    labs = list(app._lab_boxes.values())
-    assert len(labs) == 4
-    assert all(any(o is box for o in app._layout.objects) for box in labs)
-    monkeypatch.setattr(app_module, "_served", lambda: True)
-    doc = Document()
-    try:
-        with set_curdoc(doc):
-            page = app.__panel__()
-            assert not any(any(o is box for o in page.objects) for box in labs)
-            page.server_doc(doc, location=False)          # what servable() does
-            assert len(doc.roots) == 2                    # the plot's words, the page
-            ticks = list(doc.session_callbacks)
-            assert ticks
-            app._add_lab_roots(doc)
-        assert len(doc.roots) == 6
-        for name, root in zip(app_module.LAB_INTROS, doc.roots[2:]):
-            texts = " ".join(str(getattr(m, "text", "")) for m in root.references())
-            assert app_module.LAB_INTROS[name][:60] in texts, name
-            assert app_module.TAB_BOX in root.css_classes
-    finally:
-        app.stop()
