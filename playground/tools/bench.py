@@ -115,7 +115,7 @@ def configure_process() -> None:
     """The process as a server has it for training (``server.install()``'s part that the
     engine's figures depend on): JAX's device and compilation cache, and the interpreter's
     short switch interval, without which a frame waits for the compile thread's tracing
-    (the first frame after a change: about 200 ms instead of 30 on 2 cores)."""
+    (docs/performance.md, "The house redesign")."""
     jaxconfig.configure()
     share_the_interpreter()
 

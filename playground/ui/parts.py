@@ -96,8 +96,8 @@ class Later:
         filled ([] when nothing is held).
 
         Bokeh finds a document's models again, by walking all of them, after each change
-        that adds models (about 90 ms for the playground's 500 on a slow laptop, 300-500 ms
-        for a page with every lab open): parts put back in one call are one walk."""
+        that adds models (its cost grows with the page; docs/performance.md, "A lab's cards
+        in fewer frames"): parts put back in one call are one walk."""
         filled: list = []
         if not self.waiting:
             return filled
