@@ -83,7 +83,7 @@ class DataPanel(pn.viewable.Viewer):
 
     def _highlight(self):
         for name, b in self._tiles.items():
-            b.color = "primary" if name == self.run.dataset else "default"
+            b.styles = theme.CHOSEN_STYLES if name == self.run.dataset else {}
         for problem, box in self.tile_boxes.items():
             box.visible = problem == self.run.problem
 

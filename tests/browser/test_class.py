@@ -28,7 +28,7 @@ from tests.support import free_ports
 from .conftest import (ARTIFACTS, CLASS_DB, ROOT, SERVER_START_TIMEOUT, TEACHER_PASSWORD,
                        _TRACEBACK)
 from .test_a11y import BLOCKING, EXCEPTIONS
-from .test_page import button, epoch, pause, play, select, wait_until
+from .test_page import button, chosen, epoch, pause, play, select, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -87,7 +87,7 @@ def test_students_join_and_a_push_reaches_every_page(page, browser, server):
             wait_until(lambda: "Your teacher opened a set-up" in
                        pg.locator(".pg-status").filter(visible=True).inner_text(), 5,
                        message="the teacher's set-up on every page")
-            wait_until(lambda: "primary" in button(pg, "XOR").evaluate("e => e.className"), 5,
+            wait_until(lambda: chosen(pg, "XOR"), 5,
                        message="the XOR tile chosen")
         took = time.monotonic() - sent
         assert took < 4.0, took           # within about 2 s each (polled once a second)
@@ -230,8 +230,8 @@ def set_challenge(teacher, db: Store, code: str) -> dict:
         box = teacher.get_by_label(label, exact=True)
         box.fill(value)
         box.press("Enter")
-    chosen = teacher.locator(".bk-btn-group .bk-btn.bk-active")   # the features allowed
-    assert sorted(t.strip() for t in chosen.all_inner_texts()) == ["X₁", "X₂"]
+    allowed = teacher.locator(".bk-btn-group .bk-btn.bk-active")   # the features allowed
+    assert sorted(t.strip() for t in allowed.all_inner_texts()) == ["X₁", "X₂"]
     before = db.challenge(code)
     button(teacher, "Set this challenge").click()
     push = wait_until(lambda: (lambda p: p if p and p != before else None)(db.challenge(code)),
@@ -256,7 +256,7 @@ def see_challenge(pg):
     pg.get_by_text("Challenge:", exact=True).wait_for(state="visible", timeout=20_000)
     card = pg.locator(".pg-readout").filter(has_text="Challenge:").inner_text()
     assert "on xor" in card and "3,000 epochs" in card and "accuracy ≥ 90 %" in card, card
-    wait_until(lambda: "primary" in button(pg, "XOR").evaluate("e => e.className"), 10,
+    wait_until(lambda: chosen(pg, "XOR"), 10,
                message="the challenge's XOR data opened on the student page")
     wait_until(lambda: "✗" in checklist(pg) or "✓" in checklist(pg), 10,
                message="the challenge's checklist")
@@ -338,7 +338,7 @@ def test_a_teacher_and_three_students_in_one_class(page, browser, server):
         # (how soon is the load test's figure, `loadtest --class`, not a timed assertion
         # here: the arrival on every page within the 10 s above is what this test checks)
         for pg in students:                                 # and the set-up itself
-            wait_until(lambda: "primary" in button(pg, "XOR").evaluate("e => e.className"),
+            wait_until(lambda: chosen(pg, "XOR"),
                        5, message="the XOR tile chosen")
         rows = wait_until(lambda: (lambda r: r if all(r[n]["hidden layers"] == "3"
                                                       for n in names) else None)(

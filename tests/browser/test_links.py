@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .test_page import button, click, epoch, select, wait_until
+from .test_page import chosen, click, epoch, select, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +15,7 @@ def test_lesson_link_opens_its_setup(page):
         == "Linear model can't do XOR"
     assert page.get_by_text("no hidden layer").count() >= 1
     assert page.get_by_text("a linear model").count() == 1
-    assert button(page, "XOR").evaluate("e => e.className").find("primary") >= 0
+    assert chosen(page, "XOR")
 
 
 @pytest.mark.query("?hide=features,optimizer&projector=1&dataset=spiral")
@@ -24,7 +24,7 @@ def test_teacher_link_hides_controls(page):
     assert not page.get_by_label("Optimizer", exact=True).is_visible()
     assert page.get_by_label("Activation", exact=True).is_visible()
     assert select(page, "Learning rate").is_visible()
-    assert button(page, "Spiral").evaluate("e => e.className").find("primary") >= 0
+    assert chosen(page, "Spiral")
 
 
 def test_address_bar_follows_the_setup(page):

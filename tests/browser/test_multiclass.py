@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import ARTIFACTS
-from .test_page import button, epoch, output_figure, pause, play, wait_until
+from .test_page import chosen, epoch, output_figure, pause, play, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ MATRIX_CELLS = """() => {
 
 @pytest.mark.query("?dataset=blobs4")
 def test_four_classes_train_with_their_colours_and_a_4x4_matrix(page):
-    assert button(page, "4 blobs").evaluate("e => e.className").find("primary") >= 0
+    assert chosen(page, "4 blobs")
     key = page.locator(".pg-class-scale")
     wait_until(lambda: key.count() == 1 and key.is_visible(), 10,
                message="the key of the four class colours")

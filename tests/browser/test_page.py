@@ -44,6 +44,16 @@ def button(page, name):
     return page.get_by_role("button", name=name, exact=True)
 
 
+CHOSEN_FILL = "rgb(0, 114, 181)"        # a chosen data-set tile: the primary blue
+
+
+def chosen(page, name) -> bool:
+    """Is the data-set tile ``name`` drawn as the chosen one (blue, white label)?"""
+    return button(page, name).first.evaluate(
+        f"e => getComputedStyle(e).backgroundColor === {CHOSEN_FILL!r} && "
+        "getComputedStyle(e).color === 'rgb(255, 255, 255)'")
+
+
 def click(page, name):
     """Click a button by its label, after moving the pointer off the previous one: a hovered
     button's tooltip (e.g. a dataset tile's) can cover its neighbours."""

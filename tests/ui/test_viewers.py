@@ -12,7 +12,7 @@ import pytest
 
 from playground.state.network import colour_codes
 from playground.state.run import DIVERGED_MESSAGE, GRID_RES
-from playground.ui import PlaygroundApp, scheduler
+from playground.ui import PlaygroundApp, scheduler, theme
 from playground.ui.app import FULL_FRAME_MS
 from playground.ui.loss_panel import LossCurve
 
@@ -190,8 +190,10 @@ def test_dataset_tiles_select_and_highlight(app):
     tiles = app.data._tiles
     press(tiles["xor"])
     assert app.run.dataset == "xor"
-    assert tiles["xor"].button_type == "primary"
-    assert all(b.button_type != "primary" for n, b in tiles.items() if n != "xor")
+    assert tiles["xor"].styles == theme.CHOSEN_STYLES
+    assert all(b.styles == {} for n, b in tiles.items() if n != "xor")
+    # drawn by its styles, not its type (a new type lays the whole page out again)
+    assert {b.button_type for b in tiles.values()} == {"default"}
 
 
 # ---------------------------------------------------------------------- 1-D data
