@@ -83,7 +83,8 @@ class DataPanel(pn.viewable.Viewer):
 
     def _highlight(self):
         for name, b in self._tiles.items():
-            b.styles = theme.CHOSEN_STYLES if name == self.run.dataset else {}
+            b.styles = (theme.CHOSEN_STYLES if name == self.run.dataset
+                        else theme.UNCHOSEN_STYLES)
         for problem, box in self.tile_boxes.items():
             box.visible = problem == self.run.problem
 

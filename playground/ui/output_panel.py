@@ -72,6 +72,11 @@ class OutputPlot(pn.viewable.Viewer):
         lo, hi = DOMAIN
         self.train_pts = ColumnDataSource(_points(np.zeros((0, 2)), np.zeros(0)))
         self.test_pts = ColumnDataSource(_points(np.zeros((0, 2)), np.zeros(0)))
+        # the curve figure's points are its own, filled while it is shown: a hidden plot
+        # with axes whose data change measures its axes again and lays the whole page out
+        # again (about 100 ms a data-set click in the browser, measured)
+        self.train_pts_1d = ColumnDataSource({"x1": [], "y": []})
+        self.test_pts_1d = ColumnDataSource({"x1": [], "y": []})
         self.colours = theme.PALETTES[self.display.palette]
         self.curve = ColumnDataSource({"x": [], "y": []})
         # the picture's colours for its codes 0..255 (the canvas gets them as a table)
@@ -103,9 +108,9 @@ class OutputPlot(pn.viewable.Viewer):
         g = figure(width=SIZE, height=SIZE, y_range=(-2, 2), match_aspect=True,
                    min_border_left=30, min_border_bottom=20, min_border_right=6,
                    min_border_top=6, **common)
-        g.scatter("x1", "y", source=self.train_pts, size=5, color=theme.BLUE, alpha=0.7,
+        g.scatter("x1", "y", source=self.train_pts_1d, size=5, color=theme.BLUE, alpha=0.7,
                   legend_label="train")
-        self.test_glyph_1d = g.scatter("x1", "y", source=self.test_pts, size=5,
+        self.test_glyph_1d = g.scatter("x1", "y", source=self.test_pts_1d, size=5,
                                        fill_color=None, line_color=theme.ORANGE,
                                        legend_label="test")
         g.line("x", "y", source=self.curve, line_width=3, color="#222222",
@@ -216,6 +221,9 @@ class OutputPlot(pn.viewable.Viewer):
         run = self.run
         self.train_pts.data = _points(run.X_train, run.y_train, self._markers(run.y_train))
         self.test_pts.data = _points(run.X_test, run.y_test, self._markers(run.y_test))
+        if run.one_d:
+            self.train_pts_1d.data = {"x1": run.X_train[:, 0], "y": run.y_train}
+            self.test_pts_1d.data = {"x1": run.X_test[:, 0], "y": run.y_test}
 
     def _tapped(self, event):
         point = event_point(event)

@@ -280,6 +280,8 @@ def lean_glyphs(plots) -> int:
 # Panel's buttons take their fill and ink from these two variables.
 CHOSEN_STYLES = {"--design-surface-color": "#0072b5", "--design-surface-text-color": "#fff",
                  "outline": f"3px solid {BLUE}"}
+# ... and the others: the browser keeps an inline style until it is set to "" (removed)
+UNCHOSEN_STYLES = {name: "" for name in CHOSEN_STYLES}
 
 
 def thumb_button_css(data_uri: str) -> str:

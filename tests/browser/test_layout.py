@@ -8,7 +8,7 @@ import pytest
 
 from playground.ui import heat_canvas, sizing
 
-from .test_page import button, wait_until
+from .test_page import button, chosen, click, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -162,6 +162,62 @@ def test_quick_clicks_on_plus_and_minus_all_count(page):
         page.wait_for_timeout(100)
     wait_until(lambda: page.get_by_text("4 hidden layers").count() > 0, 5,
                message="two more layers")
+
+
+# Counts the page's whole-page layouts: Bokeh lays a root out again (every plot and control
+# of the page, 25-250 ms on a 2-core machine) when a layout property of any of its models
+# changes (size, margin, visibility, CSS classes, style sheets) and when a button is drawn
+# again (a new type or label). Watched on the layout views' shared method, from the page:
+# a layout computed by a view with no layout above it is a root's.
+ROOT_LAYOUTS_JS = """() => {
+  const owner = (o, k) => { while (o && !Object.prototype.hasOwnProperty.call(o, k))
+                              o = Object.getPrototypeOf(o); return o };
+  const views = Object.values(Bokeh.index);
+  const page = views.find(v => v.model.type.endsWith("Column"));
+  const proto = owner(page, "compute_layout");
+  if (!proto.__pg_counted) {
+    const plain = proto.compute_layout;
+    proto.compute_layout = function () {
+      if (!(this.parent && this.parent.compute_layout)) window.__pg_root_layouts.push(
+        [Math.round(performance.now()), this.model.type]);
+      return plain.call(this);
+    };
+    proto.__pg_counted = true;
+  }
+  window.__pg_root_layouts = [];
+}"""
+
+
+def page_layouts(page) -> list:
+    """The whole-page layouts since ``ROOT_LAYOUTS_JS`` (the screen reader's words, a root
+    of their own, are laid out alone)."""
+    return [x for x in page.evaluate("() => window.__pg_root_layouts") if x[1] != "Div"]
+
+
+def test_a_data_set_or_neuron_click_lays_nothing_out_again(page):
+    """Choosing a data set and adding or removing a neuron change texts, pictures and styles
+    only: the page is not laid out again (the chosen tile is drawn by its inline styles).
+    A text's first change also sends its style sheets again, once (the page shares them
+    when it is made, Panel sends its own copies): so the clicks are done twice, and the
+    second round is watched."""
+    page.evaluate(ROOT_LAYOUTS_JS)
+
+    def settled():                      # the page's lower parts come in its first frames
+        page.evaluate("() => window.__pg_root_layouts.length = 0")
+        page.wait_for_timeout(1500)
+        return not page_layouts(page)
+    wait_until(settled, 20, interval=0, message="a page that is not laid out again")
+    for tile, other in (("XOR", "Circle"), ("Circle", "XOR")):
+        page.evaluate("() => window.__pg_root_layouts.length = 0")
+        click(page, tile)
+        wait_until(lambda: chosen(page, tile) and not chosen(page, other), 5,
+                   message=f"the {tile} tile chosen")
+        page.get_by_role("button", name="+", exact=True).first.click()
+        wait_until(lambda: "5 neurons" in layer_label(page, 0), 5, message="a fifth neuron")
+        page.get_by_role("button", name="−", exact=True).first.click()
+        wait_until(lambda: "4 neurons" in layer_label(page, 0), 5, message="four neurons again")
+        page.wait_for_timeout(300)
+    assert page_layouts(page) == []
 
 
 def test_ten_quick_clicks_on_the_plot_add_ten_points(page):

@@ -191,7 +191,7 @@ def test_dataset_tiles_select_and_highlight(app):
     press(tiles["xor"])
     assert app.run.dataset == "xor"
     assert tiles["xor"].styles == theme.CHOSEN_STYLES
-    assert all(b.styles == {} for n, b in tiles.items() if n != "xor")
+    assert all(b.styles == theme.UNCHOSEN_STYLES for n, b in tiles.items() if n != "xor")
     # drawn by its styles, not its type (a new type lays the whole page out again)
     assert {b.button_type for b in tiles.values()} == {"default"}
 
@@ -208,6 +208,14 @@ def test_sine_swaps_to_the_curve_figure_and_one_d_features(app):
     assert set(app.network.features.value) <= set(ONE_D_OPTIONS.values())
     assert app.run.features == ["x1"]
     np.testing.assert_array_equal(app.output.train_pts.data["x1"], app.run.X_train[:, 0])
+    np.testing.assert_array_equal(app.output.train_pts_1d.data["x1"], app.run.X_train[:, 0])
+    np.testing.assert_array_equal(app.output.test_pts_1d.data["y"], app.run.y_test)
+    n_1d = len(app.output.train_pts_1d.data["x1"])
+    app.run.dataset = "circle"                   # the hidden curve figure's points stay
+    app.tick()
+    assert len(app.output.train_pts_1d.data["x1"]) == n_1d
+    app.run.dataset = "sine"
+    app.tick()
 
     y0 = np.asarray(curve["y"], float).copy()
     app.run.train(20)
