@@ -10,7 +10,7 @@ import playground                                   # noqa: E402
 from playground.server import warm                  # noqa: E402
 from playground.classroom import store              # noqa: E402
 from playground.ui import PlaygroundApp, theme      # noqa: E402
-from playground.ui.app import SPARE                 # noqa: E402
+from playground.ui.app import made_ahead           # noqa: E402
 from playground.ui.teacher import TeacherPage       # noqa: E402
 
 pn.extension(notifications=False)
@@ -28,8 +28,8 @@ def page():
             return TeacherPage(store.shared())
         except Exception as exc:            # the page says why, the server goes on
             return TeacherPage(None, problem=str(exc))
-    if not args and pn.state.curdoc is not None:
-        made = SPARE.take()             # made ahead off the event loop (a plain link)
+    if pn.state.curdoc is not None:
+        made = made_ahead(args)         # made off the event loop (a plain link, ?play=1)
         if made is not None:
             return made
     return PlaygroundApp(query=args)

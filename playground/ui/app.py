@@ -870,3 +870,19 @@ class PlaygroundApp(pn.viewable.Viewer):
 # the next plain link's page, made ahead off the event loop (``panel serve``: app.py)
 SPARE = parts.Spare(PlaygroundApp)
 
+
+def made_ahead(query=None, spare: parts.Spare = SPARE):
+    """The page made ahead (``spare``) for a link that asks for the plain page, or for
+    the plain page playing at once (``?play=1``: a demo's link, a class's screen); None for
+    any other link (its page is made from its settings) or when none is ready. Call it
+    on the event loop as a session opens."""
+    view = None
+    if query:
+        settings, view, notices = urlstate.from_query(query, PAGE)
+        if settings or notices or view._replace(play=False) != urlstate.View():
+            return None
+    made = spare.take()
+    if made is not None and view is not None:
+        made.view = made.view._replace(play=view.play)
+    return made
+

@@ -349,3 +349,32 @@ def test_a_page_puts_its_cards_with_the_frame_budget(monkeypatch):
     monkeypatch.setattr(app.later, "put_next", lambda budget_ms=0.0: calls.append(budget_ms) or [])
     app.put_next_part()
     assert calls == [parts.PUT_BUDGET_MS] and parts.PUT_BUDGET_MS > 0
+
+
+def test_a_page_made_ahead_serves_a_plain_link_and_one_that_only_plays():
+    """A plain link and ``?play=1`` get the page made ahead (the latter playing); a link
+    with any setting, lesson, tab, hidden control, class or unknown key gets its own."""
+    from playground.state.urlstate import View
+    from playground.ui.app import made_ahead
+
+    class Page:
+        view = View()
+
+    class Ahead:                    # a spare that always has a page ready
+        given = 0
+
+        def take(self):
+            self.given += 1
+            return Page()
+
+    spare = Ahead()
+    assert made_ahead({}, spare).view == View()
+    assert made_ahead({"play": ["1"]}, spare).view == View(play=True)
+    assert made_ahead("?play=1", spare).view.play
+    assert made_ahead({"play": [b"0"]}, spare).view == View()
+    for link in ({"dataset": ["xor"]}, {"play": ["1"], "tab": ["descent"]},
+                 {"play": ["1"], "projector": ["1"]}, {"preset": ["logistic"]},
+                 {"class": ["ABC123"]}, {"hide": ["lessons"]}, {"bogus": ["1"]},
+                 {"play": ["1"], "hidden": ["9,9"]}):
+        assert made_ahead(link, spare) is None, link
+    assert spare.given == 4                 # only the four links above took one
