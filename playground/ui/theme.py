@@ -292,5 +292,4 @@ def thumb_button_css(data_uri: str) -> str:
   background-position: center 3px; background-size: 40px 40px; height: 60px; width: 54px;
   padding: 44px 0 2px 0; font-size: 10px; letter-spacing: -0.2px; white-space: nowrap;
   overflow: visible; }}
-.bk-btn-primary {{ outline: 3px solid {BLUE}; color: #fff; }}
 """
