@@ -9,7 +9,7 @@ by a notebook before its first page (README, "In a notebook"):
 * the faster frame messages (``wire``), where the Bokeh and Panel releases are the ones
   they were written for (else Bokeh's and Panel's own stay); ``PLAYGROUND_WIRE=bokeh``
   keeps Bokeh's and Panel's own. The server log says at start which one serves the pages;
-* the server log (``logs``): the playground's lines ("Frames stopped for a page …")
+* the server log (``logs``): the playground's lines ("Frames stopped for page 3 …")
   beside Bokeh's, and no lines for frames that were on their way to a tab that just
   closed;
 * the guard of Panel's ``/components/`` handler (``resource_guard``);

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import logging
 import math
 import time
@@ -67,6 +68,7 @@ CROWDED_MS = 100       # further apart than this (under 10 a second): it is crow
 
 log = logging.getLogger("playground")      # its handler: server.install_logging
 DRAWING: "weakref.WeakSet[PlaygroundApp]" = weakref.WeakSet()   # pages whose frames run here
+NUMBERS = itertools.count(1)    # each page's number in this process, for the server's log
 
 TAGLINE = "Train small neural networks live: from one neuron to the whole network."
 INTRO = ("Watch a neural network learn. Press <b>Play</b>: the background shows what the "
@@ -139,6 +141,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         run = run if run is not None else Run()
         run.tier = "auto"
         super().__init__(run=run, **params)
+        self.number = next(NUMBERS)
         settings, self.view, notices = urlstate.from_query(query or {}, PAGE)
         self._use_page_styles()
         self.display = Display(**self.view.display)      # test points, hard classes, colours
@@ -399,13 +402,13 @@ class PlaygroundApp(pn.viewable.Viewer):
             if not self._away:
                 self._away = True
                 scheduler.SHARE.leave(self)
-                log.info("Frames paused for a page: its browser has not answered for %.1f s "
-                         "(at epoch %d)", heartbeat.QUIET_S, self.run.epoch)
+                log.info("Frames paused for page %d: its browser has not answered for %.1f s "
+                         "(at epoch %d)", self.number, heartbeat.QUIET_S, self.run.epoch)
             return
         if self._away:
             self._away = False
-            log.info("Frames resumed for a page: its browser answers again (at epoch %d)",
-                     self.run.epoch)
+            log.info("Frames resumed for page %d: its browser answers again (at epoch %d)",
+                     self.number, self.run.epoch)
         built = time.thread_time()
         if self._building is not None:         # a lab built off the event loop: on the page
             name, made = self._building
@@ -534,8 +537,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             DRAWING.discard(self)
             scheduler.CLOCK.forget(self)
             scheduler.SHARE.leave(self)
-            log.info("Frames stopped for a page; %d pages still drawing in this process",
-                     len(DRAWING))
+            log.info("Frames stopped for page %d; %d pages still drawing in this process",
+                     self.number, len(DRAWING))
             if self.class_bar is not None:     # its name is free for a reload
                 self.class_bar.leave()
         self.controls.playing = False

@@ -84,26 +84,27 @@ def settle(page):
     page.wait_for_timeout(700)
 
 
-@pytest.mark.parametrize("width,height", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 @pytest.mark.parametrize("projector", [False, True], ids=["page", "projector"])
-def test_data_network_and_output_on_one_screen(page, server, width, height, projector):
+def test_data_network_and_output_on_one_screen(page, server, projector):
     if projector:
         page.goto(f"{server}/app?projector=1")
         page.locator(".pg-epoch").wait_for(state="visible", timeout=60_000)
-    page.set_viewport_size({"width": width, "height": height})
-    settle(page)
-    page.evaluate("window.scrollTo(0, 0)")
-    in_view(page, button(page, "Circle"), "the data sets", width, height)
-    in_view(page, button(page, "Pinwheel"), "the data sets", width, height)
-    in_view(page, page.locator(".bk-Figure.pg-diagram"), "the network diagram", width, height)
-    in_view(page, button(page, "+ Add layer"), "the layer controls", width, height)
-    plot = in_view(page, page.locator(".bk-Figure.pg-output-plot"), "the heatmap", width,
-                   height)
-    in_view(page, page.locator(".pg-loss-plot"), "the loss curve", width, height)
-    in_view(page, button(page, "Play"), "Play", width, height)
-    assert plot["width"] >= 240, plot
-    assert not scrolls_sideways(page), "the page scrolls sideways"
-    assert overflows(page) == []
+    for width, height in SIZES:         # one page, resized as a window is
+        page.set_viewport_size({"width": width, "height": height})
+        settle(page)
+        page.evaluate("window.scrollTo(0, 0)")
+        in_view(page, button(page, "Circle"), "the data sets", width, height)
+        in_view(page, button(page, "Pinwheel"), "the data sets", width, height)
+        in_view(page, page.locator(".bk-Figure.pg-diagram"), "the network diagram", width,
+                height)
+        in_view(page, button(page, "+ Add layer"), "the layer controls", width, height)
+        plot = in_view(page, page.locator(".bk-Figure.pg-output-plot"), "the heatmap", width,
+                       height)
+        in_view(page, page.locator(".pg-loss-plot"), "the loss curve", width, height)
+        in_view(page, button(page, "Play"), "Play", width, height)
+        assert plot["width"] >= 240, (width, height, plot)
+        assert not scrolls_sideways(page), f"the page scrolls sideways at {width}×{height}"
+        assert overflows(page) == [], (width, height)
 
 
 def test_wider_screens_get_bigger_plots(page):
@@ -115,18 +116,18 @@ def test_wider_screens_get_bigger_plots(page):
     assert sizes[1600] > 1.3 * sizes[1024], sizes
 
 
-@pytest.mark.parametrize("tab", ["Neuron lab", "Gradient descent", "Convolution", "Digits CNN"])
-def test_every_lab_fits_a_projector(page, tab):
+def test_every_lab_fits_a_projector(page):
     page.set_viewport_size({"width": 1024, "height": 768})
-    page.locator(".bk-tab", has_text=tab).click()
-    wait_until(lambda: tab in page.locator(".bk-tab.bk-active").inner_text(), 10,
-               message=f"the {tab} tab")
     intro = page.locator(".pg-tab-intro").filter(visible=True)
-    wait_until(lambda: intro.count() == 1 and "Watch a neural network" not in
-               intro.first.inner_text(), 30, message=f"the {tab} tab's content")
-    page.wait_for_timeout(2500)              # the lab's first frames
-    assert not scrolls_sideways(page), f"the {tab} tab scrolls sideways at 1024 pixels"
-    assert overflows(page) == []
+    for tab in ("Neuron lab", "Gradient descent", "Convolution", "Digits CNN"):
+        page.locator(".bk-tab", has_text=tab).click()
+        wait_until(lambda: tab in page.locator(".bk-tab.bk-active").inner_text(), 10,
+                   message=f"the {tab} tab")
+        wait_until(lambda: intro.count() == 1 and "Watch a neural network" not in
+                   intro.first.inner_text(), 30, message=f"the {tab} tab's content")
+        page.wait_for_timeout(2500)              # the lab's first frames
+        assert not scrolls_sideways(page), f"the {tab} tab scrolls sideways at 1024 pixels"
+        assert overflows(page) == [], tab
 
 
 def test_the_biggest_network_has_no_cut_text(page, server):
@@ -235,15 +236,15 @@ def test_ten_quick_clicks_on_the_plot_add_ten_points(page):
     assert "made this your own data" in page.locator(".pg-status").filter(visible=True).inner_text()
 
 
-@pytest.mark.parametrize("words", ["Show test data", "Discretize output", "Log scale"])
-def test_clicking_a_checkbox_words_toggles_it(page, words):
-    box = page.locator(".bk-Checkbox", has_text=words).locator("input[type=checkbox]")
-    assert box.count() == 1 and not box.is_checked()
-    text = page.get_by_text(words, exact=True).bounding_box()
-    for checked in (True, False):           # where a student clicks: on the words
-        page.mouse.click(text["x"] + text["width"] * 0.6, text["y"] + text["height"] / 2)
-        wait_until(lambda: box.is_checked() == checked, 5,
-                   message=f"'{words}' {'checked' if checked else 'unchecked'} by its words")
+def test_clicking_a_checkbox_words_toggles_it(page):
+    for words in ("Show test data", "Discretize output", "Log scale"):
+        box = page.locator(".bk-Checkbox", has_text=words).locator("input[type=checkbox]")
+        assert box.count() == 1 and not box.is_checked(), words
+        text = page.get_by_text(words, exact=True).bounding_box()
+        for checked in (True, False):           # where a student clicks: on the words
+            page.mouse.click(text["x"] + text["width"] * 0.6, text["y"] + text["height"] / 2)
+            wait_until(lambda: box.is_checked() == checked, 5,
+                       message=f"'{words}' {'checked' if checked else 'unchecked'} by its words")
 
 
 # BokehJS's roots hidden from the page before it loads: the sizing then finds no root views
