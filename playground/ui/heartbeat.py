@@ -70,6 +70,64 @@ if (s && typeof k === "number" && !s.asked) {
 """
 
 
+# Frames shown one per animation frame. The server sends about 60 frames a second, but they
+# do not arrive evenly: with the server and the browser on the same cores, two often come
+# within one animation frame (16.7 ms), and the browser then shows only the second. A
+# frame's message (it changes ``frame``'s tags) that arrives when a frame was already put in
+# place since the last animation frame waits for the next one. Any other message (a
+# click's answer, a card's contents) is put in place at once, after whatever waits before
+# it, and so is a frame that has waited PACE_MAX_MS (a browser that draws no animation
+# frames, a hidden tab); with more than PACE_BACKLOG frames waiting, the older ones are put
+# in place together (the page catches up, never falls behind). Without the document method
+# this wraps (another BokehJS), the messages are put in place as they come.
+FRAME_NAME = "pg-frame"     # the frame-number model's name (for the page's tests)
+PACE_MAX_MS = 80
+PACE_BACKLOG = 2
+PACE_JS = """
+const doc = frame.document
+if (!window._pg_pace && doc && typeof doc.apply_json_patch === "function") {
+  const apply = doc.apply_json_patch.bind(doc)
+  const p = window._pg_pace = {queue: [], shown: false, asked: false, timer: null, paced: 0}
+  const id = frame.id
+  const is_frame = (patch) => patch != null && Array.isArray(patch.events) &&
+    patch.events.some((e) => e && e.kind === "ModelChanged" && e.attr === "tags" &&
+                             e.model != null && e.model.id === id)
+  const put = (item) => { apply(item.patch, item.buffers); if (item.frame) p.shown = true }
+  const flush = () => { while (p.queue.length) put(p.queue.shift()) }
+  const ask = () => { if (!p.asked) { p.asked = true; requestAnimationFrame(tick) } }
+  const tick = () => {
+    p.asked = false
+    p.shown = false
+    let frames = p.queue.filter((item) => item.frame).length
+    while (p.queue.length) {
+      const item = p.queue[0]
+      if (item.frame && p.shown) break             // one frame per animation frame
+      p.queue.shift()
+      put(item)
+      if (item.frame && --frames >= PACE_BACKLOG) p.shown = false   // an old one: catch up
+    }
+    if (p.queue.length || p.shown) ask()
+  }
+  const watch = () => {     // a frame that waits too long (no animation frames): now
+    p.timer = null
+    if (!p.queue.length) return
+    if (performance.now() - p.queue[0].at >= max_ms) flush()
+    else p.timer = setTimeout(watch, max_ms / 2)
+    if (p.queue.length) ask()
+  }
+  doc.apply_json_patch = (patch, buffers) => {
+    const item = {patch, buffers, frame: is_frame(patch), at: performance.now()}
+    if (!item.frame) { flush(); put(item); return }
+    if (!p.queue.length && !p.shown) { put(item); ask(); return }
+    p.queue.push(item)
+    p.paced += 1
+    ask()
+    if (p.timer === null) p.timer = setTimeout(watch, max_ms / 2)
+  }
+}
+"""
+
+
 class Heartbeat:
     """The last sign of life from the page's browser."""
 
@@ -89,7 +147,7 @@ class Heartbeat:
         # brings them into the page
         self.model = ColumnDataSource(data={})
         self.model.on_change("tags", self._beat)
-        self.frame = ColumnDataSource(data={})
+        self.frame = ColumnDataSource(data={}, name=FRAME_NAME)
         self.frame.js_on_change("tags", CustomJS(args=dict(frame=self.frame),
                                                  code=ANSWER_JS))
         anchor = Div(text="", width=0, height=0, visible=False)
@@ -100,6 +158,9 @@ class Heartbeat:
     def install(self, doc) -> None:
         doc.js_on_event("document_ready", CustomJS(
             args=dict(beat=self.model, interval=BEAT_MS), code=BEAT_JS))
+        doc.js_on_event("document_ready", CustomJS(
+            args=dict(frame=self.frame, max_ms=PACE_MAX_MS, PACE_BACKLOG=PACE_BACKLOG),
+            code=PACE_JS))
 
     def _beat(self, attr, old, new):
         try:

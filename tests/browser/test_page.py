@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from playground.ui import heartbeat
+
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -196,6 +198,38 @@ def test_the_browser_answers_the_frames_it_shows(page):
     b = shown()
     page.wait_for_timeout(800)
     assert shown() == b, "frames kept coming after Pause"
+
+
+# two frames' messages within one animation frame, then another message (a click's answer)
+PACE_JS = """(name) => new Promise((resolve) => {
+  const doc = Bokeh.documents[0]
+  const frame = doc.get_model_by_name(name)
+  const patch = (n) => ({events: [{kind: "ModelChanged", model: {id: frame.id}, attr: "tags",
+                                   new: [n]}]})
+  requestAnimationFrame(() => {
+    doc.apply_json_patch(patch(900001), new Map())
+    const first = frame.tags[0]
+    doc.apply_json_patch(patch(900002), new Map())
+    const second_at_once = frame.tags[0]
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      const next_frame = frame.tags[0]
+      doc.apply_json_patch(patch(900003), new Map())
+      doc.apply_json_patch(patch(900004), new Map())
+      const waiting = frame.tags[0]
+      doc.apply_json_patch({events: []}, new Map())
+      resolve({first, second_at_once, next_frame, waiting, after_other: frame.tags[0]})
+    }))
+  })
+})"""
+
+
+def test_frames_are_shown_one_per_animation_frame(page):
+    """A frame's message that comes when one was already put in place in this animation
+    frame waits for the next (the browser would show only the second); any other message
+    puts what waits in place at once, and comes after it."""
+    got = page.evaluate(PACE_JS, heartbeat.FRAME_NAME)
+    assert got == {"first": 900001, "second_at_once": 900001, "next_frame": 900002,
+                   "waiting": 900003, "after_other": 900004}, got
 
 
 def test_changes_while_playing_keep_training(page):
