@@ -42,8 +42,13 @@ def _log_lines():
 
 
 def _stamp(line: str) -> float:
+    """The time of a line of the server's log (its stamp is the last one before the words:
+    once another output of the server had left a few characters at the line's start)."""
     import datetime
-    return datetime.datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+    import re
+    found = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}(?= \D)", line)
+    assert found, line
+    return datetime.datetime.strptime(found.group(0), "%Y-%m-%d %H:%M:%S,%f").timestamp()
 
 
 def test_a_heavy_page_does_not_stall_another_and_a_closed_one_stops_at_once(page, browser,

@@ -79,9 +79,13 @@ def test_the_page_beats_from_the_browser_every_quarter_second():
     doc = Document()
     hb = Heartbeat()
     hb.install(doc)
-    (callback,) = doc.callbacks.js_event_callbacks["document_ready"]
+    callback, pace = doc.callbacks.js_event_callbacks["document_ready"]
     assert callback.args["beat"] is hb.model and callback.args["interval"] == heartbeat.BEAT_MS
     assert "visibilitychange" in callback.code and "beat.tags" in callback.code
+    # and the frames shown one per animation frame, told by the frame number they carry
+    # (tests/browser/test_page.py puts it to work)
+    assert pace.args["frame"] is hb.frame and pace.args["max_ms"] == heartbeat.PACE_MAX_MS
+    assert "apply_json_patch" in pace.code and "requestAnimationFrame" in pace.code
 
 
 def test_an_away_page_stops_its_frames_and_training(monkeypatch):
