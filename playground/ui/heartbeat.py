@@ -77,17 +77,24 @@ if (s && typeof k === "number" && !s.asked) {
 # place since the last animation frame waits for the next one. Any other message (a
 # click's answer, a card's contents) is put in place at once, after whatever waits before
 # it, and so is a frame that has waited PACE_MAX_MS (a browser that draws no animation
-# frames, a hidden tab); with more than PACE_BACKLOG frames waiting, the older ones are put
-# in place together (the page catches up, never falls behind). Without the document method
+# frames, a hidden tab) or that comes within PACE_INPUT_MS of the student's last click or
+# key (it may carry the click's answer, which waits for nothing); with more than
+# PACE_BACKLOG frames waiting, the older ones are put in place together (the page catches
+# up, never falls behind). Without the document method
 # this wraps (another BokehJS), the messages are put in place as they come.
 FRAME_NAME = "pg-frame"     # the frame-number model's name (for the page's tests)
 PACE_MAX_MS = 80
 PACE_BACKLOG = 2
+PACE_INPUT_MS = 250
 PACE_JS = """
 const doc = frame.document
 if (!window._pg_pace && doc && typeof doc.apply_json_patch === "function") {
   const apply = doc.apply_json_patch.bind(doc)
-  const p = window._pg_pace = {queue: [], shown: false, asked: false, timer: null, paced: 0}
+  const p = window._pg_pace = {queue: [], shown: false, asked: false, timer: null, paced: 0,
+                               input_at: -Infinity}
+  const input = () => { p.input_at = performance.now() }
+  document.addEventListener("pointerdown", input, true)
+  document.addEventListener("keydown", input, true)
   const id = frame.id
   const is_frame = (patch) => patch != null && Array.isArray(patch.events) &&
     patch.events.some((e) => e && e.kind === "ModelChanged" && e.attr === "tags" &&
@@ -117,7 +124,7 @@ if (!window._pg_pace && doc && typeof doc.apply_json_patch === "function") {
   }
   doc.apply_json_patch = (patch, buffers) => {
     const item = {patch, buffers, frame: is_frame(patch), at: performance.now()}
-    if (!item.frame) { flush(); put(item); return }
+    if (!item.frame || item.at - p.input_at < input_ms) { flush(); put(item); return }
     if (!p.queue.length && !p.shown) { put(item); ask(); return }
     p.queue.push(item)
     p.paced += 1
@@ -159,7 +166,8 @@ class Heartbeat:
         doc.js_on_event("document_ready", CustomJS(
             args=dict(beat=self.model, interval=BEAT_MS), code=BEAT_JS))
         doc.js_on_event("document_ready", CustomJS(
-            args=dict(frame=self.frame, max_ms=PACE_MAX_MS, PACE_BACKLOG=PACE_BACKLOG),
+            args=dict(frame=self.frame, max_ms=PACE_MAX_MS, input_ms=PACE_INPUT_MS,
+                      PACE_BACKLOG=PACE_BACKLOG),
             code=PACE_JS))
 
     def _beat(self, attr, old, new):

@@ -217,7 +217,14 @@ PACE_JS = """(name) => new Promise((resolve) => {
       doc.apply_json_patch(patch(900004), new Map())
       const waiting = frame.tags[0]
       doc.apply_json_patch({events: []}, new Map())
-      resolve({first, second_at_once, next_frame, waiting, after_other: frame.tags[0]})
+      const after_other = frame.tags[0]
+      requestAnimationFrame(() => {
+        document.dispatchEvent(new KeyboardEvent("keydown", {key: "Shift"}))   // a key
+        doc.apply_json_patch(patch(900005), new Map())
+        doc.apply_json_patch(patch(900006), new Map())
+        resolve({first, second_at_once, next_frame, waiting, after_other,
+                 after_a_key: frame.tags[0]})
+      })
     }))
   })
 })"""
@@ -226,10 +233,11 @@ PACE_JS = """(name) => new Promise((resolve) => {
 def test_frames_are_shown_one_per_animation_frame(page):
     """A frame's message that comes when one was already put in place in this animation
     frame waits for the next (the browser would show only the second); any other message
-    puts what waits in place at once, and comes after it."""
+    puts what waits in place at once, and comes after it; right after a click or a key no
+    frame waits (it may carry their answer)."""
     got = page.evaluate(PACE_JS, heartbeat.FRAME_NAME)
     assert got == {"first": 900001, "second_at_once": 900001, "next_frame": 900002,
-                   "waiting": 900003, "after_other": 900004}, got
+                   "waiting": 900003, "after_other": 900004, "after_a_key": 900006}, got
 
 
 def test_changes_while_playing_keep_training(page):
