@@ -142,6 +142,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         run.tier = "auto"
         super().__init__(run=run, **params)
         self.number = next(NUMBERS)
+        self._connected = False     # its browser's websocket has connected (``_connection``)
         settings, self.view, notices = urlstate.from_query(query or {}, PAGE)
         self._use_page_styles()
         self.display = Display(**self.view.display)      # test points, hard classes, colours
@@ -381,11 +382,18 @@ class PlaygroundApp(pn.viewable.Viewer):
     def active_tab(self) -> str:
         return TABS[self.tabs.active] if hasattr(self, "tabs") else self.view.tab
 
-    def _disconnected(self) -> bool:
-        """True once the browser's websocket is gone (a closed tab): nothing to draw for."""
+    def _connection(self) -> str:
+        """"none" before the browser's websocket has connected (a new page: its browser is
+        still loading the page's scripts), "open", or "closed" once it is gone (a closed
+        tab): nothing to draw for."""
         ctx = self._doc.session_context if self._doc is not None else None
         session = getattr(ctx, "_session", None)
-        return session is not None and session.connection_count == 0
+        if session is None:
+            return "open"                   # not a served session: drawn as it is
+        if session.connection_count > 0:
+            self._connected = True
+            return "open"
+        return "closed" if self._connected else "none"
 
     def tick(self):
         """One frame: apply the epochs launched last frame, redraw what is shown if anything
@@ -395,8 +403,11 @@ class PlaygroundApp(pn.viewable.Viewer):
         unseen. A closed tab stops its frames at once (the session itself goes when the
         server drops it)."""
         self.build_ms = 0.0
-        if self._disconnected():
+        connection = self._connection()
+        if connection == "closed":
             self.stop()
+            return
+        if connection == "none":                # not yet: its frames start when it connects
             return
         if self.heartbeat.away():              # the browser went quiet (a lid shut)
             if not self._away:

@@ -218,3 +218,29 @@ def test_a_change_of_the_set_up_is_drawn_at_once_while_frames_wait(monkeypatch):
     for _ in range(4):
         app.tick()
     assert drawn == [1]                       # then the window holds again
+
+
+def test_a_page_waits_for_its_browser_to_connect_and_stops_once_it_has_gone(monkeypatch):
+    """A new page's frames start when its browser's websocket connects (a ``?play=1`` page
+    trains from then on, before the page reports ready), and stop once it has gone."""
+    from types import SimpleNamespace
+    from playground.ui import PlaygroundApp
+    app = PlaygroundApp()
+    session = SimpleNamespace(connection_count=0)      # Bokeh's session, no browser yet
+    monkeypatch.setattr(app, "_doc", SimpleNamespace(
+        session_context=SimpleNamespace(_session=session)))
+    stopped = []
+    monkeypatch.setattr(app, "stop", lambda: stopped.append(True))
+    app.controls.playing = True
+    for _ in range(3):
+        app.tick()              # its browser still loads the page's scripts
+    app.run.settle()
+    assert app.run.epoch == 0 and not stopped and app.controls.playing
+    session.connection_count = 1
+    for _ in range(3):
+        app.tick()
+    app.run.settle()
+    assert app.run.epoch > 0 and not stopped
+    session.connection_count = 0                        # the tab closed
+    app.tick()
+    assert stopped == [True]
