@@ -2,7 +2,8 @@
 
 * ``server``  (session): ``panel serve app.py`` on a free local port, in the environment of
   the test run (``PLAYGROUND_WIRE=bokeh pytest tests/browser`` serves the page on Bokeh's
-  and Panel's own frame messages); its output goes to ``tests/artifacts/panel-serve.log``.
+  and Panel's own frame messages); its output goes to ``tests/artifacts/panel-serve.log``
+  (``panel-serve-gw0.log`` … in each process of a run in two).
 * ``browser`` (session): Chromium from ``$PLAYWRIGHT_CHROMIUM`` or ``/usr/bin/chromium``.
   Missing browser / playwright: skipped on a laptop, a *failure* under ``CI``.
 * ``page`` (function): a fresh browser context on ``/app`` that records every non-local
@@ -30,8 +31,12 @@ from tests.support import free_ports, unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-SERVER_LOG = ARTIFACTS / "panel-serve.log"
-CLASS_DB = ARTIFACTS / "classes.sqlite3"     # the served app's class database
+# the tests run in two processes (pytest-xdist), each with a served app of its own: its log
+# and class database are its own too ("-gw0", "-gw1"; none in a run of one process)
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_SUFFIX = f"-{WORKER}" if WORKER else ""
+SERVER_LOG = ARTIFACTS / f"panel-serve{_SUFFIX}.log"
+CLASS_DB = ARTIFACTS / f"classes{_SUFFIX}.sqlite3"     # the served app's class database
 TEACHER_PASSWORD = "test-teacher"             # the served app's teacher password
 SERVER_START_TIMEOUT = 90      # s until GET /app answers 200 (JAX compiles on first load)
 FIRST_LOAD_TIMEOUT = 60_000    # ms for the first page to render its widgets
