@@ -11,9 +11,25 @@ them (tests/browser/conftest.py)."""
 from __future__ import annotations
 
 import os
+import sys
+
+import pytest
 
 
 def pytest_configure(config):
     from playground.server import jaxconfig
     jaxconfig.configure(lanes=os.environ.get("PLAYGROUND_TEST_LANES") == "1")
 
+
+
+@pytest.fixture(autouse=True)
+def _no_page_draws_on():
+    """A page a test made outside a server draws its frames with a Panel periodic callback
+    that runs whenever an event loop of the process runs: in a process that later runs
+    browser tests, inside Playwright's, where leftover pages of earlier tests went on
+    training for the rest of the run. Each test's pages stop with it."""
+    yield
+    app = sys.modules.get("playground.ui.app")       # only where a test imported it
+    if app is not None:
+        for page in list(app.DRAWING):
+            page.stop()
