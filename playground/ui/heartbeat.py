@@ -90,7 +90,7 @@ PACE_JS = """
 const doc = frame.document
 if (!window._pg_pace && doc && typeof doc.apply_json_patch === "function") {
   const apply = doc.apply_json_patch.bind(doc)
-  const p = window._pg_pace = {queue: [], shown: false, asked: false, timer: null, paced: 0,
+  const p = window._pg_pace = {queue: [], shown: false, asked: false, timer: null,
                                input_at: -Infinity}
   const input = () => { p.input_at = performance.now() }
   document.addEventListener("pointerdown", input, true)
@@ -127,7 +127,6 @@ if (!window._pg_pace && doc && typeof doc.apply_json_patch === "function") {
     if (!item.frame || item.at - p.input_at < input_ms) { flush(); put(item); return }
     if (!p.queue.length && !p.shown) { put(item); ask(); return }
     p.queue.push(item)
-    p.paced += 1
     ask()
     if (p.timer === null) p.timer = setTimeout(watch, max_ms / 2)
   }
