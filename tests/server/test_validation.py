@@ -8,8 +8,15 @@ from playground import server
 
 @pytest.fixture
 def bokeh_setting():
-    yield settings.perform_document_validation
-    settings.perform_document_validation.unset_value()
+    """Bokeh's setting as it is with nothing set, and as it was again afterwards: another
+    test in this process may already have set the server up (``server.install``)."""
+    setting = settings.perform_document_validation
+    before = setting()
+    setting.unset_value()
+    yield setting
+    setting.unset_value()
+    if before is not setting():
+        setting.set_value(before)
 
 
 def test_the_server_skips_bokehs_check_of_each_new_document(monkeypatch, bokeh_setting):
