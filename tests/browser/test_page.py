@@ -112,8 +112,17 @@ def change_and_check_training_continues(page, action, what):
     wait_until(lambda: epoch(page) >= 30, 15, message=f"30 epochs before {what}")
     before = epoch(page)
     action()
-    after_reset = wait_until(lambda: (lambda e: e + 1 if e < before else 0)(epoch(page)),
-                             10, interval=0.05, message=f"the run to restart after {what}") - 1
+    try:
+        after_reset = wait_until(lambda: (lambda e: e + 1 if e < before else 0)(epoch(page)),
+                                 10, interval=0.05,
+                                 message=f"the run to restart after {what}") - 1
+    except AssertionError as exc:       # what the page showed, to tell a lost click apart
+        words = page.locator(".pg-status-info, .pg-status-danger").filter(visible=True)
+        raise AssertionError(
+            f"{exc}; epoch before {before}; the page says "
+            f"{page.get_by_text('hidden layer').all_inner_texts()!r}, "
+            f"status {words.all_inner_texts()!r}, "
+            f"Pause shown: {button(page, 'Pause').is_visible()}") from None
     wait_until(lambda: epoch(page) > after_reset, 10,
                message=f"training to continue after {what} (stuck at {after_reset})")
     assert button(page, "Pause").is_visible(), f"training stopped after {what}"
