@@ -143,6 +143,10 @@ class PlaygroundApp(pn.viewable.Viewer):
         super().__init__(run=run, **params)
         self.number = next(NUMBERS)
         self._connected = False     # its browser's websocket has connected (``_connection``)
+        # the browser has shown the page (Panel's onload): until then each change the
+        # page makes goes out on its own (Panel schedules one callback per change), so
+        # frames are not drawn and held parts not put in place before (``tick``)
+        self._shown = True
         settings, self.view, notices = urlstate.from_query(query or {}, PAGE)
         self._use_page_styles()
         self.display = Display(**self.view.display)      # test points, hard classes, colours
@@ -421,9 +425,10 @@ class PlaygroundApp(pn.viewable.Viewer):
             log.info("Frames resumed for page %d: its browser answers again (at epoch %d)",
                      self.number, self.run.epoch)
         built = time.thread_time()
+        shown = self._shown
         if self._building is not None:         # a lab built off the event loop: on the page
             name, made = self._building
-            if made.done():
+            if made.done() and shown:
                 self._building = None
                 with pn.io.hold():
                     self.lab(name, made)
@@ -431,7 +436,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             name, self._to_build = self._to_build, None
             if name not in self.labs:          # its Python objects in the builder's thread
                 self._building = (name, parts.build_for(self._doc, self._make_lab, name))
-        elif self.later:                       # then its cards' contents, a few a frame
+        elif self.later and shown:             # then its cards' contents, a few a frame
             self.put_next_part()
         # a part of the page built once is not what its frames cost: counted in, it would
         # slow this page's frames (and so the rest of its parts) for seconds after
@@ -462,8 +467,10 @@ class PlaygroundApp(pn.viewable.Viewer):
                     self.loss.flush()
         # training's frames wait while the browser has not shown the last ones (training
         # goes on meanwhile); a change of the set-up (a click) is drawn in full at once
-        if tab == "playground" and self._dirty and (self._changed_setup
-                                                    or self.heartbeat.may_draw()):
+        if not shown:                           # nothing drawn before the page is shown
+            pass
+        elif tab == "playground" and self._dirty and (self._changed_setup
+                                                      or self.heartbeat.may_draw()):
             light = self.controls.playing and not self._changed_setup and (
                 self.frames % self.full_every != 0
                 or (t0 - self._last_full) * 1e3 < FULL_FRAME_MS)
@@ -490,6 +497,16 @@ class PlaygroundApp(pn.viewable.Viewer):
         else:
             scheduler.SHARE.leave(self)
             self.controls.shared = False
+
+    def _on_shown(self):
+        """The browser has shown the page (Panel's onload): from now on a frame's changes
+        go out together, as one message, and the held parts in one walk of the page's
+        models. Before, Panel sends each change on its own, in a callback of its own: a
+        new page's five held parts cost five walks of its 450–540 models (about 0.5 s of
+        the event loop, every other page waiting), and a ``?play=1`` page's early frames
+        dozens of messages each, to a browser still busy building the page."""
+        self._shown = True
+        self._dirty = True
 
     def _frame(self):
         # the event loop's own work (its thread's CPU time), not the wait for JAX's
@@ -852,6 +869,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             self._sync_url()
             if self.summary.pane in self.output_column.objects:
                 self.output_column.remove(self.summary.pane)
+            self._shown = False
+            pn.state.onload(self._on_shown)
             pn.state.onload(self.start)
             if self.view.play:          # ?play=1 trains even before the page reports ready
                 self.start()

@@ -1,6 +1,8 @@
 """Signs of life from the browser: a page whose browser went quiet stops its frames."""
 from __future__ import annotations
 
+import panel as pn
+
 from playground.ui import heartbeat
 from playground.ui.heartbeat import HIDDEN_QUIET_S, QUIET_S, Heartbeat
 
@@ -244,3 +246,30 @@ def test_a_page_waits_for_its_browser_to_connect_and_stops_once_it_has_gone(monk
     session.connection_count = 0                        # the tab closed
     app.tick()
     assert stopped == [True]
+
+
+def test_a_new_page_trains_but_draws_nothing_until_its_browser_has_shown_it(monkeypatch):
+    """Between its browser's connection and Panel's onload (the browser has built the
+    page), a ``?play=1`` page trains but sends nothing: Panel would send each change of a
+    frame on its own then, and put each held part in a walk of the page's models of its
+    own. Once shown, the next frame draws, and the held parts go in together."""
+    from types import SimpleNamespace
+    from playground.ui import PlaygroundApp
+    app = PlaygroundApp()
+    monkeypatch.setattr(app, "_doc", SimpleNamespace(
+        session_context=SimpleNamespace(_session=SimpleNamespace(connection_count=1))))
+    app._shown = False                      # as ``__panel__`` sets it under a server
+    held = pn.Column(pn.pane.Markdown("below the first screen"))
+    app.later.hold(held, together=True)
+    drawn = []
+    update = app.output.update
+    monkeypatch.setattr(app.output, "update", lambda: (drawn.append(app.run.epoch), update())[1])
+    app.controls.playing = True
+    for _ in range(4):
+        app.tick()
+        app.run.settle()
+    assert app.run.epoch > 0                # it trains meanwhile
+    assert drawn == [] and held.objects == [] and len(app.later) == 1
+    app._on_shown()
+    app.tick()
+    assert drawn and drawn[-1] > 0 and len(held.objects) == 1 and len(app.later) == 0
