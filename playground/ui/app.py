@@ -426,18 +426,20 @@ class PlaygroundApp(pn.viewable.Viewer):
                      self.number, self.run.epoch)
         built = time.thread_time()
         shown = self._shown
+        put = False                             # parts put in place in this tick
         if self._building is not None:         # a lab built off the event loop: on the page
             name, made = self._building
             if made.done() and shown:
                 self._building = None
                 with pn.io.hold():
                     self.lab(name, made)
+                put = True
         elif self._to_build is not None:       # a lab tab's first click: its lab now
             name, self._to_build = self._to_build, None
             if name not in self.labs:          # its Python objects in the builder's thread
                 self._building = (name, parts.build_for(self._doc, self._make_lab, name))
         elif self.later and shown:             # then its cards' contents, a few a frame
-            self.put_next_part()
+            put = bool(self.put_next_part())
         # a part of the page built once is not what its frames cost: counted in, it would
         # slow this page's frames (and so the rest of its parts) for seconds after
         self.build_ms = (time.thread_time() - built) * 1e3
@@ -467,8 +469,9 @@ class PlaygroundApp(pn.viewable.Viewer):
                     self.loss.flush()
         # training's frames wait while the browser has not shown the last ones (training
         # goes on meanwhile); a change of the set-up (a click) is drawn in full at once
-        if not shown:                           # nothing drawn before the page is shown
-            pass
+        if not shown or put:    # nothing drawn before the page is shown; and a tick that put
+            pass                # parts in place draws at the next one: two shorter turns of
+                                # the event loop, other pages' frames between them
         elif tab == "playground" and self._dirty and (self._changed_setup
                                                       or self.heartbeat.may_draw()):
             light = self.controls.playing and not self._changed_setup and (
