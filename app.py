@@ -10,12 +10,13 @@ import playground                                   # noqa: E402
 from playground.server import warm                  # noqa: E402
 from playground.classroom import store              # noqa: E402
 from playground.ui import PlaygroundApp, theme      # noqa: E402
-from playground.ui.app import made_ahead           # noqa: E402
+from playground.ui.app import made_ahead, warm_labs    # noqa: E402
 from playground.ui.teacher import TeacherPage       # noqa: E402
 
 pn.extension(notifications=False)
 # the programs every page shares compile in the background: once the first page has loaded
 # (that page compiles what it needs itself, faster alone), or after warm.DELAY_S
+warm.also(warm_labs)           # then each lab's first-time work, before a student's click
 playground.warmup_in_background(delay_s=warm.start_delay())
 
 

@@ -16,6 +16,14 @@ _lock = threading.Lock()
 _thread: threading.Thread | None = None
 _go = threading.Event()     # set: the warm-up may start
 _delays: list = []          # the one timer that sets _go after a delay
+_steps: list = []           # more to warm once the programs are (``also``)
+
+
+def also(step) -> None:
+    """Warm ``step()`` too, once the shared programs are compiled: the page's own first-time
+    work (app.py: each lab built once). Once per step."""
+    if step not in _steps:
+        _steps.append(step)
 
 
 def start_delay() -> float:
@@ -27,9 +35,16 @@ def start_delay() -> float:
         return DELAY_S
 
 
+def run_steps() -> None:
+    """The steps added (``also``), in order."""
+    for step in list(_steps):
+        step()
+
+
 def warmup() -> None:
     """Block until the general programs (which serve any set-up at once) and the
-    exact-shape programs of the default set-up are compiled."""
+    exact-shape programs of the default set-up are compiled, then run the steps added
+    (``also``)."""
     from ..engine import programs, train
     from ..state.run import Run
 
@@ -68,6 +83,7 @@ def warmup() -> None:
     # the Digits CNN tab's default model (prepared on the compile thread)
     from ..state.digits import DigitsRun
     DigitsRun().wait_ready()
+    run_steps()
     # Everything alive now (modules, compiled programs) lives as long as the process:
     # keep it out of the garbage collector's full passes, which otherwise stall every
     # session's frames (docs/performance.md, "Code choices").

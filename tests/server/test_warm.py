@@ -96,3 +96,17 @@ def test_the_browser_bench_waits_for_the_logged_warmup(tmp_path):
     log.write_text(f"Starting Bokeh server\n2026 {warm.DONE} in 41.2 s\n")
     assert wait_for_warmup(log, t0, 5.0) >= 0.0
     assert wait_for_warmup(tmp_path / "missing.log", t0, 0.2) is None
+
+
+def test_steps_added_to_the_warm_up_run_once_each(monkeypatch):
+    """``also`` adds the page's own warm-up (each lab built once: app.py) to the warm-up
+    thread's work, once however often it is added."""
+    given = []
+    monkeypatch.setattr(warm, "_steps", [])
+
+    def step():
+        given.append(1)
+    warm.also(step)
+    warm.also(step)
+    warm.run_steps()
+    assert given == [1]
