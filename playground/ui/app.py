@@ -676,6 +676,13 @@ class PlaygroundApp(pn.viewable.Viewer):
         a11y.name_controls(content)
         return lab, content
 
+    def build_each_lab(self):
+        """Each lab of this page built and dropped, one at a time in ``parts.BUILDER``'s
+        thread (``warm_labs``)."""
+        for name in TABS:
+            if name in self._lab_factories:
+                parts.build_for(None, self._make_lab, name).result()
+
     def lab(self, name: str, made=None):
         """The tab ``name``'s Viewer, built (and put in its tab) on first use; ``made``: a
         future of ``_make_lab(name)`` (built off the event loop)."""
@@ -910,10 +917,7 @@ def warm_labs() -> None:
     programs' warm-up: the Neuron lab 2.1 s, then 0.47 s; Gradient descent 2.3 s, then
     0.45 s). A lab clicked meanwhile waits for at most the build under way. The server's
     warm-up calls it (app.py)."""
-    page = parts.build_for(None, PlaygroundApp).result()
-    for name in TABS:
-        if name in page._lab_factories:
-            parts.build_for(None, page._make_lab, name).result()
+    parts.build_for(None, PlaygroundApp).result().build_each_lab()
 
 
 # the next plain link's page, made ahead off the event loop (``panel serve``: app.py)
