@@ -676,12 +676,14 @@ class PlaygroundApp(pn.viewable.Viewer):
         a11y.name_controls(content)
         return lab, content
 
-    def build_each_lab(self):
-        """Each lab of this page built and dropped, one at a time in ``parts.BUILDER``'s
-        thread (``warm_labs``)."""
-        for name in TABS:
-            if name in self._lab_factories:
-                parts.build_for(None, self._make_lab, name).result()
+    def build_each_lab(self, names=("neurons", "descent")):
+        """The labs ``names`` of this page built and dropped, one at a time in
+        ``parts.BUILDER``'s thread (``warm_labs``). By default the two whose first build
+        costs more than the next (the Convolution and Digits labs take 0.15 and 0.32 s
+        both times; and a built Digits lab is kept alive, with its page, after it is
+        dropped: docs/performance.md, "Each lab built once by the warm-up")."""
+        for name in names:
+            parts.build_for(None, self._make_lab, name).result()
 
     def lab(self, name: str, made=None):
         """The tab ``name``'s Viewer, built (and put in its tab) on first use; ``made``: a
@@ -911,12 +913,12 @@ class PlaygroundApp(pn.viewable.Viewer):
 
 
 def warm_labs() -> None:
-    """Each lab built once and dropped, one at a time in ``parts.BUILDER``'s thread, where
-    a page's labs are built: the first student to open a lab on a new server otherwise
-    waits for the lab's first-time work, its computations compiled (timed after the
-    programs' warm-up: the Neuron lab 2.1 s, then 0.47 s; Gradient descent 2.3 s, then
-    0.45 s). A lab clicked meanwhile waits for at most the build under way. The server's
-    warm-up calls it (app.py)."""
+    """The Neuron and Gradient-descent labs built once and dropped, one at a time in
+    ``parts.BUILDER``'s thread, where a page's labs are built: the first student to open
+    one on a new server otherwise waits for the lab's first-time work, its computations
+    compiled (timed after the programs' warm-up: the Neuron lab 2.1 s, then 0.47 s;
+    Gradient descent 2.3 s, then 0.45 s). A lab clicked meanwhile waits for at most the
+    build under way. The server's warm-up calls it (app.py)."""
     parts.build_for(None, PlaygroundApp).result().build_each_lab()
 
 

@@ -1,8 +1,8 @@
 
 
 def test_the_warm_up_builds_each_lab_once_in_the_builders_thread(monkeypatch):
-    """A new server builds each lab once ahead of the first click (its computations
-    compiled then), in the thread where pages' labs are built, and leaves nothing drawing."""
+    """A new server builds the Neuron and Gradient-descent labs once ahead of the first
+    click (their computations compiled then), in the thread where pages' labs are built, and leaves nothing drawing."""
     import threading
 
     from playground.ui import app as app_module
@@ -14,6 +14,6 @@ def test_the_warm_up_builds_each_lab_once_in_the_builders_thread(monkeypatch):
         return make(self, name)
     monkeypatch.setattr(app_module.PlaygroundApp, "_make_lab", recorded)
     app_module.warm_labs()
-    assert [name for name, _ in built] == ["neurons", "descent", "convolution", "digits"]
+    assert [name for name, _ in built] == ["neurons", "descent"]
     assert all(thread.startswith("playground-build") for _, thread in built)
     assert not app_module.DRAWING
