@@ -16,7 +16,7 @@ from playground.ui.teacher import TeacherPage       # noqa: E402
 pn.extension(notifications=False)
 # the programs every page shares compile in the background: once the first page has loaded
 # (that page compiles what it needs itself, faster alone), or after warm.DELAY_S
-warm.also(warm_labs)           # then each lab's first-time work, before a student's click
+warm.also(warm_labs)           # then the two slow labs built once, before a student's click
 playground.warmup_in_background(delay_s=warm.start_delay())
 
 

@@ -21,7 +21,7 @@ _steps: list = []           # more to warm once the programs are (``also``)
 
 def also(step) -> None:
     """Warm ``step()`` too, once the shared programs are compiled: the page's own first-time
-    work (app.py: each lab built once). Once per step."""
+    work (app.py: the two slow labs built once). Once per step."""
     if step not in _steps:
         _steps.append(step)
 
