@@ -2,27 +2,38 @@
 import panel as pn
 
 from playground import server
+from playground.ui import warming
 
-# first: JAX's devices are chosen before anything computes
-server.install()               # JAX, the interpreter, the frame messages, the log, the guard
 
-import playground                                   # noqa: E402
-from playground.server import warm                  # noqa: E402
-from playground.classroom import store              # noqa: E402
-from playground.ui import PlaygroundApp, theme      # noqa: E402
-from playground.ui.app import made_ahead, warm_labs    # noqa: E402
-from playground.ui.teacher import TeacherPage       # noqa: E402
+def setup():
+    """Once per process, before its first page of the playground (each later call returns
+    at once): JAX's devices first, before anything computes; then the server's parts, and
+    the programs every page shares compiled in the background (once the first page has
+    loaded: that page compiles what it needs itself, faster alone; or after
+    warm.DELAY_S), then the two slow labs built once, before a student's click."""
+    server.install()           # JAX, the interpreter, the frame messages, the log, the guard
+    import playground
+    from playground.server import warm
+    from playground.ui.app import warm_labs
+    warm.also(warm_labs)
+    playground.warmup_in_background(delay_s=warm.start_delay())
 
-pn.extension(notifications=False)
-# the programs every page shares compile in the background: once the first page has loaded
-# (that page compiles what it needs itself, faster alone), or after warm.DELAY_S
-warm.also(warm_labs)           # then the two slow labs built once, before a student's click
-playground.warmup_in_background(delay_s=warm.start_delay())
+
+def setup_and_make_a_page():
+    """A server's first page request: its set-up and a page made, off the event loop (the
+    browser shows "Warming up…" meanwhile, and loads the page again once it is made)."""
+    setup()
+    from playground.ui.app import SPARE
+    SPARE.prepare(delay_s=0.0)
 
 
 def page():
     """One page per browser session, opened with the settings of its link (if any);
     ``/app?teacher`` is the teacher's page (class mode)."""
+    from playground.classroom import store
+    from playground.ui import PlaygroundApp
+    from playground.ui.app import made_ahead
+    from playground.ui.teacher import TeacherPage
     args = pn.state.session_args if pn.state.curdoc else None
     if args and "teacher" in args:
         try:
@@ -36,12 +47,29 @@ def page():
     return PlaygroundApp(query=args)
 
 
+TITLE = "Neural Network Playground"
+
 if __name__ == "__main__":
-    pn.serve(page, port=5006, show=False, title="Neural Network Playground")
-elif pn.state.served:
-    server.use_local_resources(pn.state.curdoc)     # never Panel's CDN
-    view = page()
-    view.servable(title="Neural Network Playground")
-    if isinstance(view, PlaygroundApp):     # each long style text sent once, not per part
-        theme.share_sheets(pn.state.curdoc, keep=view.bokeh_objects())
-    pn.state.onload(playground.warmup_in_background)
+    setup()
+    pn.extension(notifications=False)
+    pn.serve(page, port=5006, show=False, title=TITLE)
+elif pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+    # a page of `panel serve app.py`
+    doc = pn.state.curdoc
+    server.use_local_resources(doc)             # never Panel's CDN
+    pn.extension(notifications=False)
+    if warming.cold_page_request(doc):
+        # a server just started, a browser asks: "Warming up…" at once, the page once the
+        # server is set up and has made one (its first-time compiles done)
+        warming.in_background(setup_and_make_a_page)
+        warming.WarmingPage().servable(title=TITLE + warming.TITLE_SUFFIX)
+    else:
+        warming.wait_for_background()           # a set-up under way finishes first
+        setup()
+        import playground
+        from playground.ui import PlaygroundApp, theme
+        view = page()
+        view.servable(title=TITLE)
+        if isinstance(view, PlaygroundApp):     # each long style text sent once, not per part
+            theme.share_sheets(doc, keep=view.bokeh_objects())
+        pn.state.onload(playground.warmup_in_background)

@@ -20,7 +20,7 @@ from ..classroom.membership import Membership
 from ..state.display import Display
 from ..state.presets import PRESETS
 from ..state.run import Run
-from . import a11y, heartbeat, heat_canvas, scheduler, sizing, theme
+from . import a11y, heartbeat, heat_canvas, scheduler, sizing, theme, warming
 from .cards import lab_placeholder, tab_intro
 from .controls import TrainingControls
 from .data_panel import DataPanel
@@ -246,6 +246,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                                        "warning")
         self._sync_url()
         self.refresh()
+        warming.MADE.set()          # the process is warm: a warming-up page loads again
 
     def bokeh_objects(self) -> list:
         """The Bokeh models that this page's Bokeh panes show as they are (the big plot's

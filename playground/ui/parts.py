@@ -140,12 +140,18 @@ class Spare:
         self.taken = 0          # pages given out made ahead
         self.missed = 0         # takes that found none ready (the caller made one)
 
-    def prepare(self) -> None:
-        """Make the next page after ``delay_s``, unless one is made or on its way."""
+    def prepare(self, delay_s: float | None = None) -> None:
+        """Make the next page after ``delay_s`` (default: the spare's), unless one is made
+        or on its way; a page waited for (``delay_s=0``) starts at once."""
+        delay_s = self.delay_s if delay_s is None else delay_s
         with self._lock:
-            if self.future is not None or self._timer is not None:
+            if self.future is not None:
                 return
-            self._timer = threading.Timer(self.delay_s, self._start)
+            if self._timer is not None:
+                if delay_s > 0:
+                    return
+                self._timer.cancel()
+            self._timer = threading.Timer(delay_s, self._start)
             self._timer.daemon = True
             self._timer.start()
 
