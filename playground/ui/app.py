@@ -681,8 +681,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         """The labs ``names`` of this page built and dropped, one at a time in
         ``parts.BUILDER``'s thread (``warm_labs``). By default the two whose first build
         costs more than the next (the Convolution and Digits labs take 0.15 and 0.32 s
-        both times; and a built Digits lab is kept alive, with its page, after it is
-        dropped: docs/performance.md, "Each lab built once by the warm-up")."""
+        both times, and a Digits lab would keep its page alive until its network's
+        programs have compiled: docs/performance.md, "Each lab built once by the
+        warm-up")."""
         for name in names:
             parts.build_for(None, self._make_lab, name).result()
 
