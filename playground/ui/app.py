@@ -223,6 +223,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._changed_setup = False                # the set-up changed since the last frame
         self._checks = 0                           # frames its launched epochs have taken
         self._last_full = -math.inf            # when the last full frame was drawn (s)
+        self._last_put = -math.inf             # when held parts were last put in place (s)
         self.clock = time.perf_counter         # seconds (tests give it a fake clock)
         self.controls.step.on_click(lambda e: self._train_now(1))
         self.controls.reset.on_click(lambda e: self._reset())
@@ -270,7 +271,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             self._parts_held = True
             for box in (self.own_data_box, self.confusion_box, self.lessons_box,
                         self.class_box, self.export_box):
-                self.later.hold(box, together=True)
+                self.later.hold(box, together=True, tab="playground")
 
     # ----------------------------------------------------------------- events
     def show_error(self, text: str):
@@ -435,12 +436,16 @@ class PlaygroundApp(pn.viewable.Viewer):
                 with pn.io.hold():
                     self.lab(name, made)
                 put = True
+                self._last_put = self.clock()   # its cards' contents PUT_GAP_MS after
         elif self._to_build is not None:       # a lab tab's first click: its lab now
             name, self._to_build = self._to_build, None
             if name not in self.labs:          # its Python objects in the builder's thread
                 self._building = (name, parts.build_for(self._doc, self._make_lab, name))
-        elif self.later and shown:             # then its cards' contents, a few a frame
+        elif self.later and shown and (self.clock() - self._last_put) * 1e3 >= parts.PUT_GAP_MS:
+            # then its cards' contents, a few a frame, PUT_GAP_MS apart
             put = bool(self.put_next_part())
+            if put:
+                self._last_put = self.clock()
         # a part of the page built once is not what its frames cost: counted in, it would
         # slow this page's frames (and so the rest of its parts) for seconds after
         self.build_ms = (time.thread_time() - built) * 1e3
@@ -662,7 +667,8 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     def put_next_part(self):
         """Put the next held part(s) of the page in place (``Later``); returns their boxes."""
-        boxes = self.later.put_next(parts.PUT_BUDGET_MS)
+        active = self.active_tab            # a hidden tab's parts wait until it is shown
+        boxes = self.later.put_next(parts.PUT_BUDGET_MS, shown=lambda tab: tab == active)
         if self.locked:                     # the teacher locked the page meanwhile
             for box in boxes:
                 self._lock_widgets(box)
@@ -697,7 +703,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                 self._lock_widgets(content)
             if self._doc is not None:
                 # on a page: the cards with their titles now, their contents one per frame
-                self.later.hold_cards(content)
+                self.later.hold_cards(content, tab=name)
             self._lab_boxes[name].objects = list(content.objects)
             if self._doc is not None:
                 gcpolicy.COLLECTOR.built()

@@ -32,6 +32,12 @@ log = logging.getLogger("playground")
 # how long a frame may spend making held parts' models before Bokeh's one walk of the
 # document (``Later.put_next``): the cards whose making starts within it share that walk
 PUT_BUDGET_MS = 100.0
+# and the next parts at least this long after: a put of a lab's cards holds the event loop
+# for 300–400 ms, and two back to back kept a click on another tab waiting for both (the
+# browser's message is read and handled over a few turns of the loop), so the cards of the
+# tab just left were still sent, and the browser made them (about a second) before the tab
+# the student went to (docs/performance.md, "The shown tab's parts first")
+PUT_GAP_MS = 100.0
 
 # Builds a lab's Python objects (its Viewers, figures and widgets: 0.4–1 s for the largest)
 # off the event loop, one at a time for the whole process: the loop then only puts the
@@ -60,7 +66,8 @@ def cards(layout) -> list:
 
 
 class Later:
-    """The parts still to put in place: (box, its objects), first in, first out."""
+    """The parts still to put in place: (box, its objects, held together with the next,
+    its tab), first in, first out, a hidden tab's parts skipped (``put_next``)."""
 
     def __init__(self):
         self.waiting: deque = deque()
@@ -68,51 +75,67 @@ class Later:
     def __len__(self) -> int:
         return len(self.waiting)
 
-    def hold_cards(self, layout) -> int:
-        """Take the contents of each card of ``layout`` out, to put back later: a card keeps
-        its first object (its title) when it has more than one. Returns how many."""
+    def hold_cards(self, layout, tab: str | None = None) -> int:
+        """Take the contents of each card of ``layout`` (on the page's tab ``tab``) out, to
+        put back later: a card keeps its first object (its title) when it has more than
+        one. Returns how many."""
         n = 0
         for card in cards(layout):
             keep = 1 if len(card.objects) > 1 else 0
             held = list(card.objects[keep:])
             if held:
                 card.objects = list(card.objects[:keep])
-                self.waiting.append((card, held, False))
+                self.waiting.append((card, held, False, tab))
                 n += 1
         return n
 
-    def hold(self, box, together: bool = False) -> bool:
-        """Take all of ``box``'s contents out, to put back later (False: it had none).
-        Boxes held one after another ``together`` are put back in one frame."""
+    def hold(self, box, together: bool = False, tab: str | None = None) -> bool:
+        """Take all of ``box``'s contents (on the tab ``tab``) out, to put back later
+        (False: it had none). Boxes held one after another ``together`` are put back in
+        one frame."""
         held = list(box.objects)
         if held:
             box.objects = []
-            self.waiting.append((box, held, together))
+            self.waiting.append((box, held, together, tab))
         return bool(held)
 
-    def put_next(self, budget_ms: float = 0.0, clock=time.perf_counter):
+    def put_next(self, budget_ms: float = 0.0, clock=time.perf_counter, shown=None):
         """Put the oldest held part back in its box (with the parts held together with
         it), then the next ones while less than ``budget_ms`` has gone by; returns the boxes
         filled ([] when nothing is held).
+
+        ``shown(tab)`` says whether a tab is shown: the parts of a hidden tab wait, in
+        their order, until it is (None: every tab is). A browser spends about a second
+        making a lab's cards (0.8–1.2 s for 250–270 kB of them, measured in the page): put
+        in a tab the student has just left, they held back the tab the student went to
+        (docs/performance.md, "The shown tab's parts first").
 
         Bokeh finds a document's models again, by walking all of them, after each change
         that adds models (its cost grows with the page; docs/performance.md, "A lab's cards
         in fewer frames"): parts put back in one call are one walk."""
         filled: list = []
-        if not self.waiting:
+        due = lambda entry: shown is None or entry[3] is None or shown(entry[3])
+        if not any(due(entry) for entry in self.waiting):
             return filled
         doc = pn.state.curdoc
         frozen = doc.models.freeze() if doc is not None else contextlib.nullcontext()
         start = clock()
+        waiting: deque = deque()                # a hidden tab's parts, kept in order
         with pn.io.hold(), frozen:
             while self.waiting:
-                box, held, together = self.waiting.popleft()
+                entry = self.waiting.popleft()
+                if not due(entry):
+                    waiting.append(entry)
+                    continue
+                box, held, together, _ = entry
                 box.objects = list(box.objects) + held
                 filled.append(box)
-                if together and self.waiting and self.waiting[0][2]:
+                if together and self.waiting and self.waiting[0][2] and due(self.waiting[0]):
                     continue                    # its group goes with it
                 if (clock() - start) * 1e3 >= budget_ms:
                     break
+        waiting.extend(self.waiting)
+        self.waiting = waiting
         return filled
 
 

@@ -4,6 +4,7 @@ import panel as pn
 from playground.state.run import Run
 from playground.ui import descent_lab
 from playground.ui.descent_lab import DescentLab
+from playground.ui.links import TABS
 from playground.ui.parts import Later, cards
 
 
@@ -53,6 +54,7 @@ def test_a_card_put_in_place_after_a_lock_comes_locked(monkeypatch):
     app = PlaygroundApp(query=None)
     monkeypatch.setattr(app, "_doc", object())          # as after start() on a page
     app.lab("descent")
+    app.tabs.active = TABS.index("descent")             # its cards go in while it is shown
     app.lock(True)                                      # the teacher locks meanwhile
     boxes = []
     while placed := app.put_next_part():               # a few cards a frame
@@ -265,8 +267,8 @@ def test_a_page_made_ahead_is_laid_out_as_one_made_in_its_session(monkeypatch):
             return [(type(o).__name__, len(getattr(o, "objects", ()) or ()))
                     for o in page._layout.select()]
         assert shape(ahead) == shape(plain)
-        assert [(type(b).__name__, len(h)) for b, h, _ in ahead.later.waiting] == \
-            [(type(b).__name__, len(h)) for b, h, _ in plain.later.waiting]
+        assert [(type(b).__name__, len(h)) for b, h, *_ in ahead.later.waiting] == \
+            [(type(b).__name__, len(h)) for b, h, *_ in plain.later.waiting]
     finally:
         ahead.stop()
         plain.stop()
@@ -346,7 +348,7 @@ def test_a_page_puts_its_cards_with_the_frame_budget(monkeypatch):
     from playground.ui import PlaygroundApp, parts
     app = PlaygroundApp(query=None)
     calls = []
-    monkeypatch.setattr(app.later, "put_next", lambda budget_ms=0.0: calls.append(budget_ms) or [])
+    monkeypatch.setattr(app.later, "put_next", lambda budget_ms=0.0, shown=None: calls.append(budget_ms) or [])
     app.put_next_part()
     assert calls == [parts.PUT_BUDGET_MS] and parts.PUT_BUDGET_MS > 0
 
@@ -378,3 +380,75 @@ def test_a_page_made_ahead_serves_a_plain_link_and_one_that_only_plays():
                  {"play": ["1"], "hidden": ["9,9"]}):
         assert made_ahead(link, spare) is None, link
     assert spare.given == 4                 # only the four links above took one
+
+
+def test_a_hidden_tabs_parts_wait_until_it_is_shown_in_their_order():
+    """A lab's cards put while the student has gone to another tab held that tab back:
+    the browser spends about a second making them. They wait, in order, for their tab."""
+    boxes = {tab: [pn.Column(pn.pane.HTML("t"), pn.pane.HTML(f"{tab} {i}"),
+                             css_classes=["pg-card"]) for i in range(3)]
+             for tab in ("neurons", "descent")}
+    later = Later()
+    later.hold_cards(pn.Column(*boxes["neurons"]), tab="neurons")
+    later.hold_cards(pn.Column(*boxes["descent"]), tab="descent")
+    shown = ["descent"]
+    put = []
+    while placed := later.put_next(shown=lambda tab: tab in shown):
+        put += placed
+    assert put == boxes["descent"] and len(later) == 3          # the shown tab's only
+    assert all(len(b.objects) == 1 for b in boxes["neurons"])   # titles only meanwhile
+    shown.append("neurons")                                      # the student goes back
+    while placed := later.put_next(shown=lambda tab: tab in shown):
+        put += placed
+    assert put == boxes["descent"] + boxes["neurons"] and len(later) == 0
+    assert all(len(b.objects) == 2 for bs in boxes.values() for b in bs)
+
+
+def test_a_served_pages_lab_cards_go_in_only_while_its_tab_is_shown(monkeypatch):
+    from playground.ui import PlaygroundApp
+    app = PlaygroundApp(query=None)
+    monkeypatch.setattr(app, "_doc", object())          # as after start() on a page
+    app.lab("descent")
+    app.tabs.active = TABS.index("descent")
+    first = app.put_next_part()
+    assert first and len(app.later) == len(descent_lab.SECTIONS) - len(first)
+    app.tabs.active = TABS.index("playground")          # the student leaves the lab
+    assert app.put_next_part() == [] and len(app.later) == len(descent_lab.SECTIONS) - len(first)
+    app.tabs.active = TABS.index("descent")             # and comes back: the rest
+    rest = []
+    while placed := app.put_next_part():
+        rest += placed
+    assert len(first) + len(rest) == len(descent_lab.SECTIONS) and len(app.later) == 0
+
+
+def test_a_pages_puts_come_at_least_the_gap_apart(monkeypatch):
+    """Puts of held parts (300–400 ms of the event loop each on a served page) are at least
+    PUT_GAP_MS apart, and the first comes that long after the lab itself went in: back to
+    back, they kept a click on another tab waiting for both."""
+    from types import SimpleNamespace
+    from playground.ui import PlaygroundApp, parts
+    app = PlaygroundApp(query=None)
+    monkeypatch.setattr(app, "_doc", SimpleNamespace(
+        session_context=SimpleNamespace(_session=SimpleNamespace(connection_count=1))))
+    monkeypatch.setattr(parts, "PUT_BUDGET_MS", 0.0)    # a card a put: several puts
+    build_for = parts.build_for
+    monkeypatch.setattr(parts, "build_for", lambda doc, fn, *a: build_for(None, fn, *a))
+    now = [1000.0]
+    app.clock = lambda: now[0]
+    app.tabs.active = TABS.index("descent")             # as a click: built at the next frame
+    app._to_build = "descent"
+    app.tick()                                          # the build starts off the loop
+    app._building[1].result()
+    app.tick()                                          # the lab goes in: titles only
+    assert "descent" in app.labs and len(app.later) == len(descent_lab.SECTIONS)
+    puts = []
+    for _ in range(40):
+        before = len(app.later)
+        app.tick()
+        if len(app.later) < before:
+            puts.append(now[0])
+        now[0] += 0.025                                 # 40 frames a second
+    assert len(puts) >= 2 and len(app.later) == 0
+    assert parts.PUT_GAP_MS >= 100.0                   # what the browser measurement needed
+    assert puts[0] - 1000.0 >= 0.1 - 1e-9
+    assert all(b - a >= 0.1 - 1e-9 for a, b in zip(puts, puts[1:]))
