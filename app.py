@@ -13,8 +13,12 @@ def setup():
     warm.DELAY_S), then the two slow labs built once, before a student's click."""
     server.install()           # JAX, the interpreter, the frame messages, the log, the guard
     import playground
-    from playground.server import warm
+    from playground.server import gcpolicy, warm
+    from playground.ui import scheduler
     from playground.ui.app import warm_labs
+    # a sweep of closed pages' objects stalls every page: not while pages train, if it
+    # can wait (server/gcpolicy.py)
+    gcpolicy.COLLECTOR.busy = scheduler.SHARE.busy
     warm.also(warm_labs)
     playground.warmup_in_background(delay_s=warm.start_delay())
 

@@ -10,11 +10,17 @@ closes.
 The policy: once a page is built, its objects are frozen (``gc.freeze``: moved to a
 permanent generation that collections skip), so collections only walk what the frames
 allocate. A closed page leaves cycles among frozen objects that only a collection over
-everything frees (about 6 MB a page): once no page has closed for ``quiet_s`` seconds, or
-``max_wait_s`` after the first close not yet swept while pages keep closing, everything is
-unfrozen, collected once and frozen again. Such a sweep walks every object (about 1.4 s
-with 60 pages open, 0.1 s with a few), so sweeps are kept ``cost_ratio`` times their own
-length apart: at most a twentieth of the server's time, however often pages close.
+everything frees (about 6 MB a page): a sweep unfreezes everything, collects once and
+freezes again. Such a sweep walks every object (about 1.4 s with 60 pages open, 0.2–0.5 s
+with a few), and every page waits for it. So it comes when it costs no one, or seldom:
+
+* once no page has closed for ``quiet_s`` seconds and no page is training (``busy()``);
+* else once ``max_closed`` pages have closed since the last sweep, or ``max_wait_s``
+  after the first of them: a class whose students reload their pages while others train
+  waits for a sweep at most every ``max_wait_s`` (it was every 10 s, each one a stall for
+  everyone), and holds at most ``max_closed`` closed pages' cycles (about 100 MB) meanwhile;
+* and always ``cost_ratio`` times its own length after the last one: at most a twentieth
+  of the server's time, however often pages close.
 """
 from __future__ import annotations
 
@@ -35,16 +41,19 @@ class FreezeCollector:
     ``closed()`` when one goes. ``call_later(seconds, fn)`` schedules on the server's event
     loop (tornado's by default); tests give their own, and their own clock."""
 
-    def __init__(self, quiet_s: float = 2.0, max_wait_s: float = 10.0,
+    def __init__(self, quiet_s: float = 2.0, max_wait_s: float = 120.0, max_closed: int = 16,
                  cost_ratio: float = 20.0, call_later: Callable | None = None,
-                 clock: Callable = time.monotonic):
+                 clock: Callable = time.monotonic, busy: Callable[[], bool] | None = None):
         self.quiet_s, self.max_wait_s, self.cost_ratio = quiet_s, max_wait_s, cost_ratio
+        self.max_closed = max_closed
+        self.busy = busy              # whether a page is training now (None: never)
         self.last_duration = 0.0      # seconds the last sweep took
         self._call_later, self.clock = call_later, clock
         self._first_close = None      # the first and the last close since the last sweep
         self._last_close = None
+        self._closed = 0              # pages closed since the last sweep
         self._last_sweep = -float("inf")
-        self._scheduled = False
+        self._due_at = None           # when the next look is due (None: none)
         self.sweeps = 0               # full collections done here (read by the tests)
         self.freed = 0                # objects those collections found unreachable
 
@@ -55,28 +64,43 @@ class FreezeCollector:
         freeze()
 
     def closed(self):
-        """A page closed: sweep once the closing has been quiet for a while."""
+        """A page closed: sweep when it costs no one, or seldom (the module's policy)."""
         self._last_close = self.clock()
+        self._closed += 1
         if self._first_close is None:
             self._first_close = self._last_close
-        self._schedule(self.quiet_s)
+        self._schedule(0.0 if self._closed >= self.max_closed else self.quiet_s)
 
     def _schedule(self, seconds: float):
-        if self._scheduled:
+        """A look at whether to sweep ``seconds`` from now, unless one comes sooner."""
+        seconds = max(seconds, 0.0)
+        at = self.clock() + seconds
+        if self._due_at is not None and self._due_at <= at:
             return
-        self._scheduled = True
+        self._due_at = at
         call_later = self._call_later
         if call_later is None:
             from tornado.ioloop import IOLoop
             call_later = IOLoop.current().call_later
-        call_later(max(seconds, 0.0), self._due)
+        call_later(seconds, self._due)
 
     def _due(self):
-        self._scheduled = False
+        now = self.clock()
+        if self._due_at is None or now < self._due_at - 0.01:
+            return                                      # a sooner look replaced this one
+        self._due_at = None
         if self._last_close is None:
             return
-        now = self.clock()
-        due = min(self._last_close + self.quiet_s, self._first_close + self.max_wait_s)
+        quiet = self._last_close + self.quiet_s
+        if self._closed >= self.max_closed or now >= self._first_close + self.max_wait_s:
+            due = now                                   # seldom: too many, or too long
+        elif now < quiet:
+            due = quiet                                 # pages are still closing
+        elif self.busy is not None and self.busy():
+            # a page is training: look again a quiet spell later, at the latest at the cap
+            due = min(now + self.quiet_s, self._first_close + self.max_wait_s)
+        else:
+            due = now                                   # quiet, and no one training
         wait = max(due, self._last_sweep + self.cost_ratio * self.last_duration) - now
         if wait > 0:
             self._schedule(wait)
@@ -86,6 +110,7 @@ class FreezeCollector:
     def sweep(self):
         """Unfreeze, collect everything once, freeze again."""
         self._first_close = self._last_close = None
+        self._closed = 0
         start = self._last_sweep = self.clock()
         gc.unfreeze()
         self.freed += gc.collect()

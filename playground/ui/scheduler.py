@@ -126,6 +126,10 @@ class ComputeShare:
         seen = self.computing.get(who)
         return seen is not None and self.clock() - seen <= ACTIVE_S
 
+    def busy(self) -> bool:
+        """Whether anyone computes now (a page training, a lab's job)."""
+        return self.count > 0
+
     @property
     def count(self) -> int:
         now = self.clock()

@@ -31,8 +31,8 @@ class Loop:
 @pytest.fixture
 def collector():
     loop = Loop()
-    c = FreezeCollector(quiet_s=5, max_wait_s=60, cost_ratio=20, call_later=loop.call_later,
-                        clock=lambda: loop.now)
+    c = FreezeCollector(quiet_s=5, max_wait_s=60, max_closed=1000, cost_ratio=20,
+                        call_later=loop.call_later, clock=lambda: loop.now)
     yield c, loop
     gc.unfreeze()
 
@@ -121,3 +121,43 @@ def test_without_closed_pages_nothing_is_scheduled(collector):
     c.built()
     loop.advance(1000)
     assert c.sweeps == 0 and not loop.pending
+
+
+def test_a_sweep_waits_while_pages_train_and_comes_once_no_one_does(collector):
+    """A sweep stalls every page (1.4 s with a class of 60): while pages train, it waits."""
+    c, loop = collector
+    training = [True]
+    c.busy = lambda: training[0]
+    c.closed()
+    loop.advance(30)
+    assert c.sweeps == 0               # quiet since t = 5, but pages train
+    training[0] = False                # the class pauses
+    loop.advance(5)
+    assert c.sweeps == 1               # at the next look, a quiet spell later
+    loop.advance(300)
+    assert c.sweeps == 1 and not loop.pending
+
+
+def test_while_pages_train_a_sweep_comes_at_the_cap_or_after_max_closed_pages(collector):
+    c, loop = collector                # quiet_s 5, max_wait_s 60
+    c.busy = lambda: True              # pages train all the time
+    c.closed()
+    loop.advance(59)
+    assert c.sweeps == 0
+    loop.advance(2)
+    assert c.sweeps == 1               # at the cap, 60 s after the first close
+    c.max_closed = 4
+    for _ in range(3):                 # three pages closed: they wait
+        c.closed()
+        loop.advance(1)
+    assert c.sweeps == 1
+    c.closed()                         # the fourth: swept at once (20 × its length apart)
+    loop.advance(0.1)
+    assert c.sweeps == 2
+    loop.advance(10)                   # the look planned for later finds nothing to do
+    assert c.sweeps == 2 and not loop.pending
+
+
+def test_the_default_policy_holds_at_most_sixteen_closed_pages_or_two_minutes():
+    c = FreezeCollector(call_later=lambda s, fn: None)
+    assert (c.max_closed, c.max_wait_s, c.quiet_s, c.cost_ratio) == (16, 120.0, 2.0, 20.0)

@@ -270,3 +270,15 @@ def test_a_page_may_use_the_heavy_lane_only_while_others_train(monkeypatch):
     app.controls.playing = False
     app.tick()
     assert share.count == 0
+
+
+def test_the_share_is_busy_while_someone_computed_within_active_s():
+    from playground.ui import scheduler
+    now = [0.0]
+    share = ComputeShare(clock=lambda: now[0])
+    assert not share.busy()
+    page = Pace(share)
+    share.join(page)
+    assert share.busy()
+    now[0] += scheduler.ACTIVE_S + 0.1          # it stopped training a while ago
+    assert not share.busy()
