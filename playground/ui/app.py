@@ -70,7 +70,7 @@ log = logging.getLogger("playground")      # its handler: server.install_logging
 DRAWING: "weakref.WeakSet[PlaygroundApp]" = weakref.WeakSet()   # pages whose frames run here
 NUMBERS = itertools.count(1)    # each page's number in this process, for the server's log
 
-TAGLINE = "Train small neural networks live: from one neuron to the whole network."
+TAGLINE = theme.TAGLINE
 INTRO = ("Watch a neural network learn. Press <b>Play</b>: the background shows what the "
          "network predicts (blue +1, orange −1) and the loss curve falls.<br>Change the data, "
          "the input features, the hidden layers and the learning rate, and see what makes a "

@@ -88,6 +88,8 @@ PALETTES = {
                          ("circle", "triangle", "square", "diamond", "inverted_triangle")),
 }
 
+TAGLINE = "Train small neural networks live: from one neuron to the whole network."
+
 PAGE_CSS = """
 :root { --pg-accent: #0877bd; }
 body { background: #f7f7f7; }

@@ -26,6 +26,8 @@ from typing import Callable
 import panel as pn
 from bokeh.models import CustomJS, Div
 
+from . import theme
+
 TITLE_SUFFIX = " (warming up)"     # in the warming page's <title>: a script can wait for its end
 POLL_MS = 150                      # how often the page asks whether a page has been made
 LIMIT_S = 120.0                    # after this the page loads again anyway (the server makes one)
@@ -107,18 +109,15 @@ class WarmingPage(pn.viewable.Viewer):
         self.started = None
         self.callback = None
         self.reloading = False
+        # the page's own header and introduction styles (theme.PAGE_CSS), on these panes
         header = pn.pane.HTML(
-            '<div class="pg-header" style="background:#183d4e;color:#fff;padding:5px 14px;border-radius:4px;'
-            'display:flex;align-items:baseline;gap:14px;flex-wrap:wrap">'
-            '<h1 style="font-size:19px;margin:0;font-weight:500">Neural Network Playground</h1>'
-            '<span style="font-size:13px;opacity:.9">Train small neural networks live: from '
-            'one neuron to the whole network.</span></div>',
-            sizing_mode="stretch_width", margin=(4, 5, 0, 5))
+            f'<div class="pg-header"><h1>Neural Network Playground</h1>'
+            f'<span class="pg-tagline">{theme.TAGLINE}</span></div>',
+            stylesheets=[theme.PAGE_CSS], sizing_mode="stretch_width", margin=(4, 5, 0, 5))
         self.message = pn.pane.HTML(
-            '<div role="status" aria-live="polite" class="pg-warming" style="font-size:15px;'
-            'color:#333;background:#eef5fa;border-left:3px solid #0877bd;padding:10px 14px;'
-            'border-radius:3px;line-height:1.45;max-width:760px">'
-            f'{MESSAGE}</div>', sizing_mode="stretch_width", margin=(10, 5))
+            '<div role="status" aria-live="polite" class="pg-tab-intro pg-warming" '
+            f'style="font-size:15px;padding:10px 14px;max-width:760px">{MESSAGE}</div>',
+            stylesheets=[theme.PAGE_CSS], sizing_mode="stretch_width", margin=(10, 5))
         self.spinner = pn.indicators.LoadingSpinner(value=True, size=28,
                                                     margin=(12, 5))
         # the browser loads the page again when this text changes (set once, by the server)
