@@ -858,7 +858,10 @@ def main(argv=None) -> dict:
         after = raw[mark:].decode(errors="replace").count("Traceback (most recent call last)")
         if during:              # while the sessions were open: a real error
             result["errors"] += during
-            result["error_messages"].append(f"{during} tracebacks in {log_path}")
+            text = raw[:mark].decode(errors="replace")
+            first = text[text.index("Traceback (most recent call last)"):][:1500]
+            result["error_messages"].append(f"{during} tracebacks in {log_path}; the first: "
+                                            f"{first}")
         result["tracebacks_while_closing"] = after     # sockets closed mid-write: noise
     else:
         result.pop("log_mark", None)
