@@ -65,6 +65,7 @@ class ParallelRuns(param.Parameterized):
         self.history = {k: [] for k in ("epoch", "train_loss", "test_loss", "train_accuracy",
                                         "test_accuracy")}
         self._metrics = None
+        self._pending = None           # a launch to apply: (set-up key, (state, metrics), epochs)
         with param.edit_constant(self):
             self.epoch = 0
 
@@ -82,42 +83,104 @@ class ParallelRuns(param.Parameterized):
     def ready(self) -> bool:
         """True when the program for this set-up is compiled (else it starts compiling in
         the background)."""
+        if self.history["epoch"] and self._setup_key() == self._key:
+            return True                      # it has computed: nothing to wait for
         return self.train(0, block=False) is not None
 
     def train(self, epochs: int = 1, block: bool = True):
         """Train every copy ``epochs`` epochs; returns ``metrics()``, or None when
         block=False and the program is still compiling (nothing was trained). The first
-        call also records the copies at epoch 0 (the start of the curves)."""
+        call also records the copies at epoch 0 (the start of the curves). A launch still
+        computing is applied first."""
+        self.settle()
+        if not self._start(block):
+            return None
+        if epochs:
+            out = self._call(int(epochs), block)
+            if out is None:
+                return None
+            self._apply(out, int(epochs))
+        return self.metrics()
+
+    def launch(self, epochs: int = 1) -> bool | None:
+        """Start training every copy ``epochs`` epochs and return at once: JAX computes
+        while the caller goes on (a server's other pages), and ``settle`` applies the
+        result. None while the program for this set-up compiles (nothing was started)."""
+        self.settle()
+        if not self._start(block=False):
+            return None
+        out = self._call(int(epochs), block=False)
+        if out is None:
+            return None
+        self._pending = (self._key, out, int(epochs))
+        return True
+
+    @property
+    def pending(self) -> bool:
+        """Whether a launch waits to be applied by ``settle``."""
+        return self._pending is not None
+
+    @property
+    def computed(self) -> bool:
+        """Whether the launched training has finished computing (``settle`` will not wait),
+        or nothing is launched."""
+        return self._pending is None or all(
+            leaf.is_ready() for leaf in jax.tree.leaves(self._pending[1])
+            if hasattr(leaf, "is_ready"))
+
+    def settle(self, wait: bool = True) -> bool:
+        """Apply the launched training; True if it was applied. wait=False: only if it has
+        finished computing (a server's event loop never waits for JAX). A launch from
+        before a reset or a new set-up of the run is dropped."""
+        if self._pending is None:
+            return False
+        key, out, epochs = self._pending
+        if key != self._key or self._setup_key() != self._key:
+            self._pending = None               # dropped at once, computed or not
+            return False
+        if not wait and not self.computed:
+            return False
+        self._pending = None
+        self._apply(out, epochs)
+        return True
+
+    def _start(self, block: bool) -> bool:
+        """A new set-up of the run starts afresh; the copies at epoch 0 are recorded first
+        (the start of the curves). False while the program compiles (block=False)."""
         if self._setup_key() != self._key:           # the run was set up anew
             self.reset()
         if not self.history["epoch"]:
-            if not self._call(0, block):
-                return None
-            self._record()
-        if epochs:
-            if not self._call(int(epochs), block):
-                return None
-            with param.edit_constant(self):
-                self.epoch += int(epochs)
-            self._record()
-        return self.metrics()
+            out = self._call(0, block)
+            if out is None:
+                return False
+            self._apply(out, 0)
+        return True
 
-    def _call(self, epochs: int, block: bool) -> bool:
-        """Train in calls of at most LR_TABLE_LEN epochs while a schedule changes the rate."""
+    def _apply(self, out, epochs: int) -> None:
+        self.state, self._metrics = out
+        if epochs:
+            with param.edit_constant(self):
+                self.epoch += epochs
+        self._record()
+
+    def _call(self, epochs: int, block: bool):
+        """The copies' (state, metrics) after ``epochs`` more epochs, launched (JAX computes
+        them meanwhile), or None while the program compiles (block=False). Trained in
+        calls of at most LR_TABLE_LEN epochs while a schedule changes the rate."""
         r = self.run
         chunk = max(epochs, 1) if r.schedule == "constant" else train.LR_TABLE_LEN
-        done = 0
+        state, done = self.state, 0
         while True:
             n = min(chunk, epochs - done)
-            out = parallel.train_packed(self.state, r.arch, self._lr_table(self.epoch + done, n),
+            out = parallel.train_packed(state, r.arch, self._lr_table(self.epoch + done, n),
                                         r.hyper, r.data, r.shuffle_key, self.epoch + done,
                                         n, block=block)
             if out is None:
-                return False
-            self.state, self._metrics = out
+                return None
+            state = out[0]
             done += n
             if done >= epochs:
-                return True
+                return out
 
     def _record(self):
         self._metrics = m = to_host(self._metrics)

@@ -413,16 +413,23 @@ class ParallelView(pn.viewable.Viewer):
         return np.tanh(grid)
 
     def tick(self):
+        # the event loop never waits for the copies' training: an epoch launched at one
+        # frame is drawn at the first frame after it has computed (other pages' frames
+        # meanwhile), and the next one is launched then
         now = time.perf_counter()
-        if self.play.value and self.turn.may_start(now):   # its share, when others train
+        if self.sweep.pending:
+            if self.sweep.settle(wait=False):
+                self.turn.finish(now)
+                self._dirty = True
+            elif not self.sweep.pending:      # dropped: the set-up changed meanwhile
+                self.turn.finish(now)
+        elif self.play.value and self.turn.may_start(now):   # its share, when others train
             self.turn.start(now)
-            out = self.sweep.train(1, block=False)
-            self.turn.finish(time.perf_counter())
-            if out is None:
+            if self.sweep.launch(1) is None:
+                self.turn.finish(now)
                 self.status.object = '<div class="pg-readout">Compiling the program for ' \
                                      'this set-up (a few seconds)…</div>'
                 return
-            self._dirty = True
         elif not self.play.value:
             self.turn.idle()
         if self._dirty:

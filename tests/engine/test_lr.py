@@ -362,3 +362,34 @@ def test_a_diverging_copy_stops_and_leaves_the_others_alone():
     assert np.all(np.isfinite(sweep.copy_params(2)["W"][0]))        # its last good weights
     big = max(np.max(np.abs(w)) for w in sweep.copy_params(2)["W"])
     assert big <= train.DIVERGENCE_WEIGHT
+
+
+def test_parallel_launches_equal_blocking_training_and_a_reset_drops_one():
+    """launch + settle (the page's way: the event loop never waits) give what train gives;
+    a launch still to be applied when the copies are reset, or the run set up anew, is
+    dropped, computed or not."""
+    run = Run(dataset="xor", hidden=[4], batch_size=5)
+    ref = ParallelRuns(run, copies=3)
+    ref.train(1)
+    ref.train(1)
+    sweep = ParallelRuns(run, copies=3)
+    assert not sweep.pending and sweep.computed
+    assert sweep.launch(1) is True and sweep.pending
+    assert sweep.epoch == 0                                 # not applied before settle
+    while not sweep.settle(wait=False):
+        assert sweep.pending
+    assert sweep.epoch == 1 and not sweep.pending
+    assert sweep.launch(1) is True
+    sweep.settle()
+    assert sweep.epoch == 2
+    for k in range(3):
+        _assert_same(sweep.copy_params(k), ref.copy_params(k), tol=1e-6)
+    np.testing.assert_allclose(sweep.curves()["train_loss"], ref.curves()["train_loss"],
+                               rtol=1e-6)
+    sweep.launch(1)
+    sweep.reset()
+    assert not sweep.pending and not sweep.settle() and sweep.epoch == 0
+    sweep.launch(1)
+    run.seed = 3                               # the run anew: the launch is stale
+    assert not sweep.settle() and not sweep.pending and sweep.epoch == 0
+    assert sweep.train(1)["epoch"] == 1        # afresh from the new set-up

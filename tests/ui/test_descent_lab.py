@@ -175,6 +175,37 @@ def test_parallel_runs_train_together(lab):
     assert all(t.endswith(("diverged",)) or " · " in t for t in v.titles.data["text"])
 
 
+def test_a_frame_never_waits_for_the_copies_training(lab, monkeypatch):
+    """The tab's frame launches the copies' epoch and returns; a later frame, once it has
+    computed, draws it and launches the next. (A frame that waited for its epoch held the
+    server's event loop, every other page's frames with it, for as long as other pages'
+    work kept the device busy.)"""
+    v = lab.parallel
+    v.play.value = True
+    lab.tick()
+    deadline = time.monotonic() + 120
+    while v.sweep.pending and time.monotonic() < deadline:   # the compile, the first epoch
+        lab.tick()
+        time.sleep(0.02)
+    waited = []
+    monkeypatch.setattr(type(v.sweep), "computed", property(lambda self: False))
+    orig = type(v.sweep).settle
+    monkeypatch.setattr(type(v.sweep), "settle", lambda self, wait=True: (
+        waited.append(wait and self.pending), orig(self, wait))[1])
+    epoch = v.sweep.epoch
+    for _ in range(3):                       # an epoch that never computes: nothing waits
+        lab.tick()
+    assert v.sweep.pending and v.sweep.epoch == epoch and not any(waited)
+    monkeypatch.undo()
+    while v.sweep.pending and time.monotonic() < deadline:
+        lab.tick()
+        time.sleep(0.02)
+    v.play.value = False
+    lab.tick()
+    assert v.sweep.epoch == epoch + 1
+    assert f'pg-parallel-epoch">{epoch + 1}<' in v.status.object
+
+
 def test_the_copies_pictures_are_one_figure(lab):
     """16 small figures made the tab 400 models heavier; one figure holds every picture."""
     from bokeh.models import Plot
