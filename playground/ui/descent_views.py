@@ -164,6 +164,7 @@ class RaceView(pn.viewable.Viewer):
         self.table = pn.pane.HTML(margin=(0, 8), width=330)
         self.fig = self._figure()
         self._dirty = True
+        self._surface_drawn = None       # the surface whose picture is drawn
         m.param.watch(lambda *e: setattr(self, "_dirty", True),
                       ["surface", "start", "learning_rate", "beta", "steps"])
         self.update()
@@ -198,14 +199,16 @@ class RaceView(pn.viewable.Viewer):
         self._dirty = False
         m = self.model
         info = m.info
-        x0, x1, y0, y1 = info.extent
-        t0, t1, Z = m.grid(121)
-        self.image.data = {"image": [np.log1p(Z - Z.min())], "x": [x0], "y": [y0],
-                           "dw": [x1 - x0], "dh": [y1 - y0]}
-        self.mapper.low, self.mapper.high = 0.0, float(np.log1p(Z.max() - Z.min()))
-        self.fig.x_range.start, self.fig.x_range.end = x0, x1
-        self.fig.y_range.start, self.fig.y_range.end = y0, y1
-        self.fig.xaxis.axis_label, self.fig.yaxis.axis_label = info.labels
+        if self._surface_drawn != m.surface:   # the surface: once each
+            self._surface_drawn = m.surface     # (not the 121×121 picture at every step)
+            x0, x1, y0, y1 = info.extent
+            t0, t1, Z = m.grid(121)
+            self.image.data = {"image": [np.log1p(Z - Z.min())], "x": [x0], "y": [y0],
+                               "dw": [x1 - x0], "dh": [y1 - y0]}
+            self.mapper.low, self.mapper.high = 0.0, float(np.log1p(Z.max() - Z.min()))
+            self.fig.x_range.start, self.fig.x_range.end = x0, x1
+            self.fig.y_range.start, self.fig.y_range.end = y0, y1
+            self.fig.xaxis.axis_label, self.fig.yaxis.axis_label = info.labels
         paths = m.paths()
         hx, hy, hc = [], [], []
         for name, p in paths.items():

@@ -160,6 +160,27 @@ def test_surfaces_grid_values_minima_and_saddle():
     assert ev[1] / ev[0] == pytest.approx(descent.VALLEY_CONDITION, rel=1e-4)
 
 
+def test_a_surfaces_grid_is_computed_once_and_read_only(monkeypatch):
+    """The race card redraws its contour grid at every frame it changes: the same grid must
+    not be computed again on the device (busy with other pages' training, the frame
+    would wait behind them)."""
+    from playground.engine.descent import surfaces
+    calls = []
+    jit = surfaces._surface_grid_jit
+    monkeypatch.setattr(surfaces, "_surface_grid_jit", lambda *a: (calls.append(1), jit(*a))[1])
+    surfaces._grid_of.cache_clear()
+    a = descent.surface_grid("saddle", res=33)
+    b = descent.surface_grid("saddle", res=33)
+    assert len(calls) == 1 and all(x is y for x, y in zip(a, b))
+    assert not a[2].flags.writeable
+    with pytest.raises(ValueError):
+        a[2][0, 0] = 0.0
+    descent.surface_grid("saddle", res=33, extent=[-1, 1, -1, 1])
+    descent.surface_grid("valley", res=33)
+    assert len(calls) == 3
+    surfaces._grid_of.cache_clear()
+
+
 def test_momentum_wins_the_valley_and_paths_stop_when_they_diverge():
     s = descent.SURFACES["valley"]
     race = descent.optimizer_paths("valley", s.start, s.learning_rate, 0.9)

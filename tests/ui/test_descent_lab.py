@@ -59,6 +59,26 @@ def test_race_plays_and_tap_moves_the_start(lab):
     assert v.marks.data["x"][0] == 0.5
 
 
+def test_the_races_surface_picture_is_sent_once_per_surface(lab):
+    """Playing moves the paths, not the 121×121 surface: its picture is set again only for
+    a new surface (it was sent with every step, 117 kB a frame)."""
+    v = lab.race
+    sent = []
+    v.image.on_change("data", lambda attr, old, new: sent.append(v.model.surface))
+    v.play.value = True
+    for _ in range(3):
+        lab.tick()
+    v.play.value = False
+    lab.tick()
+    assert sent == []
+    v.model.surface = "saddle" if v.model.surface != "saddle" else "valley"
+    lab.tick()
+    assert sent == [v.model.surface]
+    x0, x1, y0, y1 = v.model.info.extent
+    assert (v.fig.x_range.start, v.fig.x_range.end) == (x0, x1)
+    assert v.image.data["image"][0].shape == (121, 121)
+
+
 def test_landscape_needs_a_path_then_draws_it(lab):
     v = lab.landscape
     v.run.reset()

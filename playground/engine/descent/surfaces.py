@@ -7,6 +7,7 @@ every surface).
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable, NamedTuple
 
 import jax
@@ -137,9 +138,18 @@ _surface_grid_jit = jax.jit(_surface_grid)
 def surface_grid(name: str, res: int = 81, extent=None):
     """The loss of surface ``name`` on a res × res grid over its extent (or ``extent``):
     (t0 (res,), t1 (res,), Z (res, res)) with Z[i, j] = L(t0[j], t1[i]) (row 0 at the
-    bottom), float32."""
+    bottom), float32, read-only. Computed once per surface, res and extent (a page's
+    frame that redraws the race never waits for the device, busy with other pages'
+    training, to compute the same grid again)."""
+    return _grid_of(name, int(res), None if extent is None else tuple(map(float, extent)))
+
+
+@functools.lru_cache(maxsize=64)       # a few surfaces, one or two resolutions each
+def _grid_of(name: str, res: int, extent):
     x0, x1, y0, y1 = SURFACES[name].extent if extent is None else extent
     t0 = np.linspace(x0, x1, res, dtype=np.float32)
     t1 = np.linspace(y0, y1, res, dtype=np.float32)
-    Z = _surface_grid_jit(np.int32(surface_index(name)), t0, t1)
-    return t0, t1, np.asarray(Z)
+    Z = np.array(_surface_grid_jit(np.int32(surface_index(name)), t0, t1))
+    for a in (t0, t1, Z):
+        a.setflags(write=False)
+    return t0, t1, Z
