@@ -155,6 +155,9 @@ class DigitsRun(param.Parameterized):
             self._shuffle_key = jax.random.fold_in(jax.random.PRNGKey(self.seed), SHUFFLE_STREAM)
             self._make_hyper()
             if digits.prepared(spec, batch_size):
+                # an earlier shape's preparation still queued is not this model's: nothing
+                # waits for it (it ends at once when its turn comes, superseded)
+                self._prep = None
                 self._fresh_start()
                 return
             # (its fresh start needs the lock, so it cannot finish before the status is set)

@@ -270,6 +270,13 @@ class DigitsLab(pn.viewable.Viewer):
             self._dirty.add("all")            # drawn in full once it is ready
             return
         self._shown_preparing = None
+        # the pictures' small computations (predictions, feature maps) run on the device
+        # that trains: drawn between epochs, never behind one, so the event loop (every
+        # page's frames) never waits for an epoch. The pad's ink shows at once.
+        if self._dirty and self._job is None:
+            self._draw()
+        elif "pad" in self._dirty:
+            self.pad.show(self.pad_cells)
         if self.play.value and self._job is None:
             if self.run.status == "diverged":
                 self.play.value = False
@@ -279,8 +286,6 @@ class DigitsLab(pn.viewable.Viewer):
         elif not self.play.value and self._job is None:
             self.turn.idle()
         self.progress.visible = self._job is not None
-        if self._dirty:
-            self._draw()
 
     def _draw(self):
         what, self._dirty = self._dirty, set()

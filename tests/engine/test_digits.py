@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from playground import DigitsRun
-from playground.engine import digits
+from playground.engine import digits, programs
 
 # Compiling dominates the time of these tests: they share two small set-ups (one set of
 # programs each) and jit what they call directly.
@@ -239,3 +239,24 @@ def test_training_in_a_thread_while_settings_change():
     worker.join()
     assert not run.busy and run.status == "trained"
     assert 1 <= run.epoch <= 4 and run.history["epoch"] == list(range(run.epoch + 1))
+
+
+def test_back_to_a_prepared_shape_waits_for_no_earlier_preparation():
+    """A student flicking through shapes: a new one queues its preparation behind the
+    compile thread's other work; going back to a shape that is ready must not leave the run
+    waiting for that superseded preparation (the page's frame waited for it, seconds, with
+    every other page)."""
+    run = DigitsRun(**SMALL_CNN)
+    run.wait_ready()
+    gate = threading.Event()
+    programs.PROGRAMS.submit(gate.wait)          # the compile thread busy with other work
+    try:
+        run.param.update(filters1=4, filters2=8, kernel_size=5)   # not prepared: queued
+        assert run.preparing
+        run.param.update(**SMALL_CNN, kernel_size=3)               # back: ready at once
+        assert not run.preparing and run.status == "ready"
+        run.wait_ready(timeout=0.5)              # nothing to wait for
+        assert run.filters().shape[0] == 8
+    finally:
+        gate.set()
+    run.wait_ready()

@@ -106,3 +106,28 @@ def test_a_fast_stroke_on_the_pad_leaves_no_gaps():
     lab._paint(Tap(fig, x=1.5, y=1.5))                        # a tap after it: a dot,
     assert ink[14:16, 1:3].all()                              # not a line from the stroke
     assert not ink[14:16, 4:12].any()
+
+
+def test_a_frame_never_waits_behind_an_epoch():
+    """While an epoch computes in the trainer thread, a frame draws nothing that needs the
+    device (the pad's prediction would queue behind the epoch, the event loop and every
+    page's frames waiting with it): the pad's ink shows at once, the prediction once the
+    epoch is done; the next epoch starts after that drawing."""
+    import concurrent.futures
+    lab = DigitsLab()
+    lab.run.wait_ready()
+    lab.tick()
+    calls = []
+    predict = lab.run.predict_proba
+    lab.run.predict_proba = lambda images: (calls.append(len(images)), predict(images))[1]
+    epoch = concurrent.futures.Future()       # an epoch computing (the trainer's job)
+    lab._job = epoch
+    lab.pad_cells[2:14, 6:8] = 1
+    lab._touch("pad")
+    lab.tick()
+    assert calls == [] and lab.progress.visible
+    assert np.nansum(lab.pad.source.data["image"][0]) > 0          # the ink is there
+    epoch.set_result(lab.run.metrics())
+    lab.tick()
+    assert calls and abs(sum(lab.probs.data["p"]) - 1) < 1e-4
+    assert lab._job is None and not lab.progress.visible
