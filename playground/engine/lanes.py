@@ -64,6 +64,19 @@ def heavy_device():
     return devices[1]
 
 
+def on_heavy_device(tree):
+    """A copy of ``tree``'s JAX arrays on the heavy device (other leaves as they are), or
+    ``tree`` itself where there is none. A lab's one-off computation (the LR finder, a loss
+    landscape: seconds of compute) given these runs there, so light pages' epochs on the
+    first device never queue behind it. Its programs compile for that device once per
+    process (the warm-up does it on a server)."""
+    device = LANE.device()
+    if device is None:
+        return tree
+    return jax.tree.map(lambda x: jax.device_put(x, device) if isinstance(x, jax.Array)
+                        else x, tree)
+
+
 def _shape_key(args) -> tuple:
     return tuple((tuple(leaf.shape), str(leaf.dtype)) for leaf in jax.tree.leaves(args))
 

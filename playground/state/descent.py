@@ -13,7 +13,7 @@ import jax
 import numpy as np
 import param
 
-from ..engine import descent
+from ..engine import descent, lanes
 from ..engine import lr as lr_engine
 
 # ========================================================================= one weight
@@ -200,13 +200,16 @@ def run_landscape(run, directions: str = "pca", seed: int = 0, span=None) -> des
     directions "pca" (the plane of its trajectory so far) or "random" (filter-normalised,
     drawn from ``seed``)."""
     key = jax.random.fold_in(jax.random.PRNGKey(seed), LANDSCAPE_STREAM)
-    return descent.loss_landscape(run.state.params, run.arch_arrays, run.data,
-                                  run.trajectory_array(), directions, key, span)
+    params, arch_arrays, data, key = lanes.on_heavy_device(   # off the light pages' device
+        (run.state.params, run.arch_arrays, run.data, key))
+    return descent.loss_landscape(params, arch_arrays, data, run.trajectory_array(),
+                                  directions, key, span)
 
 
 def run_lr_finder(run, seeds: int = lr_engine.LR_FIND_SEEDS) -> lr_engine.LRFinderResult:
     """The LR finder from a copy of the run's current weights, with the run's optimizer,
     batch size, regularisation and dropout, ``seeds`` minibatch orders at once. The run
     itself does not change."""
-    return lr_engine.lr_finder(run.state.params, run.arch_arrays, run.hyper, run.data,
-                               run.shuffle_key, seeds)
+    args = lanes.on_heavy_device(                 # off the light pages' device
+        (run.state.params, run.arch_arrays, run.hyper, run.data, run.shuffle_key))
+    return lr_engine.lr_finder(*args, seeds)

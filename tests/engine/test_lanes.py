@@ -42,10 +42,11 @@ def test_the_lane_tests_pass_in_a_process_with_the_lane():
            if k not in ("XLA_FLAGS", "PLAYGROUND_LANES", "PYTEST_ADDOPTS")}
     env["PLAYGROUND_TEST_LANES"] = "1"
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          __file__, "-k", "on_the_lane_gives or never_takes or fails_to_compile"],
+                          __file__, "-k", "on_the_lane_gives or never_takes or fails_to_compile "
+                                    "or compute_on_the_lane"],
                          env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
-    assert "3 passed" in out.stdout and "skipped" not in out.stdout, out.stdout[-2000:]
+    assert "4 passed" in out.stdout and "skipped" not in out.stdout, out.stdout[-2000:]
 
 
 @needs_lane
@@ -73,6 +74,41 @@ def test_a_heavy_launch_on_the_lane_gives_the_same_numbers():
     # the lane's own exact-shape program was compiled and used
     assert laned.last_tier == "exact" and train.PROGRAMS.ready("train_lane", train.exact_key(
         laned.arch, laned.hyper, laned.data, train.OPTIMIZERS[int(laned.hyper.optimizer)]))
+
+
+@needs_lane
+def test_the_lr_finder_and_a_landscape_compute_on_the_lane(monkeypatch):
+    """The Gradient-descent tab's one-off computations (seconds each) run on the heavy
+    device, so that light pages' epochs never queue behind them, with the same numbers."""
+    from playground.engine import descent as descent_engine
+    from playground.engine import lr as lr_engine
+    from playground.state import descent as descent_state
+    run = Run(seed=2)
+    for _ in range(3):
+        run.train(2)
+    seen = []
+
+    def spy(module, name):
+        original = getattr(module, name)
+
+        def on(params, *a, **k):
+            seen.append(jax.tree.leaves(params)[0].devices())
+            return original(params, *a, **k)
+        monkeypatch.setattr(module, name, on)
+        return original
+
+    finder = spy(lr_engine, "lr_finder")
+    landscape = spy(descent_engine, "loss_landscape")
+    got = descent_state.run_lr_finder(run)
+    ref = finder(run.state.params, run.arch_arrays, run.hyper, run.data, run.shuffle_key)
+    np.testing.assert_allclose(got.mean, ref.mean, rtol=1e-4, atol=1e-6)
+    assert got.suggestion == pytest.approx(ref.suggestion, rel=1e-4)
+    got = descent_state.run_landscape(run, "pca")
+    key = jax.random.fold_in(jax.random.PRNGKey(0), descent_state.LANDSCAPE_STREAM)
+    ref = landscape(run.state.params, run.arch_arrays, run.data, run.trajectory_array(),
+                    "pca", key, None)
+    np.testing.assert_allclose(got.loss, ref.loss, rtol=1e-4, atol=1e-6)
+    assert seen == [{lanes.heavy_device()}] * 2
 
 
 @needs_lane
