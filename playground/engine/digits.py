@@ -35,7 +35,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import programs
+from . import lanes, programs
 from .optimizers import OPTIMIZERS, TrainState, direction_switch, opt_init
 from .assets import load_digits  # noqa: F401  (digits.load_digits: the data set)
 
@@ -299,13 +299,34 @@ def _train_epoch(state: TrainState, hyper: Hyper, x_train, y_train, x_test, y_te
     return state, metrics
 
 
+def _train_program(params, batch_size: int) -> tuple:
+    """(kind, key) of the training program for these shapes and batch size: on a server's
+    CPU, the heavy lane's device (engine/lanes.py) has its own."""
+    key = (shapes_of(params), int(batch_size))
+    return ("train_lane", key) if lanes.LANE.device() is not None else ("train", key)
+
+
 def train_epoch(state: TrainState, hyper: Hyper, x_train, y_train, x_test, y_test, key,
                 epoch, batch_size: int, block: bool = True):
     """One epoch (``_train_epoch``) -> (state, EpochMetrics); None while its program
-    compiles in the background, with block=False."""
+    compiles in the background, with block=False.
+
+    Where XLA shows the CPU as two devices (a server), the epoch computes on the heavy
+    lane's device: an epoch is 0.1–2 s of compute, and the playground pages' light epochs
+    on the first device would queue behind it. Its inputs are copied there and the new
+    state back (a copy of well under a megabyte); the metrics stay there until read."""
     args = (state, hyper, x_train, y_train, x_test, y_test, key, epoch)
-    prog = program("train", (shapes_of(state.params), int(batch_size)), args, block)
-    return None if prog is None else prog(*args)
+    kind, pk = _train_program(state.params, batch_size)
+    on_lane = kind == "train_lane"
+    if on_lane:
+        args = lanes.on_heavy_device(args)
+    prog = program(kind, pk, args, block)
+    if prog is None:
+        return None
+    state, metrics = prog(*args)
+    if on_lane:
+        state = jax.device_put(state, jax.devices()[0])
+    return state, metrics
 
 
 def _evaluate_split(params, x_train, y_train, x_test, y_test) -> EpochMetrics:
@@ -380,6 +401,8 @@ def feature_maps(params, image) -> tuple[np.ndarray, np.ndarray]:
 programs.PROGRAMS.register("digits_init", lambda spec, key: _init_state(key, spec))
 programs.PROGRAMS.register("digits_train",
                            lambda k, *args: _train_epoch(*args, batch_size=k[1]))
+programs.PROGRAMS.register("digits_train_lane",      # the same, for the heavy lane's device
+                           lambda k, *args: _train_epoch(*args, batch_size=k[1]))
 programs.PROGRAMS.register("digits_evaluate", lambda k, *args: _evaluate_split(*args))
 programs.PROGRAMS.register("digits_proba", lambda k, params, images: _probabilities(params, images))
 programs.PROGRAMS.register("digits_maps", lambda k, params, image: _maps_traced(params, image))
@@ -423,7 +446,8 @@ def prepared(spec: Spec, batch_size: int) -> bool:
     if not cache.ready("digits_init", spec):
         return False
     shapes = spec_shapes(spec)
-    kinds = [("digits_train", (shapes, int(batch_size))), ("digits_evaluate", shapes),
+    train_kind = "digits_train_lane" if lanes.LANE.device() is not None else "digits_train"
+    kinds = [(train_kind, (shapes, int(batch_size))), ("digits_evaluate", shapes),
              ("digits_proba", (shapes, PREDICT_BUCKETS[0]))]
     if spec.model == "cnn":
         kinds.append(("digits_maps", shapes))

@@ -43,10 +43,10 @@ def test_the_lane_tests_pass_in_a_process_with_the_lane():
     env["PLAYGROUND_TEST_LANES"] = "1"
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                           __file__, "-k", "on_the_lane_gives or never_takes or fails_to_compile "
-                                    "or compute_on_the_lane"],
+                                    "or compute_on_the_lane or cnn_trains"],
                          env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
-    assert "4 passed" in out.stdout and "skipped" not in out.stdout, out.stdout[-2000:]
+    assert "5 passed" in out.stdout and "skipped" not in out.stdout, out.stdout[-2000:]
 
 
 @needs_lane
@@ -109,6 +109,28 @@ def test_the_lr_finder_and_a_landscape_compute_on_the_lane(monkeypatch):
                     "pca", key, None)
     np.testing.assert_allclose(got.loss, ref.loss, rtol=1e-4, atol=1e-6)
     assert seen == [{lanes.heavy_device()}] * 2
+
+
+@needs_lane
+def test_the_digits_cnn_trains_on_the_lane_with_the_same_numbers(monkeypatch):
+    """The Digits CNN's epochs (0.1–2 s each) compute on the heavy device, with its own
+    program, and the weights come back to the first device: the same numbers as there."""
+    from playground import DigitsRun
+    from playground.engine import digits, programs
+    small = dict(model="cnn", filters1=4, filters2=8, batch_size=32, hidden=16, seed=4)
+    laned = DigitsRun(**small)
+    laned.train(2)
+    shapes = digits.spec_shapes(laned.spec)
+    assert programs.PROGRAMS.ready("digits_train_lane", (shapes, 32))
+    assert jax.tree.leaves(laned.state)[0].devices() == {jax.devices()[0]}
+    monkeypatch.setattr(lanes.LANE, "device", lambda: None)    # as with one device
+    plain = DigitsRun(**small)
+    plain.train(2)
+    for a, b in zip(jax.tree.leaves(plain.state.params), jax.tree.leaves(laned.state.params)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-4, atol=1e-5)
+    assert plain.history["test_loss"] == pytest.approx(laned.history["test_loss"], rel=1e-4)
+    assert np.array_equal(plain.predict(plain.split.x_test[:20]),
+                          laned.predict(laned.split.x_test[:20]))
 
 
 @needs_lane
