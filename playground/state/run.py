@@ -621,6 +621,13 @@ class Run(param.Parameterized):
     # lab, the network's pictures, parallel copies, export): the arrays as the engine
     # takes them.
     @property
+    def light_epochs(self) -> int:
+        """The most epochs a launch may have and stay light: fewer optimizer steps than
+        ``lanes.LANE_STEPS`` (a few milliseconds of compute; at least 1)."""
+        steps = math.ceil(max(len(self.X_train), 1) / max(self.batch_size, 1))
+        return max(1, (lanes.LANE_STEPS - 1) // steps)
+
+    @property
     def arch_arrays(self) -> mlp.ArchArrays:
         """The architecture as arrays (masks, activations), as the general programs take it."""
         return self._arch_arrays

@@ -97,6 +97,7 @@ CLOCK = FrameClock()      # the process's clock: all sessions of `panel serve` s
 ACTIVE_S = 2.0            # a job that computed this recently counts as computing
 LAUNCH_FRAMES = 2         # a heavy page's launch is cut to finish within about two frames
 COST_SMOOTHING = 0.3      # weight of the newest launch in a page's cost per epoch
+CATCH_UP_MAX = 6          # a light page's late frame trains at most this many frames' epochs
 
 
 class ComputeShare:
@@ -201,6 +202,21 @@ class Pace:
             n = max(1, min(requested, int(LAUNCH_FRAMES * period_ms / self.ms_per_epoch)))
         self.limited = shared and self.heavy
         return n
+
+    def catch_up(self, epochs: int, interval_ms: float, light_epochs: int) -> int:
+        """A light page's launch when its frames come late (``interval_ms`` apart on
+        average, against PERIODS_MS[0] for 60 a second): the epochs of the frames it
+        missed as well, at most CATCH_UP_MAX frames' worth and at most ``light_epochs``
+        (``Run.light_epochs``: a launch that stays light, a few milliseconds of compute).
+        A busy server then draws the page less often, as the frame clock wants, while its
+        training keeps its pace. A heavy page (its launch not done by its next frame), a
+        cut one, or one whose cost is not measured yet never catches up (it would take
+        more than its share)."""
+        epochs = max(int(epochs), 1)
+        late = interval_ms / PERIODS_MS[0]
+        if self.heavy or self.limited or self.ms_per_epoch is None or late < 1.5:
+            return epochs
+        return max(epochs, min(int(epochs * min(late, CATCH_UP_MAX)), int(light_epochs)))
 
 
 class Turn:

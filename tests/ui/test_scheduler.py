@@ -223,6 +223,36 @@ def test_a_new_setup_is_measured_with_one_epoch_while_others_train():
     assert page.epochs(50, 16, setup="2-4-2") == 50 and not page.limited
 
 
+def test_a_light_page_whose_frames_come_late_trains_the_missed_frames_epochs():
+    """A busy server draws a light page less often (the frame clock); its launches then
+    carry the epochs of the frames it missed, within a light launch, so its training keeps
+    its pace. A heavy page, a cut one, or one not measured yet never catches up."""
+    from playground.ui.scheduler import CATCH_UP_MAX, PERIODS_MS
+    share = ComputeShare()
+    light, heavy, other = Pace(share), Pace(share), Pace(share)
+    for p in (light, heavy, other):
+        share.join(p)
+    fast = PERIODS_MS[0]
+    assert light.catch_up(1, 5 * fast, light_epochs=7) == 1       # not measured yet
+    light.launched(0.0, 1)
+    light.done(0.016, first_check=True)                           # done within a frame
+    assert light.catch_up(1, fast, light_epochs=7) == 1           # frames on time
+    assert light.catch_up(1, 1.4 * fast, light_epochs=7) == 1
+    assert light.catch_up(1, 3 * fast, light_epochs=7) == 3       # two frames missed
+    assert light.catch_up(2, 3 * fast, light_epochs=7) == 6
+    assert light.catch_up(1, 20 * fast, light_epochs=7) == CATCH_UP_MAX
+    assert light.catch_up(1, 20 * fast, light_epochs=4) == 4      # stays a light launch
+    assert light.catch_up(5, 3 * fast, light_epochs=4) == 5       # never fewer than asked
+    heavy.launched(0.0, 50)
+    heavy.done(0.5, first_check=False)                            # not done by its next frame
+    n = heavy.epochs(50, fast)
+    assert heavy.limited and heavy.catch_up(n, 10 * fast, light_epochs=7) == n
+    share.leave(other)
+    share.leave(light)
+    assert heavy.epochs(50, fast) == 50 and not heavy.limited      # alone: all it asked
+    assert heavy.catch_up(50, 10 * fast, light_epochs=7) == 50     # but no more
+
+
 def test_the_share_forgets_closed_pages():
     share = ComputeShare()
     a, b = Page(), Page()
