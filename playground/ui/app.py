@@ -431,21 +431,27 @@ class PlaygroundApp(pn.viewable.Viewer):
         put = False                             # parts put in place in this tick
         if self._building is not None:         # a lab built off the event loop: on the page
             name, made = self._building
-            if made.done() and shown:
-                self._building = None
+            if made.done() and shown:           # (the student asked: at once, but counted
+                self._building = None           # in the process's pace of puts)
+                started = parts.PACE.clock()
                 with pn.io.hold():
                     self.lab(name, made)
                 put = True
                 self._last_put = self.clock()   # its cards' contents PUT_GAP_MS after
+                parts.PACE.put(started, self._others_training())
         elif self._to_build is not None:       # a lab tab's first click: its lab now
             name, self._to_build = self._to_build, None
             if name not in self.labs:          # its Python objects in the builder's thread
                 self._building = (name, parts.build_for(self._doc, self._make_lab, name))
-        elif self.later and shown and (self.clock() - self._last_put) * 1e3 >= parts.PUT_GAP_MS:
-            # then its cards' contents, a few a frame, PUT_GAP_MS apart
+        elif (self.later and shown and (self.clock() - self._last_put) * 1e3 >= parts.PUT_GAP_MS
+              and parts.PACE.may_put()):
+            # then its cards' contents, a few a frame, PUT_GAP_MS apart (further apart
+            # while other pages train: parts.PutPace)
+            started = parts.PACE.clock()
             put = bool(self.put_next_part())
             if put:
                 self._last_put = self.clock()
+                parts.PACE.put(started, self._others_training())
         # a part of the page built once is not what its frames cost: counted in, it would
         # slow this page's frames (and so the rest of its parts) for seconds after
         self.build_ms = (time.thread_time() - built) * 1e3
@@ -666,6 +672,11 @@ class PlaygroundApp(pn.viewable.Viewer):
     def _build_at_next_frame(self, name: str):
         """The lab ``name`` at the next frame (its tab shows its introduction meanwhile)."""
         self._to_build = name
+
+    def _others_training(self) -> int:
+        """How many other pages (and labs) of the process compute now."""
+        share = scheduler.SHARE
+        return share.count - (1 if share.active(self) else 0)
 
     def put_next_part(self):
         """Put the next held part(s) of the page in place (``Later``); returns their boxes."""

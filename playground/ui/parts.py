@@ -19,6 +19,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -38,6 +39,35 @@ PUT_BUDGET_MS = 100.0
 # tab just left were still sent, and the browser made them (about a second) before the tab
 # the student went to (docs/performance.md, "The shown tab's parts first")
 PUT_GAP_MS = 100.0
+
+# While other pages train, the parts put on every page of the process together hold the
+# event loop at most 1 / (1 + PUT_SHARE) of the time: after a put that held it t seconds,
+# the next one (of any page) waits PUT_SHARE × t (``PutPace``). A student's page that
+# opens again and again (or a class arriving) fills in its lower parts more slowly then,
+# and the pages that play keep their frames; with nobody training, parts go in at once.
+PUT_SHARE = 2.0
+
+
+class PutPace:
+    """The process's pace of putting parts in place (``PUT_SHARE``): ``may_put()`` before
+    a put, ``put(started, others)`` after one that began at ``clock()`` = started (others:
+    how many other pages compute meanwhile). Its own clock: pages' clocks may differ (the
+    tests')."""
+
+    def __init__(self, share: float = PUT_SHARE, clock=time.perf_counter):
+        self.share, self.clock = share, clock
+        self.next_at = -math.inf
+
+    def may_put(self) -> bool:
+        return self.clock() >= self.next_at
+
+    def put(self, started: float, others: int) -> None:
+        now = self.clock()
+        self.next_at = now + (self.share * max(now - started, 0.0) if others > 0 else 0.0)
+
+
+PACE = PutPace()
+
 
 # Builds a lab's Python objects (its Viewers, figures and widgets: 0.4–1 s for the largest)
 # off the event loop, one at a time for the whole process: the loop then only puts the

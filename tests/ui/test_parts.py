@@ -435,6 +435,8 @@ def test_a_pages_puts_come_at_least_the_gap_apart(monkeypatch):
     monkeypatch.setattr(parts, "build_for", lambda doc, fn, *a: build_for(None, fn, *a))
     now = [1000.0]
     app.clock = lambda: now[0]
+    monkeypatch.setattr(parts, "PACE", parts.PutPace(clock=lambda: now[0]))
+    monkeypatch.setattr(app, "_others_training", lambda: 0)     # nobody else trains
     app.tabs.active = TABS.index("descent")             # as a click: built at the next frame
     app._to_build = "descent"
     app.tick()                                          # the build starts off the loop
@@ -452,3 +454,65 @@ def test_a_pages_puts_come_at_least_the_gap_apart(monkeypatch):
     assert parts.PUT_GAP_MS >= 100.0                   # what the browser measurement needed
     assert puts[0] - 1000.0 >= 0.1 - 1e-9
     assert all(b - a >= 0.1 - 1e-9 for a, b in zip(puts, puts[1:]))
+
+
+def test_the_process_paces_its_puts_while_other_pages_train():
+    """While others train, a put that held the event loop t seconds keeps every page's next
+    put PUT_SHARE × t away; with nobody else training, the next may come at once."""
+    from playground.ui import parts
+    now = [0.0]
+    pace = parts.PutPace(share=2.0, clock=lambda: now[0])
+    assert pace.may_put()
+    started = pace.clock()
+    now[0] += 0.3                                      # a put of 300 ms
+    pace.put(started, others=0)
+    assert pace.may_put()                              # alone: at once
+    started = pace.clock()
+    now[0] += 0.3
+    pace.put(started, others=2)
+    assert not pace.may_put()
+    now[0] += 0.59
+    assert not pace.may_put()
+    now[0] += 0.02
+    assert pace.may_put()
+
+
+def test_a_pages_parts_wait_for_the_process_pace_while_others_train(monkeypatch):
+    """A served page's held parts: with another page training, each put (made slow here:
+    200 ms of the event loop) keeps the next PUT_SHARE × 200 ms away; all still go in."""
+    from types import SimpleNamespace
+    from playground.ui import PlaygroundApp, parts
+    app = PlaygroundApp(query=None)
+    monkeypatch.setattr(app, "_doc", SimpleNamespace(
+        session_context=SimpleNamespace(_session=SimpleNamespace(connection_count=1))))
+    monkeypatch.setattr(parts, "PUT_BUDGET_MS", 0.0)    # a card a put: several puts
+    build_for = parts.build_for
+    monkeypatch.setattr(parts, "build_for", lambda doc, fn, *a: build_for(None, fn, *a))
+    now = [1000.0]
+    app.clock = lambda: now[0]
+    monkeypatch.setattr(parts, "PACE", parts.PutPace(clock=lambda: now[0]))
+    monkeypatch.setattr(app, "_others_training", lambda: 1)
+    put_next_part = app.put_next_part
+
+    def slow_put():
+        now[0] += 0.2
+        return put_next_part()
+    monkeypatch.setattr(app, "put_next_part", slow_put)
+    app.tabs.active = TABS.index("descent")
+    app._to_build = "descent"
+    app.tick()
+    app._building[1].result()
+    app.tick()                                          # the lab goes in
+    assert "descent" in app.labs and len(app.later) >= 2
+    puts = []
+    for _ in range(200):
+        before = len(app.later)
+        app.tick()
+        if len(app.later) < before:
+            puts.append(now[0])                         # when each put ended
+        now[0] += 0.025
+        if not app.later:
+            break
+    assert len(app.later) == 0 and len(puts) >= 2
+    share = parts.PUT_SHARE
+    assert all(b - a >= share * 0.2 + 0.2 - 1e-9 for a, b in zip(puts, puts[1:]))
