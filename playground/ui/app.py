@@ -746,6 +746,20 @@ class PlaygroundApp(pn.viewable.Viewer):
         for key, box in self._tab_boxes.items():
             box.styles = SHOWN_TAB if key == name else HIDDEN_TAB
 
+    def open_tab(self, tab: str) -> None:
+        """A page made ahead given to a link to ``tab`` (``made_ahead``): shown as that
+        link's own page would be, with a lab's introduction at once and the lab itself
+        built at the first frame, off the event loop."""
+        if tab not in TABS or tab == self.active_tab:
+            return
+        self.view = self.view._replace(tab=tab)
+        with param.parameterized.discard_events(self.tabs):   # no models yet: not a click
+            self.tabs.active = TABS.index(tab)
+        self.keys.active = tab == "playground"
+        if tab in self._lab_factories and tab not in self.labs:
+            self._build_at_next_frame(tab)
+        self._show_tab()
+
     def _tab_changed(self, *_):
         name = self.active_tab
         self._show_tab()
@@ -948,17 +962,19 @@ SPARE = parts.Spare(PlaygroundApp)
 
 
 def made_ahead(query=None, spare: parts.Spare = SPARE):
-    """The page made ahead (``spare``) for a link that asks for the plain page, or for
-    the plain page playing at once (``?play=1``: a demo's link, a class's screen); None for
-    any other link (its page is made from its settings) or when none is ready. Call it
-    on the event loop as a session opens."""
+    """The page made ahead (``spare``) for a link that asks for the plain page, for the
+    plain page playing at once (``?play=1``: a demo's link, a class's screen) or for a tab
+    of the plain page (``?tab=descent``: a lab's link shared with a class); None for any
+    other link (its page is made from its settings) or when none is ready. Call it on the
+    event loop as a session opens."""
     view = None
     if query:
         settings, view, notices = urlstate.from_query(query, PAGE)
-        if settings or notices or view._replace(play=False) != urlstate.View():
+        if settings or notices or view._replace(play=False, tab="") != urlstate.View():
             return None
     made = spare.take()
     if made is not None and view is not None:
         made.view = made.view._replace(play=view.play)
+        made.open_tab(view.tab)               # a link to a tab (a lab's, shared with a class)
     return made
 

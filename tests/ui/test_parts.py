@@ -354,13 +354,18 @@ def test_a_page_puts_its_cards_with_the_frame_budget(monkeypatch):
 
 
 def test_a_page_made_ahead_serves_a_plain_link_and_one_that_only_plays():
-    """A plain link and ``?play=1`` get the page made ahead (the latter playing); a link
-    with any setting, lesson, tab, hidden control, class or unknown key gets its own."""
+    """A plain link, ``?play=1`` and a link to a tab get the page made ahead (playing, on
+    that tab); a link with any setting, lesson, hidden control, class or unknown key gets
+    its own."""
     from playground.state.urlstate import View
     from playground.ui.app import made_ahead
 
     class Page:
         view = View()
+        tab = ""
+
+        def open_tab(self, tab):
+            self.tab = tab
 
     class Ahead:                    # a spare that always has a page ready
         given = 0
@@ -374,12 +379,48 @@ def test_a_page_made_ahead_serves_a_plain_link_and_one_that_only_plays():
     assert made_ahead({"play": ["1"]}, spare).view == View(play=True)
     assert made_ahead("?play=1", spare).view.play
     assert made_ahead({"play": [b"0"]}, spare).view == View()
-    for link in ({"dataset": ["xor"]}, {"play": ["1"], "tab": ["descent"]},
+    made = made_ahead({"play": ["1"], "tab": ["descent"]}, spare)
+    assert made.tab == "descent" and made.view.play
+    assert made_ahead("?tab=digits", spare).tab == "digits"
+    for link in ({"dataset": ["xor"]}, {"tab": ["digits"], "dataset": ["xor"]},
                  {"play": ["1"], "projector": ["1"]}, {"preset": ["logistic"]},
                  {"class": ["ABC123"]}, {"hide": ["lessons"]}, {"bogus": ["1"]},
                  {"play": ["1"], "hidden": ["9,9"]}):
         assert made_ahead(link, spare) is None, link
-    assert spare.given == 4                 # only the four links above took one
+    assert spare.given == 6                 # only the six links above took one
+
+
+def test_a_page_made_ahead_opens_at_a_links_tab_as_its_own_page_would(monkeypatch):
+    """A page made ahead given to ``?tab=descent`` shows that tab with the lab's
+    introduction; the lab itself is built at the first frame, off the event loop, as for
+    a page made from that link (not on the event loop as the spare is handed over)."""
+    from types import SimpleNamespace
+    from playground.ui import PlaygroundApp, parts
+    from playground.ui.app import made_ahead
+
+    class Ahead:
+        def take(self):
+            return PlaygroundApp(query=None)
+
+    built = []
+    monkeypatch.setattr(PlaygroundApp, "lab", lambda self, name, made=None: built.append(name))
+    app = made_ahead({"tab": ["descent"]}, Ahead())
+    assert app.active_tab == "descent" and app.view.tab == "descent"
+    assert app._to_build == "descent" and built == []          # at the first frame
+    assert not app.keys.active                                   # the playground's keys off
+    from playground.ui.app import HIDDEN_TAB, SHOWN_TAB
+    assert app._tab_boxes["descent"].styles == SHOWN_TAB
+    assert app._tab_boxes["playground"].styles == HIDDEN_TAB
+    monkeypatch.undo()
+    monkeypatch.setattr(app, "_doc", SimpleNamespace(
+        session_context=SimpleNamespace(_session=SimpleNamespace(connection_count=1))))
+    build_for = parts.build_for
+    monkeypatch.setattr(parts, "build_for", lambda doc, fn, *a: build_for(None, fn, *a))
+    app._shown = True
+    app.tick()                                                   # the build starts
+    app._building[1].result()
+    app.tick()                                                   # the lab goes in
+    assert "descent" in app.labs
 
 
 def test_a_hidden_tabs_parts_wait_until_it_is_shown_in_their_order():
