@@ -211,9 +211,15 @@ def board_rows(teacher) -> dict:
 def leaderboard(teacher) -> tuple[str, list[list[str]]]:
     """The leaderboard's note ('N submitted, M refused …') and its rows
     ([rank, name, value, weights, epoch])."""
-    note = teacher.get_by_text("refused by the server's retraining").inner_text()
-    rows = [[c.strip() for c in r.locator("td").all_inner_texts()]
-            for r in teacher.locator("table.pg-leaders tr").all()]
+    # the note and the rows are read one after the other: a render of the board between
+    # two reads would pair one render's rows with another's note ("0 submitted" beside
+    # Ada's row, seen once in CI); the note is read again after the rows until it stayed
+    for _ in range(20):
+        note = teacher.get_by_text("refused by the server's retraining").inner_text()
+        rows = [[c.strip() for c in r.locator("td").all_inner_texts()]
+                for r in teacher.locator("table.pg-leaders tr").all()]
+        if teacher.get_by_text("refused by the server's retraining").inner_text() == note:
+            break
     return note, [r for r in rows if r]
 
 
