@@ -620,6 +620,11 @@ class Run(param.Parameterized):
     # Read-only views for the other modules that compute on a run (the gradient-descent
     # lab, the network's pictures, parallel copies, export): the arrays as the engine
     # takes them.
+    def light_launch(self, epochs: int) -> bool:
+        """Whether a launch of ``epochs`` epochs is light: fewer optimizer steps than
+        ``lanes.LANE_STEPS`` (the same rule that keeps it off the heavy lane)."""
+        return not lanes.heavy_launch(int(epochs), len(self.X_train), self.batch_size)
+
     @property
     def light_epochs(self) -> int:
         """The most epochs a launch may have and stay light: fewer optimizer steps than

@@ -222,6 +222,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.later = Later()                       # its cards' contents, one per frame
         self._changed_setup = False                # the set-up changed since the last frame
         self._checks = 0                           # frames its launched epochs have taken
+        self._light_launch = False                 # the launch has few optimizer steps
         self._last_full = -math.inf            # when the last full frame was drawn (s)
         self._last_put = -math.inf             # when held parts were last put in place (s)
         self.clock = time.perf_counter         # seconds (tests give it a fake clock)
@@ -467,8 +468,9 @@ class PlaygroundApp(pn.viewable.Viewer):
                 self._dirty = True
             if self.run.pending:
                 self._checks += 1
-            else:
-                self.pace.done(t0, first_check=self._checks == 0)
+            else:                               # a light launch (a few ms of compute) that
+                # took frames waited for the CPU, not computed: it stays light
+                self.pace.done(t0, first_check=self._checks == 0 or self._light_launch)
         if self.class_bar is not None:          # the teacher's pushes, the board's row
             for push in self.class_bar.tick(t0):
                 self._apply_push(push)
@@ -510,6 +512,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                 if self.run.launch(epochs):
                     self.pace.launched(t0, epochs)
                     self._checks = 0
+                    self._light_launch = self.run.light_launch(epochs)
                 self.controls.shared = self.pace.limited
         else:
             scheduler.SHARE.leave(self)

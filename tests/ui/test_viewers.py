@@ -115,6 +115,12 @@ def test_a_busy_server_draws_the_diagram_less_often(app, gap_s, every, warm):
     for _ in range(warm):               # the smoothed interval climbs past BUSY_MS / CROWDED_MS
         app.tick()
     assert app.busy and app.full_every == every
+    # the exact-shape programs compile in the background: once they are in use, a page's
+    # cost is measured anew (its first launch then is one epoch), so wait for them first
+    from playground.engine import programs
+    programs.PROGRAMS.wait()
+    for _ in range(3):
+        app.tick()
     drawn.clear()
     images, trained = [], []
     for _ in range(3 * every):
@@ -574,3 +580,32 @@ def test_the_page_and_every_lab_pass_bokehs_integrity_checks(app):
         issues = check_integrity(list(doc.models))
         assert not issues.error, (name, issues.error)
         assert {w.name for w in issues.warning} <= {"EMPTY_LAYOUT"}, (name, issues.warning)
+
+
+@pytest.mark.parametrize("batch_size,heavy", [(10, False), (1, True)])
+def test_a_light_launch_that_waits_for_the_cpu_stays_light(app, monkeypatch, batch_size,
+                                                            heavy):
+    """A launch of few optimizer steps (one epoch of the default network: 25, a few ms of
+    compute) still computing frames later has waited for a busy CPU: it counts as done
+    within a frame, so the page stays light (never cut or held back, and it may catch up).
+    One of many steps (batch size 1: 250) that takes frames counts as heavy. (Light pages
+    taken for heavy ones on a busy server were cut and held back: loadtest --chaos,
+    docs/performance.md.)"""
+    from types import SimpleNamespace
+    app.run.batch_size = batch_size
+    monkeypatch.setattr(app, "_doc", SimpleNamespace(
+        session_context=SimpleNamespace(_session=SimpleNamespace(connection_count=1))))
+    app.controls.playing = True
+    waiting = [True]
+    monkeypatch.setattr(type(app.run), "computed", property(
+        lambda self: not waiting[0] or getattr(self, "_pending", None) is None))
+    seen = []
+    monkeypatch.setattr(app.pace, "done", lambda now, first_check: seen.append(first_check))
+    app.tick()                                   # launches one epoch
+    assert app.run.pending
+    for _ in range(3):                           # three frames later, still computing
+        app.tick()
+    assert app.run.pending and seen == []
+    waiting[0] = False
+    app.tick()                                   # applied
+    assert seen == [not heavy]
