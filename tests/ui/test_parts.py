@@ -462,10 +462,10 @@ def test_a_served_pages_lab_cards_go_in_only_while_its_tab_is_shown(monkeypatch)
     assert len(first) + len(rest) == len(descent_lab.SECTIONS) and len(app.later) == 0
 
 
-def test_a_pages_puts_come_at_least_the_gap_apart(monkeypatch):
-    """Puts of held parts (300–400 ms of the event loop each on a served page) are at least
-    PUT_GAP_MS apart, and the first comes that long after the lab itself went in: back to
-    back, they kept a click on another tab waiting for both."""
+def _served_page_putting_a_card_a_put(monkeypatch):
+    """A page as served (its session connected), its held parts put a card at a time, its
+    labs built in the builder's thread, and a clock of the test's for the page and the
+    process's pace of puts: (page, parts, now)."""
     from types import SimpleNamespace
     from playground.ui import PlaygroundApp, parts
     app = PlaygroundApp(query=None)
@@ -477,6 +477,14 @@ def test_a_pages_puts_come_at_least_the_gap_apart(monkeypatch):
     now = [1000.0]
     app.clock = lambda: now[0]
     monkeypatch.setattr(parts, "PACE", parts.PutPace(clock=lambda: now[0]))
+    return app, parts, now
+
+
+def test_a_pages_puts_come_at_least_the_gap_apart(monkeypatch):
+    """Puts of held parts (300–400 ms of the event loop each on a served page) are at least
+    PUT_GAP_MS apart, and the first comes that long after the lab itself went in: back to
+    back, they kept a click on another tab waiting for both."""
+    app, parts, now = _served_page_putting_a_card_a_put(monkeypatch)
     monkeypatch.setattr(app, "_others_training", lambda: 0)     # nobody else trains
     app.tabs.active = TABS.index("descent")             # as a click: built at the next frame
     app._to_build = "descent"
@@ -521,17 +529,7 @@ def test_the_process_paces_its_puts_while_other_pages_train():
 def test_a_pages_parts_wait_for_the_process_pace_while_others_train(monkeypatch):
     """A served page's held parts: with another page training, each put (made slow here:
     200 ms of the event loop) keeps the next PUT_SHARE × 200 ms away; all still go in."""
-    from types import SimpleNamespace
-    from playground.ui import PlaygroundApp, parts
-    app = PlaygroundApp(query=None)
-    monkeypatch.setattr(app, "_doc", SimpleNamespace(
-        session_context=SimpleNamespace(_session=SimpleNamespace(connection_count=1))))
-    monkeypatch.setattr(parts, "PUT_BUDGET_MS", 0.0)    # a card a put: several puts
-    build_for = parts.build_for
-    monkeypatch.setattr(parts, "build_for", lambda doc, fn, *a: build_for(None, fn, *a))
-    now = [1000.0]
-    app.clock = lambda: now[0]
-    monkeypatch.setattr(parts, "PACE", parts.PutPace(clock=lambda: now[0]))
+    app, parts, now = _served_page_putting_a_card_a_put(monkeypatch)
     monkeypatch.setattr(app, "_others_training", lambda: 1)
     put_next_part = app.put_next_part
 
