@@ -48,10 +48,15 @@ DEVICES = 2          # CPU devices a server asks XLA for (server/jaxconfig.py)
 LANE_STEPS = 200     # a launch of at least this many optimizer steps is heavy
 
 
+def steps_per_epoch(n_train: int, batch_size: int) -> int:
+    """Optimizer steps in one epoch over ``n_train`` points in batches of ``batch_size``."""
+    return math.ceil(max(n_train, 1) / max(batch_size, 1))
+
+
 def heavy_launch(epochs: int, n_train: int, batch_size: int) -> bool:
     """Whether a launch of ``epochs`` epochs over ``n_train`` points in batches of
     ``batch_size`` is heavy (at least LANE_STEPS optimizer steps)."""
-    return epochs * math.ceil(max(n_train, 1) / max(batch_size, 1)) >= LANE_STEPS
+    return epochs * steps_per_epoch(n_train, batch_size) >= LANE_STEPS
 
 
 @functools.cache

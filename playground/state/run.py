@@ -629,7 +629,7 @@ class Run(param.Parameterized):
     def light_epochs(self) -> int:
         """The most epochs a launch may have and stay light: fewer optimizer steps than
         ``lanes.LANE_STEPS`` (a few milliseconds of compute; at least 1)."""
-        steps = math.ceil(max(len(self.X_train), 1) / max(self.batch_size, 1))
+        steps = lanes.steps_per_epoch(len(self.X_train), self.batch_size)
         return max(1, (lanes.LANE_STEPS - 1) // steps)
 
     @property
