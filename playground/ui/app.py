@@ -707,7 +707,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         programs have compiled: docs/performance.md, "Each lab built once by the
         warm-up")."""
         for name in names:
-            parts.build_for(None, self._make_lab, name).result()
+            parts.build_alone(self._make_lab, name).result()
 
     def lab(self, name: str, made=None):
         """The tab ``name``'s Viewer, built (and put in its tab) on first use; ``made``: a
@@ -957,7 +957,7 @@ def warm_labs() -> None:
     compiled (timed after the programs' warm-up: the Neuron lab 2.1 s, then 0.47 s;
     Gradient descent 2.3 s, then 0.45 s). A lab clicked meanwhile waits for at most the
     build under way. The server's warm-up calls it (app.py)."""
-    parts.build_for(None, PlaygroundApp).result().build_each_lab()
+    parts.build_alone(PlaygroundApp).result().build_each_lab()
 
 
 # the next plain link's page, made ahead off the event loop (``panel serve``: app.py)

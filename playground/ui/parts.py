@@ -89,6 +89,16 @@ def build_for(doc, fn, *args) -> concurrent.futures.Future:
     return BUILDER.submit(build)
 
 
+def build_alone(fn, *args) -> concurrent.futures.Future:
+    """``build_for`` with a document of its own, for what belongs to no page yet (the
+    warm-up's labs, a page made ahead). With none, Panel in the builder's thread would read
+    the process's current document, which the event loop sets and clears for every page's
+    callbacks meanwhile: a lab built by the warm-up while the first pages opened failed
+    there ("'NoneType' object has no attribute 'session_context'", its traceback in the
+    server's log)."""
+    return build_for(Document(), fn, *args)
+
+
 def cards(layout) -> list:
     """The cards (layouts with the CSS class ``pg-card``) in ``layout``, in page order."""
     return [c for c in layout.select(pn.layout.ListPanel)
@@ -212,7 +222,7 @@ class Spare:
         with self._lock:
             self._timer = None
             if self.future is None:
-                self.future = build_for(Document(), self.make)
+                self.future = build_alone(self.make)
 
     def take(self):
         """The page made ahead, or None; the next one is prepared either way. A page

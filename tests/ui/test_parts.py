@@ -555,3 +555,20 @@ def test_a_pages_parts_wait_for_the_process_pace_while_others_train(monkeypatch)
     assert len(app.later) == 0 and len(puts) >= 2
     share = parts.PUT_SHARE
     assert all(b - a >= share * 0.2 + 0.2 - 1e-9 for a, b in zip(puts, puts[1:]))
+
+
+def test_the_warm_ups_builds_have_a_document_of_their_own(monkeypatch):
+    """The warm-up's page and labs are built in the builder's thread with a document of
+    their own: with none, Panel there read the process's current document, which the event
+    loop sets and clears for every page meanwhile (a traceback in a served log)."""
+    import panel as pn
+    from playground.ui import app as app_module
+    from playground.ui import parts
+    doc = parts.build_alone(lambda: pn.state.curdoc).result()
+    assert doc is not None and doc.session_context is None
+    seen = []
+    build_for = parts.build_for
+    monkeypatch.setattr(parts, "build_for", lambda d, fn, *a: (seen.append(d),
+                                                                build_for(d, fn, *a))[1])
+    app_module.warm_labs()
+    assert len(seen) == 3 and all(d is not None for d in seen)
