@@ -507,8 +507,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             if not self.run.pending and self.pace.may_launch(t0):
                 epochs = self.pace.epochs(self.controls.speed, self.period_ms, setup=(
                     self.run.arch, self.run.batch_size, getattr(self.run, "last_tier", None)))
-                # frames late (a busy server): a light page trains the missed frames' epochs
-                epochs = self.pace.catch_up(epochs, self.interval_ms, self.run.light_epochs)
+                # frames late (a busy server): a light page trains the epochs it is owed
+                epochs = self.pace.catch_up(epochs, t0, self.run.light_epochs)
                 if self.run.launch(epochs):
                     self.pace.launched(t0, epochs)
                     self._checks = 0
@@ -516,6 +516,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                 self.controls.shared = self.pace.limited
         else:
             scheduler.SHARE.leave(self)
+            self.pace.rest()
             self.controls.shared = False
 
     def _on_shown(self):

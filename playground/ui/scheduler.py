@@ -97,7 +97,7 @@ CLOCK = FrameClock()      # the process's clock: all sessions of `panel serve` s
 ACTIVE_S = 2.0            # a job that computed this recently counts as computing
 LAUNCH_FRAMES = 2         # a heavy page's launch is cut to finish within about two frames
 COST_SMOOTHING = 0.3      # weight of the newest launch in a page's cost per epoch
-CATCH_UP_MAX = 6          # a light page's late frame trains at most this many frames' epochs
+CATCH_UP_S = 1.0          # a light page keeps at most this long of training owed to it
 
 
 class ComputeShare:
@@ -161,6 +161,8 @@ class Pace:
         self.limited = False                       # the last plan cut the request
         self._launch = None
         self._setup = None
+        self._paced_at: float | None = None        # the last launch (catch_up)
+        self.owed = 0.0                            # epochs owed by late frames
 
     def launched(self, now: float, epochs: int) -> None:
         self._launch = (now, max(int(epochs), 1))
@@ -203,20 +205,33 @@ class Pace:
         self.limited = shared and self.heavy
         return n
 
-    def catch_up(self, epochs: int, interval_ms: float, light_epochs: int) -> int:
-        """A light page's launch when its frames come late (``interval_ms`` apart on
-        average, against PERIODS_MS[0] for 60 a second): the epochs of the frames it
-        missed as well, at most CATCH_UP_MAX frames' worth and at most ``light_epochs``
+    def catch_up(self, epochs: int, now: float, light_epochs: int) -> int:
+        """A light page's launch at ``now`` (seconds) when its frames come late: the epochs
+        it is owed since its last launch at the pace of 60 frames a second (``epochs`` a
+        frame, PERIODS_MS[0] apart), in launches of at most ``light_epochs``
         (``Run.light_epochs``: a launch that stays light, a few milliseconds of compute).
-        A busy server then draws the page less often, as the frame clock wants, while its
-        training keeps its pace. A heavy page (its launch not done by its next frame), a
-        cut one, or one whose cost is not measured yet never catches up (it would take
-        more than its share)."""
+        What a launch cannot carry is owed to the next ones, at most CATCH_UP_S seconds of
+        it: a busy server draws the page less often (the frame clock), and a turn of the
+        event loop that held it (another page opening) delays a frame, while its training
+        keeps its pace. A heavy page (its launch not done by its next frame), a cut one, or
+        one whose cost is not measured yet never catches up (it would take more than its
+        share), and nor does the first launch after ``rest()``."""
         epochs = max(int(epochs), 1)
-        late = interval_ms / PERIODS_MS[0]
-        if self.heavy or self.limited or self.ms_per_epoch is None or late < 1.5:
+        last, self._paced_at = self._paced_at, now
+        if self.heavy or self.limited or self.ms_per_epoch is None or last is None:
+            self.owed = 0.0
             return epochs
-        return max(epochs, min(int(epochs * min(late, CATCH_UP_MAX)), int(light_epochs)))
+        frames = max(now - last, 0.0) * 1e3 / PERIODS_MS[0]
+        cap = epochs * CATCH_UP_S * 1e3 / PERIODS_MS[0]
+        self.owed = min(self.owed + epochs * frames, cap)
+        n = max(epochs, min(int(self.owed + 1e-6), int(light_epochs)))
+        self.owed = max(self.owed - n, 0.0)
+        return n
+
+    def rest(self) -> None:
+        """The page stopped training (paused, or a tab with no training shown): nothing is
+        owed to it, and its next launch starts the count afresh."""
+        self._paced_at, self.owed = None, 0.0
 
 
 class Turn:

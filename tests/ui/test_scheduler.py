@@ -223,34 +223,50 @@ def test_a_new_setup_is_measured_with_one_epoch_while_others_train():
     assert page.epochs(50, 16, setup="2-4-2") == 50 and not page.limited
 
 
-def test_a_light_page_whose_frames_come_late_trains_the_missed_frames_epochs():
-    """A busy server draws a light page less often (the frame clock); its launches then
-    carry the epochs of the frames it missed, within a light launch, so its training keeps
-    its pace. A heavy page, a cut one, or one not measured yet never catches up."""
-    from playground.ui.scheduler import CATCH_UP_MAX, PERIODS_MS
+def test_a_light_page_whose_frames_come_late_trains_the_epochs_it_is_owed():
+    """A busy server draws a light page less often (the frame clock), and a long turn of
+    the event loop delays a frame; its launches then carry the epochs it is owed at 60
+    frames a second, within light launches (what one cannot carry goes to the next), so
+    its training keeps its pace. A heavy page, a cut one, one not measured yet, or the
+    first launch after a rest never catches up."""
+    from playground.ui.scheduler import CATCH_UP_S, PERIODS_MS
     share = ComputeShare()
     light, heavy, other = Pace(share), Pace(share), Pace(share)
     for p in (light, heavy, other):
         share.join(p)
-    fast = PERIODS_MS[0]
-    assert light.catch_up(1, 5 * fast, light_epochs=7) == 1       # not measured yet
+    fast = PERIODS_MS[0] / 1e3                                     # s
+    assert light.catch_up(1, 0.0, light_epochs=7) == 1            # not measured yet
     light.launched(0.0, 1)
     light.done(0.016, first_check=True)                           # done within a frame
-    assert light.catch_up(1, fast, light_epochs=7) == 1           # frames on time
-    assert light.catch_up(1, 1.4 * fast, light_epochs=7) == 1
-    assert light.catch_up(1, 3 * fast, light_epochs=7) == 3       # two frames missed
-    assert light.catch_up(2, 3 * fast, light_epochs=7) == 6
-    assert light.catch_up(1, 20 * fast, light_epochs=7) == CATCH_UP_MAX
-    assert light.catch_up(1, 20 * fast, light_epochs=4) == 4      # stays a light launch
-    assert light.catch_up(5, 3 * fast, light_epochs=4) == 5       # never fewer than asked
+    t = 0.0
+
+    def at(frames, epochs=1, light_epochs=7):
+        nonlocal t
+        t += frames * fast
+        return light.catch_up(epochs, t, light_epochs=light_epochs)
+
+    assert at(1) == 1                                             # the count starts
+    assert [at(1) for _ in range(5)] == [1] * 5                   # frames on time
+    assert [at(1.5) for _ in range(4)] == [1, 2, 1, 2]            # every other frame missed
+    assert at(3) == 3                                             # two frames missed
+    assert at(3, epochs=2) == 6
+    assert at(20) == 7 and light.owed == 13                       # a light launch at most,
+    assert [at(1) for _ in range(3)] == [7, 7, 2]                 # the rest in the next ones
+    assert at(20, light_epochs=4) == 4
+    assert at(3, epochs=5, light_epochs=4) == 5                   # never fewer than asked
+    assert at(1000) == 7                                          # a long stall: at most
+    assert light.owed == CATCH_UP_S / fast - 7                    # CATCH_UP_S of it is owed
+    light.rest()                                                  # paused: nothing owed,
+    assert at(1000) == 1 and at(3) == 3                           # the count starts again
     heavy.launched(0.0, 50)
     heavy.done(0.5, first_check=False)                            # not done by its next frame
-    n = heavy.epochs(50, fast)
-    assert heavy.limited and heavy.catch_up(n, 10 * fast, light_epochs=7) == n
+    n = heavy.epochs(50, PERIODS_MS[0])
+    assert heavy.limited and heavy.catch_up(n, 1.0, light_epochs=7) == n
+    assert heavy.catch_up(n, 2.0, light_epochs=7) == n
     share.leave(other)
     share.leave(light)
-    assert heavy.epochs(50, fast) == 50 and not heavy.limited      # alone: all it asked
-    assert heavy.catch_up(50, 10 * fast, light_epochs=7) == 50     # but no more
+    assert heavy.epochs(50, PERIODS_MS[0]) == 50 and not heavy.limited    # alone: all it
+    assert heavy.catch_up(50, 3.0, light_epochs=7) == 50                  # asked, no more
 
 
 def test_the_share_forgets_closed_pages():
