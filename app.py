@@ -71,9 +71,15 @@ elif pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
         warming.wait_for_background()           # a set-up under way finishes first
         setup()
         import playground
-        from playground.ui import PlaygroundApp, theme
+        from playground.server import admission
+        from playground.ui import PlaygroundApp, parts, scheduler, theme
+        started = parts.PACE.clock()
         view = page()
         view.servable(title=TITLE)
         if isinstance(view, PlaygroundApp):     # each long style text sent once, not per part
             theme.share_sheets(doc, keep=view.bokeh_objects())
+        # what making it held the event loop: while others train, the next page waits
+        # (server/admission.py, at the pace of the pages' held parts)
+        parts.PACE.put(started, scheduler.SHARE.count)
+        admission.install(doc, parts.PACE)
         pn.state.onload(playground.warmup_in_background)

@@ -19,8 +19,9 @@ by a notebook before its first page (README, "In a notebook"):
 
 The rest of the package is what a server does over its life: ``warm`` compiles the
 shared programs in the background (``app.py`` starts it), ``gcpolicy`` keeps the pages'
-objects out of the garbage collector's full passes, ``use_local_resources`` serves Panel's
-files from this server for each page.
+objects out of the garbage collector's full passes, ``admission`` has a new page wait for
+its turn while other pages train (``app.py`` adds it to the application),
+``use_local_resources`` serves Panel's files from this server for each page.
 
 Importing any module of ``playground`` changes nothing in the process; this does.
 Headless use (``from playground import Run``) needs none of it; ``jaxconfig.configure()``

@@ -1,0 +1,87 @@
+"""New pages take their turn while other pages train.
+
+Making a page costs the server's event loop 0.5–1 s on 2 cores (Bokeh's models for its
+controls and plots, ``app.py``), and nothing else runs on the loop meanwhile: every page's
+frames wait. Pages that opened together (a class arriving, or one student opening and
+closing tabs) were made back to back, and a page that was training stalled for all of
+them: 3.3–3.5 s without an epoch in ``loadtest --chaos`` while four pages opened at once.
+
+So a new session waits for its turn before its page is made: ``Admission`` is a Bokeh
+application handler whose ``on_session_created`` (which Bokeh awaits before it makes the
+session's document) waits, one session at a time, until ``pace.may_put()`` says the loop
+may build again. The pace (``parts.PACE``) is the one the pages' held parts already
+follow: while other pages train, building holds the loop at most 1 / (1 + PUT_SHARE) of
+the time (``app.py`` reports what each page cost with ``pace.put``), and with nobody
+training a page is made at once. No session waits longer than ``MAX_WAIT_S``.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from bokeh.application.handlers.handler import Handler
+
+MAX_WAIT_S = 4.0        # the longest a new page waits for its turn
+POLL_S = 0.05           # how often a waiting page looks again (at most)
+
+log = logging.getLogger("playground")
+
+
+class Admission(Handler):
+    """Sessions made one at a time at the pace of ``pace`` (anything with ``may_put()``,
+    ``next_at`` and ``clock()``: ``parts.PutPace``). A handler of the application: it
+    changes no document."""
+
+    def __init__(self, pace, max_wait_s: float = MAX_WAIT_S, sleep=asyncio.sleep):
+        super().__init__()
+        self.pace, self.max_wait_s, self.sleep = pace, max_wait_s, sleep
+        self.waited = 0                  # sessions that had to wait, and for how long
+        self.waited_s = 0.0
+        self._lock: asyncio.Lock | None = None
+
+    def modify_document(self, doc) -> None:
+        """Nothing: the page is made by ``app.py``."""
+
+    async def on_session_created(self, session_context) -> None:
+        """Wait for this session's turn (first come, first served)."""
+        await self.turn()
+
+    async def turn(self) -> float:
+        """Wait until the pace allows a page to be made, or MAX_WAIT_S; returns the wait."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        start = time.perf_counter()
+        async with self._lock:
+            deadline = self.pace.clock() + self.max_wait_s
+            while not self.pace.may_put() and self.pace.clock() < deadline:
+                wait = min(self.pace.next_at, deadline) - self.pace.clock()
+                await self.sleep(max(min(wait, POLL_S), 0.001))
+        waited = time.perf_counter() - start
+        if waited > 0.01:
+            self.waited += 1
+            self.waited_s += waited
+        return waited
+
+
+_installed: dict[int, Admission] = {}
+
+
+def install(doc, pace) -> Admission | None:
+    """Add an ``Admission`` on ``pace`` to the application that serves ``doc`` (once per
+    application; the pages made before it, like the first, do not wait). None outside a
+    server."""
+    context = getattr(doc, "session_context", None)
+    server = getattr(context, "server_context", None) if context is not None else None
+    app_context = getattr(server, "application_context", None) if server is not None else None
+    application = getattr(app_context, "application", None)
+    if application is None:
+        return None
+    key = id(application)
+    if key not in _installed:
+        handler = Admission(pace)
+        application.add(handler)
+        _installed[key] = handler
+        log.info("New pages take their turn while others train (at most %.0f s)",
+                 handler.max_wait_s)
+    return _installed[key]

@@ -1,0 +1,91 @@
+"""New pages take their turn while other pages train (server/admission.py)."""
+import asyncio
+import time
+
+from bokeh.application import Application
+from bokeh.application.handlers import FunctionHandler
+from bokeh.document import Document
+from bokeh.server.contexts import ApplicationContext
+
+from playground.server import admission
+from playground.ui.parts import PutPace
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+    async def sleep(self, s):
+        self.now += s
+        await asyncio.sleep(0)
+
+
+def test_a_session_waits_until_the_pace_allows_a_page_at_most_max_wait():
+    clock = FakeClock()
+    pace = PutPace(share=2.0, clock=clock)
+    gate = admission.Admission(pace, max_wait_s=4.0, sleep=clock.sleep)
+
+    async def main():
+        assert await gate.turn() < 0.01 and clock.now == 100.0     # nobody built: at once
+        clock.now -= 0.5                                           # a page took 0.5 s
+        pace.put(clock.now - 0.5, others=0)                        # nobody trains: no wait
+        start = clock.now
+        await gate.turn()
+        assert clock.now == start
+        pace.put(clock.now - 0.5, others=3)                        # others train: 2 x 0.5 s
+        start = clock.now
+        await gate.turn()
+        assert 1.0 <= clock.now - start <= 1.0 + admission.POLL_S
+        pace.next_at = float("inf")                                # never: at most max_wait
+        start = clock.now
+        await gate.turn()
+        assert 4.0 <= clock.now - start <= 4.0 + admission.POLL_S
+
+    asyncio.run(main())
+
+
+def test_sessions_that_arrive_together_are_made_one_after_another_at_the_pace():
+    """Bokeh awaits the handler before it makes the session's document: two sessions
+    asked for at once are made one after the other, the second 2 x what the first took
+    later (others training), not back to back."""
+    pace = PutPace(share=2.0)
+    made = []
+
+    def make(doc):
+        started = pace.clock()
+        time.sleep(0.05)                       # what making a page holds the loop
+        made.append((started, pace.clock()))
+        pace.put(started, others=1)
+
+    app = Application(FunctionHandler(make))
+    gate = admission.Admission(pace)
+    app.add(gate)
+
+    async def main():
+        context = ApplicationContext(app, url="/app")
+        await asyncio.gather(*(context.create_session_if_needed(f"s{i}") for i in range(3)))
+
+    asyncio.run(main())
+    assert len(made) == 3
+    for (_, end), (start, _) in zip(made, made[1:]):
+        assert start - end >= 2 * 0.05 * 0.9, made
+    assert gate.waited == 2
+
+
+def test_install_adds_one_admission_to_the_serving_application():
+    pace = PutPace()
+    assert admission.install(Document(), pace) is None             # not served: nothing
+    app = Application(FunctionHandler(lambda doc: None))
+    context = ApplicationContext(app, url="/app")
+
+    async def main():
+        return [await context.create_session_if_needed(f"s{i}") for i in range(2)]
+
+    sessions = asyncio.run(main())
+    first = admission.install(sessions[0].document, pace)
+    assert isinstance(first, admission.Admission) and first in app.handlers
+    assert admission.install(sessions[1].document, pace) is first  # once per application
+    assert sum(isinstance(h, admission.Admission) for h in app.handlers) == 1
