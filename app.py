@@ -36,7 +36,7 @@ def page():
     ``/app?teacher`` is the teacher's page (class mode)."""
     from playground.classroom import store
     from playground.ui import PlaygroundApp
-    from playground.ui.app import made_ahead
+    from playground.ui.app import MADE_FOR, made_ahead
     from playground.ui.teacher import TeacherPage
     args = pn.state.session_args if pn.state.curdoc else None
     if args and "teacher" in args:
@@ -45,7 +45,9 @@ def page():
         except Exception as exc:            # the page says why, the server goes on
             return TeacherPage(None, problem=str(exc))
     if pn.state.curdoc is not None:
-        made = made_ahead(args)         # made off the event loop (a plain link, ?play=1)
+        # made off the event loop: a plain link's (?play=1, ?tab=…) ahead of it, another
+        # link's while its session waited for its turn (server/admission.py)
+        made = made_ahead(args) or MADE_FOR.take(pn.state.curdoc.session_context.id)
         if made is not None:
             return made
     return PlaygroundApp(query=args)
@@ -73,6 +75,7 @@ elif pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
         import playground
         from playground.server import admission
         from playground.ui import PlaygroundApp, parts, scheduler, theme
+        from playground.ui.app import MADE_FOR
         started = parts.PACE.clock()
         view = page()
         view.servable(title=TITLE)
@@ -81,5 +84,5 @@ elif pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
         # what making it held the event loop: while others train, the next page waits
         # (server/admission.py, at the pace of the pages' held parts)
         parts.PACE.put(started, scheduler.SHARE.count)
-        admission.install(doc, parts.PACE)
+        admission.install(doc, parts.PACE, prepare=MADE_FOR.prepare)
         pn.state.onload(playground.warmup_in_background)

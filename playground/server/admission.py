@@ -13,6 +13,11 @@ may build again. The pace (``parts.PACE``) is the one the pages' held parts alre
 follow: while other pages train, building holds the loop at most 1 / (1 + PUT_SHARE) of
 the time (``app.py`` reports what each page cost with ``pace.put``), and with nobody
 training a page is made at once. No session waits longer than ``MAX_WAIT_S``.
+
+Meanwhile the session's page can be made off the loop: ``prepare(session_context)``
+starts it in another thread (a future, or None) and the session waits for it too, within
+the same MAX_WAIT_S (``app.MadeFor``: a link with settings of its own, which the page made
+ahead cannot serve).
 """
 from __future__ import annotations
 
@@ -33,9 +38,11 @@ class Admission(Handler):
     ``next_at`` and ``clock()``: ``parts.PutPace``). A handler of the application: it
     changes no document."""
 
-    def __init__(self, pace, max_wait_s: float = MAX_WAIT_S, sleep=asyncio.sleep):
+    def __init__(self, pace, max_wait_s: float = MAX_WAIT_S, sleep=asyncio.sleep,
+                 prepare=None):
         super().__init__()
         self.pace, self.max_wait_s, self.sleep = pace, max_wait_s, sleep
+        self.prepare = prepare
         self.waited = 0                  # sessions that had to wait, and for how long
         self.waited_s = 0.0
         self._lock: asyncio.Lock | None = None
@@ -44,17 +51,26 @@ class Admission(Handler):
         """Nothing: the page is made by ``app.py``."""
 
     async def on_session_created(self, session_context) -> None:
-        """Wait for this session's turn (first come, first served)."""
-        await self.turn()
+        """Start making its page off the loop (``prepare``), and wait for this session's
+        turn (first come, first served) and for its page."""
+        future = None
+        if self.prepare is not None:
+            try:
+                future = self.prepare(session_context)
+            except Exception:               # made on the loop as before; the log says why
+                log.exception("A page could not be prepared off the event loop")
+        await self.turn(future)
 
-    async def turn(self) -> float:
-        """Wait until the pace allows a page to be made, or MAX_WAIT_S; returns the wait."""
+    async def turn(self, made=None) -> float:
+        """Wait until the pace allows a page to be made and ``made`` (a concurrent future,
+        or None) is done, or MAX_WAIT_S; returns the wait."""
         if self._lock is None:
             self._lock = asyncio.Lock()
         start = time.perf_counter()
         async with self._lock:
             deadline = self.pace.clock() + self.max_wait_s
-            while not self.pace.may_put() and self.pace.clock() < deadline:
+            while (not self.pace.may_put() or (made is not None and not made.done())) \
+                    and self.pace.clock() < deadline:
                 wait = min(self.pace.next_at, deadline) - self.pace.clock()
                 await self.sleep(max(min(wait, POLL_S), 0.001))
         waited = time.perf_counter() - start
@@ -67,10 +83,10 @@ class Admission(Handler):
 _installed: dict[int, Admission] = {}
 
 
-def install(doc, pace) -> Admission | None:
-    """Add an ``Admission`` on ``pace`` to the application that serves ``doc`` (once per
-    application; the pages made before it, like the first, do not wait). None outside a
-    server."""
+def install(doc, pace, prepare=None) -> Admission | None:
+    """Add an ``Admission`` on ``pace`` (and ``prepare``) to the application that serves
+    ``doc`` (once per application; the pages made before it, like the first, do not
+    wait). None outside a server."""
     context = getattr(doc, "session_context", None)
     server = getattr(context, "server_context", None) if context is not None else None
     app_context = getattr(server, "application_context", None) if server is not None else None
@@ -79,7 +95,7 @@ def install(doc, pace) -> Admission | None:
         return None
     key = id(application)
     if key not in _installed:
-        handler = Admission(pace)
+        handler = Admission(pace, prepare=prepare)
         application.add(handler)
         _installed[key] = handler
         log.info("New pages take their turn while others train (at most %.0f s)",

@@ -89,3 +89,32 @@ def test_install_adds_one_admission_to_the_serving_application():
     assert isinstance(first, admission.Admission) and first in app.handlers
     assert admission.install(sessions[1].document, pace) is first  # once per application
     assert sum(isinstance(h, admission.Admission) for h in app.handlers) == 1
+
+
+def test_a_session_waits_for_the_page_prepared_for_it_at_most_max_wait():
+    import concurrent.futures
+    import threading
+    pace = PutPace()
+    futures = []
+
+    def prepare(session_context):
+        f = concurrent.futures.Future()
+        futures.append(f)
+        threading.Timer(0.2, f.set_result, args=[session_context]).start()
+        return f
+
+    gate = admission.Admission(pace, prepare=prepare)
+
+    async def main():
+        t = time.perf_counter()
+        await gate.on_session_created("ctx")
+        return time.perf_counter() - t
+
+    assert asyncio.run(main()) >= 0.19 and futures[0].result() == "ctx"
+    never = admission.Admission(pace, max_wait_s=0.3,
+                                prepare=lambda ctx: concurrent.futures.Future())
+    t = time.perf_counter()
+    asyncio.run(never.on_session_created("ctx"))
+    assert 0.29 <= time.perf_counter() - t < 2.0
+    broken = admission.Admission(pace, prepare=lambda ctx: 1 / 0)   # made on the loop
+    asyncio.run(broken.on_session_created("ctx"))

@@ -572,3 +572,51 @@ def test_the_warm_ups_builds_have_a_document_of_their_own(monkeypatch):
                                                                 build_for(d, fn, *a))[1])
     app_module.warm_labs()
     assert len(seen) == 3 and all(d is not None for d in seen)
+
+
+def test_a_links_own_page_is_made_off_the_loop_while_its_session_waits():
+    """``MadeFor``: a link with settings of its own has its page made in the builder's
+    thread (the session waits for its turn meanwhile: server/admission.py), from the
+    link's settings, and given once to that session; a plain link (the spare's), the
+    teacher's page and a link to a lab's tab are made as before; at most LIMIT kept."""
+    import threading
+    from types import SimpleNamespace
+    from playground.ui.app import MadeFor
+    made = []
+
+    def make(query):
+        made.append((threading.current_thread().name, query, pn.state.curdoc))
+        return SimpleNamespace(query=query)
+
+    def session(sid, **args):
+        request = SimpleNamespace(arguments={k: [v.encode()] for k, v in args.items()})
+        return SimpleNamespace(id=sid, request=request)
+
+    pages = MadeFor(make)
+    for plain in (session("a"), session("b", play="1"), session("c", tab="descent"),
+                  session("d", teacher="1"), session("e", dataset="xor", tab="digits"),
+                  SimpleNamespace(id="f", request=None)):
+        assert pages.prepare(plain) is None, plain.id
+    future = pages.prepare(session("s1", dataset="xor", play="1"))
+    assert future is not None
+    future.result(timeout=60)               # what the session's wait is for
+    page = pages.take("s1")
+    assert page.query == {"dataset": [b"xor"], "play": [b"1"]}
+    name, _, doc = made[0]
+    assert name.startswith("playground-build") and doc.session_context is None
+    assert pages.take("s1") is None and pages.take("nobody") is None      # given once
+    for i in range(MadeFor.LIMIT + 5):
+        pages.prepare(session(f"x{i}", dataset="xor"))
+    assert len(pages.pages) == MadeFor.LIMIT and "x0" not in pages.pages   # bounded
+
+
+def test_a_links_page_made_off_the_loop_is_the_one_it_would_get():
+    """The real page made for a link off the loop has the link's settings."""
+    from types import SimpleNamespace
+    from playground.ui.app import MadeFor
+    pages = MadeFor()
+    args = {"dataset": [b"xor"], "hidden": [b"3,2"]}
+    pages.prepare(SimpleNamespace(id="s", request=SimpleNamespace(arguments=args))).result(60)
+    page = pages.take("s")
+    assert page.run.dataset == "xor" and list(page.run.hidden) == [3, 2]
+    page.stop()
