@@ -1,5 +1,6 @@
 """New pages take their turn while other pages train (server/admission.py)."""
 import asyncio
+import concurrent.futures
 import time
 
 from bokeh.application import Application
@@ -9,6 +10,13 @@ from bokeh.server.contexts import ApplicationContext
 
 from playground.server import admission
 from playground.ui.parts import PutPace
+
+
+def run(coro):
+    """``asyncio.run`` in a thread of its own: a test process may have an event loop
+    running in this one (a browser test's, in the same worker)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 class FakeClock:
@@ -44,13 +52,13 @@ def test_a_session_waits_until_the_pace_allows_a_page_at_most_max_wait():
         await gate.turn()
         assert 4.0 <= clock.now - start <= 4.0 + admission.POLL_S
 
-    asyncio.run(main())
+    run(main())
 
 
 def test_sessions_that_arrive_together_are_made_one_after_another_at_the_pace():
-    """Bokeh awaits the handler before it makes the session's document: two sessions
-    asked for at once are made one after the other, the second 2 x what the first took
-    later (others training), not back to back."""
+    """Bokeh awaits the handler before it makes the session's document: sessions asked
+    for at once are made one after the other, each 2 x what the last took later (others
+    training), not back to back; each asks for its page (``prepare``) in its turn."""
     pace = PutPace(share=2.0)
     made = []
 
@@ -60,19 +68,21 @@ def test_sessions_that_arrive_together_are_made_one_after_another_at_the_pace():
         made.append((started, pace.clock()))
         pace.put(started, others=1)
 
+    asked = []                                 # pages made when each session asked
     app = Application(FunctionHandler(make))
-    gate = admission.Admission(pace)
+    gate = admission.Admission(pace, prepare=lambda ctx: asked.append(len(made)))
     app.add(gate)
 
     async def main():
         context = ApplicationContext(app, url="/app")
         await asyncio.gather(*(context.create_session_if_needed(f"s{i}") for i in range(3)))
 
-    asyncio.run(main())
+    run(main())
     assert len(made) == 3
     for (_, end), (start, _) in zip(made, made[1:]):
         assert start - end >= 2 * 0.05 * 0.9, made
     assert gate.waited == 2
+    assert asked == [0, 1, 2]      # each asked for its page in its turn, after the last one's
 
 
 def test_install_adds_one_admission_to_the_serving_application():
@@ -84,7 +94,7 @@ def test_install_adds_one_admission_to_the_serving_application():
     async def main():
         return [await context.create_session_if_needed(f"s{i}") for i in range(2)]
 
-    sessions = asyncio.run(main())
+    sessions = run(main())
     first = admission.install(sessions[0].document, pace)
     assert isinstance(first, admission.Admission) and first in app.handlers
     assert admission.install(sessions[1].document, pace) is first  # once per application
@@ -92,7 +102,6 @@ def test_install_adds_one_admission_to_the_serving_application():
 
 
 def test_a_session_waits_for_the_page_prepared_for_it_at_most_max_wait():
-    import concurrent.futures
     import threading
     pace = PutPace()
     futures = []
@@ -110,11 +119,11 @@ def test_a_session_waits_for_the_page_prepared_for_it_at_most_max_wait():
         await gate.on_session_created("ctx")
         return time.perf_counter() - t
 
-    assert asyncio.run(main()) >= 0.19 and futures[0].result() == "ctx"
+    assert run(main()) >= 0.19 and futures[0].result() == "ctx"
     never = admission.Admission(pace, max_wait_s=0.3,
                                 prepare=lambda ctx: concurrent.futures.Future())
     t = time.perf_counter()
-    asyncio.run(never.on_session_created("ctx"))
+    run(never.on_session_created("ctx"))
     assert 0.29 <= time.perf_counter() - t < 2.0
     broken = admission.Admission(pace, prepare=lambda ctx: 1 / 0)   # made on the loop
-    asyncio.run(broken.on_session_created("ctx"))
+    run(broken.on_session_created("ctx"))
