@@ -53,21 +53,27 @@ class Admission(Handler):
     async def on_session_created(self, session_context) -> None:
         """Start making its page off the loop (``prepare``), and wait for this session's
         turn (first come, first served) and for its page."""
-        future = None
-        if self.prepare is not None:
-            try:
-                future = self.prepare(session_context)
-            except Exception:               # made on the loop as before; the log says why
-                log.exception("A page could not be prepared off the event loop")
-        await self.turn(future)
+        await self.turn(session_context)
 
-    async def turn(self, made=None) -> float:
-        """Wait until the pace allows a page to be made and ``made`` (a concurrent future,
-        or None) is done, or MAX_WAIT_S; returns the wait."""
+    def _prepare(self, session_context):
+        if self.prepare is None or session_context is None:
+            return None
+        try:
+            return self.prepare(session_context)
+        except Exception:                   # made on the loop as before; the log says why
+            log.exception("A page could not be prepared off the event loop")
+            return None
+
+    async def turn(self, session_context=None) -> float:
+        """Wait until the pace allows a page to be made and the page ``prepare`` started
+        for ``session_context`` (if any) is made, or MAX_WAIT_S; returns the wait. The
+        page is asked for in the session's turn: the sessions before it have taken theirs
+        (a page made ahead goes to one session)."""
         if self._lock is None:
             self._lock = asyncio.Lock()
         start = time.perf_counter()
         async with self._lock:
+            made = self._prepare(session_context)
             deadline = self.pace.clock() + self.max_wait_s
             while (not self.pace.may_put() or (made is not None and not made.done())) \
                     and self.pace.clock() < deadline:

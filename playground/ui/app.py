@@ -966,18 +966,20 @@ SPARE = parts.Spare(PlaygroundApp)
 
 
 class MadeFor:
-    """Pages made in ``parts.BUILDER``'s thread for sessions about to open, from their
-    links' own settings (a link the spare page cannot serve: ``made_ahead``): a new
-    session waits for its turn on the event loop (server/admission.py), and its page is
-    made meanwhile, off the loop (about 0.5 s of a 2-core server's loop per page before,
-    every other page's frames waiting). A link to a lab's tab with settings of its own,
-    and the teacher's page, are made on the loop as before. At most LIMIT are kept (a
-    session that never opened is forgotten)."""
+    """Pages made in ``parts.BUILDER``'s thread for sessions about to open: a new session
+    waits for its turn on the event loop (server/admission.py), and its page is made
+    meanwhile, off the loop (about 0.5 s of a 2-core server's loop per page before, every
+    other page's frames waiting). A link the spare page serves (``made_ahead``) waits for
+    the spare (``spare.ready()``: made at once when none is ready or on its way); a link
+    with settings of its own gets its own page, made from them. A link to a lab's tab with
+    settings of its own, and the teacher's page, are made on the loop as before. At most
+    LIMIT are kept (a session that never opened is forgotten)."""
 
     LIMIT = 16
 
-    def __init__(self, make=None):
+    def __init__(self, make=None, spare: parts.Spare | None = None):
         self.make = make or (lambda query: PlaygroundApp(query=query))
+        self.spare = spare
         self.pages: dict = {}               # session id -> Future of its page
 
     def prepare(self, session_context):
@@ -985,14 +987,18 @@ class MadeFor:
         before its document is made); returns the future, or None (made as before)."""
         request = getattr(session_context, "request", None)
         args = getattr(request, "arguments", None) if request is not None else None
-        if not args or "teacher" in args:
+        if args is not None and "teacher" in args:
             return None
+        spare = self.spare if self.spare is not None else SPARE
+        if not args:
+            return spare.ready()
         try:
             settings, view, notices = urlstate.from_query(args, PAGE)
         except Exception:                   # the page made on the loop says what is wrong
             return None
-        plain = not settings and not notices and view._replace(play=False, tab="") == urlstate.View()
-        if plain or view.tab not in ("", "playground"):
+        if not settings and not notices and view._replace(play=False, tab="") == urlstate.View():
+            return spare.ready()            # the spare's link (plain, ?play=1, ?tab=…)
+        if view.tab not in ("", "playground"):
             return None
         while len(self.pages) >= self.LIMIT:
             self.pages.pop(next(iter(self.pages))).cancel()

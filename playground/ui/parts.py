@@ -180,6 +180,8 @@ class Later:
 
 
 SPARE_DELAY_S = 1.0     # a spare page is made this long after the last one was taken
+QUIET_POLL_S = 0.25     # and, while the event loop builds for others, once it is quiet
+QUIET_MAX_S = 10.0      # (at most this much later)
 
 
 class Spare:
@@ -192,11 +194,20 @@ class Spare:
     after ``delay_s``, so that it does not compete with the page just opened for the
     CPU. The page is made with a document of its own as Panel's current one (no session,
     no link: only a plain link's page can be made ahead); the page does what belongs to
-    its session when it is shown (``PlaygroundApp.__panel__``)."""
+    its session when it is shown (``PlaygroundApp.__panel__``).
 
-    def __init__(self, make, delay_s: float = SPARE_DELAY_S):
+    The next page is made only once the event loop is quiet (``quiet()``), or after
+    QUIET_MAX_S; a session that finds none ready asks for one at once (``ready()``) and
+    waits for it, off the loop (server/admission.py)."""
+
+    def __init__(self, make, delay_s: float = SPARE_DELAY_S, quiet=None):
         self.make = make
         self.delay_s = delay_s
+        # whether the event loop is quiet (no page or part built for others lately): a
+        # spare made meanwhile takes the interpreter from the loop's own building, every
+        # playing page's frames waiting longer (PACE.may_put by default)
+        self.quiet = quiet if quiet is not None else (lambda: PACE.may_put())
+        self._asked_at: float | None = None
         self.future: concurrent.futures.Future | None = None
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
@@ -214,6 +225,11 @@ class Spare:
                 if delay_s > 0:
                     return
                 self._timer.cancel()
+                self._timer = None
+            if delay_s <= 0:                # waited for: at once, quiet or not
+                self._asked_at = None
+                self.future = build_alone(self.make)
+                return
             self._timer = threading.Timer(delay_s, self._start)
             self._timer.daemon = True
             self._timer.start()
@@ -221,8 +237,26 @@ class Spare:
     def _start(self) -> None:
         with self._lock:
             self._timer = None
-            if self.future is None:
-                self.future = build_alone(self.make)
+            if self.future is not None:
+                return
+            now = time.perf_counter()
+            if self._asked_at is None:
+                self._asked_at = now
+            if not self.quiet() and now - self._asked_at < QUIET_MAX_S:
+                self._timer = threading.Timer(QUIET_POLL_S, self._start)   # later
+                self._timer.daemon = True
+                self._timer.start()
+                return
+            self._asked_at = None
+            self.future = build_alone(self.make)
+
+    def ready(self) -> concurrent.futures.Future:
+        """The future of the page made ahead, started at once if none is made or on its
+        way: a session waits for it (server/admission.py, ``app.MadeFor``) rather than
+        have its page made on the event loop."""
+        self.prepare(delay_s=0.0)
+        with self._lock:
+            return self.future
 
     def take(self):
         """The page made ahead, or None; the next one is prepared either way. A page

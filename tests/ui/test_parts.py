@@ -577,8 +577,9 @@ def test_the_warm_ups_builds_have_a_document_of_their_own(monkeypatch):
 def test_a_links_own_page_is_made_off_the_loop_while_its_session_waits():
     """``MadeFor``: a link with settings of its own has its page made in the builder's
     thread (the session waits for its turn meanwhile: server/admission.py), from the
-    link's settings, and given once to that session; a plain link (the spare's), the
-    teacher's page and a link to a lab's tab are made as before; at most LIMIT kept."""
+    link's settings, and given once to that session; a plain link waits for the spare
+    page; the teacher's page and a link to a lab's tab with settings are made as before;
+    at most LIMIT kept."""
     import threading
     from types import SimpleNamespace
     from playground.ui.app import MadeFor
@@ -592,11 +593,21 @@ def test_a_links_own_page_is_made_off_the_loop_while_its_session_waits():
         request = SimpleNamespace(arguments={k: [v.encode()] for k, v in args.items()})
         return SimpleNamespace(id=sid, request=request)
 
-    pages = MadeFor(make)
+    class Ahead:                            # the spare: its page, made at once if need be
+        asked = 0
+
+        def ready(self):
+            self.asked += 1
+            return "the spare's future"
+
+    spare = Ahead()
+    pages = MadeFor(make, spare=spare)
     for plain in (session("a"), session("b", play="1"), session("c", tab="descent"),
-                  session("d", teacher="1"), session("e", dataset="xor", tab="digits"),
                   SimpleNamespace(id="f", request=None)):
-        assert pages.prepare(plain) is None, plain.id
+        assert pages.prepare(plain) == "the spare's future", plain.id
+    assert spare.asked == 4
+    for own in (session("d", teacher="1"), session("e", dataset="xor", tab="digits")):
+        assert pages.prepare(own) is None, own.id                # made on the loop
     future = pages.prepare(session("s1", dataset="xor", play="1"))
     assert future is not None
     future.result(timeout=60)               # what the session's wait is for
@@ -620,3 +631,31 @@ def test_a_links_page_made_off_the_loop_is_the_one_it_would_get():
     page = pages.take("s")
     assert page.run.dataset == "xor" and list(page.run.hidden) == [3, 2]
     page.stop()
+
+
+def test_a_spare_is_made_once_the_loop_is_quiet_or_at_once_when_a_session_waits():
+    """The next spare waits while the event loop builds for others (``quiet()`` False),
+    at most QUIET_MAX_S; ``ready()`` (a session waiting for a page) starts it at once."""
+    import time
+    from playground.ui import parts
+    quiet = [False]
+    spare = parts.Spare(lambda: object(), delay_s=0.01, quiet=lambda: quiet[0])
+    spare.prepare()
+    time.sleep(0.1 + parts.QUIET_POLL_S)
+    assert spare.future is None and spare._timer is not None         # still waiting
+    quiet[0] = True
+    deadline = time.monotonic() + 10
+    while spare.future is None:                                       # quiet: made
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    spare.future.result(timeout=30)
+    assert spare.take() is not None
+    spare.cancel()
+    quiet[0] = False
+    waited = parts.Spare(lambda: "page", delay_s=30.0, quiet=lambda: quiet[0])
+    waited.prepare()                                                  # in 30 s, once quiet
+    future = waited.ready()                                           # now: a session waits
+    assert future is not None and future.result(timeout=30) == "page"
+    assert waited.ready() is future                                   # one page, not two
+    assert waited.take() == "page"
+    waited.cancel()
