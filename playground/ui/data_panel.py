@@ -8,12 +8,9 @@ from ..engine import datasets
 from ..state.run import Run
 from . import theme
 from .binding import link, tip
+from .labels import DATASET_LABELS
 from .thumbnails import dataset_thumbnail
 
-DATASET_LABELS = {"circle": "Circle", "xor": "XOR", "gauss": "Gauss", "spiral": "Spiral",
-                  "moons": "Moons", "blobs3": "3 blobs", "blobs4": "4 blobs",
-                  "blobs5": "5 blobs", "spiral3": "3 arms", "pinwheel": "Pinwheel",
-                  "plane": "Plane", "multigauss": "Multi-Gauss", "sine": "Sine"}
 DATASET_TIPS = {
     "circle": "Two classes: a disc inside a ring. Not linearly separable — try the X₁², X₂² features.",
     "xor": "Two classes in opposite quadrants. A line cannot split them; a hidden layer can.",

@@ -7,10 +7,9 @@ import param
 from ..engine.lr import SCHEDULE_TITLES
 from ..state.run import LEARNING_RATES, REG_RATES, Run
 from .binding import link
+from .labels import ACTIVATION_LABELS
 from .frames import LiveHTML
 
-ACTIVATION_LABELS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear",
-                     "leaky_relu": "Leaky ReLU", "elu": "ELU", "gelu": "GELU", "sine": "Sine"}
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum", "adam": "Adam", "rmsprop": "RMSProp"}
 LOSS_LABELS = {"mse": "Squared error", "cross_entropy": "Cross-entropy"}
 REG_LABELS = {"none": "None", "l1": "L1", "l2": "L2"}

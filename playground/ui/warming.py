@@ -27,6 +27,7 @@ import panel as pn
 from bokeh.models import CustomJS, Div
 
 from . import theme
+from .labels import ACTIVATION_LABELS, DATASET_LABELS
 
 TITLE_SUFFIX = " (warming up)"     # in the warming page's <title>: a script can wait for its end
 POLL_MS = 150                      # how often the page asks whether a page has been made
@@ -38,6 +39,37 @@ MESSAGE = ("<b>Warming up…</b> The server has just started and is preparing it
            "a few seconds.")
 
 RELOAD_JS = "window.location.reload()"
+
+# The set-up a student may choose while the server warms up: each choice goes into the
+# page's link at once, in the browser (the server may be too busy to answer), and the
+# page that loads next opens with it. (query key, label, {value: words}, default, tip)
+CHOICES = (
+    ("dataset", "Data set", DATASET_LABELS, "circle",
+     "The points the network learns to separate (or, for Plane, Multi-Gauss and Sine, "
+     "the values it learns to predict)."),
+    ("hidden", "Hidden layers", {"": "none (a straight line)", "4": "4", "4,2": "4, 2",
+                                 "8,8": "8, 8", "8,8,8": "8, 8, 8",
+                                 "8,8,8,8,8,8": "6 layers of 8"}, "4,2",
+     "How many neurons each hidden layer has. More layers can draw more curved "
+     "boundaries; none is a linear model."),
+    ("activation", "Activation", ACTIVATION_LABELS, "tanh",
+     "What each hidden neuron does with its weighted sum: Tanh and Sigmoid are smooth "
+     "S-curves, ReLU keeps only the positive part."),
+    ("learning_rate", "Learning rate", {v: v for v in ("0.001", "0.003", "0.01", "0.03",
+                                                       "0.1", "0.3", "1")}, "0.03",
+     "How big each step of gradient descent is: too small learns slowly, too big "
+     "overshoots."),
+)
+CHOICE_NOTE = ("While you wait, choose a set-up: the playground opens with it (and your "
+               "link keeps it).")
+# the chosen value into the page's link, without loading the page (and off it: the default)
+LINK_JS = """
+const value = values[cb_obj.value];
+const url = new URL(window.location.href);
+if (value === undefined || value === fallback) url.searchParams.delete(key);
+else url.searchParams.set(key, value);
+window.history.replaceState(window.history.state, "", url.toString());
+"""
 
 MADE = threading.Event()        # a page of the playground has been made in this process
 FAILED = threading.Event()      # the set-up in the background failed (the log says why)
@@ -97,13 +129,23 @@ def ready() -> bool:
     return MADE.is_set() or FAILED.is_set()
 
 
+def _session_args() -> dict:
+    """The page's link arguments (none outside a server)."""
+    doc = pn.state.curdoc
+    context = getattr(doc, "session_context", None) if doc is not None else None
+    request = getattr(context, "request", None) if context is not None else None
+    return dict(getattr(request, "arguments", None) or {})
+
+
 class WarmingPage(pn.viewable.Viewer):
-    """The title bar and the warming-up message. Once the browser has loaded it, it asks
+    """The title bar, the warming-up message and the set-up's main choices (CHOICES:
+    usable at once, each kept in the page's link). Once the browser has loaded it, it asks
     ``ready()`` every ``poll_ms`` and, when it answers True (or after ``limit_s``), has the
-    browser load the page again."""
+    browser load the page again, with the link and so the choices."""
 
     def __init__(self, ready: Callable[[], bool] = ready, poll_ms: int = POLL_MS,
-                 limit_s: float = LIMIT_S, clock: Callable[[], float] = time.monotonic):
+                 limit_s: float = LIMIT_S, clock: Callable[[], float] = time.monotonic,
+                 args: dict | None = None):
         super().__init__()
         self.ready, self.poll_ms, self.limit_s, self.clock = ready, poll_ms, limit_s, clock
         self.started = None
@@ -123,9 +165,33 @@ class WarmingPage(pn.viewable.Viewer):
         # the browser loads the page again when this text changes (set once, by the server)
         self.signal = Div(text="", visible=False)
         self.signal.js_on_change("text", CustomJS(code=RELOAD_JS))
+        self.choices = self._choices(args if args is not None else _session_args())
+        note = pn.pane.HTML(f'<div class="pg-try">{CHOICE_NOTE}</div>',
+                            stylesheets=[theme.PAGE_CSS], margin=(4, 5, 0, 5))
         self._layout = pn.Column(header, pn.Row(self.spinner, self.message, margin=0),
+                                 pn.Column(note, pn.Row(*self.choices, margin=0),
+                                           css_classes=["pg-card"], margin=(4, 5),
+                                           styles={"padding": "4px 6px"}),
                                  pn.pane.Bokeh(self.signal, margin=0),
                                  sizing_mode="stretch_width", margin=0)
+
+    @staticmethod
+    def _choices(args) -> list:
+        """One menu per CHOICES entry, showing the link's value (or the default); each
+        change goes into the page's link in the browser (LINK_JS)."""
+        menus = []
+        for key, label, words, default, tip in CHOICES:
+            raw = (args or {}).get(key) or [None]
+            value = raw[0].decode() if isinstance(raw[0], bytes) else raw[0]
+            value = value if value in words else default
+            menu = pn.widgets.Select(label=label, options=list(words.values()),
+                                     value=words[value], description=tip, width=150,
+                                     margin=(2, 6))
+            menu.jscallback(value=LINK_JS, args={
+                "key": key, "fallback": default,
+                "values": {text: v for v, text in words.items()}})
+            menus.append(menu)
+        return menus
 
     def start(self):
         """Ask ``ready()`` every ``poll_ms`` from now (Panel's onload: a browser shows it)."""

@@ -85,13 +85,21 @@ def test_a_new_servers_first_page_says_warming_up_then_opens_the_link(browser, f
     assert not _TRACEBACK.search(log), log[-4000:]
 
 
-def test_the_warming_page_shows_at_once_and_says_so(browser, fresh_server):
+def test_the_warming_page_shows_at_once_says_so_and_its_choices_are_kept(browser,
+                                                                         fresh_server):
     context = browser.new_context(viewport={"width": 1024, "height": 768})
     pg = context.new_page()
     pg.goto(f"{fresh_server}/app", timeout=FIRST_LOAD_TIMEOUT, wait_until="commit")
     message = pg.locator(".pg-warming")
     message.wait_for(state="visible", timeout=FIRST_LOAD_TIMEOUT)
     assert "Warming up" in message.inner_text()
+    # its controls are usable at once: a choice goes into the link, and the page that
+    # loads next opens with it
+    menus = pg.locator("select")
+    assert menus.count() == 4
+    menus.nth(2).select_option(label="ReLU")
+    pg.wait_for_function("() => location.search.includes('activation=relu')", timeout=5000)
     pg.screenshot(path=str(ARTIFACTS / "warming.png"))
     pg.locator(".pg-epoch").wait_for(state="visible", timeout=FIRST_LOAD_TIMEOUT)
+    assert "activation=relu" in pg.url            # kept by the page, which uses it
     context.close()

@@ -121,3 +121,43 @@ def test_a_page_waited_for_is_made_at_once_not_after_the_spares_delay():
         time.sleep(0.01)
     assert spare.take() == "page"
     spare.cancel()
+
+
+def test_the_warming_page_offers_the_main_choices_at_once_each_kept_in_the_link():
+    """While the server warms up, the student can choose the data set, the hidden layers,
+    the activation and the learning rate: each menu shows the link's value (a bad one:
+    the default), has a tooltip, and its change goes into the page's link in the browser
+    (the page that loads next opens with it)."""
+    page = warming.WarmingPage(ready=lambda: False,
+                               args={"dataset": [b"xor"], "learning_rate": [b"0.1"],
+                                     "hidden": [b"99,99"]})
+    menus = {m.label: m for m in page.choices}
+    assert list(menus) == ["Data set", "Hidden layers", "Activation", "Learning rate"]
+    assert menus["Data set"].value == "XOR" and menus["Learning rate"].value == "0.1"
+    assert menus["Hidden layers"].value == "4, 2"          # not offered: the default
+    assert menus["Activation"].value == "Tanh"
+    assert all(m.description for m in menus.values())
+    from bokeh.models import Select
+    root = page.__panel__().get_root()
+    found = {m.title: m for m in root.select({"type": Select})}
+    assert set(found) == set(menus)
+    for key, label, _, default, _ in warming.CHOICES:
+        (cb,) = found[label].js_property_callbacks["change:value"]
+        assert "replaceState" in cb.code and "reload" not in cb.code
+        assert cb.args["key"] == key and cb.args["fallback"] == default
+    cb = found["Data set"].js_property_callbacks["change:value"][0]
+    assert cb.args["values"]["XOR"] == "xor" and cb.args["values"]["Multi-Gauss"] == "multigauss"
+
+
+def test_the_warming_pages_choices_are_the_runs():
+    """Every value the warming page offers is one the run accepts from a link."""
+    from playground.state.run import LEARNING_RATES, Run
+    from playground.state.urlstate import from_query
+    from playground.ui.links import PAGE
+    for key, _, words, default, _ in warming.CHOICES:
+        assert default in words
+        for value in words:
+            settings, _, notices = from_query({key: [value]}, PAGE)
+            assert not notices, (key, value, notices)
+    assert set(warming.CHOICES[0][2]) == set(Run.param.dataset.objects) - {"own"}
+    assert {float(v) for v in warming.CHOICES[3][2]} <= set(LEARNING_RATES)
