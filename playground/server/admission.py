@@ -65,25 +65,33 @@ class Admission(Handler):
             return None
 
     async def turn(self, session_context=None) -> float:
-        """Wait until the pace allows a page to be made and the page ``prepare`` started
-        for ``session_context`` (if any) is made, or MAX_WAIT_S; returns the wait. The
-        page is asked for in the session's turn: the sessions before it have taken theirs
-        (a page made ahead goes to one session)."""
+        """Wait until the pace allows a page to be made, then for the page ``prepare``
+        starts for ``session_context`` (if any), at most MAX_WAIT_S in all; returns the
+        wait. The page is asked for in the session's turn: the sessions before it have
+        taken theirs (a page made ahead goes to one session), and their pages' first
+        messages have gone (a page made meanwhile in another thread took the interpreter
+        from them, stretching each). While it is made nothing else is built on the loop
+        (``pace.hold_until``): the loop's own building would compete with it."""
         if self._lock is None:
             self._lock = asyncio.Lock()
         start = time.perf_counter()
         async with self._lock:
-            made = self._prepare(session_context)
             deadline = self.pace.clock() + self.max_wait_s
-            while (not self.pace.may_put() or (made is not None and not made.done())) \
-                    and self.pace.clock() < deadline:
-                wait = min(self.pace.next_at, deadline) - self.pace.clock()
-                await self.sleep(max(min(wait, POLL_S), 0.001))
+            await self._until(lambda: self.pace.may_put(), deadline)
+            made = self._prepare(session_context)
+            if made is not None and not made.done():
+                self.pace.hold_until(deadline)
+                await self._until(made.done, deadline)
         waited = time.perf_counter() - start
         if waited > 0.01:
             self.waited += 1
             self.waited_s += waited
         return waited
+
+    async def _until(self, done, deadline: float) -> None:
+        while not done() and self.pace.clock() < deadline:
+            wait = min(max(self.pace.next_at, self.pace.clock()), deadline) - self.pace.clock()
+            await self.sleep(max(min(wait, POLL_S), 0.001))
 
 
 _installed: dict[int, Admission] = {}

@@ -65,6 +65,11 @@ class PutPace:
         now = self.clock()
         self.next_at = now + (self.share * max(now - started, 0.0) if others > 0 else 0.0)
 
+    def hold_until(self, t: float) -> None:
+        """Nothing put before ``t`` (on this pace's clock; the next ``put`` sets it anew):
+        a page is being made in another thread for a session about to open."""
+        self.next_at = max(self.next_at, t)
+
 
 PACE = PutPace()
 

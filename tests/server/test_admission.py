@@ -113,13 +113,21 @@ def test_a_session_waits_for_the_page_prepared_for_it_at_most_max_wait():
         return f
 
     gate = admission.Admission(pace, prepare=prepare)
+    seen = []
+
+    async def watch():                      # while its page is made, nothing else is built
+        await asyncio.sleep(0.1)
+        seen.append(pace.may_put())
 
     async def main():
         t = time.perf_counter()
-        await gate.on_session_created("ctx")
+        await asyncio.gather(gate.on_session_created("ctx"), watch())
         return time.perf_counter() - t
 
     assert run(main()) >= 0.19 and futures[0].result() == "ctx"
+    assert seen == [False]
+    pace.put(pace.clock(), others=0)        # the page made (app.py): building goes on
+    assert pace.may_put()
     never = admission.Admission(pace, max_wait_s=0.3,
                                 prepare=lambda ctx: concurrent.futures.Future())
     t = time.perf_counter()
