@@ -14,10 +14,10 @@ follow: while other pages train, building holds the loop at most 1 / (1 + PUT_SH
 the time (``app.py`` reports what each page cost with ``pace.put``), and with nobody
 training a page is made at once. No session waits longer than ``MAX_WAIT_S``.
 
-Meanwhile the session's page can be made off the loop: ``prepare(session_context)``
-starts it in another thread (a future, or None) and the session waits for it too, within
-the same MAX_WAIT_S (``app.MadeFor``: a link with settings of its own, which the page made
-ahead cannot serve).
+In its turn the session's page is made off the loop: ``prepare(session_context)`` starts
+it in another thread (a future, or None: ``app.MadeFor``, the page made ahead or one from
+the link's own settings) and the session waits for it too, within the same MAX_WAIT_S,
+while nothing else is built on the loop (``pace.hold_until``).
 """
 from __future__ import annotations
 
@@ -43,16 +43,15 @@ class Admission(Handler):
         super().__init__()
         self.pace, self.max_wait_s, self.sleep = pace, max_wait_s, sleep
         self.prepare = prepare
-        self.waited = 0                  # sessions that had to wait, and for how long
-        self.waited_s = 0.0
+        self.waited = 0                  # sessions that had to wait
         self._lock: asyncio.Lock | None = None
 
     def modify_document(self, doc) -> None:
         """Nothing: the page is made by ``app.py``."""
 
     async def on_session_created(self, session_context) -> None:
-        """Start making its page off the loop (``prepare``), and wait for this session's
-        turn (first come, first served) and for its page."""
+        """Wait for this session's turn (first come, first served), then for its page
+        made off the loop (``prepare``)."""
         await self.turn(session_context)
 
     def _prepare(self, session_context):
@@ -85,7 +84,6 @@ class Admission(Handler):
         waited = time.perf_counter() - start
         if waited > 0.01:
             self.waited += 1
-            self.waited_s += waited
         return waited
 
     async def _until(self, done, deadline: float) -> None:

@@ -990,13 +990,11 @@ class MadeFor:
         if args is not None and "teacher" in args:
             return None
         spare = self.spare if self.spare is not None else SPARE
-        if not args:
-            return spare.ready()
         try:
-            settings, view, notices = urlstate.from_query(args, PAGE)
+            serves, view = spare_serves(args)
         except Exception:                   # the page made on the loop says what is wrong
             return None
-        if not settings and not notices and view._replace(play=False, tab="") == urlstate.View():
+        if serves:
             return spare.ready()            # the spare's link (plain, ?play=1, ?tab=…)
         if view.tab not in ("", "playground"):
             return None
@@ -1022,17 +1020,25 @@ class MadeFor:
 MADE_FOR = MadeFor()
 
 
+def spare_serves(query) -> tuple:
+    """(whether the page made ahead serves the link ``query``, the link's ``View`` or None
+    for no link): a plain link, one that only plays, or one to a tab of the plain page."""
+    if not query:
+        return True, None
+    settings, view, notices = urlstate.from_query(query, PAGE)
+    return (not settings and not notices
+            and view._replace(play=False, tab="") == urlstate.View()), view
+
+
 def made_ahead(query=None, spare: parts.Spare = SPARE):
     """The page made ahead (``spare``) for a link that asks for the plain page, for the
     plain page playing at once (``?play=1``: a demo's link, a class's screen) or for a tab
     of the plain page (``?tab=descent``: a lab's link shared with a class); None for any
     other link (its page is made from its settings) or when none is ready. Call it on the
     event loop as a session opens."""
-    view = None
-    if query:
-        settings, view, notices = urlstate.from_query(query, PAGE)
-        if settings or notices or view._replace(play=False, tab="") != urlstate.View():
-            return None
+    serves, view = spare_serves(query)
+    if not serves:
+        return None
     made = spare.take()
     if made is not None and view is not None:
         made.view = made.view._replace(play=view.play)
