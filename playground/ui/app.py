@@ -60,6 +60,7 @@ PROJECTOR_OUTPUT_WIDTH = sizing.width_css(sizing.PROJECTOR_RULE)
 DIAGRAM_MAX_WIDTH = sizing.diagram_max_width_css(DIAGRAM_WIDTH / DIAGRAM_HEIGHT)
 
 
+FILL_AFTER_MS = 120   # a served page's first screen is made this long after its HTML
 MIN_GAP = 0.5         # two frames leave at least this share of a period apart
 FULL_FRAME_MS = 100    # the diagram and confusion matrix: about 10 a second
 BUSY_MS = 67           # frames further apart than this (under 15 a second): the server is busy
@@ -69,6 +70,9 @@ CROWDED_MS = 100       # further apart than this (under 10 a second): it is crow
 log = logging.getLogger("playground")      # its handler: server.install_logging
 DRAWING: "weakref.WeakSet[PlaygroundApp]" = weakref.WeakSet()   # pages whose frames run here
 NUMBERS = itertools.count(1)    # each page's number in this process, for the server's log
+# pages given to a session and not yet opened (shown by the browser, their first parts put
+# in place): the next spare page waits for them (``quiet``)
+OPENING: "weakref.WeakSet[PlaygroundApp]" = weakref.WeakSet()
 
 TAGLINE = theme.TAGLINE
 INTRO = ("Watch a neural network learn. Press <b>Play</b>: the background shows what the "
@@ -128,6 +132,14 @@ def _finish_plots(layout, extra=()):
 def _served() -> bool:
     """True while building a browser session's page under a server (not a notebook)."""
     return pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
+
+
+def _opened_by_websocket(doc) -> bool:
+    """Whether the session of ``doc`` was made for its browser's websocket (Bokeh's
+    ``…/ws`` address), not for its page's HTML."""
+    request = getattr(doc.session_context, "request", None) if doc is not None else None
+    path = getattr(request, "path", None)
+    return isinstance(path, str) and path.rstrip("/").endswith("/ws")
 
 
 class PlaygroundApp(pn.viewable.Viewer):
@@ -249,6 +261,10 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._sync_url()
         self.refresh()
         warming.MADE.set()          # the process is warm: a warming-up page loads again
+
+    def tab_box(self, name: str):
+        """The box that holds the tab ``name``'s content on the page (a ``TABS`` name)."""
+        return self._tab_boxes[name]
 
     def bokeh_objects(self) -> list:
         """The Bokeh models that this page's Bokeh panes show as they are (the big plot's
@@ -453,6 +469,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             if put:
                 self._last_put = self.clock()
                 parts.PACE.put(started, self._others_training())
+        if shown and not put:                   # its first parts are in place: opened
+            OPENING.discard(self)
         # a part of the page built once is not what its frames cost: counted in, it would
         # slow this page's frames (and so the rest of its parts) for seconds after
         self.build_ms = (time.thread_time() - built) * 1e3
@@ -573,6 +591,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                 self.controls.playing = True
 
     def stop(self, *_):
+        OPENING.discard(self)
         callback, self._callback = self._callback, None
         if callback is not None:
             if self._doc is not None:
@@ -921,6 +940,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             if self.summary.pane in self.output_column.objects:
                 self.output_column.remove(self.summary.pane)
             self._shown = False
+            OPENING.add(self)
             pn.state.onload(self._on_shown)
             pn.state.onload(self.start)
             if self.view.play:          # ?play=1 trains even before the page reports ready
@@ -946,9 +966,45 @@ class PlaygroundApp(pn.viewable.Viewer):
                                  self.diagram.figure, DIAGRAM_WIDTH / DIAGRAM_HEIGHT,
                                  self.view.projector, planes=[self.output.fig2d],
                                  inset=heat_canvas.INSET)
+            self._fill_after_request(pn.state.curdoc)
         else:
             self.start()
         return self._layout
+
+    def _fill_after_request(self, doc):
+        """The playground's first screen (all of its tab but the introduction) made
+        FILL_AFTER_MS after its page's HTML has gone out: its models (about 0.45 s of the
+        event loop) are made while the browser runs the page's scripts (about 0.45 s),
+        where they held back the HTML before. Not at once: the same event loop serves the
+        scripts (3 MB, asked for as the HTML arrives), and a browser without them in its
+        cache waited for the models first. The browser asks for the document later still,
+        and gets it whole. A session made as its browser's websocket connected (another
+        process of ``--num-procs`` than the one that sent the HTML) gets its page whole at
+        once: the browser asks for the document right after, and a first screen sent
+        after it was drawn without its sizes and first pictures (set up when the
+        document is ready)."""
+        if _opened_by_websocket(doc):
+            return
+        box = self.tab_box("playground")
+        held = list(box.objects[1:])
+        if not held:
+            return
+        box.objects = list(box.objects[:1])
+
+        started = []
+
+        def fill():
+            started.append(parts.PACE.clock())
+            with set_curdoc(doc):
+                # Panel makes the models in a callback of the document's next tick (its
+                # browser has not connected yet), the style texts are shared in the one after
+                box.objects = list(box.objects) + held
+            doc.add_next_tick_callback(share)
+
+        def share():
+            theme.share_sheets(doc, keep=self.bokeh_objects())
+            parts.PACE.put(started[0], scheduler.SHARE.count)
+        doc.add_timeout_callback(fill, FILL_AFTER_MS)
 
 
 def warm_labs() -> None:
@@ -961,8 +1017,17 @@ def warm_labs() -> None:
     parts.build_alone(PlaygroundApp).result().build_each_lab()
 
 
+def quiet() -> bool:
+    """Whether the event loop is quiet enough to make the next spare page in the builder's
+    thread: no part or page built for others lately (``parts.PACE``), and no page opening
+    (``OPENING``). A spare made while a page opens took the interpreter from the loop just
+    as that page's first message and first frames were made: they took up to twice their
+    CPU time (the first message 450 ms for 220 ms of CPU), and the page came 0.4 s later."""
+    return parts.PACE.may_put() and not OPENING
+
+
 # the next plain link's page, made ahead off the event loop (``panel serve``: app.py)
-SPARE = parts.Spare(PlaygroundApp)
+SPARE = parts.Spare(PlaygroundApp, quiet=quiet)
 
 
 class MadeFor:

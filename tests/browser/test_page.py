@@ -181,7 +181,8 @@ def test_play_trains_and_pause_stops(page):
     assert shot1 != shot2, "the output heatmap did not change while training"
     # the loss curve (drawn by the browser on a canvas of its own) shows its lines and moves
     assert line1 != line2, "the loss curve did not change while training"
-    assert dark_pixel_share(line2) > 0.005, "no train line on the loss curve"
+    wait_until(lambda: dark_pixel_share(curve.screenshot()) > 0.005, 10, 0.3,
+               message="the train line on the loss curve")
     # the accuracy curve (a canvas with axes) draws its lines as well; on a slow machine
     # the first epochs' lines can lie along the axes, so wait for them to grow
     accuracy.scroll_into_view_if_needed()

@@ -1,0 +1,105 @@
+"""A served page's first screen is made after its HTML has gone out, and the next spare
+page waits until the pages opening are open (app.py: ``_fill_after_request``, ``OPENING``,
+``quiet``)."""
+import asyncio
+import concurrent.futures
+from types import SimpleNamespace
+
+import panel as pn
+from bokeh.application.handlers import FunctionHandler
+from bokeh.server.contexts import ApplicationContext
+from panel.io.application import Application
+from panel.io.state import set_curdoc
+from tornado.ioloop import IOLoop
+
+from playground.ui import app as app_module
+from playground.ui import theme
+from playground.ui.app import PlaygroundApp
+
+
+def run(coro):
+    """``asyncio.run`` in a thread of its own (a browser test's loop may run in this one)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def serve_a_page(path="/app"):
+    """One page served as ``panel serve`` serves it, on a session of Bokeh's own: the
+    page, its document's models just after the session was made (the HTML goes out
+    then), and after FILL_AFTER_MS and a little more."""
+    seen = {}
+
+    def make(doc):
+        doc.session_context._request = SimpleNamespace(arguments={}, headers={}, cookies={},
+                                                      path=path)
+        with set_curdoc(doc):
+            view = PlaygroundApp(query=None)
+            view.servable(title="test")
+            theme.share_sheets(doc, keep=view.bokeh_objects())
+        seen["view"], seen["doc"] = view, doc
+
+    async def main():
+        context = ApplicationContext(Application(FunctionHandler(make)), io_loop=IOLoop.current(),
+                                     url="/app")
+        session = await context.create_session_if_needed("s1")
+        box = seen["view"].tab_box("playground")
+        seen["at_html"] = (len(session.document.models), len(box.objects))
+        seen["opening_at_html"] = seen["view"] in app_module.OPENING
+        await asyncio.sleep(app_module.FILL_AFTER_MS / 1e3 + 0.3)
+        seen["filled"] = (len(session.document.models), len(box.objects))
+        kept = {id(m) for m in seen["view"].bokeh_objects()}     # shown as they are
+        seen["long_texts"] = sum(
+            isinstance(s, str) and len(s) >= theme.SHARED_SHEET_CHARS
+            for m in session.document.models if hasattr(m, "stylesheets") and id(m) not in kept
+            for s in m.stylesheets)
+        seen["view"].stop()
+    run(main())
+    return seen
+
+
+def test_a_served_pages_first_screen_is_made_after_its_html_and_its_styles_shared():
+    seen = serve_a_page()
+    models_at_html, children_at_html = seen["at_html"]
+    models, children = seen["filled"]
+    assert children_at_html == 1            # the tab's introduction only, as the HTML goes
+    assert models_at_html < 200, models_at_html
+    assert children == 3 and models > models_at_html + 200, (models_at_html, models)
+    # the models made later share the long style texts as those made first do
+    assert seen["long_texts"] == 0
+    assert seen["opening_at_html"]
+
+
+def test_a_session_made_for_a_websocket_gets_its_page_whole_at_once():
+    """Another process of ``--num-procs`` than the one that sent the HTML makes the session
+    as the browser's websocket connects, and the browser asks for the document at once: a
+    first screen sent after it would miss the sizes and pictures set up when it is ready."""
+    seen = serve_a_page(path="/app/ws")
+    assert seen["at_html"][1] == 3 and seen["at_html"][0] > 300, seen["at_html"]
+
+
+def test_the_next_spare_waits_while_a_page_opens(monkeypatch):
+    """A page given to a session is opening until its browser has shown it and its first
+    frame after has put its parts: the next spare page is not made meanwhile (``quiet``)."""
+    from playground.ui import parts
+    monkeypatch.setattr(parts, "PACE", parts.PutPace())
+    page = PlaygroundApp(query=None)
+    assert app_module.quiet()
+    app_module.OPENING.add(page)                # as ``__panel__`` does on a served page
+    assert not app_module.quiet()
+    monkeypatch.setattr(page, "_doc", SimpleNamespace(
+        session_context=SimpleNamespace(_session=SimpleNamespace(connection_count=1))))
+    page._shown = False
+    page.tick()                                 # not shown yet: still opening
+    assert not app_module.quiet()
+    page._on_shown()
+    puts = []
+    while page in app_module.OPENING and len(puts) < 5:
+        before = len(page.later)
+        page._last_put = -1e9
+        page.tick()
+        puts.append(before - len(page.later))
+    assert page not in app_module.OPENING and app_module.quiet()
+    assert puts[-1] == 0                        # opened at the first frame that put nothing
+    app_module.OPENING.add(page)
+    page.stop()                                 # a page closed while opening is forgotten
+    assert page not in app_module.OPENING
