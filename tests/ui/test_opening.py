@@ -5,7 +5,6 @@ import asyncio
 import concurrent.futures
 from types import SimpleNamespace
 
-import panel as pn
 from bokeh.application.handlers import FunctionHandler
 from bokeh.server.contexts import ApplicationContext
 from panel.io.application import Application
