@@ -459,7 +459,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         elif self._to_build is not None:       # a lab tab's first click: its lab now
             name, self._to_build = self._to_build, None
             if name not in self.labs:          # its Python objects in the builder's thread
-                self._building = (name, parts.build_for(self._doc, self._make_lab, name))
+                spare = SPARE_LABS.get(name)    # (made ahead, for a lab alike on every page)
+                self._building = (name, spare.take_future() if spare is not None else
+                                  parts.build_for(self._doc, self._make_lab, name))
         elif (self.later and shown and (self.clock() - self._last_put) * 1e3 >= parts.PUT_GAP_MS
               and parts.PACE.may_put()):
             # then its cards' contents, a few a frame, PUT_GAP_MS apart (further apart
@@ -713,11 +715,7 @@ class PlaygroundApp(pn.viewable.Viewer):
     def _make_lab(self, name: str):
         """The lab ``name`` and its content, ready to go on the page (it touches nothing on
         the page: a page's frames build it in ``parts.BUILDER``'s thread)."""
-        lab = self._lab_factories[name]()
-        content = pn.Column(lab)
-        _finish_plots(content)
-        a11y.name_controls(content)
-        return lab, content
+        return make_lab(self._lab_factories[name])
 
     def build_each_lab(self, names=("neurons", "descent")):
         """The labs ``names`` of this page built and dropped, one at a time in
@@ -1007,14 +1005,26 @@ class PlaygroundApp(pn.viewable.Viewer):
         doc.add_timeout_callback(fill, FILL_AFTER_MS)
 
 
+def make_lab(factory):
+    """A lab (``factory()``) and its content, ready to go on a page."""
+    lab = factory()
+    content = pn.Column(lab)
+    _finish_plots(content)
+    a11y.name_controls(content)
+    return lab, content
+
+
 def warm_labs() -> None:
     """The Neuron and Gradient-descent labs built once and dropped, one at a time in
     ``parts.BUILDER``'s thread, where a page's labs are built: the first student to open
     one on a new server otherwise waits for the lab's first-time work, its computations
     compiled (timed after the programs' warm-up: the Neuron lab 2.1 s, then 0.47 s;
     Gradient descent 2.3 s, then 0.45 s). A lab clicked meanwhile waits for at most the
-    build under way. The server's warm-up calls it (app.py)."""
+    build under way. Then the labs alike on every page are made ahead (``SPARE_LABS``).
+    The server's warm-up calls it (app.py)."""
     parts.build_alone(PlaygroundApp).result().build_each_lab()
+    for spare in SPARE_LABS.values():
+        spare.prepare()
 
 
 def quiet() -> bool:
@@ -1028,6 +1038,13 @@ def quiet() -> bool:
 
 # the next plain link's page, made ahead off the event loop (``panel serve``: app.py)
 SPARE = parts.Spare(PlaygroundApp, quiet=quiet)
+
+# The labs that are alike on every page (they take nothing from it), one of each made
+# ahead in ``parts.BUILDER``'s thread: a first click on their tab puts the one made ahead
+# on its page, where it waited for its build (0.3–0.5 s) before (``PlaygroundApp.tick``).
+# The next is made once the event loop is quiet (``quiet``).
+SPARE_LABS = {"neurons": parts.Spare(lambda: make_lab(NeuronLab), quiet=quiet),
+              "convolution": parts.Spare(lambda: make_lab(ConvLabTab), quiet=quiet)}
 
 
 class MadeFor:

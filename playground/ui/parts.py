@@ -192,7 +192,8 @@ QUIET_MAX_S = 10.0      # (at most this much later)
 class Spare:
     """One page made ahead of its visitor, in ``BUILDER``'s thread: making a page's Python
     objects (its Viewers, figures, widgets and first pictures) is a third of what a new
-    page cost the event loop, and every other page's frames waited meanwhile.
+    page cost the event loop, and every other page's frames waited meanwhile. (A lab alike
+    on every page is made ahead the same way: ``app.SPARE_LABS``, ``take_future``.)
 
     ``take()`` (on the event loop, as a session opens) gives the page made ahead, or None
     when there is none yet: the caller makes one as before. Each take starts the next one
@@ -262,6 +263,22 @@ class Spare:
         self.prepare(delay_s=0.0)
         with self._lock:
             return self.future
+
+    def take_future(self) -> concurrent.futures.Future:
+        """The future of the page made ahead (made or on its way), or of one started now
+        when there is none; the next one is prepared after it. For a caller that waits off
+        the event loop (a page's lab, put in place once made)."""
+        with self._lock:
+            future, self.future = self.future, None
+            if future is not None and future.cancelled():
+                future = None
+        if future is None:
+            future = build_alone(self.make)
+            self.missed += 1
+        else:
+            self.taken += 1
+        self.prepare()
+        return future
 
     def take(self):
         """The page made ahead, or None; the next one is prepared either way. A page

@@ -13,7 +13,12 @@ def test_the_warm_up_builds_each_lab_once_in_the_builders_thread(monkeypatch):
         built.append((name, threading.current_thread().name))
         return make(self, name)
     monkeypatch.setattr(app_module.PlaygroundApp, "_make_lab", recorded)
+    prepared = []
+    for name, spare in app_module.SPARE_LABS.items():
+        monkeypatch.setattr(spare, "prepare", lambda *a, name=name, **k: prepared.append(name))
     app_module.warm_labs()
     assert [name for name, _ in built] == ["neurons", "descent"]
     assert all(thread.startswith("playground-build") for _, thread in built)
     assert not app_module.DRAWING
+    # then the labs alike on every page are made ahead, each once the loop is quiet
+    assert prepared == ["neurons", "convolution"]

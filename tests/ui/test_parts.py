@@ -570,6 +570,8 @@ def test_the_warm_ups_builds_have_a_document_of_their_own(monkeypatch):
     build_for = parts.build_for
     monkeypatch.setattr(parts, "build_for", lambda d, fn, *a: (seen.append(d),
                                                                 build_for(d, fn, *a))[1])
+    for spare in app_module.SPARE_LABS.values():
+        monkeypatch.setattr(spare, "prepare", lambda *a, **k: None)
     app_module.warm_labs()
     assert len(seen) == 3 and all(d is not None for d in seen)
 
@@ -659,3 +661,33 @@ def test_a_spare_is_made_once_the_loop_is_quiet_or_at_once_when_a_session_waits(
     assert waited.ready() is future                                   # one page, not two
     assert waited.take() == "page"
     waited.cancel()
+
+
+def test_a_lab_alike_on_every_page_is_made_ahead_and_a_first_click_puts_that_one(monkeypatch):
+    """The Neuron and Convolution labs take nothing from their page: one of each is made
+    ahead (``app.SPARE_LABS``), and a first click on its tab puts that one on the page
+    rather than waiting for a build; the next is made after. The Gradient-descent lab
+    (the page's run) and the Digits lab (a callback to the page) are each page's own."""
+    from playground.ui import app as app_module
+    from playground.ui.conv_lab import ConvLabTab
+    from playground.ui.neuron_lab import NeuronLab
+    assert set(app_module.SPARE_LABS) == {"neurons", "convolution"}
+    app, parts, now = _served_page_putting_a_card_a_put(monkeypatch)
+    monkeypatch.setattr(app, "_others_training", lambda: 0)
+    for name, factory in (("neurons", NeuronLab), ("convolution", ConvLabTab)):
+        spare = parts.Spare(lambda f=factory: app_module.make_lab(f), delay_s=3600)
+        monkeypatch.setitem(app_module.SPARE_LABS, name, spare)
+        spare.prepare(delay_s=0)
+        made, _ = spare.future.result()
+        app.tabs.active = TABS.index(name)              # the first click
+        app.tick()                                      # the one made ahead, taken
+        assert spare.future is None and spare.taken == 1 and spare.missed == 0
+        app._building[1].result()
+        app.tick()
+        assert app.labs[name] is made                   # that lab is on the page
+        spare.cancel()
+    # none made ahead: one is made at once, and the page waits for it
+    spare = parts.Spare(lambda: app_module.make_lab(NeuronLab), delay_s=3600)
+    future = spare.take_future()
+    assert spare.missed == 1 and isinstance(future.result()[0], NeuronLab)
+    spare.cancel()
