@@ -698,6 +698,12 @@ class PlaygroundApp(pn.viewable.Viewer):
         """The lab ``name`` at the next frame (its tab shows its introduction meanwhile)."""
         self._to_build = name
 
+    def building(self) -> bool:
+        """Whether the page has a lab to build or being built, or put parts in place within
+        the last second (more are likely to follow)."""
+        return (self._building is not None or self._to_build is not None
+                or self.clock() - self._last_put < 1.0)
+
     def _others_training(self) -> int:
         """How many other pages (and labs) of the process compute now."""
         share = scheduler.SHARE
@@ -1029,22 +1035,25 @@ def warm_labs() -> None:
 
 def quiet() -> bool:
     """Whether the event loop is quiet enough to make the next spare page in the builder's
-    thread: no part or page built for others lately (``parts.PACE``), and no page opening
-    (``OPENING``). A spare made while a page opens took the interpreter from the loop just
+    thread: no part or page built for others lately (``parts.PACE``), no page opening
+    (``OPENING``) and none building a lab or putting parts (``building``): a spare in the
+    builder's thread held back the lab a student had just asked for. A spare made while a page opens took the interpreter from the loop just
     as that page's first message and first frames were made: they took up to twice their
     CPU time (the first message 450 ms for 220 ms of CPU), and the page came 0.4 s later."""
-    return parts.PACE.may_put() and not OPENING
+    return parts.PACE.may_put() and not OPENING and not any(p.building() for p in DRAWING)
 
 
 # the next plain link's page, made ahead off the event loop (``panel serve``: app.py)
 SPARE = parts.Spare(PlaygroundApp, quiet=quiet)
 
+SPARE_LAB_DELAY_S = 5.0     # the next lab made ahead, at least this long after one is taken
 # The labs that are alike on every page (they take nothing from it), one of each made
 # ahead in ``parts.BUILDER``'s thread: a first click on their tab puts the one made ahead
 # on its page, where it waited for its build (0.3–0.5 s) before (``PlaygroundApp.tick``).
 # The next is made once the event loop is quiet (``quiet``).
-SPARE_LABS = {"neurons": parts.Spare(lambda: make_lab(NeuronLab), quiet=quiet),
-              "convolution": parts.Spare(lambda: make_lab(ConvLabTab), quiet=quiet)}
+SPARE_LABS = {"neurons": parts.Spare(lambda: make_lab(NeuronLab), SPARE_LAB_DELAY_S, quiet),
+              "convolution": parts.Spare(lambda: make_lab(ConvLabTab), SPARE_LAB_DELAY_S,
+                                         quiet)}
 
 
 class MadeFor:

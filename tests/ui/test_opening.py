@@ -102,3 +102,25 @@ def test_the_next_spare_waits_while_a_page_opens(monkeypatch):
     app_module.OPENING.add(page)
     page.stop()                                 # a page closed while opening is forgotten
     assert page not in app_module.OPENING
+
+
+def test_the_next_spare_waits_while_a_page_builds_a_lab_or_puts_parts(monkeypatch):
+    """A spare made in the builder's thread would hold back the lab a student has just
+    asked for (one build at a time there): not while a page builds one or puts parts."""
+    from playground.ui import parts
+    monkeypatch.setattr(parts, "PACE", parts.PutPace())
+    page = PlaygroundApp(query=None)
+    now = [100.0]
+    page.clock = lambda: now[0]
+    app_module.DRAWING.add(page)
+    try:
+        assert not page.building() and app_module.quiet()
+        page._build_at_next_frame("descent")            # a first click on a lab's tab
+        assert page.building() and not app_module.quiet()
+        page._to_build = None
+        page._last_put = now[0]                          # its cards going in
+        assert page.building() and not app_module.quiet()
+        now[0] += 1.5                                    # and a while after the last
+        assert not page.building() and app_module.quiet()
+    finally:
+        app_module.DRAWING.discard(page)
