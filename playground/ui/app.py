@@ -982,7 +982,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         where they held back the HTML before. Not at once: the same event loop serves the
         scripts (3 MB, asked for as the HTML arrives), and a browser without them in its
         cache waited for the models first. The browser asks for the document later still,
-        and gets it whole. A session made as its browser's websocket connected (another
+        and gets it whole: a browser that connects sooner has them made as it connects
+        (``fill_when_connected``). A session made as its browser's websocket connected (another
         process of ``--num-procs`` than the one that sent the HTML) gets its page whole at
         once: the browser asks for the document right after, and a first screen sent
         after it was drawn without its sizes and first pictures (set up when the
@@ -998,6 +999,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         started = []
 
         def fill():
+            if started:                     # once: at its time or as the browser connects
+                return
             started.append(parts.PACE.clock())
             with set_curdoc(doc):
                 # Panel makes the models in a callback of the document's next tick (its
@@ -1009,6 +1012,30 @@ class PlaygroundApp(pn.viewable.Viewer):
             theme.share_sheets(doc, keep=self.bokeh_objects())
             parts.PACE.put(started[0], scheduler.SHARE.count)
         doc.add_timeout_callback(fill, FILL_AFTER_MS)
+        doc.add_next_tick_callback(lambda: fill_when_connected(doc.session_context, fill))
+
+
+def fill_when_connected(session_context, fill) -> bool:
+    """``fill()`` as soon as a browser's websocket connects to the session of
+    ``session_context``, if it has not run by then: before the browser can ask for the
+    document (a browser with the scripts in its cache may connect within a few hundred
+    ms of the HTML), so the document it gets is whole. Bokeh's session (public:
+    ``session_context.session``) is told of each connection by its ``subscribe``; this
+    wraps that method of the one session. Returns False where there is no such session
+    (not served, or another Bokeh): ``fill`` then runs at its time only."""
+    session = getattr(session_context, "session", None) if session_context is not None else None
+    subscribe = getattr(session, "subscribe", None)
+    if subscribe is None:
+        return False
+    if getattr(session, "connection_count", 0) > 0:     # connected already
+        fill()
+        return True
+
+    def subscribed(connection, *args, **kwargs):
+        fill()
+        return subscribe(connection, *args, **kwargs)
+    session.subscribe = subscribed
+    return True
 
 
 def make_lab(factory):

@@ -68,6 +68,53 @@ def test_a_served_pages_first_screen_is_made_after_its_html_and_its_styles_share
     assert seen["opening_at_html"]
 
 
+def test_a_browser_that_connects_before_its_time_gets_the_first_screen_first(monkeypatch):
+    """A browser with the scripts in its cache may connect sooner than FILL_AFTER_MS: the
+    first screen is made as it connects (``fill_when_connected``), before it can ask for
+    the document, and only once."""
+    monkeypatch.setattr(app_module, "FILL_AFTER_MS", 5000)     # its time: not in this test
+    seen = {}
+
+    def make(doc):
+        doc.session_context._request = SimpleNamespace(arguments={}, headers={}, cookies={},
+                                                      path="/app")
+        with set_curdoc(doc):
+            view = PlaygroundApp(query=None)
+            view.servable(title="test")
+        seen["view"] = view
+
+    async def main():
+        context = ApplicationContext(Application(FunctionHandler(make)), io_loop=IOLoop.current(),
+                                     url="/app")
+        session = await context.create_session_if_needed("s1")
+        box = seen["view"].tab_box("playground")
+        await asyncio.sleep(0.05)                   # the HTML has gone; nobody connected
+        seen["before"] = (len(box.objects), len(session.document.models))
+        session.subscribe(object())                 # a websocket connects
+        seen["at_connect"] = len(box.objects)
+        await asyncio.sleep(0.05)                   # Panel's models, the shared styles
+        seen["after"] = len(session.document.models)
+        session.subscribe(object())                 # another: nothing made again
+        await asyncio.sleep(0.05)
+        seen["again"] = len(session.document.models)
+        seen["view"].stop()
+    run(main())
+    assert seen["before"][0] == 1 and seen["at_connect"] == 3
+    assert seen["after"] > seen["before"][1] + 200
+    assert seen["again"] == seen["after"]
+
+
+def test_without_a_bokeh_session_the_first_screen_comes_at_its_time_only():
+    calls = []
+    assert not app_module.fill_when_connected(None, lambda: calls.append(1))
+    assert not app_module.fill_when_connected(SimpleNamespace(session=None),
+                                              lambda: calls.append(1))
+    connected = SimpleNamespace(session=SimpleNamespace(subscribe=lambda c: None,
+                                                        connection_count=1))
+    assert app_module.fill_when_connected(connected, lambda: calls.append(1))
+    assert calls == [1]                             # connected already: at once
+
+
 def test_a_session_made_for_a_websocket_gets_its_page_whole_at_once():
     """Another process of ``--num-procs`` than the one that sent the HTML makes the session
     as the browser's websocket connects, and the browser asks for the document at once: a
