@@ -1064,9 +1064,10 @@ def quiet() -> bool:
     """Whether the event loop is quiet enough to make the next spare page in the builder's
     thread: no part or page built for others lately (``parts.PACE``), no page opening
     (``OPENING``) and none building a lab or putting parts (``building``): a spare in the
-    builder's thread held back the lab a student had just asked for. A spare made while a page opens took the interpreter from the loop just
-    as that page's first message and first frames were made: they took up to twice their
-    CPU time (the first message 450 ms for 220 ms of CPU), and the page came 0.4 s later."""
+    builder's thread held back the lab a student had just asked for. A spare made while a
+    page opens took the interpreter from the loop just as that page's first message and
+    first frames were made: they took up to twice their CPU time (the first message 450 ms
+    for 220 ms of CPU), and the page came 0.4 s later."""
     return parts.PACE.may_put() and not OPENING and not any(p.building() for p in DRAWING)
 
 
