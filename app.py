@@ -14,11 +14,10 @@ def setup():
     server.install()           # JAX, the interpreter, the frame messages, the log, the guard
     import playground
     from playground.server import gcpolicy, warm
-    from playground.ui import scheduler
-    from playground.ui.app import warm_labs
-    # a sweep of closed pages' objects stalls every page: not while pages train, if it
-    # can wait (server/gcpolicy.py)
-    gcpolicy.COLLECTOR.busy = scheduler.SHARE.busy
+    from playground.ui.app import busy, warm_labs
+    # a sweep of closed pages' objects stalls every page: not while pages train, open or
+    # build, if it can wait (server/gcpolicy.py)
+    gcpolicy.COLLECTOR.busy = busy
     warm.also(warm_labs)
     playground.warmup_in_background(delay_s=warm.start_delay())
 

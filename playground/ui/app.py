@@ -63,6 +63,10 @@ DIAGRAM_MAX_WIDTH = sizing.diagram_max_width_css(DIAGRAM_WIDTH / DIAGRAM_HEIGHT)
 FILL_AFTER_MS = 120   # a served page's first screen is made this long after its HTML
 MIN_GAP = 0.5         # two frames leave at least this share of a period apart
 FULL_FRAME_MS = 100    # the diagram and confusion matrix: about 10 a second
+# the parts below a served page's first screen are put this long after the browser has
+# shown it: the browser takes 0.6–0.7 s to draw them (five boxes, 140 models), and sent at
+# once they held back the page's answer to a first click (Play, a lab's tab) for as long
+LOWER_PARTS_AFTER_S = 1.0
 BUSY_MS = 67           # frames further apart than this (under 15 a second): the server is busy
 CROWDED_MS = 100       # further apart than this (under 10 a second): it is crowded
 
@@ -237,6 +241,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._light_launch = False                 # the launch has few optimizer steps
         self._last_full = -math.inf            # when the last full frame was drawn (s)
         self._last_put = -math.inf             # when held parts were last put in place (s)
+        self._put_frame = 0                     # ... and the frame number they went with
+        self._parts_from = -math.inf            # the playground's held parts not before (s)
         self.clock = time.perf_counter         # seconds (tests give it a fake clock)
         self.controls.step.on_click(lambda e: self._train_now(1))
         self.controls.reset.on_click(lambda e: self._reset())
@@ -453,8 +459,8 @@ class PlaygroundApp(pn.viewable.Viewer):
                 started = parts.PACE.clock()
                 with pn.io.hold():
                     self.lab(name, made)
+                    self._number_put()          # its cards' contents once it is shown
                 put = True
-                self._last_put = self.clock()   # its cards' contents PUT_GAP_MS after
                 parts.PACE.put(started, self._others_training())
         elif self._to_build is not None:       # a lab tab's first click: its lab now
             name, self._to_build = self._to_build, None
@@ -463,16 +469,21 @@ class PlaygroundApp(pn.viewable.Viewer):
                 self._building = (name, spare.take_future() if spare is not None else
                                   parts.build_for(self._doc, self._make_lab, name))
         elif (self.later and shown and (self.clock() - self._last_put) * 1e3 >= parts.PUT_GAP_MS
-              and parts.PACE.may_put()):
+              and (self.active_tab != "playground" or self.clock() >= self._parts_from)
+              and parts.PACE.may_put()
+              and self.heartbeat.answered(self._put_frame, self._last_put, self.clock())):
             # then its cards' contents, a few a frame, PUT_GAP_MS apart (further apart
-            # while other pages train: parts.PutPace)
+            # while other pages train: parts.PutPace), each once the browser has shown the
+            # last (Heartbeat.answered)
             started = parts.PACE.clock()
-            put = bool(self.put_next_part())
+            with pn.io.hold():
+                put = bool(self.put_next_part())
+                if put:
+                    self._number_put()
             if put:
-                self._last_put = self.clock()
                 parts.PACE.put(started, self._others_training())
-        if shown and not put:                   # its first parts are in place: opened
-            OPENING.discard(self)
+        if shown and not put and self in OPENING and self.clock() >= self._parts_from:
+            OPENING.discard(self)               # its first parts are in place: opened
         # a part of the page built once is not what its frames cost: counted in, it would
         # slow this page's frames (and so the rest of its parts) for seconds after
         self.build_ms = (time.thread_time() - built) * 1e3
@@ -548,6 +559,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         dozens of messages each, to a browser still busy building the page."""
         self._shown = True
         self._dirty = True
+        self._parts_from = self.clock() + LOWER_PARTS_AFTER_S
 
     def _frame(self):
         # the event loop's own work (its thread's CPU time), not the wait for JAX's
@@ -697,6 +709,13 @@ class PlaygroundApp(pn.viewable.Viewer):
     def _build_at_next_frame(self, name: str):
         """The lab ``name`` at the next frame (its tab shows its introduction meanwhile)."""
         self._to_build = name
+
+    def _number_put(self) -> None:
+        """Parts just put in place (inside their hold): numbered as a frame, for the
+        browser to answer once it has shown them; the next wait for that answer."""
+        self._last_put = self.clock()
+        self.heartbeat.drawn()
+        self._put_frame = self.heartbeat.sent
 
     def building(self) -> bool:
         """Whether the page has a lab to build or being built, or put parts in place within
@@ -1069,6 +1088,14 @@ def quiet() -> bool:
     first frames were made: they took up to twice their CPU time (the first message 450 ms
     for 220 ms of CPU), and the page came 0.4 s later."""
     return parts.PACE.may_put() and not OPENING and not any(p.building() for p in DRAWING)
+
+
+def busy() -> bool:
+    """Whether a page trains, opens or builds (not ``quiet``): a sweep of closed pages'
+    objects waits meanwhile (server/gcpolicy.py). A page reloaded closes and opens again at
+    once, and the sweep came ``quiet_s`` after the close, as the new page's browser
+    connected: 0.4–0.6 s more before its first screen, and a lab clicked then waited too."""
+    return scheduler.SHARE.busy() or not quiet()
 
 
 # the next plain link's page, made ahead off the event loop (``panel serve``: app.py)

@@ -40,6 +40,8 @@ HIDDEN_QUIET_S = 65.0
 WINDOW = 3           # frames drawn and not yet answered by the browser, at most (with
                      # two, a page drew in 85 % of its 60 ticks a second, with three 92 %)
 ANSWER_S = 0.5       # ... unless the oldest has waited this long (an answer lost on the way)
+PUT_ANSWER_S = 2.0   # a page's next held part waits at most this long for the last one's
+                     # answer (``answered``): the browser takes up to a second to draw a big one
 
 # tags of the beat model: [beat number, 1 when the page is hidden, last frame shown]
 BEAT_JS = """
@@ -189,9 +191,24 @@ class Heartbeat:
         now = self.clock() if now is None else now
         return now - self._sent_at > ANSWER_S
 
+    def answered(self, number: int, since: float, now: float | None = None,
+                 wait_s: float = PUT_ANSWER_S) -> bool:
+        """Has the browser shown frame ``number``, drawn at ``since``? A page puts its held
+        parts (a card's contents) one after another: each waits until the browser has
+        shown the last, so that the browser gets to paint between them. Sent back to back,
+        they queued in the browser behind one another, and a lab's first card, put on the
+        page first, appeared only once all its cards' contents were drawn, 3–4 s after the
+        click (docs/performance.md). Also yes when the browser beats and never answers
+        (a client without one, such as the load test's), when it says the page is hidden
+        (no animation frames there), or once ``wait_s`` have gone by."""
+        if self.last is None or self.hidden or (self.shown or 0) >= number:
+            return True
+        now = self.clock() if now is None else now
+        return now - since >= wait_s
+
     def drawn(self, now: float | None = None) -> None:
         """Number the frame being drawn: call it inside the frame's hold, so that the number
-        travels in the frame's own message."""
+        travels in the frame's own message (``sent``: its number)."""
         self.sent += 1
         self._sent_at = self.clock() if now is None else now
         self.frame.tags = [self.sent]

@@ -252,7 +252,9 @@ def test_a_new_page_trains_but_draws_nothing_until_its_browser_has_shown_it(monk
     """Between its browser's connection and Panel's onload (the browser has built the
     page), a ``?play=1`` page trains but sends nothing: Panel would send each change of a
     frame on its own then, and put each held part in a walk of the page's models of its
-    own. Once shown, the next frame draws, and the held parts go in together."""
+    own. Once shown, the next frame draws, and the held parts go in together
+    LOWER_PARTS_AFTER_S later (the browser takes most of a second to draw them: sent at
+    once, they held back the page's first frame and its answer to a first click)."""
     from types import SimpleNamespace
     from playground.ui import PlaygroundApp
     app = PlaygroundApp()
@@ -271,7 +273,53 @@ def test_a_new_page_trains_but_draws_nothing_until_its_browser_has_shown_it(monk
     assert app.run.epoch > 0                # it trains meanwhile
     assert drawn == [] and held.objects == [] and len(app.later) == 1
     app._on_shown()
+    app.tick()                              # the first frame at once
+    assert drawn and drawn[-1] > 0 and held.objects == [] and len(app.later) == 1
+    app.tick()
+    assert held.objects == [] and len(app.later) == 1        # the parts wait meanwhile
+    app._parts_from = app.clock()           # LOWER_PARTS_AFTER_S later
+    n = len(drawn)
     app.tick()                              # the held parts, in a turn of their own
-    assert drawn == [] and len(held.objects) == 1 and len(app.later) == 0
-    app.tick()                              # then the frame
-    assert drawn and drawn[-1] > 0
+    assert len(drawn) == n and len(held.objects) == 1 and len(app.later) == 0
+    for _ in range(3):                      # then the frames again
+        app.run.settle()
+        app.tick()
+    assert len(drawn) > n
+
+
+def test_a_pages_held_parts_go_in_each_once_its_browser_has_shown_the_last(monkeypatch):
+    """A page's held parts (a lab's cards' contents) go in one after another: each waits
+    until the browser has answered the last (drawn it), so that the browser paints
+    between them (a lab's first card otherwise waited for all its cards' contents); at
+    most PUT_ANSWER_S, and not at all for a client that never beats or a hidden page."""
+    from types import SimpleNamespace
+    from playground.ui import PlaygroundApp, parts
+    now = [100.0]
+    monkeypatch.setattr(parts, "PACE", parts.PutPace(clock=lambda: now[0]))
+    monkeypatch.setattr(parts, "PUT_BUDGET_MS", 0.0)     # one part a turn
+    app = PlaygroundApp()
+    monkeypatch.setattr(app, "_doc", SimpleNamespace(
+        session_context=SimpleNamespace(_session=SimpleNamespace(connection_count=1))))
+    app.clock = lambda: now[0]
+    boxes = [pn.Column(pn.pane.Markdown(f"part {i}")) for i in range(4)]
+    for box in boxes:
+        app.later.hold(box)
+    beat = app.heartbeat
+    beat._beat("tags", None, [1, 0, 0])                 # a browser that beats
+    sent = beat.sent
+
+    def tick_after(seconds):
+        now[0] += seconds
+        app.tick()
+        return [len(b.objects) for b in boxes]
+
+    assert tick_after(0.2) == [1, 0, 0, 0]               # the first, numbered as a frame
+    assert beat.sent == sent + 1
+    assert tick_after(0.2) == [1, 0, 0, 0]               # not yet shown by the browser
+    assert tick_after(0.5) == [1, 0, 0, 0]
+    beat._beat("tags", None, [2, 0, beat.sent])          # drawn: the browser answers
+    assert tick_after(0.2) == [1, 1, 0, 0]
+    assert tick_after(heartbeat.PUT_ANSWER_S - 0.1) == [1, 1, 0, 0]
+    assert tick_after(0.2) == [1, 1, 1, 0]               # an answer lost: not waited for
+    beat._beat("tags", None, [3, 1, 0])                  # the page hidden: no animation
+    assert tick_after(0.2) == [1, 1, 1, 1]               # frames to answer with

@@ -138,6 +138,9 @@ def test_the_next_spare_waits_while_a_page_opens(monkeypatch):
     page.tick()                                 # not shown yet: still opening
     assert not app_module.quiet()
     page._on_shown()
+    page.tick()                                 # its first frame: still opening, its parts
+    assert not app_module.quiet()               # below come LOWER_PARTS_AFTER_S later
+    page._parts_from = page.clock()
     puts = []
     while page in app_module.OPENING and len(puts) < 5:
         before = len(page.later)
@@ -171,3 +174,37 @@ def test_the_next_spare_waits_while_a_page_builds_a_lab_or_puts_parts(monkeypatc
         assert not page.building() and app_module.quiet()
     finally:
         app_module.DRAWING.discard(page)
+
+
+def test_a_sweep_of_closed_pages_waits_while_a_page_opens(monkeypatch):
+    """A page reloaded closes and opens at once: the sweep of the closed page's objects
+    (every page waits for it) does not come while the new one opens (``busy``)."""
+    from playground.server.gcpolicy import FreezeCollector
+    from playground.ui import parts
+    monkeypatch.setattr(parts, "PACE", parts.PutPace())
+    now, pending = [0.0], []
+    collector = FreezeCollector(quiet_s=2, max_wait_s=60, call_later=lambda s, fn: pending.append(
+        (now[0] + s, fn)), clock=lambda: now[0], busy=app_module.busy)
+    monkeypatch.setattr(collector, "sweep", lambda: setattr(collector, "sweeps",
+                                                             collector.sweeps + 1))
+
+    def advance(seconds):
+        end = now[0] + seconds
+        while (due := sorted((t, i) for i, (t, _) in enumerate(pending) if t <= end)):
+            now[0], i = due[0]
+            pending.pop(i)[1]()
+        now[0] = end
+
+    page = PlaygroundApp(query=None)
+    try:
+        collector.closed()                      # the old page went
+        app_module.OPENING.add(page)            # and its reload opens
+        advance(10)
+        assert collector.sweeps == 0 and app_module.busy()
+        app_module.OPENING.discard(page)        # open: the sweep at the next look
+        assert not app_module.busy()
+        advance(2)
+        assert collector.sweeps == 1
+    finally:
+        app_module.OPENING.discard(page)
+        page.stop()
