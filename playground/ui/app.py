@@ -65,7 +65,9 @@ MIN_GAP = 0.5         # two frames leave at least this share of a period apart
 FULL_FRAME_MS = 100    # the diagram and confusion matrix: about 10 a second
 # the parts below a served page's first screen are put this long after the browser has
 # shown it: the browser takes 0.6–0.7 s to draw them (five boxes, 140 models), and sent at
-# once they held back the page's answer to a first click (Play, a lab's tab) for as long
+# once they held back the page's answer to a first click (a lab's tab, Play) for as long.
+# A page that plays gets them at once, before its training shows (drawn later, they
+# would stop its animation for most of a second)
 LOWER_PARTS_AFTER_S = 1.0
 BUSY_MS = 67           # frames further apart than this (under 15 a second): the server is busy
 CROWDED_MS = 100       # further apart than this (under 10 a second): it is crowded
@@ -204,7 +206,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._lab_factories = {"neurons": NeuronLab,
                                "descent": lambda: DescentLab(run),
                                "convolution": ConvLabTab,
-                               "digits": lambda: DigitsLab(on_use_filter=self._open_filter)}
+                               "digits": DigitsLab}      # its page's link: ``lab``
         self.labs: dict = {}
         # each tab holds its introduction from the start: its first click shows it at once
         # (a change of styles), the lab itself comes from the next frames
@@ -469,7 +471,8 @@ class PlaygroundApp(pn.viewable.Viewer):
                 self._building = (name, spare.take_future() if spare is not None else
                                   parts.build_for(self._doc, self._make_lab, name))
         elif (self.later and shown and (self.clock() - self._last_put) * 1e3 >= parts.PUT_GAP_MS
-              and (self.active_tab != "playground" or self.clock() >= self._parts_from)
+              and (self.active_tab != "playground" or self.controls.playing
+                   or self.clock() >= self._parts_from)
               and parts.PACE.may_put()
               and self.heartbeat.answered(self._put_frame, self._last_put, self.clock())):
             # then its cards' contents, a few a frame, PUT_GAP_MS apart (further apart
@@ -758,6 +761,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         if name not in self.labs and name in self._lab_factories:
             self.labs[name], content = (made.result() if made is not None
                                         else self._make_lab(name))
+            if name == "digits":            # its learned filters open in this page's lab
+                self.labs[name].on_use_filter = self._open_filter
             if self.locked:                 # built during a demonstration: locked too
                 self._lock_widgets(content)
             if self._doc is not None:
@@ -1102,13 +1107,15 @@ def busy() -> bool:
 SPARE = parts.Spare(PlaygroundApp, quiet=quiet)
 
 SPARE_LAB_DELAY_S = 5.0     # the next lab made ahead, at least this long after one is taken
-# The labs that are alike on every page (they take nothing from it), one of each made
-# ahead in ``parts.BUILDER``'s thread: a first click on their tab puts the one made ahead
-# on its page, where it waited for its build (0.3–0.5 s) before (``PlaygroundApp.tick``).
-# The next is made once the event loop is quiet (``quiet``).
+# The labs that are alike on every page (they take nothing from it; the Digits lab's link
+# to its page's Convolution lab is set as it goes on the page), one of each made ahead in
+# ``parts.BUILDER``'s thread: a first click on their tab puts the one made ahead on its
+# page, where it waited for its build (0.3–0.5 s) before (``PlaygroundApp.tick``). The
+# next is made once the event loop is quiet (``quiet``).
 SPARE_LABS = {"neurons": parts.Spare(lambda: make_lab(NeuronLab), SPARE_LAB_DELAY_S, quiet),
               "convolution": parts.Spare(lambda: make_lab(ConvLabTab), SPARE_LAB_DELAY_S,
-                                         quiet)}
+                                         quiet),
+              "digits": parts.Spare(lambda: make_lab(DigitsLab), SPARE_LAB_DELAY_S, quiet)}
 
 
 class MadeFor:

@@ -21,4 +21,4 @@ def test_the_warm_up_builds_each_lab_once_in_the_builders_thread(monkeypatch):
     assert all(thread.startswith("playground-build") for _, thread in built)
     assert not app_module.DRAWING
     # then the labs alike on every page are made ahead, each once the loop is quiet
-    assert prepared == ["neurons", "convolution"]
+    assert prepared == ["neurons", "convolution", "digits"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import panel as pn
 
+from playground.ui import app as app_module
 from playground.ui import heartbeat
 from playground.ui.heartbeat import HIDDEN_QUIET_S, QUIET_S, Heartbeat
 
@@ -252,9 +253,8 @@ def test_a_new_page_trains_but_draws_nothing_until_its_browser_has_shown_it(monk
     """Between its browser's connection and Panel's onload (the browser has built the
     page), a ``?play=1`` page trains but sends nothing: Panel would send each change of a
     frame on its own then, and put each held part in a walk of the page's models of its
-    own. Once shown, the next frame draws, and the held parts go in together
-    LOWER_PARTS_AFTER_S later (the browser takes most of a second to draw them: sent at
-    once, they held back the page's first frame and its answer to a first click)."""
+    own. Once shown, the held parts go in together (a page that plays gets them before
+    its training shows: app.LOWER_PARTS_AFTER_S), then the next frame draws."""
     from types import SimpleNamespace
     from playground.ui import PlaygroundApp
     app = PlaygroundApp()
@@ -273,18 +273,37 @@ def test_a_new_page_trains_but_draws_nothing_until_its_browser_has_shown_it(monk
     assert app.run.epoch > 0                # it trains meanwhile
     assert drawn == [] and held.objects == [] and len(app.later) == 1
     app._on_shown()
-    app.tick()                              # the first frame at once
-    assert drawn and drawn[-1] > 0 and held.objects == [] and len(app.later) == 1
-    app.tick()
-    assert held.objects == [] and len(app.later) == 1        # the parts wait meanwhile
-    app._parts_from = app.clock()           # LOWER_PARTS_AFTER_S later
-    n = len(drawn)
     app.tick()                              # the held parts, in a turn of their own
-    assert len(drawn) == n and len(held.objects) == 1 and len(app.later) == 0
-    for _ in range(3):                      # then the frames again
-        app.run.settle()
-        app.tick()
-    assert len(drawn) > n
+    assert drawn == [] and len(held.objects) == 1 and len(app.later) == 0
+    app.tick()                              # then the frame
+    assert drawn and drawn[-1] > 0
+
+
+def test_a_page_at_rest_draws_its_first_frame_before_the_parts_below_it(monkeypatch):
+    """The parts below the first screen take the browser most of a second: a page that
+    does not play gets them LOWER_PARTS_AFTER_S after it is shown, so that its first
+    frame, and its answer to a first click (a lab's tab), do not wait behind them."""
+    from types import SimpleNamespace
+    from playground.ui import PlaygroundApp
+    app = PlaygroundApp()
+    monkeypatch.setattr(app, "_doc", SimpleNamespace(
+        session_context=SimpleNamespace(_session=SimpleNamespace(connection_count=1))))
+    now = [100.0]
+    app.clock = lambda: now[0]
+    app._shown = False
+    held = pn.Column(pn.pane.Markdown("below the first screen"))
+    app.later.hold(held, together=True)
+    drawn = []
+    monkeypatch.setattr(app.output, "update", lambda: drawn.append(now[0]))
+    app._on_shown()
+    app.tick()                              # the first frame at once
+    assert drawn and held.objects == []
+    now[0] += app_module.LOWER_PARTS_AFTER_S - 0.1
+    app.tick()
+    assert held.objects == []               # the parts wait meanwhile
+    now[0] += 0.2
+    app.tick()
+    assert len(held.objects) == 1 and len(app.later) == 0
 
 
 def test_a_pages_held_parts_go_in_each_once_its_browser_has_shown_the_last(monkeypatch):

@@ -664,17 +664,20 @@ def test_a_spare_is_made_once_the_loop_is_quiet_or_at_once_when_a_session_waits(
 
 
 def test_a_lab_alike_on_every_page_is_made_ahead_and_a_first_click_puts_that_one(monkeypatch):
-    """The Neuron and Convolution labs take nothing from their page: one of each is made
-    ahead (``app.SPARE_LABS``), and a first click on its tab puts that one on the page
-    rather than waiting for a build; the next is made after. The Gradient-descent lab
-    (the page's run) and the Digits lab (a callback to the page) are each page's own."""
+    """The Neuron, Convolution and Digits labs take nothing from their page: one of each
+    is made ahead (``app.SPARE_LABS``), and a first click on its tab puts that one on the
+    page rather than waiting for a build; the next is made after. The Digits lab's link
+    to the page (its filters open in the page's Convolution lab) is set as it goes on.
+    The Gradient-descent lab (the page's run) is each page's own."""
     from playground.ui import app as app_module
     from playground.ui.conv_lab import ConvLabTab
+    from playground.ui.digits_lab import DigitsLab
     from playground.ui.neuron_lab import NeuronLab
-    assert set(app_module.SPARE_LABS) == {"neurons", "convolution"}
+    assert set(app_module.SPARE_LABS) == {"neurons", "convolution", "digits"}
     app, parts, now = _served_page_putting_a_card_a_put(monkeypatch)
     monkeypatch.setattr(app, "_others_training", lambda: 0)
-    for name, factory in (("neurons", NeuronLab), ("convolution", ConvLabTab)):
+    for name, factory in (("neurons", NeuronLab), ("convolution", ConvLabTab),
+                          ("digits", DigitsLab)):
         spare = parts.Spare(lambda f=factory: app_module.make_lab(f), delay_s=3600)
         monkeypatch.setitem(app_module.SPARE_LABS, name, spare)
         spare.prepare(delay_s=0)
@@ -686,6 +689,7 @@ def test_a_lab_alike_on_every_page_is_made_ahead_and_a_first_click_puts_that_one
         app.tick()
         assert app.labs[name] is made                   # that lab is on the page
         spare.cancel()
+    assert app.labs["digits"].on_use_filter == app._open_filter
     # none made ahead: one is made at once, and the page waits for it
     spare = parts.Spare(lambda: app_module.make_lab(NeuronLab), delay_s=3600)
     future = spare.take_future()
