@@ -63,12 +63,16 @@ DIAGRAM_MAX_WIDTH = sizing.diagram_max_width_css(DIAGRAM_WIDTH / DIAGRAM_HEIGHT)
 FILL_AFTER_MS = 120   # a served page's first screen is made this long after its HTML
 MIN_GAP = 0.5         # two frames leave at least this share of a period apart
 FULL_FRAME_MS = 100    # the diagram and confusion matrix: about 10 a second
-# the parts below a served page's first screen are put this long after the browser has
-# shown it: the browser takes 0.6–0.7 s to draw them (five boxes, 140 models), and sent at
-# once they held back the page's answer to a first click (a lab's tab, Play) for as long.
-# A page that plays gets them at once, before its training shows (drawn later, they
-# would stop its animation for most of a second)
-LOWER_PARTS_AFTER_S = 1.0
+# The parts below a served page's first screen (four boxes, 115 models) take the browser
+# 0.5–0.6 s to draw, in one go: sent as the page was shown, they held back its answer to
+# a first click (a lab's tab, Play) for as long, and sent a second later, a click then.
+# They now come once the student scrolls the page, or this long after it was shown. A
+# page that plays gets them at once, before its training shows (drawn later, they would
+# stop its animation for most of a second)
+LOWER_PARTS_AFTER_S = 4.0
+OPEN_S = 1.0    # a page counts as opening (``OPENING``) this long after it was shown
+BELOW = "playground-below"      # those parts' tab, for ``Later``
+
 BUSY_MS = 67           # frames further apart than this (under 15 a second): the server is busy
 CROWDED_MS = 100       # further apart than this (under 10 a second): it is crowded
 
@@ -245,6 +249,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._last_put = -math.inf             # when held parts were last put in place (s)
         self._put_frame = 0                     # ... and the frame number they went with
         self._parts_from = -math.inf            # the playground's held parts not before (s)
+        self._shown_at = -math.inf              # when the browser showed the page (s)
         self.clock = time.perf_counter         # seconds (tests give it a fake clock)
         self.controls.step.on_click(lambda e: self._train_now(1))
         self.controls.reset.on_click(lambda e: self._reset())
@@ -290,13 +295,15 @@ class PlaygroundApp(pn.viewable.Viewer):
             pn.config.raw_css.append(theme.PROJECTOR_CSS)
 
     def _hold_parts(self):
-        """On a served page, the parts below the first screen come in its first frame after
-        it is shown, together (``Later``); once."""
+        """On a served page, the parts below the first screen come after it is shown
+        (``Later``; once): the own-data box (in view on a small screen) in its first frame,
+        the others together, once due (``_part_due``)."""
         if _served() and not self._parts_held:
             self._parts_held = True
-            for box in (self.own_data_box, self.confusion_box, self.lessons_box,
-                        self.class_box, self.export_box):
-                self.later.hold(box, together=True, tab="playground")
+            self.later.hold(self.own_data_box, tab="playground")
+            for box in (self.confusion_box, self.lessons_box, self.class_box,
+                        self.export_box):
+                self.later.hold(box, together=True, tab=BELOW)
 
     # ----------------------------------------------------------------- events
     def show_error(self, text: str):
@@ -471,8 +478,6 @@ class PlaygroundApp(pn.viewable.Viewer):
                 self._building = (name, spare.take_future() if spare is not None else
                                   parts.build_for(self._doc, self._make_lab, name))
         elif (self.later and shown and (self.clock() - self._last_put) * 1e3 >= parts.PUT_GAP_MS
-              and (self.active_tab != "playground" or self.controls.playing
-                   or self.clock() >= self._parts_from)
               and parts.PACE.may_put()
               and self.heartbeat.answered(self._put_frame, self._last_put, self.clock())):
             # then its cards' contents, a few a frame, PUT_GAP_MS apart (further apart
@@ -485,7 +490,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                     self._number_put()
             if put:
                 parts.PACE.put(started, self._others_training())
-        if shown and not put and self in OPENING and self.clock() >= self._parts_from:
+        if shown and not put and self in OPENING and self.clock() >= self._shown_at + OPEN_S:
             OPENING.discard(self)               # its first parts are in place: opened
         # a part of the page built once is not what its frames cost: counted in, it would
         # slow this page's frames (and so the rest of its parts) for seconds after
@@ -562,7 +567,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         dozens of messages each, to a browser still busy building the page."""
         self._shown = True
         self._dirty = True
-        self._parts_from = self.clock() + LOWER_PARTS_AFTER_S
+        self._shown_at = self.clock()
+        self._parts_from = self._shown_at + LOWER_PARTS_AFTER_S
 
     def _frame(self):
         # the event loop's own work (its thread's CPU time), not the wait for JAX's
@@ -720,6 +726,16 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.heartbeat.drawn()
         self._put_frame = self.heartbeat.sent
 
+    def _part_due(self, tab: str) -> bool:
+        """Whether a held part on ``tab`` may go in now: a hidden tab's parts wait until it
+        is shown; the parts below the playground's first screen (``BELOW``) until the
+        student scrolls, the page plays, or LOWER_PARTS_AFTER_S after it was shown."""
+        active = self.active_tab
+        if tab == BELOW:
+            return active == "playground" and (self.controls.playing or self.heartbeat.scrolled
+                                               or self.clock() >= self._parts_from)
+        return tab == active
+
     def building(self) -> bool:
         """Whether the page has a lab to build or being built, or put parts in place within
         the last second (more are likely to follow)."""
@@ -733,8 +749,7 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     def put_next_part(self):
         """Put the next held part(s) of the page in place (``Later``); returns their boxes."""
-        active = self.active_tab            # a hidden tab's parts wait until it is shown
-        boxes = self.later.put_next(parts.PUT_BUDGET_MS, shown=lambda tab: tab == active)
+        boxes = self.later.put_next(parts.PUT_BUDGET_MS, shown=self._part_due)
         if self.locked:                     # the teacher locked the page meanwhile
             for box in boxes:
                 self._lock_widgets(box)

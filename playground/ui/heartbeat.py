@@ -43,16 +43,20 @@ ANSWER_S = 0.5       # ... unless the oldest has waited this long (an answer los
 PUT_ANSWER_S = 2.0   # a page's next held part waits at most this long for the last one's
                      # answer (``answered``): the browser takes up to a second to draw a big one
 
-# tags of the beat model: [beat number, 1 when the page is hidden, last frame shown]
+# tags of the beat model: [beat number, 1 when the page is hidden, last frame shown,
+# 1 once the student has scrolled the page (or a box in it)]
 BEAT_JS = """
 if (!window._pg_beat) {
-  const s = window._pg_beat = {n: 0, shown: 0}
+  const s = window._pg_beat = {n: 0, shown: 0, scrolled: 0}
   s.send = () => {
     s.n = (s.n + 1) % 1000000
-    beat.tags = [s.n, document.hidden ? 1 : 0, s.shown]
+    beat.tags = [s.n, document.hidden ? 1 : 0, s.shown, s.scrolled]
   }
   s.timer = setInterval(s.send, interval)
   document.addEventListener("visibilitychange", s.send)
+  document.addEventListener("scroll", () => {
+    if (!s.scrolled) { s.scrolled = 1; s.send() }
+  }, {capture: true, passive: true})
   s.send()
 }
 """
@@ -143,6 +147,7 @@ class Heartbeat:
         self.clock = clock
         self.last: float | None = None      # when the last beat came (None: never)
         self.hidden = False
+        self.scrolled = False               # the student has scrolled the page
         self.beats = 0
         self._seen = 0                      # beats already seen by ``away``
         self._quiet = 0.0                   # quiet time added up since then (s)
@@ -175,8 +180,10 @@ class Heartbeat:
         try:
             self.hidden = bool(int(new[1]))
             shown = int(new[2]) if len(new) > 2 else None
+            scrolled = len(new) > 3 and bool(int(new[3]))
         except (IndexError, TypeError, ValueError, OverflowError):
             return                          # not a beat this page sends
+        self.scrolled = self.scrolled or scrolled
         self.last = self.clock()
         self.beats += 1
         if shown is not None and 0 < shown <= self.sent:

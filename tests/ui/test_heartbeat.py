@@ -281,8 +281,9 @@ def test_a_new_page_trains_but_draws_nothing_until_its_browser_has_shown_it(monk
 
 def test_a_page_at_rest_draws_its_first_frame_before_the_parts_below_it(monkeypatch):
     """The parts below the first screen take the browser most of a second: a page that
-    does not play gets them LOWER_PARTS_AFTER_S after it is shown, so that its first
-    frame, and its answer to a first click (a lab's tab), do not wait behind them."""
+    does not play gets them once the student scrolls, or LOWER_PARTS_AFTER_S after it is
+    shown, so that its first frame and its answer to a first click (a lab's tab) do not
+    wait behind them."""
     from types import SimpleNamespace
     from playground.ui import PlaygroundApp
     app = PlaygroundApp()
@@ -292,7 +293,7 @@ def test_a_page_at_rest_draws_its_first_frame_before_the_parts_below_it(monkeypa
     app.clock = lambda: now[0]
     app._shown = False
     held = pn.Column(pn.pane.Markdown("below the first screen"))
-    app.later.hold(held, together=True)
+    app.later.hold(held, together=True, tab=app_module.BELOW)
     drawn = []
     monkeypatch.setattr(app.output, "update", lambda: drawn.append(now[0]))
     app._on_shown()
@@ -304,6 +305,25 @@ def test_a_page_at_rest_draws_its_first_frame_before_the_parts_below_it(monkeypa
     now[0] += 0.2
     app.tick()
     assert len(held.objects) == 1 and len(app.later) == 0
+    # ... or as soon as the student scrolls the page
+    app = PlaygroundApp()
+    monkeypatch.setattr(app, "_doc", SimpleNamespace(
+        session_context=SimpleNamespace(_session=SimpleNamespace(connection_count=1))))
+    app.clock = lambda: now[0]
+    held = pn.Column(pn.pane.Markdown("below the first screen"))
+    app.later.hold(held, together=True, tab=app_module.BELOW)
+    app._on_shown()
+    app.tick()
+    app.heartbeat._beat("tags", None, [1, 0, 0, 0])
+    now[0] += 0.5
+    app.tick()
+    assert held.objects == []
+    app.heartbeat._beat("tags", None, [2, 0, 0, 1])      # scrolled
+    assert app.heartbeat.scrolled
+    app.heartbeat._beat("tags", None, [3, 0, 0])         # (an older page's beat)
+    now[0] += 0.2
+    app.tick()
+    assert len(held.objects) == 1
 
 
 def test_a_pages_held_parts_go_in_each_once_its_browser_has_shown_the_last(monkeypatch):

@@ -138,9 +138,9 @@ def test_the_next_spare_waits_while_a_page_opens(monkeypatch):
     page.tick()                                 # not shown yet: still opening
     assert not app_module.quiet()
     page._on_shown()
-    page.tick()                                 # its first frame: still opening, its parts
-    assert not app_module.quiet()               # below come LOWER_PARTS_AFTER_S later
-    page._parts_from = page.clock()
+    page.tick()                                 # its first frame: still opening
+    assert not app_module.quiet()
+    page._shown_at = page._parts_from = page.clock() - app_module.OPEN_S    # OPEN_S later
     puts = []
     while page in app_module.OPENING and len(puts) < 5:
         before = len(page.later)
