@@ -125,6 +125,19 @@ if (!window._pg_tab_boxes) {
       }
     })
   }, true)
+  // the tab under the pointer (or given the focus), told to the server with the page's
+  // beat: a lab built for its page starts being built then, before the click
+  const near = (event) => {
+    const s = window._pg_beat
+    const path = event.composedPath()
+    const tab = path.find((el) => has(el, 'bk-tab'))
+    if (!s || !tab || !path.some((el) => has(el, bar))) return
+    const i = Array.from(tab.parentElement.children).filter((c) => has(c, 'bk-tab'))
+      .indexOf(tab)
+    if (i >= 0 && i !== s.hover) { s.hover = i; s.send() }
+  }
+  document.addEventListener('pointerover', near, true)
+  document.addEventListener('focusin', near, true)
 }
 """
 TAB_TITLES = ("Playground", "Neuron lab", "Gradient descent", "Convolution", "Digits CNN")
@@ -250,6 +263,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._put_frame = 0                     # ... and the frame number they went with
         self._parts_from = -math.inf            # the playground's held parts not before (s)
         self._shown_at = -math.inf              # when the browser showed the page (s)
+        self._prebuilt: dict = {}               # labs built as the pointer came on their tab
+        self._hover_seen: int | None = None
         self.clock = time.perf_counter         # seconds (tests give it a fake clock)
         self.controls.step.on_click(lambda e: self._train_now(1))
         self.controls.reset.on_click(lambda e: self._reset())
@@ -297,10 +312,11 @@ class PlaygroundApp(pn.viewable.Viewer):
     def _hold_parts(self):
         """On a served page, the parts below the first screen come after it is shown
         (``Later``; once): the own-data box (in view on a small screen) in its first frame,
-        the others together, once due (``_part_due``)."""
+        the others once due (``_part_due``), with it when they are due then (a page that
+        plays: all in one put, before its training shows)."""
         if _served() and not self._parts_held:
             self._parts_held = True
-            self.later.hold(self.own_data_box, tab="playground")
+            self.later.hold(self.own_data_box, together=True, tab="playground")
             for box in (self.confusion_box, self.lessons_box, self.class_box,
                         self.export_box):
                 self.later.hold(box, together=True, tab=BELOW)
@@ -474,9 +490,15 @@ class PlaygroundApp(pn.viewable.Viewer):
         elif self._to_build is not None:       # a lab tab's first click: its lab now
             name, self._to_build = self._to_build, None
             if name not in self.labs:          # its Python objects in the builder's thread
-                spare = SPARE_LABS.get(name)    # (made ahead, for a lab alike on every page)
-                self._building = (name, spare.take_future() if spare is not None else
-                                  parts.build_for(self._doc, self._make_lab, name))
+                spare = SPARE_LABS.get(name)    # (made ahead, for a lab alike on every page;
+                made = self._prebuilt.pop(name, None)   # or as the pointer came on its tab)
+                if made is None:
+                    made = (spare.take_future() if spare is not None else
+                            parts.build_for(self._doc, self._make_lab, name))
+                self._building = (name, made)
+        elif self.heartbeat.hover != self._hover_seen:
+            self._hover_seen = self.heartbeat.hover
+            self._prebuild(self._hover_seen)
         elif (self.later and shown and (self.clock() - self._last_put) * 1e3 >= parts.PUT_GAP_MS
               and parts.PACE.may_put()
               and self.heartbeat.answered(self._put_frame, self._last_put, self.clock())):
@@ -719,6 +741,16 @@ class PlaygroundApp(pn.viewable.Viewer):
         """The lab ``name`` at the next frame (its tab shows its introduction meanwhile)."""
         self._to_build = name
 
+    def _prebuild(self, index: int | None) -> None:
+        """The pointer came on the tab ``index``: a lab built for this page (not made ahead
+        for every page: the Gradient-descent lab, on the page's run) starts being built in
+        the builder's thread, and its first click takes it (0.45 s of build, begun a few
+        hundred ms before the click). Not while another lab is built."""
+        name = TABS[index] if index is not None and 0 <= index < len(TABS) else None
+        if (name in self._lab_factories and name not in self.labs and name not in SPARE_LABS
+                and name not in self._prebuilt and self._building is None):
+            self._prebuilt[name] = parts.build_for(self._doc, self._make_lab, name)
+
     def _number_put(self) -> None:
         """Parts just put in place (inside their hold): numbered as a frame, for the
         browser to answer once it has shown them; the next wait for that answer."""
@@ -740,6 +772,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         """Whether the page has a lab to build or being built, or put parts in place within
         the last second (more are likely to follow)."""
         return (self._building is not None or self._to_build is not None
+                or any(not f.done() for f in self._prebuilt.values())
                 or self.clock() - self._last_put < 1.0)
 
     def _others_training(self) -> int:

@@ -44,13 +44,14 @@ PUT_ANSWER_S = 2.0   # a page's next held part waits at most this long for the l
                      # answer (``answered``): the browser takes up to a second to draw a big one
 
 # tags of the beat model: [beat number, 1 when the page is hidden, last frame shown,
-# 1 once the student has scrolled the page (or a box in it)]
+# 1 once the student has scrolled the page (or a box in it), the tab under the pointer
+# (its index, -1 before any; set by the page's tab bar)]
 BEAT_JS = """
 if (!window._pg_beat) {
-  const s = window._pg_beat = {n: 0, shown: 0, scrolled: 0}
+  const s = window._pg_beat = {n: 0, shown: 0, scrolled: 0, hover: -1}
   s.send = () => {
     s.n = (s.n + 1) % 1000000
-    beat.tags = [s.n, document.hidden ? 1 : 0, s.shown, s.scrolled]
+    beat.tags = [s.n, document.hidden ? 1 : 0, s.shown, s.scrolled, s.hover]
   }
   s.timer = setInterval(s.send, interval)
   document.addEventListener("visibilitychange", s.send)
@@ -148,6 +149,7 @@ class Heartbeat:
         self.last: float | None = None      # when the last beat came (None: never)
         self.hidden = False
         self.scrolled = False               # the student has scrolled the page
+        self.hover: int | None = None       # the tab under the pointer, last said (index)
         self.beats = 0
         self._seen = 0                      # beats already seen by ``away``
         self._quiet = 0.0                   # quiet time added up since then (s)
@@ -181,9 +183,12 @@ class Heartbeat:
             self.hidden = bool(int(new[1]))
             shown = int(new[2]) if len(new) > 2 else None
             scrolled = len(new) > 3 and bool(int(new[3]))
+            hover = int(new[4]) if len(new) > 4 else -1
         except (IndexError, TypeError, ValueError, OverflowError):
             return                          # not a beat this page sends
         self.scrolled = self.scrolled or scrolled
+        if hover >= 0:
+            self.hover = hover
         self.last = self.clock()
         self.beats += 1
         if shown is not None and 0 < shown <= self.sent:
@@ -198,19 +203,19 @@ class Heartbeat:
         now = self.clock() if now is None else now
         return now - self._sent_at > ANSWER_S
 
-    def answered(self, number: int, since: float, now: float | None = None,
+    def answered(self, number: int, since: float, now: float,
                  wait_s: float = PUT_ANSWER_S) -> bool:
-        """Has the browser shown frame ``number``, drawn at ``since``? A page puts its held
-        parts (a card's contents) one after another: each waits until the browser has
-        shown the last, so that the browser gets to paint between them. Sent back to back,
-        they queued in the browser behind one another, and a lab's first card, put on the
-        page first, appeared only once all its cards' contents were drawn, 3–4 s after the
-        click (docs/performance.md). Also yes when the browser beats and never answers
-        (a client without one, such as the load test's), when it says the page is hidden
-        (no animation frames there), or once ``wait_s`` have gone by."""
+        """Has the browser shown frame ``number``, drawn at ``since`` (``since`` and ``now``
+        on the caller's clock)? A page puts its held parts (a card's contents) one after
+        another: each waits until the browser has shown the last, so that the browser gets
+        to paint between them. Sent back to back, they queued in the browser behind one
+        another, and a lab's first card, put on the page first, appeared only once all its
+        cards' contents were drawn, 3–4 s after the click (docs/performance.md). Also yes
+        when no browser ever beat (a client without one, such as the load test's), when
+        the browser says the page is hidden (no animation frames there), or once
+        ``wait_s`` have gone by."""
         if self.last is None or self.hidden or (self.shown or 0) >= number:
             return True
-        now = self.clock() if now is None else now
         return now - since >= wait_s
 
     def drawn(self, now: float | None = None) -> None:

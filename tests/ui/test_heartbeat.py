@@ -362,3 +362,25 @@ def test_a_pages_held_parts_go_in_each_once_its_browser_has_shown_the_last(monke
     assert tick_after(0.2) == [1, 1, 1, 0]               # an answer lost: not waited for
     beat._beat("tags", None, [3, 1, 0])                  # the page hidden: no animation
     assert tick_after(0.2) == [1, 1, 1, 1]               # frames to answer with
+
+
+def test_a_playing_page_gets_all_its_parts_below_in_one_put(monkeypatch):
+    """The own-data box (in view) comes at the first frame after the page is shown; the
+    parts below come with it on a page that plays (one put, before its training shows:
+    later they would stop its animation), on a page at rest only once due."""
+    from types import SimpleNamespace
+    from playground.ui import PlaygroundApp
+    monkeypatch.setattr(app_module, "_served", lambda: True)
+    for playing in (True, False):
+        app = PlaygroundApp()
+        monkeypatch.setattr(app, "_doc", SimpleNamespace(
+            session_context=SimpleNamespace(_session=SimpleNamespace(connection_count=1))))
+        app._hold_parts()
+        assert app.own_data_box.objects == [] and app.lessons_box.objects == []
+        app.controls.playing = playing
+        app._on_shown()
+        app.tick()
+        assert app.own_data_box.objects
+        assert bool(app.lessons_box.objects) == playing and bool(app.export_box.objects) == playing
+        app.controls.playing = False
+        app.stop()

@@ -695,3 +695,31 @@ def test_a_lab_alike_on_every_page_is_made_ahead_and_a_first_click_puts_that_one
     future = spare.take_future()
     assert spare.missed == 1 and isinstance(future.result()[0], NeuronLab)
     spare.cancel()
+
+
+def test_the_pointer_on_a_labs_tab_starts_building_the_lab_its_click_takes(monkeypatch):
+    """The Gradient-descent lab is built for its page (on the page's run): it starts being
+    built as the pointer comes on its tab (the page's beat says which), and the first
+    click takes that build. A tab of a lab made ahead for every page, or a tab hovered
+    while a lab is built, starts nothing."""
+    app, parts, now = _served_page_putting_a_card_a_put(monkeypatch)
+    monkeypatch.setattr(app, "_others_training", lambda: 0)
+    beat = app.heartbeat
+    beat._beat("tags", None, [1, 0, 0, 0, TABS.index("neurons")])
+    app.tick()
+    assert app._prebuilt == {}                          # made ahead already
+    beat._beat("tags", None, [2, 0, 0, 0, TABS.index("descent")])
+    assert beat.hover == TABS.index("descent")
+    app.tick()
+    made = app._prebuilt["descent"]
+    assert app.building()                               # the spare pages wait meanwhile
+    app.tick()
+    assert app._prebuilt == {"descent": made}           # once
+    app.tabs.active = TABS.index("descent")             # the click
+    app.tick()
+    assert app._building == ("descent", made) and app._prebuilt == {}
+    made.result()
+    app.tick()
+    assert app.labs["descent"] is made.result()[0]
+    beat._beat("tags", None, [3, 0, 0, 0, -1])          # (no tab said: the last one kept)
+    assert beat.hover == TABS.index("descent")
