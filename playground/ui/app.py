@@ -261,7 +261,6 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._last_full = -math.inf            # when the last full frame was drawn (s)
         self._last_put = -math.inf             # when held parts were last put in place (s)
         self._put_frame = 0                     # ... and the frame number they went with
-        self._parts_from = -math.inf            # the playground's held parts not before (s)
         self._shown_at = -math.inf              # when the browser showed the page (s)
         self._prebuilt: dict = {}               # labs built as the pointer came on their tab
         self._hover_seen: int | None = None
@@ -590,7 +589,6 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._shown = True
         self._dirty = True
         self._shown_at = self.clock()
-        self._parts_from = self._shown_at + LOWER_PARTS_AFTER_S
 
     def _frame(self):
         # the event loop's own work (its thread's CPU time), not the wait for JAX's
@@ -764,8 +762,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         student scrolls, the page plays, or LOWER_PARTS_AFTER_S after it was shown."""
         active = self.active_tab
         if tab == BELOW:
+            due_at = self._shown_at + LOWER_PARTS_AFTER_S
             return active == "playground" and (self.controls.playing or self.heartbeat.scrolled
-                                               or self.clock() >= self._parts_from)
+                                               or self.clock() >= due_at)
         return tab == active
 
     def building(self) -> bool:

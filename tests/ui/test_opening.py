@@ -140,7 +140,7 @@ def test_the_next_spare_waits_while_a_page_opens(monkeypatch):
     page._on_shown()
     page.tick()                                 # its first frame: still opening
     assert not app_module.quiet()
-    page._shown_at = page._parts_from = page.clock() - app_module.OPEN_S    # OPEN_S later
+    page._shown_at = page.clock() - app_module.OPEN_S      # OPEN_S later
     puts = []
     while page in app_module.OPENING and len(puts) < 5:
         before = len(page.later)
