@@ -33,3 +33,7 @@ def _no_page_draws_on():
     if app is not None:
         for page in list(app.DRAWING):
             page.stop()
+        # and no lab is made ahead after it (a lab tab's first click prepares the next in
+        # a few seconds, which a later test's count of builds would see)
+        for spare in app.SPARE_LABS.values():
+            spare.cancel()

@@ -35,11 +35,19 @@ class ParallelRuns(param.Parameterized):
     lr_max = param.Number(default=3.0, bounds=(1e-6, 10.0), doc="The largest learning rate.")
     epoch = param.Integer(default=0, bounds=(0, None), constant=True)
 
-    def __init__(self, run, **params):
+    def __init__(self, run=None, **params):
         super().__init__(**params)
+        self.run = None
+        self.state = None
+        self.param.watch(lambda e: self.reset(), ["over", "copies", "lr_min", "lr_max"])
+        if run is not None:
+            self.bind(run)
+
+    def bind(self, run) -> None:
+        """The run whose network the copies are of (once: made without one, the copies
+        are made ahead of the page whose run they take; ``ui.descent_lab``)."""
         self.run = run
         self.reset()
-        self.param.watch(lambda e: self.reset(), ["over", "copies", "lr_min", "lr_max"])
 
     # ---------------------------------------------------------------- set-up
     def values(self) -> list:
@@ -55,8 +63,11 @@ class ParallelRuns(param.Parameterized):
                 r.regularization, r.reg_rate, r.seed)
 
     def reset(self):
-        """Every copy back to its first weights, epoch 0, empty curves."""
+        """Every copy back to its first weights, epoch 0, empty curves (none before
+        ``bind``)."""
         r = self.run
+        if r is None:
+            return
         seeds = self.values() if self.over == "seed" else [r.seed] * self.copies
         padded = [train.init_state(jax.random.fold_in(jax.random.PRNGKey(s), INIT_STREAM),
                                    r.arch_arrays).params for s in seeds]

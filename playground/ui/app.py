@@ -489,12 +489,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         elif self._to_build is not None:       # a lab tab's first click: its lab now
             name, self._to_build = self._to_build, None
             if name not in self.labs:          # its Python objects in the builder's thread
-                spare = SPARE_LABS.get(name)    # (made ahead, for a lab alike on every page;
-                made = self._prebuilt.pop(name, None)   # or as the pointer came on its tab)
-                if made is None:
-                    made = (spare.take_future() if spare is not None else
-                            parts.build_for(self._doc, self._make_lab, name))
-                self._building = (name, made)
+                made = self._prebuilt.pop(name, None)   # (taken as the pointer came on
+                self._building = (name, made or self._lab_future(name))     # its tab)
         elif self.heartbeat.hover != self._hover_seen:
             self._hover_seen = self.heartbeat.hover
             self._prebuild(self._hover_seen)
@@ -739,15 +735,26 @@ class PlaygroundApp(pn.viewable.Viewer):
         """The lab ``name`` at the next frame (its tab shows its introduction meanwhile)."""
         self._to_build = name
 
+    def _lab_future(self, name: str):
+        """The lab ``name`` for this page, made in the builder's thread: the one made ahead
+        (``SPARE_LABS``), tied there to this page's run if it shows the run
+        (``RUN_LABS``), or one made now."""
+        spare = SPARE_LABS.get(name)
+        if spare is None:
+            return parts.build_for(self._doc, self._make_lab, name)
+        made = spare.take_future()
+        if name in RUN_LABS:    # queued after the spare's own making (one thread, in order)
+            made = parts.build_for(self._doc, bind_lab, made, self.run)
+        return made
+
     def _prebuild(self, index: int | None) -> None:
-        """The pointer came on the tab ``index``: a lab built for this page (not made ahead
-        for every page: the Gradient-descent lab, on the page's run) starts being built in
-        the builder's thread, and its first click takes it (0.45 s of build, begun a few
-        hundred ms before the click). Not while another lab is built."""
+        """The pointer came on the tab ``index``: a lab that shows the page's run (the
+        Gradient-descent lab) is taken and tied to the run in the builder's thread, and its
+        first click takes it. Not while another lab is built."""
         name = TABS[index] if index is not None and 0 <= index < len(TABS) else None
-        if (name in self._lab_factories and name not in self.labs and name not in SPARE_LABS
-                and name not in self._prebuilt and self._building is None):
-            self._prebuilt[name] = parts.build_for(self._doc, self._make_lab, name)
+        if (name in RUN_LABS and name not in self.labs and name not in self._prebuilt
+                and self._building is None):
+            self._prebuilt[name] = self._lab_future(name)
 
     def _number_put(self) -> None:
         """Parts just put in place (inside their hold): numbered as a frame, for the
@@ -1154,15 +1161,31 @@ def busy() -> bool:
 SPARE = parts.Spare(PlaygroundApp, quiet=quiet)
 
 SPARE_LAB_DELAY_S = 5.0     # the next lab made ahead, at least this long after one is taken
-# The labs that are alike on every page (they take nothing from it; the Digits lab's link
-# to its page's Convolution lab is set as it goes on the page), one of each made ahead in
-# ``parts.BUILDER``'s thread: a first click on their tab puts the one made ahead on its
-# page, where it waited for its build (0.3–0.5 s) before (``PlaygroundApp.tick``). The
-# next is made once the event loop is quiet (``quiet``).
+# Every lab, made ahead alike for every page (the Digits lab's link to its page's
+# Convolution lab is set as it goes on the page, the Gradient-descent lab is tied to the
+# page's run as it is taken: ``RUN_LABS``), one of each in ``parts.BUILDER``'s thread: a
+# first click on their tab puts the one made ahead on its page, where it waited for its
+# build (0.3–0.5 s) before (``PlaygroundApp.tick``). The next is made once the event loop
+# is quiet (``quiet``).
 SPARE_LABS = {"neurons": parts.Spare(lambda: make_lab(NeuronLab), SPARE_LAB_DELAY_S, quiet),
+              "descent": parts.Spare(lambda: make_lab(DescentLab), SPARE_LAB_DELAY_S, quiet),
               "convolution": parts.Spare(lambda: make_lab(ConvLabTab), SPARE_LAB_DELAY_S,
                                          quiet),
               "digits": parts.Spare(lambda: make_lab(DigitsLab), SPARE_LAB_DELAY_S, quiet)}
+
+
+# The labs made ahead that show the page's run (its network's landscape, learning rate and
+# copies): made with none, then tied to the page's (``bind_lab``) in the builder's thread as
+# they are taken (``PlaygroundApp._lab_future``), 40–60 ms there (the copies' first weights)
+RUN_LABS = ("descent",)
+
+
+def bind_lab(made, run):
+    """A lab made ahead (``made``: the future of ``make_lab``'s lab and content) tied to
+    the page's run; in the builder's thread, after the lab's own making."""
+    lab, content = made.result()
+    lab.bind(run)
+    return lab, content
 
 
 class MadeFor:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Callable
 
 import panel as pn
@@ -32,13 +33,37 @@ def link(widget, obj, name: str, on_error: Callable[[str], None],
         try:
             setattr(obj, name, to_param(event.new))
         except (ValueError, TypeError) as exc:
-            on_error(str(exc))
+            on_error(plain_reason(str(exc), getattr(widget, "label", "") or
+                                  name.replace("_", " ")))
         sync()
 
     sync()
     widget.param.watch(widget_changed, attr)
     obj.param.watch(sync, name)
     return widget
+
+
+# how param names what it refuses: "Number parameter 'Run.step_factor' must be …"
+PARAM_NAMED = re.compile(r"^\w+ parameter '[\w.]+'")
+
+
+def plain_reason(text: str, label: str) -> str:
+    """A refusal in the words of the page: param's name for the parameter (its class's
+    and its own, internals to a learner) becomes the control's label."""
+    return PARAM_NAMED.sub(label, text, count=1)
+
+
+def unlinked(widget_type, parameter, **kw):
+    """A widget for ``parameter`` (a Parameterized class's declaration) as ``from_param``
+    would make it (its label, default, bounds and doc as its tooltip), tied to no object
+    yet: ``link`` ties it to one later (a lab made ahead of the page whose run it shows)."""
+    lo, hi = getattr(parameter, "bounds", None) or (None, None)
+    kw.setdefault("label", parameter.label)
+    if lo is not None:
+        kw.setdefault("start", lo)
+    if hi is not None:
+        kw.setdefault("end", hi)
+    return widget_type(value=parameter.default, description=parameter.doc, **kw)
 
 
 # what Panel gives the tooltip it makes of a text description: it wraps at 300 px

@@ -17,7 +17,7 @@ from ..state.descent import run_landscape, run_lr_finder
 from ..state.parallel import ParallelRuns
 from ..state.run import LEARNING_RATES, Run
 from . import scheduler, theme
-from .binding import tip
+from .binding import link, tip, unlinked
 from .cards import lab_layout
 from .descent_views import CONTOUR_PALETTE, OneWeightView, RaceView
 from .learning_views import PLAY_TIP, play_button, sync_play_label
@@ -103,7 +103,7 @@ class LandscapeView(pn.viewable.Viewer):
         "trajectory). random: two random directions, each neuron's part rescaled to the size "
         "of its weights (filter normalisation, Li et al. 2018)."))
 
-    def __init__(self, run: Run, **params):
+    def __init__(self, run: Run | None = None, **params):
         super().__init__(run=run, **params)
         self.pick = pn.widgets.RadioButtonGroup.from_param(
             self.param.directions, options={"trajectory plane (PCA)": "pca",
@@ -134,6 +134,10 @@ class LandscapeView(pn.viewable.Viewer):
                                "tab for a while, then press <b>Compute landscape</b>.</div>")
 
     MIN_POINTS = 3          # a trajectory of fewer points spans no plane
+
+    def bind(self, run: Run) -> None:
+        """The run whose network the landscape is of (a lab made ahead of its page)."""
+        self.run = run
 
     def _start(self):
         points = len(self.run.trajectory_array())
@@ -181,7 +185,7 @@ class FinderView(pn.viewable.Viewer):
 
     run = param.ClassSelector(class_=Run)
 
-    def __init__(self, run: Run, **params):
+    def __init__(self, run: Run | None = None, **params):
         super().__init__(run=run, **params)
         self.go = pn.widgets.Button(label="Run the finder", color="primary", width=140,
                                     description=f"{lr_engine.LR_FIND_STEPS:,} minibatches with "
@@ -216,6 +220,10 @@ class FinderView(pn.viewable.Viewer):
         f.legend.label_text_font_size = "10px"
         self.fig = theme.add_save_button(f, "lr-finder")
         self.readout.object = '<div class="pg-readout">Press <b>Run the finder</b>.</div>'
+
+    def bind(self, run: Run) -> None:
+        """The run whose network the finder copies (a lab made ahead of its page)."""
+        self.run = run
 
     def _start(self):
         if self.job.start(run_lr_finder, self.run):
@@ -282,16 +290,17 @@ class ScheduleView(pn.viewable.Viewer):
     run = param.ClassSelector(class_=Run)
     HEADROOM = 0.1      # the preview's y axis ends 10 % above the schedule's highest rate
 
-    def __init__(self, run: Run, **params):
-        super().__init__(run=run, **params)
-        p = run.param
+    def __init__(self, run: Run | None = None, **params):
+        super().__init__(**params)
+        p = Run.param            # the widgets are made before the run they show (``bind``)
         self.widgets = [
-            pn.widgets.Select.from_param(p.schedule, width=170, options={
+            unlinked(pn.widgets.Select, p.schedule, width=170, options={
                 lr_engine.SCHEDULE_TITLES[n]: n for n in lr_engine.SCHEDULES}),
-            pn.widgets.IntInput.from_param(p.schedule_epochs, label="period (epochs)", width=120),
-            pn.widgets.IntInput.from_param(p.cycle_mult, label="cycle × (SGDR)", width=110),
-            pn.widgets.FloatInput.from_param(p.step_factor, label="factor (step)", width=110,
-                                             step=0.1)]
+            unlinked(pn.widgets.IntInput, p.schedule_epochs, label="period (epochs)",
+                     width=120),
+            unlinked(pn.widgets.IntInput, p.cycle_mult, label="cycle × (SGDR)", width=110),
+            unlinked(pn.widgets.FloatInput, p.step_factor, label="factor (step)", width=110,
+                     step=0.1)]
         self.curve = ColumnDataSource({"epoch": [], "lr": []})
         self.now = Span(location=0, dimension="height", line_color=theme.TEST_COLOR,
                         line_width=2)
@@ -303,9 +312,23 @@ class ScheduleView(pn.viewable.Viewer):
         self.readout = pn.pane.HTML(margin=(0, 8))
         self._shown = None
         self._dirty = True
+        if run is not None:
+            self.bind(run)
+
+    PARAMS = ("schedule", "schedule_epochs", "cycle_mult", "step_factor")
+
+    def bind(self, run: Run) -> None:
+        """The widgets tied to ``run``'s schedule both ways, the preview redrawn as it
+        changes (a value the run refuses is said in the readout, the widget showing the
+        value in force)."""
+        self.run = run
+        for widget, name in zip(self.widgets, self.PARAMS):
+            link(widget, run, name, self._refused)
         run.param.watch(lambda *e: setattr(self, "_dirty", True),
-                        ["schedule", "schedule_epochs", "cycle_mult", "step_factor",
-                         "learning_rate"])
+                        [*self.PARAMS, "learning_rate"])
+
+    def _refused(self, reason: str) -> None:
+        self.readout.object = f'<div class="pg-status pg-status-warning">{reason}</div>'
 
     def tick(self):
         r = self.run
@@ -338,7 +361,7 @@ class ParallelView(pn.viewable.Viewer):
     run = param.ClassSelector(class_=Run)
     THUMB = 86
 
-    def __init__(self, run: Run, **params):
+    def __init__(self, run: Run | None = None, **params):
         super().__init__(run=run, **params)
         self.sweep = ParallelRuns(run)
         self.turn = scheduler.Turn()          # its training under the server's fair share
@@ -388,6 +411,12 @@ class ParallelView(pn.viewable.Viewer):
                text_align="center", text_baseline="bottom", text_color="#333")
         self._cell = (rows, cell_h)
         return f
+
+    def bind(self, run: Run) -> None:
+        """The run whose network the copies are of (a lab made ahead of its page)."""
+        self.run = run
+        self.sweep.bind(run)
+        self._dirty = True
 
     def _place(self, k: int) -> tuple[float, float]:
         """Where copy k's picture starts (its lower left corner), row by row from the top."""
@@ -478,15 +507,24 @@ class ParallelView(pn.viewable.Viewer):
 class DescentLab(pn.viewable.Viewer):
     """The tab: six cards; ``tick`` advances and redraws them on the page's frame."""
 
-    def __init__(self, run: Run, **params):
+    def __init__(self, run: Run | None = None, **params):
         super().__init__(**params)
         self.one = OneWeightView()
         self.race = RaceView()
-        self.landscape = LandscapeView(run)
-        self.finder = FinderView(run)
-        self.schedule = ScheduleView(run)
-        self.parallel = ParallelView(run)
+        self.landscape = LandscapeView()
+        self.finder = FinderView()
+        self.schedule = ScheduleView()
+        self.parallel = ParallelView()
         self._layout = lab_layout(self, INTRO, SECTIONS)
+        if run is not None:
+            self.bind(run)
+
+    def bind(self, run: Run) -> None:
+        """The lab tied to the page's run (once): the landscape, the finder, the schedule
+        and the parallel copies are of its network. Made without one, the lab is made
+        ahead of its page, alike for every page (``app.SPARE_LABS``)."""
+        for view in (self.landscape, self.finder, self.schedule, self.parallel):
+            view.bind(run)
 
     def tick(self):
         for view in (self.one, self.race, self.landscape, self.finder, self.schedule,

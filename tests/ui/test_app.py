@@ -20,5 +20,5 @@ def test_the_warm_up_builds_each_lab_once_in_the_builders_thread(monkeypatch):
     assert [name for name, _ in built] == ["neurons", "descent"]
     assert all(thread.startswith("playground-build") for _, thread in built)
     assert not app_module.DRAWING
-    # then the labs alike on every page are made ahead, each once the loop is quiet
-    assert prepared == ["neurons", "convolution", "digits"]
+    # then every lab is made ahead, each once the loop is quiet
+    assert prepared == ["neurons", "descent", "convolution", "digits"]

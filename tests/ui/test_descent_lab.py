@@ -255,3 +255,36 @@ def test_surface_images_fill_their_axes(lab):
     """The race's and the landscape's images end where the axes end: no white bands."""
     for fig in (lab.race.fig, lab.landscape.fig):
         assert fig.x_range.range_padding == 0 and fig.y_range.range_padding == 0
+
+
+def test_a_lab_made_ahead_shows_the_run_it_is_tied_to_both_ways():
+    """A lab made with no run (ahead of its page, for every page alike) and tied to a
+    page's run later: its schedule's widgets show that run's values and set them, with the
+    parameters' labels, bounds and tooltips; a refused value is said and the widget shows
+    the value in force; the copies are of that run's network."""
+    lab = DescentLab()
+    assert lab.parallel.sweep.state is None                 # nothing of any run yet
+    run = Run(seed=7)
+    run.param.update(schedule="step", schedule_epochs=40, step_factor=0.25)
+    lab.bind(run)
+    select, period, cycle, factor = lab.schedule.widgets
+    assert (select.value, period.value, factor.value) == ("step", 40, 0.25)
+    assert (period.start, period.end) == Run.param.schedule_epochs.bounds
+    assert period.description == Run.param.schedule_epochs.doc and period.label == \
+        "period (epochs)"
+    period.value = 60                                       # the widget sets the run
+    assert run.schedule_epochs == 60
+    run.cycle_mult = 3                                      # and the run the widget
+    assert cycle.value == 3
+    factor.value = 5.0                                      # out of bounds: refused, said
+    assert run.step_factor == 0.25 and factor.value == 0.25
+    said = lab.schedule.readout.object
+    assert "factor (step) must be at most 1.0, not 5.0" in said and "Run." not in said
+    assert lab.parallel.sweep.run is run and lab.parallel.sweep.values()[0] == \
+        pytest.approx(lab.parallel.sweep.lr_min)
+    assert lab.parallel.sweep.state is not None
+    lab.tick()                                              # draws from the run it shows
+    assert "epoch 0" in lab.schedule.readout.object and "Step decay" in \
+        lab.schedule.readout.object
+    for view in (lab.landscape, lab.finder):
+        assert view.run is run

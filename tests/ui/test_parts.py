@@ -93,11 +93,15 @@ def test_a_playground_off_a_server_has_every_part_at_once():
 
 
 def test_a_lab_tab_opened_on_a_page_builds_its_lab_off_the_event_loop(monkeypatch):
+    """A lab with none made ahead (every lab has one on a server: ``app.SPARE_LABS``) is
+    made for its page in the builder's thread at its tab's first click."""
     import threading
     import time
     from bokeh.document import Document
     from playground.ui import PlaygroundApp
+    from playground.ui import app as app_module
     from playground.ui.links import TABS
+    monkeypatch.delitem(app_module.SPARE_LABS, "descent")
     app = PlaygroundApp(query=None)
     monkeypatch.setattr(app, "_doc", Document())                          # a page
     made_in, docs = [], []
@@ -664,20 +668,21 @@ def test_a_spare_is_made_once_the_loop_is_quiet_or_at_once_when_a_session_waits(
 
 
 def test_a_lab_alike_on_every_page_is_made_ahead_and_a_first_click_puts_that_one(monkeypatch):
-    """The Neuron, Convolution and Digits labs take nothing from their page: one of each
-    is made ahead (``app.SPARE_LABS``), and a first click on its tab puts that one on the
-    page rather than waiting for a build; the next is made after. The Digits lab's link
-    to the page (its filters open in the page's Convolution lab) is set as it goes on.
-    The Gradient-descent lab (the page's run) is each page's own."""
+    """Every lab is made ahead alike for every page (``app.SPARE_LABS``), and a first
+    click on its tab puts that one on the page rather than waiting for a build; the next
+    is made after. The Digits lab's link to the page (its filters open in the page's
+    Convolution lab) is set as it goes on; the Gradient-descent lab, made with no run, is
+    tied to the page's run in the builder's thread as it is taken."""
     from playground.ui import app as app_module
     from playground.ui.conv_lab import ConvLabTab
+    from playground.ui.descent_lab import DescentLab
     from playground.ui.digits_lab import DigitsLab
     from playground.ui.neuron_lab import NeuronLab
-    assert set(app_module.SPARE_LABS) == {"neurons", "convolution", "digits"}
+    assert set(app_module.SPARE_LABS) == {"neurons", "descent", "convolution", "digits"}
     app, parts, now = _served_page_putting_a_card_a_put(monkeypatch)
     monkeypatch.setattr(app, "_others_training", lambda: 0)
-    for name, factory in (("neurons", NeuronLab), ("convolution", ConvLabTab),
-                          ("digits", DigitsLab)):
+    for name, factory in (("neurons", NeuronLab), ("descent", DescentLab),
+                          ("convolution", ConvLabTab), ("digits", DigitsLab)):
         spare = parts.Spare(lambda f=factory: app_module.make_lab(f), delay_s=3600)
         monkeypatch.setitem(app_module.SPARE_LABS, name, spare)
         spare.prepare(delay_s=0)
@@ -690,6 +695,10 @@ def test_a_lab_alike_on_every_page_is_made_ahead_and_a_first_click_puts_that_one
         assert app.labs[name] is made                   # that lab is on the page
         spare.cancel()
     assert app.labs["digits"].on_use_filter == app._open_filter
+    descent = app.labs["descent"]
+    for view in (descent.landscape, descent.finder, descent.schedule, descent.parallel):
+        assert view.run is app.run
+    assert descent.parallel.sweep.run is app.run and descent.parallel.sweep.state is not None
     # none made ahead: one is made at once, and the page waits for it
     spare = parts.Spare(lambda: app_module.make_lab(NeuronLab), delay_s=3600)
     future = spare.take_future()
@@ -698,12 +707,16 @@ def test_a_lab_alike_on_every_page_is_made_ahead_and_a_first_click_puts_that_one
 
 
 def test_the_pointer_on_a_labs_tab_starts_building_the_lab_its_click_takes(monkeypatch):
-    """The Gradient-descent lab is built for its page (on the page's run): it starts being
-    built as the pointer comes on its tab (the page's beat says which), and the first
-    click takes that build. A tab of a lab made ahead for every page, or a tab hovered
+    """The Gradient-descent lab shows its page's run: the one made ahead is taken and tied
+    to the run as the pointer comes on its tab (the page's beat says which), and the first
+    click takes it. A tab of a lab that takes nothing from its page, or a tab hovered
     while a lab is built, starts nothing."""
+    from playground.ui import app as app_module
+    from playground.ui.descent_lab import DescentLab
     app, parts, now = _served_page_putting_a_card_a_put(monkeypatch)
     monkeypatch.setattr(app, "_others_training", lambda: 0)
+    spare = parts.Spare(lambda: app_module.make_lab(DescentLab), delay_s=3600)
+    monkeypatch.setitem(app_module.SPARE_LABS, "descent", spare)
     beat = app.heartbeat
     beat._beat("tags", None, [1, 0, 0, 0, TABS.index("neurons")])
     app.tick()
@@ -721,5 +734,7 @@ def test_the_pointer_on_a_labs_tab_starts_building_the_lab_its_click_takes(monke
     made.result()
     app.tick()
     assert app.labs["descent"] is made.result()[0]
+    assert app.labs["descent"].landscape.run is app.run and spare.missed == 1
     beat._beat("tags", None, [3, 0, 0, 0, -1])          # (no tab said: the last one kept)
     assert beat.hover == TABS.index("descent")
+    spare.cancel()
