@@ -120,12 +120,12 @@ class Later:
     def __len__(self) -> int:
         return len(self.waiting)
 
-    def hold_cards(self, layout, tab: str | None = None) -> int:
+    def hold_cards(self, layout, tab: str | None = None, skip: int = 0) -> int:
         """Take the contents of each card of ``layout`` (on the page's tab ``tab``) out, to
         put back later: a card keeps its first object (its title) when it has more than
-        one. Returns how many."""
+        one. The first ``skip`` cards keep all of theirs. Returns how many."""
         n = 0
-        for card in cards(layout):
+        for card in cards(layout)[skip:]:
             keep = 1 if len(card.objects) > 1 else 0
             held = list(card.objects[keep:])
             if held:

@@ -46,7 +46,10 @@ def test_a_page_holds_a_labs_cards_only_when_served(monkeypatch):
     app2 = PlaygroundApp(query=None)
     monkeypatch.setattr(app2, "_doc", object())         # as after start() on a page
     app2.lab("descent")
-    assert len(app2.later) == len(descent_lab.SECTIONS)
+    # the first card whole (the first thing a student sees), the others' contents held
+    assert len(app2.later) == len(descent_lab.SECTIONS) - 1
+    first, *others = cards(app2._lab_boxes["descent"])
+    assert len(first.objects) == 2 and all(len(c.objects) == 1 for c in others)
 
 
 def test_a_card_put_in_place_after_a_lock_comes_locked(monkeypatch):
@@ -59,7 +62,7 @@ def test_a_card_put_in_place_after_a_lock_comes_locked(monkeypatch):
     boxes = []
     while placed := app.put_next_part():               # a few cards a frame
         boxes += placed
-    assert len(boxes) == len(descent_lab.SECTIONS)
+    assert len(boxes) == len(descent_lab.SECTIONS) - 1
     widgets = [w for b in boxes for w in b.select(pn.widgets.Widget)]
     assert widgets and all(w.disabled for w in widgets)
     app.lock(False)
@@ -124,7 +127,7 @@ def test_a_lab_tab_opened_on_a_page_builds_its_lab_off_the_event_loop(monkeypatc
     # Panel's current document in the builder's thread is the page's, not whatever the
     # event loop has set for another page's callback meanwhile
     assert docs == [app._doc]
-    assert len(app.later) == len(descent_lab.SECTIONS)   # the cards' contents come next
+    assert len(app.later) == len(descent_lab.SECTIONS) - 1   # the others' contents next
     app.tabs.active = TABS.index("playground")
     app.tabs.active = TABS.index("descent")              # opened again: not built again
     app.tick()
@@ -456,14 +459,15 @@ def test_a_served_pages_lab_cards_go_in_only_while_its_tab_is_shown(monkeypatch)
     app.lab("descent")
     app.tabs.active = TABS.index("descent")
     first = app.put_next_part()
-    assert first and len(app.later) == len(descent_lab.SECTIONS) - len(first)
+    held = len(descent_lab.SECTIONS) - 1                # (the first card comes whole)
+    assert first and len(app.later) == held - len(first)
     app.tabs.active = TABS.index("playground")          # the student leaves the lab
-    assert app.put_next_part() == [] and len(app.later) == len(descent_lab.SECTIONS) - len(first)
+    assert app.put_next_part() == [] and len(app.later) == held - len(first)
     app.tabs.active = TABS.index("descent")             # and comes back: the rest
     rest = []
     while placed := app.put_next_part():
         rest += placed
-    assert len(first) + len(rest) == len(descent_lab.SECTIONS) and len(app.later) == 0
+    assert len(first) + len(rest) == held and len(app.later) == 0
 
 
 def _served_page_putting_a_card_a_put(monkeypatch):
@@ -494,8 +498,8 @@ def test_a_pages_puts_come_at_least_the_gap_apart(monkeypatch):
     app._to_build = "descent"
     app.tick()                                          # the build starts off the loop
     app._building[1].result()
-    app.tick()                                          # the lab goes in: titles only
-    assert "descent" in app.labs and len(app.later) == len(descent_lab.SECTIONS)
+    app.tick()                                # the lab goes in: the first card, titles
+    assert "descent" in app.labs and len(app.later) == len(descent_lab.SECTIONS) - 1
     puts = []
     for _ in range(40):
         before = len(app.later)
