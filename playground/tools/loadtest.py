@@ -48,7 +48,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 from .machine import machine_ms
 
@@ -213,11 +213,41 @@ def announce_ready(session):
     session._connection._send_patch_document(session.id, event)
 
 
-def open_session(session_class, ws: str, loop, reader):
-    """A session as a browser opens one: pull the page, announce it ready, then read the
-    server's messages with ``reader(session)``."""
-    s = session_class(websocket_url=ws, io_loop=loop)
+# Pages are opened as a browser opens them (``page_session``): their HTML first, then
+# their websocket. False: the websocket alone, as a browser's websocket that lands on
+# another process of a ``--num-procs`` server than its HTML (its session is made then, its
+# page whole at once: ``app.PlaygroundApp._fill_after_request``). ``main``: --ws-only.
+HTML_FIRST = True
+
+
+def page_session(session_class, ws: str, loop, arguments: dict | None = None):
+    """A client session of a new page, pulled: as a browser opens it (``HTML_FIRST``), a
+    GET of its page's HTML makes the session (and its page, in its turn: server/
+    admission.py), and the websocket attaches to that session by the id in the HTML's
+    token; else the websocket alone makes it."""
+    if not HTML_FIRST:
+        s = session_class(websocket_url=ws, io_loop=loop, arguments=arguments)
+        s.pull()
+        return s
+    from bokeh.util.token import get_session_id
+    page = re.sub(r"^ws", "http", ws).removesuffix("/ws")
+    if arguments:
+        page += "?" + urlencode(arguments)
+    with urllib.request.urlopen(page, timeout=120) as r:
+        html = r.read().decode("utf-8", "replace")
+    found = re.search(r'"token":\s*"([^"]+)"', html)
+    if found is None:
+        raise RuntimeError(f"no session token in the page of {page}")
+    s = session_class(session_id=get_session_id(found.group(1)), websocket_url=ws,
+                      io_loop=loop)
     s.pull()
+    return s
+
+
+def open_session(session_class, ws: str, loop, reader):
+    """A session as a browser opens one: its page, pulled, announced ready, then the
+    server's messages read with ``reader(session)``."""
+    s = page_session(session_class, ws, loop)
     announce_ready(s)
     reader(s)
     return s
@@ -352,8 +382,7 @@ def soak(url: str, cycles: int, pid: int | None, log_path: Path | None) -> dict:
     errors, rss_start = [], None
     for i in range(cycles):
         try:
-            s = Session(websocket_url=ws, io_loop=loop, arguments={"play": "1"})
-            s.pull()
+            s = page_session(Session, ws, loop, {"play": "1"})
             announce_ready(s)
             keep_reading(s)
             loop.run_sync(lambda: pause(0.15))
@@ -468,8 +497,7 @@ class Attacker(threading.Thread):
         asyncio.set_event_loop(asyncio.new_event_loop())
         loop = IOLoop.current()
         try:
-            s = session_class()(websocket_url=self.ws, io_loop=loop, arguments=self.arguments)
-            s.pull()
+            s = page_session(session_class(), self.ws, loop, self.arguments)
             s.apply_patches = True             # until its controls are there (below)
             announce_ready(s)
             watch_epochs(s)
@@ -578,9 +606,7 @@ class Churn(threading.Thread):
         self.opened_at = time.perf_counter()
         while not self.stop.is_set():
             try:
-                s = session_class()(websocket_url=self.ws, io_loop=loop,
-                                     arguments={"play": "1"})
-                s.pull()
+                s = page_session(session_class(), self.ws, loop, {"play": "1"})
                 announce_ready(s)
                 keep_reading(s)
                 deadline = time.perf_counter() + 10
@@ -786,7 +812,13 @@ def main(argv=None) -> dict:
                          f"{','.join(ATTACKERS)})")
     ap.add_argument("--change-every", type=float, default=3.0,
                     help="--chaos: seconds between changes of the Digits CNN's shape")
+    ap.add_argument("--ws-only", action="store_true",
+                    help="open each page by its websocket alone, not its HTML first as a "
+                         "browser does (as a --num-procs server's browser whose websocket "
+                         "lands on another process than its HTML)")
     a = ap.parse_args(argv)
+    global HTML_FIRST
+    HTML_FIRST = not a.ws_only
     only = [n.strip() for n in a.attackers.split(",") if n.strip()]
     if a.chaos and not set(only) <= set(ATTACKERS):
         ap.error(f"--attackers: names from {','.join(ATTACKERS)}")
