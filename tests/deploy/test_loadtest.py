@@ -129,3 +129,39 @@ def test_the_class_run_reads_the_teachers_board_as_the_page_sends_it():
 def test_class_mode_starts_its_own_server():
     with pytest.raises(SystemExit):
         loadtest.main(["--class", "--url", "http://127.0.0.1:5006/app"])
+
+
+def test_a_page_is_opened_as_a_browser_opens_it_html_first(monkeypatch):
+    """``page_session``: the page's HTML is asked for first, with the link's settings, and
+    the websocket attaches to the session the HTML names (its token); ``--ws-only`` makes
+    the session by the websocket alone, with the settings as its arguments."""
+    import io
+    from bokeh.util.token import generate_jwt_token
+    asked, made = [], []
+    token = generate_jwt_token("abc123session")
+    html = f'<script>const render_items=[{{"token": "{token}","roots":{{}}}}]</script>'
+
+    def urlopen(url, timeout):
+        asked.append(url)
+        return io.BytesIO(html.encode())
+
+    class Session:
+        def __init__(self, session_id=None, websocket_url=None, io_loop=None, arguments=None):
+            made.append((session_id, websocket_url, arguments))
+
+        def pull(self):
+            made.append("pulled")
+
+    monkeypatch.setattr(loadtest.urllib.request, "urlopen", urlopen)
+    ws = "ws://127.0.0.1:5006/app/ws"
+    loadtest.page_session(Session, ws, None, {"play": "1", "tab": "descent"})
+    assert asked == ["http://127.0.0.1:5006/app?play=1&tab=descent"]
+    assert made == [("abc123session", ws, None), "pulled"]
+    asked.clear(), made.clear()
+    monkeypatch.setattr(loadtest, "HTML_FIRST", False)
+    loadtest.page_session(Session, ws, None, {"play": "1"})
+    assert asked == [] and made == [(None, ws, {"play": "1"}), "pulled"]
+    monkeypatch.setattr(loadtest, "HTML_FIRST", True)
+    html = "<html>no token</html>"
+    with pytest.raises(RuntimeError, match="no session token"):
+        loadtest.page_session(Session, ws, None)
