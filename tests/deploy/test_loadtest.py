@@ -80,6 +80,8 @@ def test_bounds_are_enforced_before_anything_starts():
         loadtest.main(["--chaos", "--victims", "9"])
     with pytest.raises(SystemExit):
         loadtest.main(["--chaos", "--attackers", "heavy_net,everything"])
+    with pytest.raises(SystemExit):
+        loadtest.main(["--chaos", "--connect-after", "-1"])
 
 
 def test_machine_ms_times_the_same_work():
@@ -153,9 +155,16 @@ def test_a_page_is_opened_as_a_browser_opens_it_html_first(monkeypatch):
             made.append("pulled")
 
     monkeypatch.setattr(loadtest.urllib.request, "urlopen", urlopen)
+    slept = []                  # the browser's time to load the scripts, then it connects
+    monkeypatch.setattr(loadtest.time, "sleep", lambda s: (slept.append(s), made.append("slept")))
     ws = "ws://127.0.0.1:5006/app/ws"
     loadtest.page_session(Session, ws, None, {"play": "1", "tab": "descent"})
     assert asked == ["http://127.0.0.1:5006/app?play=1&tab=descent"]
+    assert made == ["slept", ("abc123session", ws, None), "pulled"]
+    assert slept == [loadtest.CONNECT_AFTER_S] and 0.3 <= slept[0] <= 1.0
+    asked.clear(), made.clear()
+    monkeypatch.setattr(loadtest, "CONNECT_AFTER_S", 0.0)      # --connect-after 0: at once
+    loadtest.page_session(Session, ws, None)
     assert made == [("abc123session", ws, None), "pulled"]
     asked.clear(), made.clear()
     monkeypatch.setattr(loadtest, "HTML_FIRST", False)
