@@ -696,8 +696,9 @@ class PlaygroundApp(pn.viewable.Viewer):
                            styles={"padding": "4px", "flex": "0 0 auto"},
                            stylesheets=[sizing.own_width(PROJECTOR_OUTPUT_WIDTH if self.view.projector
                                                   else OUTPUT_WIDTH)])
-        body = pn.Row(data, network, output, margin=(0, 5), sizing_mode="stretch_width",
-                      styles={"align-items": "flex-start"})
+        self._body = body = pn.Row(data, network, output, margin=(0, 5),
+                                   sizing_mode="stretch_width",
+                                   styles={"align-items": "flex-start"})
         playground = pn.Column(intro, top, body, sizing_mode="stretch_width", margin=0,
                                css_classes=[TAB_BOX])
         # the tabs are a bar: each tab's content is a box below it, shown or hidden as its
@@ -1076,24 +1077,55 @@ class PlaygroundApp(pn.viewable.Viewer):
         if not held:
             return
         box.objects = list(box.objects[:1])
+        # put back in steps, one a turn of the event loop: the top rows, then each column of
+        # the body (data, network, output). Made in one turn, their models held every other
+        # page's frames for 0.4–1.2 s while pages opened under load (docs/performance.md)
+        steps = [(box, held)]
+        body = self._body
+        if body in held and len(body.objects) > 1:
+            columns = list(body.objects)
+            body.objects = []
+            steps += [(body, [column]) for column in columns]
 
-        started = []
+        state = {"started": None, "seq": 0, "shared": False}
 
-        def fill():
-            if started:                     # once: at its time or as the browser connects
-                return
-            started.append(parts.PACE.clock())
+        def put(container, items):
             with set_curdoc(doc):
                 # Panel makes the models in a callback of the document's next tick (its
-                # browser has not connected yet), the style texts are shared in the one after
-                box.objects = list(box.objects) + held
-            doc.add_next_tick_callback(share)
+                # browser has not connected yet), the style texts are shared after the last
+                container.objects = list(container.objects) + items
 
-        def share():
-            theme.share_sheets(doc, keep=self.bokeh_objects())
-            parts.PACE.put(started[0], scheduler.SHARE.count)
+        def schedule():                     # the next step, after Panel's models of this one
+            state["seq"] += 1
+            seq = state["seq"]
+            doc.add_next_tick_callback(lambda: next_step(seq))
+
+        def next_step(seq):
+            if seq != state["seq"]:         # a later one is on its way
+                return
+            if steps:
+                put(*steps.pop(0))
+                schedule()
+            elif not state["shared"]:
+                state["shared"] = True
+                theme.share_sheets(doc, keep=self.bokeh_objects())
+                parts.PACE.put(state["started"], scheduler.SHARE.count)
+
+        def fill():                         # at its time: a step a turn
+            if state["started"] is None:    # once: at its time or as the browser connects
+                state["started"] = parts.PACE.clock()
+                next_step(state["seq"])
+
+        def fill_now():                     # the browser connects: what is left, at once
+            if state["started"] is None:
+                state["started"] = parts.PACE.clock()
+            if steps:
+                while steps:
+                    put(*steps.pop(0))
+                schedule()
+
         doc.add_timeout_callback(fill, FILL_AFTER_MS)
-        doc.add_next_tick_callback(lambda: fill_when_connected(doc.session_context, fill))
+        doc.add_next_tick_callback(lambda: fill_when_connected(doc.session_context, fill_now))
 
 
 def fill_when_connected(session_context, fill) -> bool:

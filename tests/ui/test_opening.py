@@ -208,3 +208,58 @@ def test_a_sweep_of_closed_pages_waits_while_a_page_opens(monkeypatch):
     finally:
         app_module.OPENING.discard(page)
         page.stop()
+
+
+def serve_and_watch(connect_after_steps=None):
+    """A page served as ``serve_a_page`` serves it, its playground tab watched at every
+    turn of the event loop until it is whole: the (tab's boxes, body's columns) seen, in
+    order. ``connect_after_steps``: a browser connects once the body shows that many
+    columns (None: none connects)."""
+    seen = {"states": []}
+
+    def make(doc):
+        doc.session_context._request = SimpleNamespace(arguments={}, headers={}, cookies={},
+                                                      path="/app")
+        with set_curdoc(doc):
+            view = PlaygroundApp(query=None)
+            view.servable(title="test")
+        seen["view"] = view
+
+    async def main():
+        context = ApplicationContext(Application(FunctionHandler(make)), io_loop=IOLoop.current(),
+                                     url="/app")
+        session = await context.create_session_if_needed("s1")
+        view = seen["view"]
+        box, body = view.tab_box("playground"), view._body
+        connected = False
+        for _ in range(200000):
+            state = (len(box.objects), len(body.objects))
+            if not seen["states"] or seen["states"][-1] != state:
+                seen["states"].append(state)
+            if (connect_after_steps is not None and not connected
+                    and state[0] == 3 and state[1] >= connect_after_steps):
+                connected = True
+                session.subscribe(object())
+                seen["at_connect"] = (len(box.objects), len(body.objects))
+            if state == (3, 3) and len(seen["states"]) > 1:
+                break
+            await asyncio.sleep(0)          # every turn of the loop
+        await asyncio.sleep(0.1)
+        seen["models"] = len(session.document.models)
+        view.stop()
+    run(main())
+    return seen
+
+
+def test_a_first_screen_is_made_a_column_a_turn():
+    """The first screen's models go in four steps (the top rows, then the data, network and
+    output columns), each in a turn of its own: other pages' frames go between them."""
+    seen = serve_and_watch()
+    assert seen["states"] == [(1, 0), (3, 0), (3, 1), (3, 2), (3, 3)], seen["states"]
+    assert seen["models"] > 300
+
+
+def test_a_browser_that_connects_midway_gets_the_rest_at_once():
+    seen = serve_and_watch(connect_after_steps=1)
+    assert seen["at_connect"] == (3, 3), seen["at_connect"]
+    assert seen["models"] > 300
