@@ -293,6 +293,11 @@ class PlaygroundApp(pn.viewable.Viewer):
         """The box that holds the tab ``name``'s content on the page (a ``TABS`` name)."""
         return self._tab_boxes[name]
 
+    @property
+    def body(self):
+        """The playground tab's row of its data, network and output columns."""
+        return self._body
+
     def bokeh_objects(self) -> list:
         """The Bokeh models that this page's Bokeh panes show as they are (the big plot's
         two forms included)."""

@@ -22,25 +22,37 @@ def run(coro):
         return pool.submit(asyncio.run, coro).result()
 
 
-def serve_a_page(path="/app"):
-    """One page served as ``panel serve`` serves it, on a session of Bokeh's own: the
-    page, its document's models just after the session was made (the HTML goes out
-    then), and after FILL_AFTER_MS and a little more."""
-    seen = {}
-
+def page_maker(seen, path="/app", share=False):
+    """What ``panel serve`` runs for each session: the page, its request at ``path``."""
     def make(doc):
         doc.session_context._request = SimpleNamespace(arguments={}, headers={}, cookies={},
                                                       path=path)
         with set_curdoc(doc):
             view = PlaygroundApp(query=None)
             view.servable(title="test")
-            theme.share_sheets(doc, keep=view.bokeh_objects())
+            if share:
+                theme.share_sheets(doc, keep=view.bokeh_objects())
         seen["view"], seen["doc"] = view, doc
+    return make
+
+
+async def new_session(seen, **kw):
+    """A session of Bokeh's own for a page of ``page_maker`` (its HTML goes out then); its
+    application's context is kept in ``seen`` (the session finds its own through it)."""
+    seen["context"] = context = ApplicationContext(
+        Application(FunctionHandler(page_maker(seen, **kw))), io_loop=IOLoop.current(),
+        url="/app")
+    return await context.create_session_if_needed("s1")
+
+
+def serve_a_page(path="/app"):
+    """One page served as ``panel serve`` serves it, on a session of Bokeh's own: the
+    page, its document's models just after the session was made (the HTML goes out
+    then), and after FILL_AFTER_MS and a little more."""
+    seen = {}
 
     async def main():
-        context = ApplicationContext(Application(FunctionHandler(make)), io_loop=IOLoop.current(),
-                                     url="/app")
-        session = await context.create_session_if_needed("s1")
+        session = await new_session(seen, path=path, share=True)
         box = seen["view"].tab_box("playground")
         seen["at_html"] = (len(session.document.models), len(box.objects))
         seen["opening_at_html"] = seen["view"] in app_module.OPENING
@@ -75,18 +87,8 @@ def test_a_browser_that_connects_before_its_time_gets_the_first_screen_first(mon
     monkeypatch.setattr(app_module, "FILL_AFTER_MS", 5000)     # its time: not in this test
     seen = {}
 
-    def make(doc):
-        doc.session_context._request = SimpleNamespace(arguments={}, headers={}, cookies={},
-                                                      path="/app")
-        with set_curdoc(doc):
-            view = PlaygroundApp(query=None)
-            view.servable(title="test")
-        seen["view"] = view
-
     async def main():
-        context = ApplicationContext(Application(FunctionHandler(make)), io_loop=IOLoop.current(),
-                                     url="/app")
-        session = await context.create_session_if_needed("s1")
+        session = await new_session(seen)
         box = seen["view"].tab_box("playground")
         await asyncio.sleep(0.05)                   # the HTML has gone; nobody connected
         seen["before"] = (len(box.objects), len(session.document.models))
@@ -217,20 +219,10 @@ def serve_and_watch(connect_after_steps=None):
     columns (None: none connects)."""
     seen = {"states": []}
 
-    def make(doc):
-        doc.session_context._request = SimpleNamespace(arguments={}, headers={}, cookies={},
-                                                      path="/app")
-        with set_curdoc(doc):
-            view = PlaygroundApp(query=None)
-            view.servable(title="test")
-        seen["view"] = view
-
     async def main():
-        context = ApplicationContext(Application(FunctionHandler(make)), io_loop=IOLoop.current(),
-                                     url="/app")
-        session = await context.create_session_if_needed("s1")
+        session = await new_session(seen)
         view = seen["view"]
-        box, body = view.tab_box("playground"), view._body
+        box, body = view.tab_box("playground"), view.body
         connected = False
         for _ in range(200000):
             state = (len(box.objects), len(body.objects))
