@@ -254,7 +254,12 @@ class Spare:
                 self._timer.start()
                 return
             self._asked_at = None
-            self.future = build_alone(self.make)
+            try:
+                self.future = build_alone(self.make)
+            except RuntimeError:
+                # the builder is shut down: the server is stopping (its timer fired as the
+                # interpreter exited, and the error's traceback went to the server's log)
+                self.future = None
 
     def ready(self) -> concurrent.futures.Future:
         """The future of the page made ahead, started at once if none is made or on its

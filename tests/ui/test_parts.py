@@ -742,3 +742,17 @@ def test_the_pointer_on_a_labs_tab_starts_building_the_lab_its_click_takes(monke
     beat._beat("tags", None, [3, 0, 0, 0, -1])          # (no tab said: the last one kept)
     assert beat.hover == TABS.index("descent")
     spare.cancel()
+
+
+def test_a_spares_timer_that_fires_as_the_server_stops_raises_nothing(monkeypatch):
+    """A spare's timer can fire as the server's interpreter exits, when the builder takes
+    no more work ("cannot schedule new futures after interpreter shutdown"): it makes
+    nothing and raises nothing (an exception in its thread was a traceback in the log)."""
+    from playground.ui import parts
+
+    def shut(fn, *args):
+        raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+    monkeypatch.setattr(parts, "build_alone", shut)
+    spare = parts.Spare(lambda: "page", delay_s=3600, quiet=lambda: True)
+    spare._start()                      # what its timer runs
+    assert spare.future is None
