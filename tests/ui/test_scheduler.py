@@ -300,7 +300,9 @@ def test_a_page_may_use_the_heavy_lane_only_while_others_train(monkeypatch):
     """The page lets its run take the heavy lane (engine/lanes.py) while another page
     trains; alone it trains as before."""
     from playground.ui import PlaygroundApp, scheduler
-    share = ComputeShare()
+    # the share's own clock stands still: a first launch that compiles for longer than
+    # ACTIVE_S (a loaded machine) would otherwise count the page as no longer computing
+    share = ComputeShare(clock=lambda: 0.0)
     monkeypatch.setattr(scheduler, "SHARE", share)
     app = PlaygroundApp(query="?batch_size=1")
     app.controls.playing = True
