@@ -131,6 +131,8 @@ def test_two_machines_see_each_other(pg):
 
 def test_a_student_page_runs_on_it(pg, monkeypatch):
     import panel as pn
+    from bokeh.document import Document
+    from panel.io.state import set_curdoc
     from playground.ui import PlaygroundApp
     monkeypatch.setenv("PLAYGROUND_DB", pg)
     db = store_module.shared()
@@ -138,7 +140,10 @@ def test_a_student_page_runs_on_it(pg, monkeypatch):
     code = db.create_class("A")
     db.push(code, "setup", {"link": "/app?dataset=xor&hidden=3"})
     app = PlaygroundApp(query=f"?class={code}")
-    assert pn.panel(app).get_root() is not None
+    # a page on a document of its own (not served): a served session's document that
+    # another test left current in this process is not this page's
+    with set_curdoc(Document()):
+        assert pn.panel(app).get_root() is not None
     app.stop()
     panel = app.class_bar
     panel.name_input.value = "Ada"
