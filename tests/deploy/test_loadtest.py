@@ -46,7 +46,7 @@ def test_a_tiny_chaos_run_reports_victims_attackers_rss_and_log_counts(tmp_path)
     this machine's) to show, not this test's to judge: only the report's shape is checked."""
     out = tmp_path / "chaos.json"
     proc = subprocess.run([sys.executable, "-m", "playground.loadtest", "--chaos",
-                           "--victims", "1", "--solo-seconds", "1", "--attack-seconds", "2",
+                           "--victims", "1", "--solo-seconds", "3", "--attack-seconds", "2",
                            "--open-timeout", "8", "--change-every", "1", "--json", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
