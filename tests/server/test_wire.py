@@ -12,6 +12,8 @@ import threading
 import numpy as np
 import pytest
 from bokeh.document import Document
+from bokeh.model import Model
+from bokeh.model.util import collect_models
 from bokeh.models import ColumnDataSource, Div, Row
 from bokeh.plotting import figure
 from bokeh.protocol import Protocol
@@ -448,14 +450,160 @@ def test_a_compressed_connection_takes_panels_way():
 
 
 def test_install_puts_both_in_place_and_uninstall_takes_them_out():
+    from bokeh.server.session import ServerSession
     from panel.io import document as panel_document
     try:
         assert wire.install()
         assert panel_document.dispatch_tornado is wire.dispatch_tornado
+        assert ServerSession.__dict__["pull"] is not wire._ORIGINAL_PULL
+        assert Model.references is wire.references
     finally:
         wire.uninstall()
     assert panel_document.dispatch_tornado is wire._ORIGINAL_DISPATCH
     assert patch_doc.__dict__["create"] is wire._ORIGINAL
+    assert ServerSession.__dict__["pull"] is wire._ORIGINAL_PULL
+    assert Model.__dict__["references"] is wire._ORIGINAL_REFERENCES
+
+
+# ------------------------------------------------------------------ a page's models
+def _ids(models):
+    return sorted(m.id for m in models)
+
+
+def test_references_finds_the_models_bokeh_finds_on_the_whole_page():
+    """On the playground's page, with its lower parts and a theme: from its root and from
+    every fifth of its models, the same models as Bokeh's ``collect_models`` (which reads
+    every property, defaults included)."""
+    import panel as pn
+    from bokeh.themes import Theme
+    from panel.io.state import set_curdoc
+    from playground.ui import PlaygroundApp
+    doc = Document()
+    doc.theme = Theme(json={"attrs": {"Plot": {"background_fill_color": "#fafafa"},
+                                      "Axis": {"axis_label_text_font_size": "11px"}}})
+    with set_curdoc(doc):
+        app = PlaygroundApp()
+        root = pn.panel(app).get_root(doc)
+    doc.add_root(root)
+    every = list(doc.models)
+    assert len(every) > 300
+    assert _ids(wire.references(root)) == _ids(collect_models(root))
+    for model in every[::5]:
+        assert _ids(wire.references(model)) == _ids(collect_models(model)), model
+    # what Bokeh makes on first read (a plot's toolbar never looked at) is found too
+    plot = figure(width=50, height=50)
+    plot.line([0, 1], [0, 1])
+    fresh = figure(width=50, height=50)
+    assert _ids(wire.references(fresh)) == _ids(collect_models(fresh))
+    row = Row(plot, fresh)
+    assert _ids(wire.references(row)) == _ids(collect_models(row))
+
+
+def test_references_skips_only_defaults_that_hold_no_model():
+    """A property whose default is a plain value is left unread; one whose default is made
+    on first read is read; values set are read from what was set."""
+    from bokeh.models import TextInput, Tooltip
+    tip = Tooltip(content="why")
+    box = TextInput(title="rate", description=tip)
+    plans = dict(wire._plan(TextInput))
+    assert plans["description"] is False           # None unless set
+    assert plans["js_event_callbacks"] is True      # a dict Bokeh makes and keeps
+    assert wire.references(box) == {box, tip}
+    bare = TextInput()
+    assert _ids(wire.references(bare)) == _ids(collect_models(bare)) == [bare.id]
+
+
+def test_the_page_documents_models_are_bokehs_with_references_installed():
+    """A document's own list of models, recomputed after a change to its layout, is the
+    same with either walk."""
+    from bokeh.models import Button
+    wire.uninstall()
+    doc, _, div, fig = _page()
+    doc.roots[0].children = [*doc.roots[0].children, Button(label="new")]
+    bokehs = _ids(doc.models)
+    assert wire.install()
+    doc.models.recompute()
+    assert _ids(doc.models) == bokehs
+    doc.roots[0].children = [div]
+    assert _ids(doc.models) == _ids(collect_models(div, doc.roots[0]))
+
+
+# ------------------------------------------------------------------ a page's whole document
+def _pull(doc, while_made=None):
+    """A served session of ``doc`` answers a PULL-DOC as its browser's first message gets
+    answered. ``while_made(seen)`` runs in the thread that makes the document, as it is
+    made. Returns what was seen: the reply, the thread the document was made in, the
+    event loop's thread, and what happened meanwhile, in order."""
+    from types import SimpleNamespace
+    from bokeh.server.session import ServerSession
+    from tornado.ioloop import IOLoop
+    seen = {"order": []}
+    real = doc.to_json
+
+    def to_json(*args, **kwargs):
+        seen["thread"] = threading.current_thread().name
+        if while_made is not None:
+            while_made(seen)
+        seen["order"].append("document made")
+        return real(*args, **kwargs)
+    doc.to_json = to_json
+
+    async def make():
+        session = ServerSession("s", doc, IOLoop.current())
+        connection = SimpleNamespace(session=session, protocol=Protocol())
+        seen["loop"] = asyncio.get_running_loop()
+        seen["loop thread"] = threading.current_thread().name
+        asked = Protocol().create("PULL-DOC-REQ")
+        reply = asyncio.ensure_future(ServerSession.pull(asked, connection))
+        await asyncio.sleep(0)
+        # the session's own callbacks wait for the document, as with Bokeh's handler
+        locked = asyncio.ensure_future(session.with_document_locked(
+            lambda: seen["order"].append("the page's own callback")))
+        msg = await reply
+        await locked
+        return msg
+    seen["reply"] = _run(make)
+    doc.to_json = real
+    return seen
+
+
+def test_a_pages_document_is_made_off_the_event_loop_with_the_page_locked():
+    """The reply is Bokeh's own, made in PULL_THREAD; the event loop serves others while
+    it is made (a callback of the loop sets what the thread waits for), and the page's own
+    callbacks wait until it is made."""
+    doc = _page()[0]
+    wire.uninstall()
+    bokehs = _pull(doc)
+    assert bokehs["thread"] == bokehs["loop thread"]
+    assert wire.install()
+    served = threading.Event()
+
+    def while_made(seen):          # returns only once the event loop has run a callback
+        seen["loop"].call_soon_threadsafe(served.set)
+        assert served.wait(5), "the event loop did not turn while the document was made"
+        seen["order"].append("the loop turned")
+    ours = _pull(doc, while_made)
+    assert ours["thread"].startswith(wire.PULL_THREAD)
+    assert ours["order"] == ["the loop turned", "document made", "the page's own callback"]
+    assert bokehs["order"] == ["document made", "the page's own callback"]
+    assert ours["reply"].header["msgtype"] == "PULL-DOC-REPLY"
+    assert _normalise(ours["reply"]) == _normalise(bokehs["reply"])
+
+
+def test_a_document_that_fails_off_the_loop_is_made_on_it_and_the_wire_turns_off(
+        log_records):
+    doc = _page()[0]
+    assert wire.install()
+
+    def while_made(seen):
+        if threading.current_thread().name.startswith(wire.PULL_THREAD):
+            raise RuntimeError("changed meanwhile")
+    seen = _pull(doc, while_made)
+    assert seen["thread"] == seen["loop thread"]
+    assert _normalise(seen["reply"])["doc"]["roots"]
+    assert "changed meanwhile" in wire.failure()
+    assert not wire.installed()
+    assert [r.levelno for r in log_records] == [logging.WARNING]
 
 
 def _no_buffers(monkeypatch):
@@ -490,8 +638,11 @@ def _no_references(monkeypatch):
     lambda mp: mp.setattr(wire, "_DTYPE_NAMES", {}),
     lambda mp: mp.setattr(wire.inspect, "getsource", lambda code: ""),
     lambda mp: mp.setattr(wire, "_tornado", lambda name: type(name, (), {})),
+    lambda mp: mp.setattr(wire, "_ORIGINAL_PULL", None),
+    lambda mp: mp.setattr(wire, "_ORIGINAL_REFERENCES", None),
 ], ids=["max_safe_int", "encode_bytes", "encode_float", "references", "flush_synced",
-        "buffers", "dispatch_signature", "binary_array_types", "no_sources", "tornado"])
+        "buffers", "dispatch_signature", "binary_array_types", "no_sources", "tornado",
+        "pull", "references"])
 def test_a_renamed_internal_leaves_bokeh_and_panel_as_they_are(monkeypatch, missing,
                                                                log_records):
     """Where any internal the module relies on is gone or changed (a Bokeh or Panel
@@ -500,10 +651,13 @@ def test_a_renamed_internal_leaves_bokeh_and_panel_as_they_are(monkeypatch, miss
     server log says why in one line."""
     wire.uninstall()
     missing(monkeypatch)
-    before = (patch_doc.__dict__["create"], panel_document.dispatch_tornado)
+    from bokeh.server.session import ServerSession
+    before = (patch_doc.__dict__["create"], panel_document.dispatch_tornado,
+              ServerSession.__dict__["pull"])
     assert not wire.supported()
     assert wire.install() is False
-    assert (patch_doc.__dict__["create"], panel_document.dispatch_tornado) == before
+    assert (patch_doc.__dict__["create"], panel_document.dispatch_tornado,
+            ServerSession.__dict__["pull"]) == before
     assert not wire.installed()
     assert [r.levelno for r in log_records] == [logging.WARNING]
     assert wire.missing() in log_records[0].getMessage()
