@@ -17,7 +17,8 @@ ALLOWED = {
     "playground/server/wire.py": {"_MAX_SAFE_INT", "_property_values", "_socket", "_buffers",
                               "_message_bytes_out", "_wire_bytes_out", "_compressor",
                               "_new_models", "_callbacks", "_encode_float", "_encode_bytes",
-                              "_models", "_may_have_unstable_default"},
+                              "_models", "_may_have_unstable_default",
+                              "_unstable_default_values"},
     # LiveHTML: param's per-instance values, looked up with getattr, else the public way
     "playground/ui/frames.py": {"_param__private"},
     # a closed tab: Bokeh's session behind the session context, looked up with getattr

@@ -26,7 +26,13 @@ that can hold a model is read, and reading one never set computes its default, w
 checks, every time (45 ms for the playground's 431 models, 0.1–0.2 s for a page with a
 lab, in a turn of the event loop). ``references`` reads the values set, and the defaults
 only of the properties whose default can hold a model (Bokeh keeps those once made): the
-same models, in about half the time.
+same models, in about half the time. Serializing a model (``properties_with_values``, for a
+page's first document and for every model a change adds) computed the default of each of
+its properties, set or not, and then sent only those set: ``properties_with_values``
+computes only what it sends, and reads the rest only where Bokeh's reading keeps
+something (a default made on first read) or fails (a property that must be set). The
+same values in the same order: the playground's first document in 35–75 ms instead of
+170–250 ms.
 
 The module also has the per-frame changes (``set_columns``, ``stream_columns``,
 ``set_property``): the same events as Bokeh's own, made without its checks, while the fast
@@ -59,6 +65,9 @@ from typing import Any
 import bokeh
 import numpy as np
 from bokeh.core import serialization as _serialization
+from bokeh.core.has_props import HasProps
+from bokeh.core.property.singletons import Undefined
+from bokeh.core.property.wrappers import PropertyValueContainer
 from bokeh.core.serialization import Serializer
 from bokeh.document.events import (ColumnDataChangedEvent, ColumnsStreamedEvent,
                                    ModelChangedEvent)
@@ -80,6 +89,7 @@ _ORIGINAL = patch_doc.__dict__.get("create")
 _ORIGINAL_DISPATCH = getattr(panel_document, "dispatch_tornado", None)
 _ORIGINAL_PULL = ServerSession.__dict__.get("pull")
 _ORIGINAL_REFERENCES = Model.__dict__.get("references")
+_ORIGINAL_VALUES = HasProps.__dict__.get("properties_with_values")
 PULL_THREAD = "playground-pull"        # the thread that makes each page's whole document
 INLINE_BYTES = 4096    # arrays up to this size travel inside the message, larger as buffers
 # dtypes Bokeh sends as they are (no 64-bit ints)
@@ -351,6 +361,56 @@ def references(self) -> set:
     return set(seen.values())
 
 
+_SENT: dict[type, tuple] = {}      # a model class: (name, descriptor, read anyway?)
+
+
+def _sent(cls) -> tuple:
+    """The properties of ``cls`` that Bokeh sends, in its order, each with whether reading
+    it does more than compute a plain default: it keeps a default made on first read, or
+    it fails (no default: the property must be set)."""
+    plan = _SENT.get(cls)
+    if plan is None:
+        overridden = getattr(cls, "__overridden_defaults__", {})
+        rows = []
+        for name, prop in cls.properties(_with_props=True).items():
+            descriptor = cls.lookup(name)
+            if not descriptor.serialized:
+                continue
+            read = (prop._may_have_unstable_default()
+                    or descriptor.is_unstable(overridden.get(name)))
+            if not read:
+                try:
+                    read = descriptor.class_default(cls) is Undefined
+                except Exception:
+                    read = True
+            rows.append((name, descriptor, read))
+        plan = _SENT[cls] = tuple(rows)
+    return plan
+
+
+def properties_with_values(self, *, include_defaults: bool = True,
+                           include_undefined: bool = False) -> dict:
+    """``HasProps.properties_with_values``: what Bokeh sends of a model. Without defaults
+    (as Bokeh serializes), the same values in the same order as Bokeh's own, which
+    computes every property's default first and then drops those not set."""
+    if include_defaults or include_undefined or _failure is not None:
+        return _ORIGINAL_VALUES(self, include_defaults=include_defaults,
+                                include_undefined=include_undefined)
+    values, kept = self._property_values, self._unstable_default_values
+    themed = self.themed_values() or {}
+    chosen = set(values) | set(kept) | set(themed)
+    result = {}
+    for name, descriptor, read in _sent(type(self)):
+        if name in chosen:
+            value = descriptor.get_value(self)
+            if name not in themed and isinstance(value, PropertyValueContainer) and name in kept:
+                continue
+            result[name] = value
+        elif read:
+            descriptor.get_value(self)
+    return result
+
+
 def _pull(cls, message, connection):
     """Bokeh's PULL-DOC handler (``ServerSession.pull``): the same reply, made in
     ``PULL_THREAD`` while the session's document is locked (``with_document_locked``, as
@@ -524,6 +584,19 @@ def _probe_arrays(doc) -> bool:
             and big["array"]["data"] is serializer.buffers[0])
 
 
+def _probe_values(doc) -> bool:
+    """Every model of the probe page sends the same values both ways, and a model's first
+    serialization keeps the defaults Bokeh's keeps."""
+    from bokeh.models import Range1d
+    fresh, twin = Range1d(), Range1d()
+    same = properties_with_values(fresh, include_defaults=False) == _ORIGINAL_VALUES(
+        twin, include_defaults=False)
+    return same and set(fresh._unstable_default_values) == set(
+        twin._unstable_default_values) and all(
+        properties_with_values(m, include_defaults=False)
+        == _ORIGINAL_VALUES(m, include_defaults=False) for m in doc.models)
+
+
 def _source_has(code, *names) -> bool:
     source = inspect.getsource(code)
     return all(f"self.{name}" in source for name in names)
@@ -572,6 +645,8 @@ _PROBES = {
     "DocumentCallbackManager.notify_change(hint=), trigger_on_change":
         lambda page: _probe_frame(),
     "patch_doc.create": lambda page: isinstance(_ORIGINAL, classmethod),
+    "HasProps.properties_with_values; HasProps._unstable_default_values":
+        lambda page: _probe_values(page[0]),
     "Model.references; Property._may_have_unstable_default": lambda page: (
         callable(_ORIGINAL_REFERENCES) and references(page[0].roots[0])
         == set(collect_models(page[0].roots[0])) == _ORIGINAL_REFERENCES(page[0].roots[0])),
@@ -624,8 +699,8 @@ def supported() -> bool:
 
 
 def install() -> bool:
-    """Use the faster PATCH-DOC builder, socket writer, per-frame changes and
-    ``references``, and make each page's whole document off the event loop (once per
+    """Use the faster PATCH-DOC builder, socket writer, per-frame changes,
+    ``references`` and ``properties_with_values``, and make each page's whole document off the event loop (once per
     process). False, with one line in the server's log, where not supported or where
     the install fails; False too once the fast wire has been turned off for good."""
     global _active
@@ -640,6 +715,7 @@ def install() -> bool:
         panel_document.dispatch_tornado = dispatch_tornado
         ServerSession.pull = classmethod(_pull)
         Model.references = references
+        HasProps.properties_with_values = properties_with_values
         _active = True
     except Exception as exc:
         _fall_back(f"could not be installed: {_describe(exc)}")
@@ -648,8 +724,8 @@ def install() -> bool:
 
 
 def uninstall() -> None:
-    """Bokeh's and Panel's own builder, writer, per-frame changes, ``references`` and
-    PULL-DOC handler again."""
+    """Bokeh's and Panel's own builder, writer, per-frame changes, ``references``,
+    ``properties_with_values`` and PULL-DOC handler again."""
     global _active
     _active = False
     if _ORIGINAL is not None:
@@ -660,6 +736,8 @@ def uninstall() -> None:
         ServerSession.pull = _ORIGINAL_PULL
     if _ORIGINAL_REFERENCES is not None:
         Model.references = _ORIGINAL_REFERENCES
+    if _ORIGINAL_VALUES is not None:
+        HasProps.properties_with_values = _ORIGINAL_VALUES
 
 
 def _fall_back(reason: str, installed: bool = True) -> None:
@@ -700,11 +778,12 @@ def snapshot() -> tuple:
     """What this module has put in place, and whether it was turned off for good (for a
     test that changes it: ``restore(snapshot())`` puts it back)."""
     return (patch_doc.__dict__["create"], panel_document.dispatch_tornado,
-            ServerSession.__dict__["pull"], Model.__dict__["references"], _active, _failure)
+            ServerSession.__dict__["pull"], Model.__dict__["references"],
+            HasProps.__dict__["properties_with_values"], _active, _failure)
 
 
 def restore(state: tuple) -> None:
     """Put back what ``snapshot()`` returned."""
     global _active, _failure
     (patch_doc.create, panel_document.dispatch_tornado, ServerSession.pull,
-     Model.references, _active, _failure) = state
+     Model.references, HasProps.properties_with_values, _active, _failure) = state

@@ -12,6 +12,7 @@ import threading
 import numpy as np
 import pytest
 from bokeh.document import Document
+from bokeh.core.has_props import HasProps
 from bokeh.model import Model
 from bokeh.model.util import collect_models
 from bokeh.models import ColumnDataSource, Div, Row
@@ -457,12 +458,14 @@ def test_install_puts_both_in_place_and_uninstall_takes_them_out():
         assert panel_document.dispatch_tornado is wire.dispatch_tornado
         assert ServerSession.__dict__["pull"] is not wire._ORIGINAL_PULL
         assert Model.references is wire.references
+        assert HasProps.properties_with_values is wire.properties_with_values
     finally:
         wire.uninstall()
     assert panel_document.dispatch_tornado is wire._ORIGINAL_DISPATCH
     assert patch_doc.__dict__["create"] is wire._ORIGINAL
     assert ServerSession.__dict__["pull"] is wire._ORIGINAL_PULL
     assert Model.__dict__["references"] is wire._ORIGINAL_REFERENCES
+    assert HasProps.__dict__["properties_with_values"] is wire._ORIGINAL_VALUES
 
 
 # ------------------------------------------------------------------ a page's models
@@ -470,10 +473,8 @@ def _ids(models):
     return sorted(m.id for m in models)
 
 
-def test_references_finds_the_models_bokeh_finds_on_the_whole_page():
-    """On the playground's page, with its lower parts and a theme: from its root and from
-    every fifth of its models, the same models as Bokeh's ``collect_models`` (which reads
-    every property, defaults included)."""
+def _whole_page():
+    """The playground's first screen on a document with a theme."""
     import panel as pn
     from bokeh.themes import Theme
     from panel.io.state import set_curdoc
@@ -485,6 +486,67 @@ def test_references_finds_the_models_bokeh_finds_on_the_whole_page():
         app = PlaygroundApp()
         root = pn.panel(app).get_root(doc)
     doc.add_root(root)
+    return doc, root
+
+
+def _bokehs_values(model):
+    return wire._ORIGINAL_VALUES(model, include_defaults=False)
+
+
+def _same_document(a, b) -> bool:
+    """Two serializations of a document alike but for their buffers' ids."""
+    strip = lambda doc: re.sub(r"Buffer\(id='p\d+', data=<memory at 0x[0-9a-f]+>\)", "buffer",
+                               json.dumps(doc.content, default=repr))
+    return strip(a) == strip(b)
+
+
+def test_properties_with_values_sends_what_bokeh_sends_on_the_whole_page():
+    """Each model of the playground's page (with a theme): the same values in the same
+    order as Bokeh's own; the whole document serializes alike."""
+    doc, _ = _whole_page()
+    every = list(doc.models)
+    assert len(every) > 300
+    for model in every:
+        ours = wire.properties_with_values(model, include_defaults=False)
+        bokehs = _bokehs_values(model)
+        assert list(ours) == list(bokehs), model
+        assert all(ours[k] is bokehs[k] or ours[k] == bokehs[k] for k in ours), model
+    wire.uninstall()
+    bokehs = doc.to_json()
+    assert wire.install()
+    assert _same_document(doc.to_json(), bokehs)
+    # with defaults: Bokeh's own
+    plot = figure(width=50, height=50)
+    assert list(wire.properties_with_values(plot)) == list(wire._ORIGINAL_VALUES(plot))
+
+
+def test_a_first_serialization_keeps_the_defaults_bokehs_keeps():
+    """Bokeh's first serialization of a model makes (and keeps) the defaults that are made on
+    first read, without sending them; its second sends the models among them. Twins, one
+    serialized each way, stay alike through both."""
+    from bokeh.models import Button, GlyphRenderer, LinearAxis, Slider
+    for kind in (LinearAxis, lambda: Slider(start=0, end=1, value=0), Button,
+                 lambda: figure(width=50, height=50)):
+        ours, theirs = kind(), kind()
+        for _ in range(2):
+            a = wire.properties_with_values(ours, include_defaults=False)
+            b = _bokehs_values(theirs)
+            assert list(a) == list(b)
+            assert sorted(ours._unstable_default_values) == sorted(
+                theirs._unstable_default_values)
+    # a property that must be set and is not: both fail alike
+    from bokeh.core.property.descriptors import UnsetValueError
+    with pytest.raises(UnsetValueError):
+        _bokehs_values(GlyphRenderer())
+    with pytest.raises(UnsetValueError):
+        wire.properties_with_values(GlyphRenderer(), include_defaults=False)
+
+
+def test_references_finds_the_models_bokeh_finds_on_the_whole_page():
+    """On the playground's page, with its lower parts and a theme: from its root and from
+    every fifth of its models, the same models as Bokeh's ``collect_models`` (which reads
+    every property, defaults included)."""
+    doc, root = _whole_page()
     every = list(doc.models)
     assert len(every) > 300
     assert _ids(wire.references(root)) == _ids(collect_models(root))
@@ -640,9 +702,10 @@ def _no_references(monkeypatch):
     lambda mp: mp.setattr(wire, "_tornado", lambda name: type(name, (), {})),
     lambda mp: mp.setattr(wire, "_ORIGINAL_PULL", None),
     lambda mp: mp.setattr(wire, "_ORIGINAL_REFERENCES", None),
+    lambda mp: mp.setattr(wire, "_ORIGINAL_VALUES", None),
 ], ids=["max_safe_int", "encode_bytes", "encode_float", "references", "flush_synced",
         "buffers", "dispatch_signature", "binary_array_types", "no_sources", "tornado",
-        "pull", "references"])
+        "pull", "references", "values"])
 def test_a_renamed_internal_leaves_bokeh_and_panel_as_they_are(monkeypatch, missing,
                                                                log_records):
     """Where any internal the module relies on is gone or changed (a Bokeh or Panel
