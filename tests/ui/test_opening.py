@@ -36,6 +36,18 @@ def page_maker(seen, path="/app", share=False):
     return make
 
 
+class Connection:
+    """What Bokeh's session is given for a browser's websocket: the document's changes go
+    out through it (here, nowhere). A bare object would make each change fail inside Bokeh's
+    ``patch_curdoc``, which then leaves the session's document as Bokeh's current one for
+    every later test in the process."""
+
+    def send_patch_document(self, event):
+        sent = asyncio.get_running_loop().create_future()
+        sent.set_result(None)
+        return sent
+
+
 async def new_session(seen, **kw):
     """A session of Bokeh's own for a page of ``page_maker`` (its HTML goes out then); its
     application's context is kept in ``seen`` (the session finds its own through it)."""
@@ -92,11 +104,11 @@ def test_a_browser_that_connects_before_its_time_gets_the_first_screen_first(mon
         box = seen["view"].tab_box("playground")
         await asyncio.sleep(0.05)                   # the HTML has gone; nobody connected
         seen["before"] = (len(box.objects), len(session.document.models))
-        session.subscribe(object())                 # a websocket connects
+        session.subscribe(Connection())                 # a websocket connects
         seen["at_connect"] = len(box.objects)
         await asyncio.sleep(0.05)                   # Panel's models, the shared styles
         seen["after"] = len(session.document.models)
-        session.subscribe(object())                 # another: nothing made again
+        session.subscribe(Connection())                 # another: nothing made again
         await asyncio.sleep(0.05)
         seen["again"] = len(session.document.models)
         seen["view"].stop()
@@ -231,7 +243,7 @@ def serve_and_watch(connect_after_steps=None):
             if (connect_after_steps is not None and not connected
                     and state[0] == 3 and state[1] >= connect_after_steps):
                 connected = True
-                session.subscribe(object())
+                session.subscribe(Connection())
                 seen["at_connect"] = (len(box.objects), len(body.objects))
             if state == (3, 3) and len(seen["states"]) > 1:
                 break
