@@ -295,28 +295,35 @@ def _set_property(doc, model, attr: str, value) -> None:
 _PLANS: dict[type, tuple] = {}         # a model class: (property name, default kept?)
 
 
+def _read_default(cls, name: str, prop, unless) -> bool:
+    """Whether reading the property ``name`` of a ``cls`` never set does more than compute
+    the same plain value every time: Bokeh makes its default on first read and keeps it
+    (a callable default), or ``unless(class default)`` says so (or computing it fails)."""
+    descriptor = cls.lookup(name)
+    if prop._may_have_unstable_default() or descriptor.is_unstable(
+            getattr(cls, "__overridden_defaults__", {}).get(name)):
+        return True
+    try:
+        return bool(unless(descriptor.class_default(cls)))
+    except Exception:
+        return True
+
+
+def _holds_models(value) -> bool:
+    found = []
+    visit_value_and_its_immediate_references(value, found.append)
+    return bool(found)
+
+
 def _plan(cls) -> tuple:
     """The properties of ``cls`` that can hold a model, each with whether its default must
     be read (Bokeh makes and keeps such a default on first read: a callable one). The
     others' defaults are the same plain value for every instance, holding no model."""
     plan = _PLANS.get(cls)
     if plan is None:
-        overridden = getattr(cls, "__overridden_defaults__", {})
-        rows = []
-        for name, prop in cls.properties_with_refs().items():
-            descriptor = cls.lookup(name)
-            read = (prop._may_have_unstable_default()
-                    or descriptor.is_unstable(overridden.get(name)))
-            if not read:
-                try:
-                    found = []
-                    visit_value_and_its_immediate_references(descriptor.class_default(cls),
-                                                             found.append)
-                    read = bool(found)
-                except Exception:
-                    read = True
-            rows.append((name, read))
-        plan = _PLANS[cls] = tuple(rows)
+        plan = _PLANS[cls] = tuple(
+            (name, _read_default(cls, name, prop, _holds_models))
+            for name, prop in cls.properties_with_refs().items())
     return plan
 
 
@@ -370,21 +377,11 @@ def _sent(cls) -> tuple:
     it fails (no default: the property must be set)."""
     plan = _SENT.get(cls)
     if plan is None:
-        overridden = getattr(cls, "__overridden_defaults__", {})
-        rows = []
-        for name, prop in cls.properties(_with_props=True).items():
-            descriptor = cls.lookup(name)
-            if not descriptor.serialized:
-                continue
-            read = (prop._may_have_unstable_default()
-                    or descriptor.is_unstable(overridden.get(name)))
-            if not read:
-                try:
-                    read = descriptor.class_default(cls) is Undefined
-                except Exception:
-                    read = True
-            rows.append((name, descriptor, read))
-        plan = _SENT[cls] = tuple(rows)
+        plan = _SENT[cls] = tuple(
+            (name, cls.lookup(name),
+             _read_default(cls, name, prop, lambda default: default is Undefined))
+            for name, prop in cls.properties(_with_props=True).items()
+            if cls.lookup(name).serialized)
     return plan
 
 
