@@ -61,27 +61,32 @@ if __name__ == "__main__":
 elif pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
     # a page of `panel serve app.py`
     doc = pn.state.curdoc
-    server.use_local_resources(doc)             # never Panel's CDN
-    pn.extension(notifications=False)
-    if warming.cold_page_request(doc):
-        # a server just started, a browser asks: "Warming up…" at once, the page once the
-        # server is set up and has made one (its first-time compiles done)
-        warming.in_background(setup_and_make_a_page)
-        warming.WarmingPage().servable(title=TITLE + warming.TITLE_SUFFIX)
+    if warming.probe_request(doc) is not None:
+        # a warming-up page asks whether a page has been made: one word, nothing made
+        warming.serve_probe(doc)
     else:
-        warming.wait_for_background()           # a set-up under way finishes first
-        setup()
-        import playground
-        from playground.server import admission
-        from playground.ui import PlaygroundApp, parts, scheduler, theme
-        from playground.ui.app import MADE_FOR
-        started = parts.PACE.clock()
-        view = page()
-        view.servable(title=TITLE)
-        if isinstance(view, PlaygroundApp):     # each long style text sent once, not per part
-            theme.share_sheets(doc, keep=view.bokeh_objects())
-        # what making it held the event loop: while others train, the next page waits
-        # (server/admission.py, at the pace of the pages' held parts)
-        parts.PACE.put(started, scheduler.SHARE.count)
-        admission.install(doc, parts.PACE, prepare=MADE_FOR.prepare)
-        pn.state.onload(playground.warmup_in_background)
+        server.use_local_resources(doc)         # never Panel's CDN
+        pn.extension(notifications=False)
+        if warming.cold_page_request(doc):
+            # a server just started, a browser asks: "Warming up…" at once (static
+            # HTML, the page's scripts fetched ahead), the page once the server is set
+            # up and has made one (its first-time compiles done)
+            warming.in_background(setup_and_make_a_page)
+            warming.serve(doc, TITLE)
+        else:
+            warming.wait_for_background()       # a set-up under way finishes first
+            setup()
+            import playground
+            from playground.server import admission
+            from playground.ui import PlaygroundApp, parts, scheduler, theme
+            from playground.ui.app import MADE_FOR
+            started = parts.PACE.clock()
+            view = page()
+            view.servable(title=TITLE)
+            if isinstance(view, PlaygroundApp):  # each long style text sent once
+                theme.share_sheets(doc, keep=view.bokeh_objects())
+            # what making it held the event loop: while others train, the next page waits
+            # (server/admission.py, at the pace of the pages' held parts)
+            parts.PACE.put(started, scheduler.SHARE.count)
+            admission.install(doc, parts.PACE, prepare=MADE_FOR.prepare)
+            pn.state.onload(playground.warmup_in_background)

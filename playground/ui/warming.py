@@ -8,23 +8,25 @@ the server's event loop as a browser asked for it, that page kept the browser bl
 all of it (the page on screen 6.5 s after ``panel serve app.py``; 10.8 s on an empty cache).
 
 So, while no page has been made in the process, a browser's page request gets this small
-page at once (Panel alone: app.py imports nothing else for it): the title bar and "Warming
-up…", with what is happening and why, on screen 2.2–2.3 s after the server starts. The
-server's set-up and its first page are made meanwhile in a thread of their own
-(``in_background``, then ``parts.Spare``), and as soon as a page has been made the browser
-loads the page again, with the same link, and gets it. A browser's page request is one
-that accepts HTML; a Bokeh client connecting its websocket directly (the load test's
-sessions) or a script's plain request gets the page as before: neither could load it again.
+page at once: static HTML, its style and a few lines of script (``page_html``), with the
+title bar and "Warming up…", what is happening and why, and the set-up's main choices, usable
+at once. It is the page's Bokeh document's template (``serve``), with no Bokeh in it: a page
+of Panel's own took 1.5–2 s more to show, its 3 MB of scripts loaded and evaluated while
+the server was importing and compiling. The server's set-up and its first page are made
+meanwhile in a thread of their own (``in_background``, then ``parts.Spare``). The page asks
+the server every POLL_MS whether a page has been made, with a request that carries
+PROBE_HEADER (answered one word, ``serve_probe``: nothing is made for it), and once one has,
+loads the page again, with its link, and gets it. A browser's page request is one that
+accepts HTML; a Bokeh client connecting its websocket directly (the load test's sessions)
+or a script's plain request gets the page as before: neither could load it again.
 """
 from __future__ import annotations
 
+import html
+import json
 import logging
 import threading
 import time
-from typing import Callable
-
-import panel as pn
-from bokeh.models import CustomJS, Div
 
 from . import theme
 from .labels import ACTIVATION_LABELS, DATASET_LABELS
@@ -37,8 +39,6 @@ MESSAGE = ("<b>Warming up…</b> The server has just started and is preparing it
            "page: the network's computations are compiled once, the first time, and every "
            "page after this one opens at once. This page opens the playground by itself in "
            "a few seconds.")
-
-RELOAD_JS = "window.location.reload()"
 
 # The set-up a student may choose while the server warms up: each choice goes into the
 # page's link at once, in the browser (the server may be too busy to answer), and the
@@ -62,13 +62,70 @@ CHOICES = (
 )
 CHOICE_NOTE = ("While you wait, choose a set-up: the playground opens with it (and your "
                "link keeps it).")
-# the chosen value into the page's link, without loading the page (and off it: the default)
-LINK_JS = """
-const value = values[cb_obj.value];
-const url = new URL(window.location.href);
-if (value === undefined || value === fallback) url.searchParams.delete(key);
-else url.searchParams.set(key, value);
-window.history.replaceState(window.history.state, "", url.toString());
+PROBE_HEADER = "X-Playground-Probe"    # a warming-up page's question: is a page made?
+PROBE_READY, PROBE_WAIT = "ready", "wait"  # its answers ("wait 150": ask again in 150 ms)
+SCRIPTS_MARK = "<!-- the playground's scripts -->"   # in page_html: their tags, not run
+PROBE_BUDGET_PER_S = 10.0  # probes answered a second, all warming-up pages together
+PROBE_NAME_CHARS = 40      # a page's name in its probes, at most
+
+PAGE_STYLE = """
+body { font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Helvetica, Arial,
+  sans-serif; margin: 4px 5px; color: #222; }
+.pg-waiting { display: flex; align-items: center; gap: 12px; margin: 10px 0; }
+.pg-warming { font-size: 15px; padding: 10px 14px; max-width: 760px; }
+.pg-spinner { flex: none; width: 22px; height: 22px; border-radius: 50%;
+  border: 3px solid #cfe2ef; border-top-color: #0877bd;
+  animation: pg-spin 0.9s linear infinite; }
+@keyframes pg-spin { to { transform: rotate(360deg); } }
+@media (prefers-reduced-motion: reduce) { .pg-spinner { animation: none; } }
+.pg-choices { padding: 6px 8px; margin: 4px 0; max-width: 816px; }
+.pg-menus { display: flex; flex-wrap: wrap; gap: 6px 14px; margin-top: 6px; }
+.pg-choice { display: flex; flex-direction: column; font-size: 13px; gap: 2px; }
+.pg-choice select { width: 160px; font-size: 13px; padding: 3px 4px; }
+"""
+
+# Each menu's change goes into the page's link (off it: the default), in the browser; the
+# server is asked whether a page has been made (again after the wait it answers), and once
+# one has, the page loads again.
+PAGE_JS = """
+(function () {
+  for (const menu of document.querySelectorAll("select[name]")) {
+    menu.addEventListener("change", function () {
+      const url = new URL(window.location.href);
+      if (menu.value === menu.dataset.default) url.searchParams.delete(menu.name);
+      else url.searchParams.set(menu.name, menu.value);
+      window.history.replaceState(window.history.state, "", url.toString());
+    });
+  }
+  const started = Date.now();
+  const name = Math.random().toString(36).slice(2, 12);
+  async function ask() {
+    let answer = "";
+    try {
+      const reply = await fetch(window.location.href,
+                                {headers: {[%(header)s]: name}, cache: "no-store"});
+      if (reply.ok) answer = (await reply.text()).trim();
+    } catch (e) { /* the server is busy or restarting: ask again */ }
+    if (answer === %(ready)s || Date.now() - started > %(limit)d) {
+      window.location.reload();
+      return;
+    }
+    const wait = parseInt(answer.split(" ")[1], 10);
+    window.setTimeout(ask, wait > 0 ? Math.min(wait, 60000) : %(poll)d);
+  }
+  window.setTimeout(ask, %(poll)d);
+  // the playground's scripts into the browser's cache meanwhile (not run): the page that
+  // loads next finds them there
+  window.addEventListener("load", function () {
+    const kept = document.getElementById("pg-scripts");
+    for (const script of kept ? kept.content.querySelectorAll("script[src]") : []) {
+      const link = document.createElement("link");
+      link.rel = "prefetch";
+      link.href = script.getAttribute("src");
+      document.head.appendChild(link);
+    }
+  });
+})();
 """
 
 MADE = threading.Event()        # a page of the playground has been made in this process
@@ -78,15 +135,23 @@ _background_lock = threading.Lock()
 log = logging.getLogger("playground")
 
 
+def _headers(doc) -> dict | None:
+    """The headers (lower-case names) of the request that opened ``doc``'s session, or
+    None if there was none (a page made outside a server)."""
+    context = getattr(doc, "session_context", None) if doc is not None else None
+    request = getattr(context, "request", None) if context is not None else None
+    if request is None:
+        return None
+    return {k.lower(): v for k, v in (request.headers or {}).items()}
+
+
 def browser_page_request(doc) -> bool:
     """Whether the session of ``doc`` was opened by a browser loading the page (its
     request accepts HTML), not by a client connecting its websocket directly, nor by a
     script's plain request (which could not load the page again)."""
-    context = getattr(doc, "session_context", None) if doc is not None else None
-    request = getattr(context, "request", None) if context is not None else None
-    if request is None:
+    headers = _headers(doc)
+    if headers is None:
         return False
-    headers = {k.lower(): v for k, v in (request.headers or {}).items()}
     accept = headers.get("accept", "")
     accept = ",".join(accept) if isinstance(accept, list) else str(accept)
     return "upgrade" not in headers and "text/html" in accept
@@ -129,92 +194,150 @@ def ready() -> bool:
     return MADE.is_set() or FAILED.is_set()
 
 
-def _session_args() -> dict:
-    """The page's link arguments (none outside a server)."""
-    doc = pn.state.curdoc
-    context = getattr(doc, "session_context", None) if doc is not None else None
-    request = getattr(context, "request", None) if context is not None else None
-    return dict(getattr(request, "arguments", None) or {})
+def probe_request(doc) -> str | None:
+    """The page's name if the session of ``doc`` was opened by a warming-up page asking
+    whether a page has been made (its request carries PROBE_HEADER, with a name the page
+    chose), else None. Such a request gets ``probe_answer``'s word, and nothing is made."""
+    headers = _headers(doc)
+    value = None if headers is None else headers.get(PROBE_HEADER.lower())
+    if value is None:
+        return None
+    value = ",".join(value) if isinstance(value, list) else str(value)
+    return value[:PROBE_NAME_CHARS]
 
 
-class WarmingPage(pn.viewable.Viewer):
-    """The title bar, the warming-up message and the set-up's main choices (CHOICES:
-    usable at once, each kept in the page's link). Once the browser has loaded it, it asks
-    ``ready()`` every ``poll_ms`` and, when it answers True (or after ``limit_s``), has the
-    browser load the page again, with the link and so the choices."""
+class Probes:
+    """The warming-up pages asking, and how long each should wait before it asks again.
 
-    def __init__(self, ready: Callable[[], bool] = ready, poll_ms: int = POLL_MS,
-                 limit_s: float = LIMIT_S, clock: Callable[[], float] = time.monotonic,
-                 args: dict | None = None):
-        super().__init__()
-        self.ready, self.poll_ms, self.limit_s, self.clock = ready, poll_ms, limit_s, clock
-        self.started = None
-        self.callback = None
-        self.reloading = False
-        # the page's own header and introduction styles (theme.PAGE_CSS), on these panes
-        header = pn.pane.HTML(
-            f'<div class="pg-header"><h1>Neural Network Playground</h1>'
-            f'<span class="pg-tagline">{theme.TAGLINE}</span></div>',
-            stylesheets=[theme.PAGE_CSS], sizing_mode="stretch_width", margin=(4, 5, 0, 5))
-        self.message = pn.pane.HTML(
-            '<div role="status" aria-live="polite" class="pg-tab-intro pg-warming" '
-            f'style="font-size:15px;padding:10px 14px;max-width:760px">{MESSAGE}</div>',
-            stylesheets=[theme.PAGE_CSS], sizing_mode="stretch_width", margin=(10, 5))
-        self.spinner = pn.indicators.LoadingSpinner(value=True, size=28,
-                                                    margin=(12, 5))
-        # the browser loads the page again when this text changes (set once, by the server)
-        self.signal = Div(text="", visible=False)
-        self.signal.js_on_change("text", CustomJS(code=RELOAD_JS))
-        self.choices = self._choices(args if args is not None else _session_args())
-        note = pn.pane.HTML(f'<div class="pg-try">{CHOICE_NOTE}</div>',
-                            stylesheets=[theme.PAGE_CSS], margin=(4, 5, 0, 5))
-        self._layout = pn.Column(header, pn.Row(self.spinner, self.message, margin=0),
-                                 pn.Column(note, pn.Row(*self.choices, margin=0),
-                                           css_classes=["pg-card"], margin=(4, 5),
-                                           styles={"padding": "4px 6px"}),
-                                 pn.pane.Bokeh(self.signal, margin=0),
-                                 sizing_mode="stretch_width", margin=0)
+    A probe costs the server about 10 ms (a session made, and app.py run, for one word):
+    150 ms apart for one page, but a class opening thirty pages on a cold server would
+    take two cores with them, while the server is importing and compiling. So all the
+    pages together ask at most ``budget_per_s`` times a second: each page is told to wait
+    ``max(poll_ms, 1000 * pages / budget_per_s)`` ms, where ``pages`` are those that asked
+    within the last waits. Bounded: at most ``max_pages`` are remembered."""
 
-    @staticmethod
-    def _choices(args) -> list:
-        """One menu per CHOICES entry, showing the link's value (or the default); each
-        change goes into the page's link in the browser (LINK_JS)."""
-        menus = []
-        for key, label, words, default, tip in CHOICES:
-            raw = (args or {}).get(key) or [None]
-            value = raw[0].decode() if isinstance(raw[0], bytes) else raw[0]
-            value = value if value in words else default
-            menu = pn.widgets.Select(label=label, options=list(words.values()),
-                                     value=words[value], description=tip, width=150,
-                                     margin=(2, 6))
-            menu.jscallback(value=LINK_JS, args={
-                "key": key, "fallback": default,
-                "values": {text: v for v, text in words.items()}})
-            menus.append(menu)
-        return menus
+    def __init__(self, poll_ms: int = POLL_MS, budget_per_s: float = PROBE_BUDGET_PER_S,
+                 max_pages: int = 10_000, clock=time.monotonic):
+        self.poll_ms, self.budget_per_s, self.max_pages = poll_ms, budget_per_s, max_pages
+        self.clock = clock
+        self.last: dict[str, float] = {}
+        self.lock = threading.Lock()
 
-    def start(self):
-        """Ask ``ready()`` every ``poll_ms`` from now (Panel's onload: a browser shows it)."""
-        if self.callback is None and not self.reloading:
-            self.started = self.clock()
-            self.callback = pn.state.add_periodic_callback(self.check, period=self.poll_ms)
+    def wait_ms(self, page: str) -> int:
+        """How long ``page`` (asking now) should wait before it asks again."""
+        now = self.clock()
+        with self.lock:
+            self.last.pop(page, None)
+            self.last[page] = now                   # in order of their last question
+            gone = now - 2 * self._wait() / 1000.0 - 1.0    # none for two waits: gone
+            for name, seen in list(self.last.items()):
+                if seen >= gone and len(self.last) <= self.max_pages:
+                    break
+                del self.last[name]
+            return int(round(self._wait()))
 
-    def check(self) -> bool:
-        """Load the page again once a page has been made (or after ``limit_s``); returns
-        whether it did."""
-        if self.reloading:
-            return True
-        waited = self.clock() - (self.started if self.started is not None else self.clock())
-        if not self.ready() and waited < self.limit_s:
-            return False
-        self.reloading = True
-        if self.callback is not None:
-            self.callback.stop()
-            self.callback = None
-        self.signal.text = "ready"
-        return True
+    def _wait(self) -> float:
+        return max(self.poll_ms, 1000.0 * len(self.last) / self.budget_per_s)
 
-    def __panel__(self):
-        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
-            pn.state.onload(self.start)
-        return self._layout
+
+PROBES = Probes()
+
+
+def probe_answer(page: str = "", probes: Probes | None = None) -> str:
+    """What a probe's request is answered: PROBE_READY once ``ready()``, else PROBE_WAIT
+    and how many ms to wait before asking again (``Probes``)."""
+    if ready():
+        return PROBE_READY
+    return f"{PROBE_WAIT} {(probes or PROBES).wait_ms(page)}"
+
+
+def _first(args, key):
+    raw = (args or {}).get(key) or [None]
+    value = raw[0]
+    return value.decode(errors="replace") if isinstance(value, bytes) else value
+
+
+def chosen(args) -> dict:
+    """Each CHOICES key's value in the page's link (``{key: [bytes or str]}``), or its
+    default where the link has none or one the menu does not offer."""
+    values = {}
+    for key, _, words, default, _ in CHOICES:
+        value = _first(args, key)
+        values[key] = value if value in words else default
+    return values
+
+
+def _menu(key, label, words, default, tip, value) -> str:
+    e = html.escape
+    options = "".join(
+        f'<option value="{e(v)}"{" selected" if v == value else ""}>{e(text)}</option>'
+        for v, text in words.items())
+    return (f'<label class="pg-choice" title="{e(tip)}"><span>{e(label)}</span>'
+            f'<select name="{e(key)}" data-default="{e(default)}" '
+            f'aria-description="{e(tip)}">{options}</select></label>')
+
+
+def page_html(args=None, title: str = "Neural Network Playground") -> str:
+    """The whole warming-up page: static HTML, its style and a small script, no Bokeh.
+
+    It is on screen as soon as the browser has it (no 3 MB of scripts to load first, while
+    the server imports and compiles). Each menu's change goes into the page's link at once,
+    in the browser; the script asks the server whether a page has been made (a request
+    with PROBE_HEADER, again after the wait the server answers: ``probe_answer``) and then
+    loads the page again, with its link (or after LIMIT_S in any case). The playground's
+    scripts (SCRIPTS_MARK: their tags, inert in a ``<template>``) are fetched into the
+    browser's cache once the page is shown, not run, so the page that loads next finds
+    them there."""
+    values = chosen(args)
+    menus = "".join(_menu(key, label, words, default, tip, values[key])
+                    for key, label, words, default, tip in CHOICES)
+    e = html.escape
+    script = PAGE_JS % {"header": json.dumps(PROBE_HEADER),
+                        "ready": json.dumps(PROBE_READY), "poll": POLL_MS,
+                        "limit": int(LIMIT_S * 1000)}
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(title + TITLE_SUFFIX)}</title>
+<style>{theme.PAGE_CSS}{PAGE_STYLE}</style>
+</head>
+<body>
+<header class="pg-header"><h1>Neural Network Playground</h1>
+<span class="pg-tagline">{e(theme.TAGLINE)}</span></header>
+<main>
+<div class="pg-waiting"><div class="pg-spinner" aria-hidden="true"></div>
+<div role="status" aria-live="polite" class="pg-tab-intro pg-warming">{MESSAGE}</div></div>
+<form class="pg-card pg-choices" onsubmit="return false">
+<div class="pg-try">{e(CHOICE_NOTE)}</div>
+<div class="pg-menus">{menus}</div>
+</form>
+</main>
+<template id="pg-scripts">{SCRIPTS_MARK}</template>
+<script>{script}</script>
+</body>
+</html>"""
+
+
+def template(text: str):
+    """``text`` as a Jinja2 template that renders to itself, but for SCRIPTS_MARK, where
+    the page's scripts go (Bokeh's ``bokeh_js``: the tags the playground's page has): a
+    Bokeh document's template (``doc.template``), which Bokeh's server renders as the page
+    it answers."""
+    import jinja2
+    parts = text.replace("{% endraw %}", "").split(SCRIPTS_MARK)
+    source = "{{ bokeh_js }}".join("{% raw %}" + part + "{% endraw %}" for part in parts)
+    return jinja2.Environment(autoescape=False).from_string(source)
+
+
+def serve(doc, title: str = "Neural Network Playground") -> None:
+    """Make ``doc``'s page the warming-up page (its request's link arguments chosen)."""
+    request = doc.session_context.request
+    doc.title = title + TITLE_SUFFIX
+    doc.template = template(page_html(getattr(request, "arguments", None), title))
+
+
+def serve_probe(doc) -> None:
+    """Make ``doc``'s page a probe's answer (``probe_answer``)."""
+    doc.template = template(probe_answer(probe_request(doc) or ""))

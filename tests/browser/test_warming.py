@@ -60,16 +60,30 @@ def test_a_new_servers_first_page_says_warming_up_then_opens_the_link(browser, f
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
+    requests = []                # (kind, url) in order, up to the playground's document
+
     def document(response):
         if response.request.resource_type == "document" and "/app" in response.url:
             documents.append(TITLE.search(response.text()).group(1))
     pg.on("response", document)
+    pg.on("request", lambda r: requests.append((r.resource_type, r.url)))
     pg.goto(f"{fresh_server}/app?dataset=xor", timeout=FIRST_LOAD_TIMEOUT)
     pg.locator(".pg-epoch").wait_for(state="visible", timeout=FIRST_LOAD_TIMEOUT)
     # the first answer was the warming-up page, the second the playground: loaded again
     # by the page itself once the server had made one
     assert documents[:1] == ["Neural Network Playground (warming up)"], documents
     assert documents[-1] == "Neural Network Playground" and len(documents) == 2, documents
+    # the warming-up page is static: it ran no script but its own, asked the server
+    # whether a page was made (its probes) until it was, and fetched the playground's
+    # scripts into the cache ahead (prefetch: "other"), the very ones the page then loads
+    kinds = [kind for kind, _ in requests]
+    assert kinds[0] == "document" and "document" in kinds[1:], kinds[:8]
+    second = kinds.index("document", 1)
+    warming_page, playground = requests[1:second], requests[second:]
+    assert "fetch" in kinds[1:second] and set(kinds[1:second]) <= {"fetch", "other"}, kinds
+    ahead = {url for kind, url in warming_page if kind == "other"}
+    assert ahead and ahead == {url for kind, url in playground if kind == "script"
+                               and "/static/" in url}, (ahead, playground)
     assert pg.title() == "Neural Network Playground"
     assert "dataset=xor" in pg.url                      # the link's settings are kept
     pg.get_by_role("button", name="Play", exact=True).click()

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import threading
 import time
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
+from bokeh.document import Document
 
 from playground.ui import warming
 
@@ -53,33 +55,95 @@ def test_a_made_page_sets_made(fresh):
     assert fresh.MADE.is_set()
 
 
-def test_the_page_loads_again_once_a_page_is_made_or_after_its_limit():
-    now = [100.0]
-    answer = [False]
-    page = warming.WarmingPage(ready=lambda: answer[0], limit_s=60, clock=lambda: now[0])
-    page.started = now[0]
-    assert not page.check() and page.signal.text == ""
-    now[0] += 10
-    assert not page.check() and page.signal.text == ""
-    answer[0] = True                                    # a page has been made
-    assert page.check() and page.signal.text == "ready" and page.reloading
-    # the browser runs the reload when the text changes (once)
-    assert [cb.code for cb in page.signal.js_property_callbacks["change:text"]] == [
-        warming.RELOAD_JS]
-
-    late = warming.WarmingPage(ready=lambda: False, limit_s=60, clock=lambda: now[0])
-    late.started = now[0]
-    now[0] += 59
-    assert not late.check()
-    now[0] += 2                                         # never made: it loads again anyway
-    assert late.check() and late.signal.text == "ready"
+def _probe(name):
+    return _doc({"Accept": "*/*", warming.PROBE_HEADER: name})
 
 
-def test_the_page_says_what_is_happening():
-    page = warming.WarmingPage(ready=lambda: False)
-    text = page.message.object
-    assert "Warming up" in text and 'role="status"' in text
-    assert "first" in text and "by itself" in text
+def test_a_probe_is_told_to_wait_until_a_page_is_made(fresh):
+    """A warming-up page's question (a request with PROBE_HEADER and the page's name) is
+    answered "wait <ms>" until a page has been made, then "ready"; it is not a page
+    request, and nothing is made for it."""
+    probe = _probe("page1")
+    assert fresh.probe_request(probe) == "page1"
+    assert not fresh.browser_page_request(probe) and not fresh.cold_page_request(probe)
+    assert fresh.probe_request(_doc({"Accept": CHROMIUM_ACCEPT})) is None
+    assert fresh.probe_request(_doc(None)) is None
+    assert fresh.probe_request(_probe("x" * 500)) == "x" * fresh.PROBE_NAME_CHARS
+    probes = fresh.Probes(poll_ms=150, budget_per_s=10.0, clock=lambda: 5.0)
+    assert fresh.probe_answer("page1", probes) == "wait 150"
+    fresh.MADE.set()
+    assert fresh.probe_answer("page1", probes) == fresh.PROBE_READY == "ready"
+
+
+def test_a_probe_made_by_the_server_answers_just_the_word():
+    """The answer is the whole page: the document's template renders to the word alone."""
+    from bokeh.embed.bundle import Bundle
+    from bokeh.embed.elements import html_page_for_render_items
+    doc = SimpleNamespace(session_context=_probe("page1").session_context, template=None)
+    warming.serve_probe(doc)
+    Document().template = doc.template                  # one Bokeh's document takes
+    page = html_page_for_render_items(Bundle([], [], [], [], {}), {}, [], "title",
+                                      template=doc.template)
+    assert page in ("ready", "wait 150") or page.startswith("wait ")
+
+
+def test_many_waiting_pages_ask_no_more_than_the_budget_together():
+    """One page asks every poll_ms; thirty pages waiting at once are told to wait so that
+    together they ask at most budget_per_s times a second; a page that stopped asking
+    (loaded, or closed) is forgotten, and so is any page over max_pages."""
+    now = [0.0]
+    probes = warming.Probes(poll_ms=150, budget_per_s=10.0, max_pages=50,
+                            clock=lambda: now[0])
+    assert probes.wait_ms("alone") == 150
+    waits = [probes.wait_ms(f"p{i}") for i in range(30)]
+    assert waits[-1] == 3100 and waits == sorted(waits)      # 31 pages: 3.1 s each
+    # a round of all of them, each at its wait: 31 questions in 3.1 s
+    now[0] += 3.1
+    assert all(probes.wait_ms(f"p{i}") == 3100 for i in range(30))
+    assert probes.wait_ms("alone") == 3100
+    # all but one loaded the page: the one left is told the short wait again soon
+    now[0] += 8.0
+    assert probes.wait_ms("p0") == 150 and list(probes.last) == ["p0"]
+    for i in range(200):                                       # never more than 50 kept
+        probes.wait_ms(f"q{i}")
+    assert len(probes.last) <= 50
+
+
+def test_the_page_says_what_is_happening_and_loads_itself_again():
+    page = warming.page_html({})
+    assert "Warming up" in page and 'role="status"' in page
+    assert "first" in page and "by itself" in page
+    assert "<title>Neural Network Playground (warming up)</title>" in page
+    # no Bokeh, no script or style from anywhere: the page is on screen as it arrives
+    assert "bokeh" not in page.lower() and " src=" not in page and "<link" not in page
+    assert page.count(warming.SCRIPTS_MARK) == 1      # where the server puts their tags
+    # it asks with the probe's header, loads itself again when ready (or after the limit)
+    assert warming.PROBE_HEADER in page and "window.location.reload()" in page
+    assert str(int(warming.LIMIT_S * 1000)) in page
+
+
+def test_the_page_is_its_documents_whole_template():
+    """``serve`` makes the session's document render as the warming-up page itself, with
+    its link's choices, whatever Bokeh puts in the template's context."""
+    from bokeh.embed.bundle import URL, Bundle
+    from bokeh.embed.elements import html_page_for_render_items
+    doc = SimpleNamespace(title="", template=None, session_context=SimpleNamespace(
+        request=SimpleNamespace(headers={"Accept": CHROMIUM_ACCEPT},
+                                arguments={"dataset": [b"xor"]})))
+    warming.serve(doc, "Neural Network Playground")
+    Document().template = doc.template                  # one Bokeh's document takes
+    assert doc.title == "Neural Network Playground (warming up)"
+    bundle = Bundle([URL("static/js/bokeh.min.js?v=1")], ["Bokeh.x = 1"], [], [], {})
+    page = html_page_for_render_items(bundle, {}, [], doc.title, template=doc.template)
+    scripts, _ = bundle
+    assert 'src="static/js/bokeh.min.js?v=1"' in scripts and "Bokeh.x = 1" in scripts
+    # the page's scripts are in it, inert (in a <template>), to be fetched ahead
+    assert page == warming.page_html({"dataset": [b"xor"]}).replace(
+        warming.SCRIPTS_MARK, scripts)
+    assert page.index('<template id="pg-scripts">') < page.index(scripts) < page.index(
+        "</template>")
+    # a text that looks like a template's own is kept as it is
+    assert warming.template("{{ x }} {% if %} {% endraw %}").render(x=1) == "{{ x }} {% if %} "
 
 
 def test_the_set_up_in_the_background_runs_once_and_a_failure_lets_the_page_load_again(
@@ -123,30 +187,51 @@ def test_a_page_waited_for_is_made_at_once_not_after_the_spares_delay():
     spare.cancel()
 
 
+class _Menus(HTMLParser):
+    """The warming page's menus: {name: (label's title, data-default, [option values],
+    selected value)}."""
+
+    def __init__(self):
+        super().__init__()
+        self.menus, self.title, self.name = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "label":
+            self.title = attrs.get("title")
+        elif tag == "select":
+            self.name = attrs["name"]
+            self.menus[self.name] = [self.title, attrs.get("data-default"), [], None]
+        elif tag == "option" and self.name:
+            self.menus[self.name][2].append(attrs["value"])
+            if "selected" in attrs:
+                self.menus[self.name][3] = attrs["value"]
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.name = None
+
+
 def test_the_warming_page_offers_the_main_choices_at_once_each_kept_in_the_link():
     """While the server warms up, the student can choose the data set, the hidden layers,
     the activation and the learning rate: each menu shows the link's value (a bad one:
     the default), has a tooltip, and its change goes into the page's link in the browser
-    (the page that loads next opens with it)."""
-    page = warming.WarmingPage(ready=lambda: False,
-                               args={"dataset": [b"xor"], "learning_rate": [b"0.1"],
-                                     "hidden": [b"99,99"]})
-    menus = {m.label: m for m in page.choices}
-    assert list(menus) == ["Data set", "Hidden layers", "Activation", "Learning rate"]
-    assert menus["Data set"].value == "XOR" and menus["Learning rate"].value == "0.1"
-    assert menus["Hidden layers"].value == "4, 2"          # not offered: the default
-    assert menus["Activation"].value == "Tanh"
-    assert all(m.description for m in menus.values())
-    from bokeh.models import Select
-    root = page.__panel__().get_root()
-    found = {m.title: m for m in root.select({"type": Select})}
-    assert set(found) == set(menus)
-    for key, label, _, default, _ in warming.CHOICES:
-        (cb,) = found[label].js_property_callbacks["change:value"]
-        assert "replaceState" in cb.code and "reload" not in cb.code
-        assert cb.args["key"] == key and cb.args["fallback"] == default
-    cb = found["Data set"].js_property_callbacks["change:value"][0]
-    assert cb.args["values"]["XOR"] == "xor" and cb.args["values"]["Multi-Gauss"] == "multigauss"
+    (the page that loads next opens with it; the browser test chooses one)."""
+    page = warming.page_html({"dataset": [b"xor"], "learning_rate": [b"0.1"],
+                              "hidden": [b"99,99"]})
+    parser = _Menus()
+    parser.feed(page)
+    menus = parser.menus
+    assert list(menus) == [key for key, *_ in warming.CHOICES]
+    assert menus["dataset"][3] == "xor" and menus["learning_rate"][3] == "0.1"
+    assert menus["hidden"][3] == "4,2"                        # not offered: the default
+    assert menus["activation"][3] == "tanh"
+    for key, label, words, default, tip in warming.CHOICES:
+        title, fallback, values, _ = menus[key]
+        assert title == tip and fallback == default and values == list(words)
+        assert f"<span>{label}</span>" in page
+    assert ">Multi-Gauss</option>" in page
+    assert "replaceState" in page and "searchParams.delete" in page
 
 
 def test_the_warming_pages_choices_are_the_runs():
