@@ -78,11 +78,12 @@ elif pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
             setup()
             import playground
             from playground.server import admission
-            from playground.ui import PlaygroundApp, parts, scheduler, theme
+            from playground.ui import PlaygroundApp, page_script, parts, scheduler, theme
             from playground.ui.app import MADE_FOR
             started = parts.PACE.clock()
             view = page()
             view.servable(title=TITLE)
+            page_script.use(doc)                # plots drawn without reading CSS variables
             if isinstance(view, PlaygroundApp):  # each long style text sent once
                 theme.share_sheets(doc, keep=view.bokeh_objects())
             # what making it held the event loop: while others train, the next page waits

@@ -50,3 +50,17 @@ def x64():
         yield
     finally:
         jax.config.update("jax_enable_x64", old)
+
+
+def page_and_labs(app) -> dict:
+    """The playground page ``app`` and each of its labs, as Bokeh models, each in a
+    document of its own: {"playground" or the lab's name: document}."""
+    import panel as pn
+    from bokeh.document import Document
+    docs = {"playground": Document()}
+    docs["playground"].add_root(pn.panel(app).get_root(docs["playground"]))
+    for name in app._lab_factories:
+        _, content = app._make_lab(name)
+        docs[name] = Document()
+        docs[name].add_root(content.get_root(docs[name]))
+    return docs

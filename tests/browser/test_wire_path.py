@@ -28,3 +28,15 @@ def test_the_frames_take_the_chosen_way(page):
     assert said and said[0].endswith(expected), (
         f"the server should have started with {expected!r}; its lines: {said}")
     assert len(said) == 1, f"the frame messages changed their way while serving: {said}"
+
+
+def test_the_plots_read_css_variables_the_chosen_way(page):
+    """The page's head script (playground/ui/page_script.py) answers BokehJS's reads of
+    ``--bk-…`` variables on the fast way, and is not on the page with Bokeh's own; either
+    way the plots are drawn (the other tests of this pass, on both ways, check them)."""
+    from playground.ui import page_script
+    mark = page.evaluate(f"() => window[{page_script.MARK!r}] ?? null")
+    assert mark == {"fast": "skipped", "bokeh": None}[wire_choice()]
+    play(page)
+    wait_until(lambda: epoch(page) >= 10, 20, message="10 epochs of frames")
+    pause(page)

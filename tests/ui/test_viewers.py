@@ -571,14 +571,9 @@ def test_the_page_and_every_lab_pass_bokehs_integrity_checks(app):
     ``server.skip_document_validation``): no errors, and no warning but empty layouts
     (the parts a served page puts in place in its first frames)."""
     from bokeh.core.validation import check_integrity
-    from bokeh.document import Document
-    docs = {"playground": Document()}
-    docs["playground"].add_root(pn.panel(app).get_root(docs["playground"]))
-    for name in app._lab_factories:
-        lab, content = app._make_lab(name)
-        docs[name] = Document()
-        docs[name].add_root(content.get_root(docs[name]))
-    for name, doc in docs.items():
+
+    from tests.support import page_and_labs
+    for name, doc in page_and_labs(app).items():
         issues = check_integrity(list(doc.models))
         assert not issues.error, (name, issues.error)
         assert {w.name for w in issues.warning} <= {"EMPTY_LAYOUT"}, (name, issues.warning)
