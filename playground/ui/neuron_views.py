@@ -30,6 +30,10 @@ SATURATION_NOTES = {
 
 
 def small_figure(width, height, **kw):
+    """A lab's small plot: no toolbar, and no tools (a drag that panned it, with no reset
+    button to bring it back, only lost the student's view; and each plot's ten tool
+    models were a tenth of a lab card's models to make, send and draw)."""
+    kw.setdefault("tools", "")
     f = figure(width=width, height=height, toolbar_location=None, **kw)
     f.axis.axis_label_text_font_size = "11px"
     f.background_fill_color = "#fcfcfc"

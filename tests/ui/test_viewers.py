@@ -481,6 +481,30 @@ def test_the_plots_have_no_drag_or_zoom_tools(app):
     assert [type(t) for t in app.output.fig1d.toolbar.tools] == [SaveTool]
 
 
+def test_the_labs_plots_have_no_drag_or_zoom_tools(app):
+    """A lab's plots show no toolbar: a drag or a wheel must not move one away with no
+    button to bring it back. (A plot that is clicked keeps its tap tool: the digits
+    lab's confusion matrix; one drawn on keeps its drag inside fixed bounds: the digit
+    pad.)"""
+    from bokeh.models import GestureTool, Plot, Range1d, TapTool
+    from tests.support import page_and_labs
+
+    def fixed(r):
+        return isinstance(r, Range1d) and tuple(r.bounds or ()) == (r.start, r.end)
+    found = []
+    for name, doc in page_and_labs(app).items():
+        if name == "playground":
+            continue
+        for plot in (m for m in doc.models if isinstance(m, Plot)):
+            if fixed(plot.x_range) and fixed(plot.y_range):
+                continue
+            moving = [type(t).__name__ for t in plot.toolbar.tools
+                      if isinstance(t, GestureTool) and not isinstance(t, TapTool)]
+            if moving:
+                found.append((name, moving))
+    assert not found
+
+
 def test_plots_that_cannot_select_or_mute_send_no_glyph_copies(app):
     """Bokeh's figure makes each renderer's glyph three times (drawn, drawn while other
     points are selected, muted); where a plot has no selecting tool and no muting legend
