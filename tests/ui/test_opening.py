@@ -57,11 +57,23 @@ async def new_session(seen, **kw):
     return await context.create_session_if_needed("s1")
 
 
+FILLED_WITHIN_S = 20.0    # the first screen's steps, a turn of the loop each: done by then
+
+
 def serve_a_page(path="/app"):
     """One page served as ``panel serve`` serves it, on a session of Bokeh's own: the
     page, its document's models just after the session was made (the HTML goes out
-    then), and after FILL_AFTER_MS and a little more."""
+    then), and once its first screen has been made, a turn of the event loop a step,
+    from FILL_AFTER_MS on (its three columns in place and their style texts shared; on a
+    busy machine the steps take longer: waited for, up to FILLED_WITHIN_S)."""
     seen = {}
+
+    def long_texts(document):
+        kept = {id(m) for m in seen["view"].bokeh_objects()}     # shown as they are
+        return sum(
+            isinstance(s, str) and len(s) >= theme.SHARED_SHEET_CHARS
+            for m in document.models if hasattr(m, "stylesheets") and id(m) not in kept
+            for s in m.stylesheets)
 
     async def main():
         session = await new_session(seen, path=path, share=True)
@@ -69,12 +81,14 @@ def serve_a_page(path="/app"):
         seen["at_html"] = (len(session.document.models), len(box.objects))
         seen["opening_at_html"] = seen["view"] in app_module.OPENING
         await asyncio.sleep(app_module.FILL_AFTER_MS / 1e3 + 0.3)
-        seen["filled"] = (len(session.document.models), len(box.objects))
-        kept = {id(m) for m in seen["view"].bokeh_objects()}     # shown as they are
-        seen["long_texts"] = sum(
-            isinstance(s, str) and len(s) >= theme.SHARED_SHEET_CHARS
-            for m in session.document.models if hasattr(m, "stylesheets") and id(m) not in kept
-            for s in m.stylesheets)
+        deadline = asyncio.get_running_loop().time() + FILLED_WITHIN_S
+        while True:
+            seen["filled"] = (len(session.document.models), len(box.objects))
+            seen["long_texts"] = long_texts(session.document)
+            if (seen["filled"][1] == 3 and seen["long_texts"] == 0
+                    or asyncio.get_running_loop().time() > deadline):
+                break
+            await asyncio.sleep(0.05)
         seen["view"].stop()
     run(main())
     return seen
