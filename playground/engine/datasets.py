@@ -4,7 +4,8 @@ Every data set is one function ``name(key, n, noise) -> (X, y)``:
 
 * ``key``: a ``jax.random`` PRNG key; all randomness comes from it, so the same
   key gives bit-identical output.
-* ``n``: number of points; ``noise``: percent, 0..50 (0 = clean).
+* ``n``: number of points; ``noise``: percent, 0..50 (0 = clean). The first n points
+  are the same whatever n: a set of 200 points is the first 200 of a set of 500.
 * ``X``: ``(n, 2) float32`` with every value in [-6, 6] (clipped after noise);
   ``y``: ``(n,) float32``.
 
@@ -16,6 +17,7 @@ sets have targets in [-1, 1] (``sine`` too at noise 0; its noise is not clipped)
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -29,9 +31,17 @@ SPLIT_STREAM = 0x5B117   # fold_in tag of the train/test split's random stream
 
 
 # ------------------------------------------------------------------- helpers
-def _jitter(key, X, noise, scale):
-    """Add uniform jitter of +-scale*noise/100 to every coordinate of X."""
-    return X + jax.random.uniform(key, X.shape, minval=-1.0, maxval=1.0) * (scale * noise / 100.0)
+# Each data set is a core ``_name(key, n, *consts)``; ``consts`` are the numbers its noise
+# gives it (``_CORES``). The core runs as one compiled program of MAX_POINTS points (or n,
+# if more), of which the first n are kept (``_generate``).
+def _jitter(key, X, amount):
+    """Add uniform jitter of +-amount to every coordinate of X."""
+    return X + jax.random.uniform(key, X.shape, minval=-1.0, maxval=1.0) * amount
+
+
+def _jitter_amount(scale):
+    """The jitter of a set whose noise moves each coordinate by up to scale*noise/100."""
+    return lambda noise: (scale * noise / 100.0,)
 
 
 def _labels(n):
@@ -43,18 +53,85 @@ def _polar(r, t):
     return jnp.stack([r * jnp.cos(t), r * jnp.sin(t)], axis=1)
 
 
-def _target_noise(key, y, noise, clip=True):
-    """Add Gaussian noise with std noise/100 to regression targets (then clip to [-1, 1])."""
-    y = y + jax.random.normal(key, y.shape) * (noise / 100.0)
+def _target_noise(key, y, sd, clip=True):
+    """Add Gaussian noise with std sd (noise/100) to regression targets (then clip to
+    [-1, 1])."""
+    y = y + jax.random.normal(key, y.shape) * sd
     return jnp.clip(y, -1.0, 1.0) if clip else y
 
 
-def _out(X, y):
-    X = jnp.clip(X, -LIMIT, LIMIT)
-    return np.asarray(X, dtype=np.float32), np.asarray(y, dtype=np.float32)
+def _target_sd(noise):
+    return (noise / 100.0,)
+
+
+def _generate(name, key, n, noise):
+    """Data set ``name`` from ``key``: n points and labels, float32 numpy arrays."""
+    _, consts = _CORES[name]
+    X, y = _compiled(name, max(int(n), MAX_POINTS), key,
+                     tuple(np.float32(c) for c in consts(noise)))
+    # sliced in numpy: a slice of JAX's array would be an operation compiled for each n
+    return (np.array(np.asarray(X)[:n], dtype=np.float32),
+            np.array(np.asarray(y)[:n], dtype=np.float32))
+
+
+# A data set's points are the first n of MAX_POINTS: JAX draws random numbers counter by
+# counter (its default, "partitionable" threefry), so the first n of MAX_POINTS draws are
+# the n draws, whatever n (``tests/engine/test_datasets.py`` checks it). One program per
+# data set, whatever n: run operation by operation, each new n compiled each of a data
+# set's dozen operations again, 0.1–1.5 s on the server's event loop (a link's or a
+# class challenge's number of points).
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _compiled(name, size, key, consts):
+    core, _ = _CORES[name]
+    X, y = core(key, size, *consts)
+    return jnp.clip(X, -LIMIT, LIMIT), y
 
 
 # ------------------------------------------------------------ classification
+def _circle(key, n, jitter):
+    kr, kt, kj = jax.random.split(key, 3)
+    y = _labels(n)
+    u = jax.random.uniform(kr, (n,))
+    r = jnp.where(y > 0, u * 0.5 * R, (0.7 + 0.3 * u) * R)
+    X = _polar(r, jax.random.uniform(kt, (n,), maxval=2 * math.pi))
+    return _jitter(kj, X, jitter), y
+
+
+def _xor(key, n, jitter):
+    km, ks, kj = jax.random.split(key, 3)
+    mag = jax.random.uniform(km, (n, 2), minval=0.3, maxval=R)
+    X = mag * jnp.where(jax.random.bernoulli(ks, 0.5, (n, 2)), 1.0, -1.0)
+    y = jnp.sign(X[:, 0] * X[:, 1])
+    return _jitter(kj, X, jitter), y
+
+
+def _gauss(key, n, std):
+    y = _labels(n)
+    X = y[:, None] * 2.0 + jax.random.normal(key, (n, 2)) * std
+    return X, y
+
+
+def _spiral(key, n, jitter):
+    ks, kj = jax.random.split(key)
+    y = _labels(n)
+    s = jax.random.uniform(ks, (n,))
+    t = 1.75 * 2 * math.pi * s + jnp.where(y > 0, 0.0, math.pi)
+    return _jitter(kj, _polar(R * s, t), jitter), y
+
+
+MOONS_SCALE = 10.0 / 3.0
+
+
+def _moons(key, n, jitter):
+    kt, kj = jax.random.split(key)
+    y = _labels(n)
+    t = jax.random.uniform(kt, (n,), maxval=math.pi)
+    upper = jnp.stack([jnp.cos(t), jnp.sin(t)], axis=1)
+    lower = jnp.stack([1.0 - jnp.cos(t), 0.5 - jnp.sin(t)], axis=1)
+    X = (jnp.where(y[:, None] > 0, upper, lower) - jnp.array([0.5, 0.25])) * MOONS_SCALE
+    return _jitter(kj, X, jitter), y
+
+
 def circle(key, n, noise):
     """Disc (label +1, radius <= 0.5R) inside a ring (label -1, radius 0.7R..R), R = 5.
 
@@ -62,12 +139,7 @@ def circle(key, n, noise):
     Noise jitters each coordinate uniformly by up to +-R*noise/100 (+-2.5 at 50);
     the label stays the one of the clean point, so noise makes the classes overlap.
     """
-    kr, kt, kj = jax.random.split(key, 3)
-    y = _labels(n)
-    u = jax.random.uniform(kr, (n,))
-    r = jnp.where(y > 0, u * 0.5 * R, (0.7 + 0.3 * u) * R)
-    X = _polar(r, jax.random.uniform(kt, (n,), maxval=2 * math.pi))
-    return _out(_jitter(kj, X, noise, R), y)
+    return _generate("circle", key, n, noise)
 
 
 def xor(key, n, noise):
@@ -76,11 +148,7 @@ def xor(key, n, noise):
     X (n, 2) float32, y (n,) float32 in {+1, -1}. Noise jitters each coordinate
     uniformly by up to +-5*noise/100 after labelling (classes overlap near the axes).
     """
-    km, ks, kj = jax.random.split(key, 3)
-    mag = jax.random.uniform(km, (n, 2), minval=0.3, maxval=R)
-    X = mag * jnp.where(jax.random.bernoulli(ks, 0.5, (n, 2)), 1.0, -1.0)
-    y = jnp.sign(X[:, 0] * X[:, 1])
-    return _out(_jitter(kj, X, noise, R), y)
+    return _generate("xor", key, n, noise)
 
 
 def gauss(key, n, noise):
@@ -89,10 +157,7 @@ def gauss(key, n, noise):
     X (n, 2) float32, y (n,) float32 in {+1, -1}, classes alternate (balanced).
     Noise widens the blobs: std = 0.7 + 1.3*noise/50 (0.7 clean, 2.0 at 50).
     """
-    y = _labels(n)
-    std = 0.7 + 1.3 * noise / 50.0
-    X = y[:, None] * 2.0 + jax.random.normal(key, (n, 2)) * std
-    return _out(X, y)
+    return _generate("gauss", key, n, noise)
 
 
 def spiral(key, n, noise):
@@ -102,11 +167,7 @@ def spiral(key, n, noise):
     the -1 spiral is the +1 one rotated by half a turn. Noise jitters each
     coordinate uniformly by up to +-noise/100 (+-0.5 at 50, as TF Playground).
     """
-    ks, kj = jax.random.split(key)
-    y = _labels(n)
-    s = jax.random.uniform(ks, (n,))
-    t = 1.75 * 2 * math.pi * s + jnp.where(y > 0, 0.0, math.pi)
-    return _out(_jitter(kj, _polar(R * s, t), noise, 1.0), y)
+    return _generate("spiral", key, n, noise)
 
 
 def moons(key, n, noise):
@@ -118,14 +179,7 @@ def moons(key, n, noise):
     Noise jitters each coordinate uniformly by up to +-(10/3)*noise/100
     (+-0.5 moon units at 50).
     """
-    kt, kj = jax.random.split(key)
-    y = _labels(n)
-    t = jax.random.uniform(kt, (n,), maxval=math.pi)
-    upper = jnp.stack([jnp.cos(t), jnp.sin(t)], axis=1)
-    lower = jnp.stack([1.0 - jnp.cos(t), 0.5 - jnp.sin(t)], axis=1)
-    scale = 10.0 / 3.0
-    X = (jnp.where(y[:, None] > 0, upper, lower) - jnp.array([0.5, 0.25])) * scale
-    return _out(_jitter(kj, X, noise, scale), y)
+    return _generate("moons", key, n, noise)
 
 
 # -------------------------------------------------------------- multi-class
@@ -137,31 +191,53 @@ def _class_labels(n, k):
     return jnp.arange(n) % k
 
 
-def _blobs(key, n, noise, k):
-    """k Gaussian blobs, centres evenly spaced on a circle of radius BLOB_RADIUS (class 0
-    at angle 90°, then anticlockwise); label = blob index 0..k-1, balanced.
-    Noise widens the blobs: std = 0.6 + 1.2*noise/50 (0.6 clean, 1.8 at 50)."""
-    y = _class_labels(n, k)
-    angle = math.pi / 2 + 2 * math.pi * y / k
-    std = 0.6 + 1.2 * noise / 50.0
-    X = _polar(jnp.full(n, BLOB_RADIUS), angle) + jax.random.normal(key, (n, 2)) * std
-    return _out(X, y)
+def _blobs(k):
+    """The core of k Gaussian blobs, centres evenly spaced on a circle of radius
+    BLOB_RADIUS (class 0 at angle 90°, then anticlockwise); label = blob index 0..k-1,
+    balanced. Noise widens the blobs: std = 0.6 + 1.2*noise/50 (0.6 clean, 1.8 at 50)."""
+    def core(key, n, std):
+        y = _class_labels(n, k)
+        angle = math.pi / 2 + 2 * math.pi * y / k
+        X = _polar(jnp.full(n, BLOB_RADIUS), angle) + jax.random.normal(key, (n, 2)) * std
+        return X, y
+    return core
+
+
+def _spiral3(key, n, jitter):
+    ks, kj = jax.random.split(key)
+    y = _class_labels(n, 3)
+    s = jax.random.uniform(ks, (n,))
+    t = 1.25 * 2 * math.pi * s + 2 * math.pi * y / 3
+    return _jitter(kj, _polar(R * s, t), jitter), y
+
+
+PINWHEEL_ARMS = 5
+
+
+def _pinwheel(key, n, across):
+    y = _class_labels(n, PINWHEEL_ARMS)
+    radial = 0.25
+    f = jax.random.normal(key, (n, 2)) * jnp.array([radial, across]) + jnp.array([1.0, 0.0])
+    angle = 2 * math.pi * y / PINWHEEL_ARMS + 0.25 * jnp.exp(f[:, 0])
+    c, s = jnp.cos(angle), jnp.sin(angle)
+    X = 3.2 * jnp.stack([f[:, 0] * c - f[:, 1] * s, f[:, 0] * s + f[:, 1] * c], axis=1)
+    return X, y
 
 
 def blobs3(key, n, noise):
-    """Three Gaussian blobs (classes 0, 1, 2); see ``_blobs``. X (n, 2) float32, y (n,)
-    float32 class indices."""
-    return _blobs(key, n, noise, 3)
+    """Three Gaussian blobs (classes 0, 1, 2); see ``_blobs``. X (n, 2) float32,
+    y (n,) float32 class indices."""
+    return _generate("blobs3", key, n, noise)
 
 
 def blobs4(key, n, noise):
     """Four Gaussian blobs (classes 0..3); see ``_blobs``. X (n, 2), y (n,), float32."""
-    return _blobs(key, n, noise, 4)
+    return _generate("blobs4", key, n, noise)
 
 
 def blobs5(key, n, noise):
     """Five Gaussian blobs (classes 0..4); see ``_blobs``. X (n, 2), y (n,), float32."""
-    return _blobs(key, n, noise, 5)
+    return _generate("blobs5", key, n, noise)
 
 
 def spiral3(key, n, noise):
@@ -170,36 +246,49 @@ def spiral3(key, n, noise):
     X (n, 2) float32, y (n,) float32 class indices, balanced; arm k is arm 0 rotated by
     k/3 of a turn. Noise jitters each coordinate uniformly by up to +-noise/100 (as the
     two-class spiral)."""
-    ks, kj = jax.random.split(key)
-    y = _class_labels(n, 3)
-    s = jax.random.uniform(ks, (n,))
-    t = 1.25 * 2 * math.pi * s + 2 * math.pi * y / 3
-    return _out(_jitter(kj, _polar(R * s, t), noise, 1.0), y)
-
-
-PINWHEEL_ARMS = 5
+    return _generate("spiral3", key, n, noise)
 
 
 def pinwheel(key, n, noise):
-    """A pinwheel of PINWHEEL_ARMS = 5 curved arms, one per class 0..4 (Johnson et al.,
-    2016): each point is drawn from a Gaussian stretched along its arm's direction, then
-    turned by an angle that grows with its distance from the centre, so the arms bend.
+    """A pinwheel of PINWHEEL_ARMS = 5 curved arms, one per class 0..4 (Johnson et
+    al., 2016): each point is drawn from a Gaussian stretched along its arm's direction,
+    then turned by an angle that grows with its distance from the centre, so the arms bend.
 
     X (n, 2) float32 (radius about 1.2..5.5), y (n,) float32 class indices, balanced.
     Noise widens the arms: the spread across an arm grows from 0.06 (clean) to 0.26 (at
     50) in units of the arm's length scale (3.2)."""
-    y = _class_labels(n, PINWHEEL_ARMS)
-    radial, across = 0.25, 0.06 + 0.2 * noise / 50.0
-    f = jax.random.normal(key, (n, 2)) * jnp.array([radial, across]) + jnp.array([1.0, 0.0])
-    angle = 2 * math.pi * y / PINWHEEL_ARMS + 0.25 * jnp.exp(f[:, 0])
-    c, s = jnp.cos(angle), jnp.sin(angle)
-    X = 3.2 * jnp.stack([f[:, 0] * c - f[:, 1] * s, f[:, 0] * s + f[:, 1] * c], axis=1)
-    return _out(X, y)
+    return _generate("pinwheel", key, n, noise)
 
 
 # ---------------------------------------------------------------- regression
 def _uniform_plane(key, n):
     return jax.random.uniform(key, (n, 2), minval=-LIMIT, maxval=LIMIT)
+
+
+def _plane(key, n, sd):
+    kx, ky = jax.random.split(key)
+    X = _uniform_plane(kx, n)
+    return X, _target_noise(ky, (X[:, 0] + X[:, 1]) / 12.0, sd)
+
+
+_BUMPS = np.array([[-4.0, 2.5, 1.0], [0.0, 2.5, -1.0], [4.0, 2.5, 1.0],
+                    [-4.0, -2.5, -1.0], [0.0, -2.5, 1.0], [4.0, -2.5, -1.0]])
+_BUMP_STD = 1.2
+
+
+def _multigauss(key, n, sd):
+    kx, ky = jax.random.split(key)
+    X = _uniform_plane(kx, n)
+    d2 = jnp.sum((X[:, None, :] - _BUMPS[None, :, :2]) ** 2, axis=-1)
+    y = jnp.exp(-d2 / (2 * _BUMP_STD ** 2)) @ _BUMPS[:, 2]
+    return X, _target_noise(ky, jnp.clip(y, -1.0, 1.0), sd)
+
+
+def _sine(key, n, sd):
+    kx, ky = jax.random.split(key)
+    x = jax.random.uniform(kx, (n,), minval=-LIMIT, maxval=LIMIT)
+    X = jnp.stack([x, jnp.zeros_like(x)], axis=1)
+    return X, _target_noise(ky, jnp.sin(x), sd, clip=False)
 
 
 def plane(key, n, noise):
@@ -208,14 +297,7 @@ def plane(key, n, noise):
     X (n, 2) float32, y (n,) float32. Noise adds Gaussian noise with std
     noise/100 to y, then y is clipped to [-1, 1].
     """
-    kx, ky = jax.random.split(key)
-    X = _uniform_plane(kx, n)
-    return _out(X, _target_noise(ky, (X[:, 0] + X[:, 1]) / 12.0, noise))
-
-
-_BUMPS = np.array([[-4.0, 2.5, 1.0], [0.0, 2.5, -1.0], [4.0, 2.5, 1.0],
-                    [-4.0, -2.5, -1.0], [0.0, -2.5, 1.0], [4.0, -2.5, -1.0]])
-_BUMP_STD = 1.2
+    return _generate("plane", key, n, noise)
 
 
 def multigauss(key, n, noise):
@@ -226,11 +308,7 @@ def multigauss(key, n, noise):
     X (n, 2) float32, y (n,) float32. Noise adds Gaussian noise with std
     noise/100 to y, then y is clipped to [-1, 1].
     """
-    kx, ky = jax.random.split(key)
-    X = _uniform_plane(kx, n)
-    d2 = jnp.sum((X[:, None, :] - _BUMPS[None, :, :2]) ** 2, axis=-1)
-    y = jnp.exp(-d2 / (2 * _BUMP_STD ** 2)) @ _BUMPS[:, 2]
-    return _out(X, _target_noise(ky, jnp.clip(y, -1.0, 1.0), noise))
+    return _generate("multigauss", key, n, noise)
 
 
 def sine(key, n, noise):
@@ -241,10 +319,25 @@ def sine(key, n, noise):
     (clipping would pile points up on the crests), so with noise y may leave
     [-1, 1] slightly; noise 0 gives exactly sin(x).
     """
-    kx, ky = jax.random.split(key)
-    x = jax.random.uniform(kx, (n,), minval=-LIMIT, maxval=LIMIT)
-    X = jnp.stack([x, jnp.zeros_like(x)], axis=1)
-    return _out(X, _target_noise(ky, jnp.sin(x), noise, clip=False))
+    return _generate("sine", key, n, noise)
+
+
+# each data set's core and the numbers its noise gives it (worked out in Python)
+_CORES = {
+    "circle": (_circle, _jitter_amount(R)),
+    "xor": (_xor, _jitter_amount(R)),
+    "gauss": (_gauss, lambda noise: (0.7 + 1.3 * noise / 50.0,)),
+    "spiral": (_spiral, _jitter_amount(1.0)),
+    "moons": (_moons, _jitter_amount(MOONS_SCALE)),
+    "blobs3": (_blobs(3), lambda noise: (0.6 + 1.2 * noise / 50.0,)),
+    "blobs4": (_blobs(4), lambda noise: (0.6 + 1.2 * noise / 50.0,)),
+    "blobs5": (_blobs(5), lambda noise: (0.6 + 1.2 * noise / 50.0,)),
+    "spiral3": (_spiral3, _jitter_amount(1.0)),
+    "pinwheel": (_pinwheel, lambda noise: (0.06 + 0.2 * noise / 50.0,)),
+    "plane": (_plane, _target_sd),
+    "multigauss": (_multigauss, _target_sd),
+    "sine": (_sine, _target_sd),
+}
 
 
 # ----------------------------------------------------------------- registry
@@ -304,6 +397,35 @@ def make_dataset(name: str, seed: int, n: int, noise: float):
     return DATASETS[name](jax.random.PRNGKey(seed), int(n), noise)
 
 
+@jax.jit
+def _sort_keys(key):
+    """MAX_POINTS random 32-bit words from ``key``: the first n are those
+    ``jax.random.permutation`` sorts n items by."""
+    return jax.random.bits(key, (MAX_POINTS,), jnp.uint32)
+
+
+def permutation(key, n: int) -> np.ndarray:
+    """``jax.random.permutation(key, n)``, bit for bit, for n up to MAX_POINTS, without a
+    program compiled for each n (0.25–0.4 s each: a file of a new length uploaded): each of
+    its rounds sorts the items, stably, by the first n words of ``_sort_keys``."""
+    x = np.arange(n, dtype=np.int32)
+    # as jax.random.permutation: enough rounds that ties among the sort keys are unlikely
+    rounds = int(np.ceil(3 * np.log(max(1, n)) / np.log(np.iinfo(np.uint32).max)))
+    for _ in range(rounds):
+        key, subkey = jax.random.split(key)
+        words = np.asarray(_sort_keys(subkey))[:n]
+        x = x[np.argsort(words, kind="stable")]
+    return x
+
+
+def warmup() -> None:
+    """Compile every data set's program and the split's (the server's warm-up does it
+    off the event loop, before a student's first click on a data set)."""
+    for name in DATASETS:
+        make_dataset(name, 0, 1, 0.0)
+    train_test_split(0, 2, 0.5)
+
+
 def train_test_split(seed: int, n: int, train_ratio: float):
     """Seeded random split of range(n) -> (train_idx, test_idx), int32 arrays.
 
@@ -319,6 +441,6 @@ def train_test_split(seed: int, n: int, train_ratio: float):
     # a stream of its own: drawing from the data's key itself would correlate the
     # split with the points (e.g. all training points of the circle in one half)
     key = jax.random.fold_in(jax.random.PRNGKey(seed), SPLIT_STREAM)
-    perm = np.asarray(jax.random.permutation(key, n), dtype=np.int32)
+    perm = permutation(key, n)
     k = min(max(round(float(train_ratio) * n), 1), n - 1)
     return perm[:k], perm[k:]

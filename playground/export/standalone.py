@@ -148,10 +148,11 @@ FEATURE_NAMES = ("x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2")
 
 def input_features(X):
     """(n, 2) points -> (n, 7) float32: all seven features of each point, one column per
-    feature in FEATURE_NAMES order."""
-    X = jnp.asarray(X, jnp.float32)
+    feature in FEATURE_NAMES order (in numpy, as the playground makes them)."""
+    X = np.asarray(X, np.float32).reshape(-1, 2)
     x1, x2 = X[:, 0], X[:, 1]
-    return jnp.stack([x1, x2, x1 * x1, x2 * x2, x1 * x2, jnp.sin(x1), jnp.sin(x2)], axis=1)
+    feats = np.stack([x1, x2, x1 * x1, x2 * x2, x1 * x2, np.sin(x1), np.sin(x2)], axis=1)
+    return feats.astype(np.float32)
 
 
 # ------------------------------------------------------------------- the network

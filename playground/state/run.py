@@ -315,7 +315,7 @@ class Run(param.Parameterized):
                                                               self.train_ratio)
             self.X_train, self.y_train = X[train_rows], y[train_rows]
             self.X_test, self.y_test = X[test_rows], y[test_rows]
-        feats = lambda X: np.asarray(features.all_features(X), np.float32).reshape(-1, 7)
+        feats = features.numpy_features
         self._data = train.make_data(feats(self.X_train), self.y_train,
                                      feats(self.X_test), self.y_test)
         with param.edit_constant(self):

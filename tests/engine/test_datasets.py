@@ -197,3 +197,49 @@ def test_split_is_independent_of_the_points(name):
                 continue
             share = np.mean(X[tr, col] > np.median(X[:, col]))
             assert 0.4 < share < 0.6, (name, seed, col, share)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fewer_points_are_the_first_of_more(name):
+    """A set of n points is the first n of a larger one (one program serves every n)."""
+    for seed, noise in ((0, 0.0), (3, 27.5)):
+        X, y = ds.make_dataset(name, seed, ds.MAX_POINTS, noise)
+        for n in (1, 2, 37, 500, 1999):
+            Xn, yn = ds.make_dataset(name, seed, n, noise)
+            np.testing.assert_array_equal(Xn, X[:n])
+            np.testing.assert_array_equal(yn, y[:n])
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 499, 500, 1625, 1626, 3001, ds.MAX_POINTS])
+def test_the_permutation_is_jaxs(n):
+    """The split's permutation is ``jax.random.permutation`` bit for bit, also past 1625
+    items, where JAX sorts twice."""
+    import jax
+    for seed in (0, 7):
+        key = jax.random.fold_in(jax.random.PRNGKey(seed), ds.SPLIT_STREAM)
+        expected = np.asarray(jax.random.permutation(key, n))
+        got = ds.permutation(key, n)
+        assert got.dtype == np.int32
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_a_new_number_of_points_compiles_nothing(caplog):
+    """Once each data set has run, another number of points (a link's, a challenge's, an
+    uploaded file's rows) runs without compiling anything (each cost 0.1–1.5 s of the
+    server's event loop when the sets ran operation by operation)."""
+    import logging
+
+    import jax
+    ds.warmup()
+    for n in (20, 500):                 # the PRNG keys' own small programs, for these seeds
+        ds.train_test_split(4, n, 0.5)
+        ds.make_dataset("xor", 4, n, 10.0)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING), jax.log_compiles(True):
+        for name in NAMES:
+            ds.make_dataset(name, 4, 123, 17.0)
+            ds.make_dataset(name, 4, 4321, 3.0)
+        for n in (7, 123, 2222):
+            ds.train_test_split(4, n, 0.3)
+    compiled = [r.getMessage() for r in caplog.records if "Compiling" in r.getMessage()]
+    assert compiled == []

@@ -39,6 +39,18 @@ def test_all_features_jax_input_and_jit():
     assert F.all_features(np.zeros((3, 2))).dtype == jnp.float32
 
 
+def test_numpy_features_match_and_are_float32():
+    """The features made in numpy (a data set's, the plot grid's) are JAX's, to float32
+    rounding, for any number of points, none included."""
+    for n in (0, 1, 17, 600):
+        X = points(n=max(n, 1), seed=2)[:n]
+        out = F.numpy_features(X)
+        assert isinstance(out, np.ndarray) and out.dtype == np.float32 and out.shape == (len(X), 7)
+        np.testing.assert_allclose(out, reference(X), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(out, np.asarray(F.all_features(X)), rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(F.grid_features(8), F.numpy_features(F.grid_points(8)))
+
+
 def test_columns_named():
     X = np.array([[2.0, 3.0]], np.float32)
     row = dict(zip(F.FEATURES, np.asarray(F.all_features(X))[0]))

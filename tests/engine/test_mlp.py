@@ -310,6 +310,13 @@ def test_baseline_loss():
     assert mlp.baseline_loss(1, ylab) == pytest.approx(0.5, rel=1e-6)
     assert mlp.baseline_loss(2, ylab) == pytest.approx(math.log(2.0), rel=1e-6)
     assert isinstance(mlp.baseline_loss(2, ylab), float)
+    # softmax over K units of zeros: log K; no labels: no loss (NaN)
+    assert mlp.baseline_loss(3, np.array([0, 2, 1], np.float32), 3) == pytest.approx(
+        math.log(3.0), rel=1e-6)
+    assert math.isnan(mlp.baseline_loss(0, np.zeros(0, np.float32)))
+    # more labels than its one program takes: a program of their own, the same mean
+    many = np.tile(y, mlp.BASELINE_ROWS // len(y) + 1)
+    assert mlp.baseline_loss(0, many) == pytest.approx(expect, rel=1e-6)
 
 
 # ------------------------------------------------------------- gradients
