@@ -9,7 +9,8 @@ closes.
 
 The policy: once a page is built, its objects are frozen (``gc.freeze``: moved to a
 permanent generation that collections skip), so collections only walk what the frames
-allocate. A closed page leaves cycles among frozen objects that only a collection over
+allocate; a second later, not as the page goes on screen, and once for the pages built
+meanwhile. A closed page leaves cycles among frozen objects that only a collection over
 everything frees (about 6 MB a page): a sweep unfreezes everything, collects once and
 freezes again. Such a sweep walks every object (about 1.4 s with 60 pages open, 0.2–0.5 s
 with a few), and every page waits for it. So it comes when it costs no one, or seldom:
@@ -43,8 +44,12 @@ class FreezeCollector:
 
     def __init__(self, quiet_s: float = 2.0, max_wait_s: float = 120.0, max_closed: int = 16,
                  cost_ratio: float = 20.0, call_later: Callable | None = None,
-                 clock: Callable = time.monotonic, busy: Callable[[], bool] | None = None):
+                 clock: Callable = time.monotonic, busy: Callable[[], bool] | None = None,
+                 freeze_after_s: float = 1.0):
         self.quiet_s, self.max_wait_s, self.cost_ratio = quiet_s, max_wait_s, cost_ratio
+        self.freeze_after_s = freeze_after_s
+        self._freeze_due = False      # a freeze is on its way (``built``)
+        self.freezes = 0              # freezes done by ``built`` (read by the tests)
         self.max_closed = max_closed
         self.busy = busy              # whether a page is training now (None: never)
         self.last_duration = 0.0      # seconds the last sweep took
@@ -58,10 +63,27 @@ class FreezeCollector:
         self.freed = 0                # objects those collections found unreachable
 
     def built(self):
-        """A page was built: its objects (and everything alive now) are frozen. Garbage is
-        collected first so that it is freed, not frozen; as everything older is frozen
-        already, that walks only what came since."""
+        """A page or a lab was built: its objects (and everything alive then) are frozen
+        ``freeze_after_s`` later, once for all built meanwhile. Garbage is collected first
+        so that it is freed, not frozen; as everything older is frozen already, that walks
+        only what came since (10–60 ms): not in the turn of the event loop that puts the
+        page or the lab on screen, where it came before."""
+        if self._freeze_due:
+            return
+        self._freeze_due = True
+        self._later(self.freeze_after_s, self._freeze)
+
+    def _freeze(self):
+        self._freeze_due = False
         freeze()
+        self.freezes += 1
+
+    def _later(self, seconds: float, fn):
+        call_later = self._call_later
+        if call_later is None:
+            from tornado.ioloop import IOLoop
+            call_later = IOLoop.current().call_later
+        call_later(seconds, fn)
 
     def closed(self):
         """A page closed: sweep when it costs no one, or seldom (the module's policy)."""
@@ -78,11 +100,7 @@ class FreezeCollector:
         if self._due_at is not None and self._due_at <= at:
             return
         self._due_at = at
-        call_later = self._call_later
-        if call_later is None:
-            from tornado.ioloop import IOLoop
-            call_later = IOLoop.current().call_later
-        call_later(seconds, self._due)
+        self._later(seconds, self._due)
 
     def _due(self):
         now = self.clock()

@@ -42,19 +42,35 @@ class Cycle:
         self.me = self
 
 
-def test_built_freezes_what_is_alive(collector):
-    c, _ = collector
+def test_built_freezes_what_is_alive_a_moment_later(collector):
+    c, loop = collector
     gc.unfreeze()
     before = gc.get_freeze_count()
     keep = [Cycle() for _ in range(100)]
     c.built()
-    assert gc.get_freeze_count() >= before + 100
+    # not in the turn that puts the page or lab on screen (a full collection of what came
+    # since the last freeze)
+    assert gc.get_freeze_count() == before and c.freezes == 0
+    loop.advance(c.freeze_after_s)
+    assert gc.get_freeze_count() >= before + 100 and c.freezes == 1
     assert keep
+
+
+def test_pages_built_together_are_frozen_once(collector):
+    c, loop = collector
+    for _ in range(5):                 # a class opening its pages
+        c.built()
+        loop.advance(0.1)
+    loop.advance(c.freeze_after_s)
+    assert c.freezes == 1
+    c.built()                          # a page later: frozen in its turn
+    loop.advance(c.freeze_after_s)
+    assert c.freezes == 2 and not loop.pending
 
 
 def test_garbage_is_freed_not_frozen_when_a_page_is_built(collector):
     import weakref
-    c, _ = collector
+    c, loop = collector
 
     class Node:
         pass
@@ -64,6 +80,7 @@ def test_garbage_is_freed_not_frozen_when_a_page_is_built(collector):
     alive = weakref.ref(probe)
     del garbage, probe                 # a cycle nobody holds: only a collection frees it
     c.built()
+    loop.advance(c.freeze_after_s)
     assert alive() is None
 
 
@@ -71,6 +88,7 @@ def test_a_closed_page_is_swept_after_a_quiet_spell(collector):
     c, loop = collector
     garbage = [Cycle() for _ in range(50)]
     c.built()                         # the page's cycles are frozen with it
+    loop.advance(c.freeze_after_s)
     del garbage                        # the page closes: its cycles are garbage, frozen
     c.closed()
     loop.advance(4)
@@ -120,7 +138,7 @@ def test_without_closed_pages_nothing_is_scheduled(collector):
     c, loop = collector
     c.built()
     loop.advance(1000)
-    assert c.sweeps == 0 and not loop.pending
+    assert c.sweeps == 0 and c.freezes == 1 and not loop.pending
 
 
 def test_a_sweep_waits_while_pages_train_and_comes_once_no_one_does(collector):
