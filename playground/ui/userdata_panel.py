@@ -13,6 +13,7 @@ from .binding import tip
 
 MODES = {"Add blue (+1)": "blue", "Add orange (−1)": "orange", "Erase": "erase"}
 CLASS_MODES = {"Add a point of the class below": "blue", "Erase": "erase"}   # K classes
+VALUE_MODES = {"Add a point of the value below": "blue", "Erase": "erase"}   # regression
 
 
 class OwnDataPanel(pn.viewable.Viewer):
@@ -39,6 +40,7 @@ class OwnDataPanel(pn.viewable.Viewer):
             self.param.klass, label="Class of new points", end=2, width=190)
         self.class_row = tip(self.class_slider, self.param.klass.doc)
         self.class_row.visible = False
+        self.value_row.visible = not run.classification   # a value only regression uses
         self.clear = pn.widgets.Button(label="Clear all points", color="light", width=120,
                                        description="Start from an empty plot and click your "
                                                    "own points in.")
@@ -106,15 +108,21 @@ class OwnDataPanel(pn.viewable.Viewer):
             return
         self._version = self.run.data_version
         run = self.run
-        many = run.multiclass
+        many, values = run.multiclass, not run.classification
         if many:
             self.class_slider.end = run.classes - 1
             self.klass = min(self.klass, run.classes - 1)
+        modes = CLASS_MODES if many else VALUE_MODES if values else MODES
+        if self.mode.options != modes:
+            # the class slider for K classes, the value slider for regression, and the
+            # buttons that say what a click adds
+            if self.mode.value not in modes.values():
+                self.mode.value = "blue"
+            self.mode.options = modes
         if self.class_row.visible != many:
             self.class_row.visible = many
-            if many and self.mode.value == "orange":
-                self.mode.value = "blue"
-            self.mode.options = CLASS_MODES if many else MODES
+        if self.value_row.visible != values:
+            self.value_row.visible = values
         self.counts.object = (f'<div class="pg-readout">Your data: <b>{len(run.y_train)}</b> '
                               f'training and <b>{len(run.y_test)}</b> test points.</div>'
                               if run.dataset == "own" else "")

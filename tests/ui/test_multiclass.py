@@ -3,6 +3,7 @@ most likely class, a K×K confusion matrix whose cells ring their points, one ou
 per class (a click shows its probability), the problem menu and the softmax lesson."""
 import numpy as np
 import panel as pn
+import pytest
 from bokeh.events import Tap
 
 from playground.engine import datasets, mlp
@@ -119,6 +120,16 @@ def test_the_softmax_lesson_and_k_class_own_points():
     app.refresh()
     assert not own.class_row.visible and own.mode.value == "blue"
     assert list(own.mode.options) == ["Add blue (+1)", "Add orange (−1)", "Erase"]
+    assert not own.value_row.visible                       # a value is for regression only
+    own.mode.value = "orange"
+    app.data._tiles["plane"].clicks += 1                   # regression: points of a value
+    app.refresh()
+    assert own.value_row.visible and not own.class_row.visible
+    assert list(own.mode.options) == ["Add a point of the value below", "Erase"]
+    assert own.mode.value == "blue"
+    own.value = -0.3
+    own.click(1.0, 2.0)
+    assert run.dataset == "own" and run.y_train[-1] == pytest.approx(-0.3)
 
 
 def test_parallel_copies_of_a_k_class_run_are_drawn_in_class_colours():
