@@ -169,6 +169,15 @@ def _zero_output_losses(kind, y, units):
     return logits_loss(kind, jnp.zeros(y.shape + (units,)), y)
 
 
+def warmup() -> None:
+    """Compile ``baseline_loss``'s program for every output kind, and a softmax's for each
+    number of classes (the server's warm-up: not on the event loop at a first click)."""
+    y = np.zeros(1, np.float32)
+    for kind in range(len(OUTPUTS)):
+        for classes in (range(3, K_MAX + 1) if kind == SOFTMAX else (2,)):
+            baseline_loss(kind, y, output_units(kind, classes))
+
+
 # ------------------------------------------------------ several output units (logits)
 def _live_logits(z, unit_mask):
     """z (n, units) with the units outside unit_mask (K_MAX,) pushed to -1e30 (never

@@ -55,9 +55,11 @@ def warmup() -> None:
     run = Run()
     run.tier = "auto"
     run.train(1)          # general program now; the exact one is queued
-    # every data set's program and the split's (a student's first click on a data set)
-    from ..engine import datasets
+    # every data set's program and the split's (a student's first click on a data set),
+    # and every kind of output's yardstick loss
+    from ..engine import datasets, mlp
     datasets.warmup()
+    mlp.warmup()
     run.decision_grid()
     train.PROGRAMS.wait()
     run.train(1)          # the exact programs now

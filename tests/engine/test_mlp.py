@@ -319,6 +319,20 @@ def test_baseline_loss():
     assert mlp.baseline_loss(0, many) == pytest.approx(expect, rel=1e-6)
 
 
+def test_the_baseline_programs_are_warmed_for_every_output(caplog):
+    """After ``mlp.warmup()`` no output kind's yardstick loss compiles at a first click
+    (any number of labels, any K of a softmax)."""
+    import logging
+    mlp.warmup()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING), jax.log_compiles(True):
+        for kind in range(len(mlp.OUTPUTS)):
+            for k in ((3, 4, 5) if kind == mlp.SOFTMAX else (2,)):
+                labels = np.arange(37, dtype=np.float32) % k
+                mlp.baseline_loss(kind, labels, mlp.output_units(kind, k))
+    assert [r.getMessage() for r in caplog.records if "Compiling" in r.getMessage()] == []
+
+
 # ------------------------------------------------------------- gradients
 from tests.support import x64  # noqa: E402  (float64 for the references)
 
