@@ -230,13 +230,30 @@ class HouseScaler(NamedTuple):
 HOUSE_OPTIMIZER = optax.inject_hyperparams(optax.adam)(learning_rate=0.03)
 
 
+HOUSE_HIDDEN_MAX = 8     # the hidden layer's most neurons: every network has this many
+
+
 def house_init(seed: int = 0, hidden: int = 3):
     """Weights of a 4→hidden→1 tanh network, U(−0.5, 0.5) with biases 0.1, and Adam's state
-    (the learning rate lives in the state, so changing it never recompiles)."""
+    (the learning rate lives in the state, so changing it never recompiles).
+
+    The hidden layer always has HOUSE_HIDDEN_MAX neurons; those past ``hidden`` have every
+    weight and bias 0. Such a neuron outputs tanh(0) = 0 and so gets no gradient: it stays
+    0 and changes nothing. One shape for every ``hidden``: each new number of neurons was
+    new programs to compile (1.2–1.4 s on the event loop as the lab's slider moved). The
+    first ``hidden`` neurons' weights are those drawn for ``hidden`` alone (JAX draws random
+    numbers counter by counter: the first 4·hidden of 4·HOUSE_HIDDEN_MAX are the same)."""
+    if not 1 <= hidden <= HOUSE_HIDDEN_MAX:
+        raise ValueError(f"hidden: 1 to {HOUSE_HIDDEN_MAX} neurons, got {hidden!r}")
     k1, k2 = jax.random.split(jax.random.PRNGKey(seed))
-    p = {"W1": jax.random.uniform(k1, (4, hidden), minval=-0.5, maxval=0.5),
-         "b1": jnp.full(hidden, 0.1, jnp.float32),
-         "W2": jax.random.uniform(k2, (hidden,), minval=-0.5, maxval=0.5),
+    m = HOUSE_HIDDEN_MAX
+    draws1 = np.asarray(jax.random.uniform(k1, (4 * m,), minval=-0.5, maxval=0.5))
+    draws2 = np.asarray(jax.random.uniform(k2, (m,), minval=-0.5, maxval=0.5))
+    W1 = np.zeros((4, m), np.float32)
+    W1[:, :hidden] = draws1[:4 * hidden].reshape(4, hidden)
+    live = (np.arange(m) < hidden).astype(np.float32)
+    p = {"W1": jnp.asarray(W1), "b1": jnp.asarray(0.1 * live, jnp.float32),
+         "W2": jnp.asarray(draws2 * live, jnp.float32),
          "b2": jnp.asarray(0.1, jnp.float32)}
     state = HOUSE_OPTIMIZER.init(p)
     state.hyperparams["learning_rate"] = jnp.asarray(0.03, jnp.float32)   # not weakly typed
@@ -244,7 +261,8 @@ def house_init(seed: int = 0, hidden: int = 3):
 
 
 def house_forward(p, Xs):
-    """Xs: (n, 4) standardised -> (prediction (n,) standardised, hidden (n, hidden))."""
+    """Xs: (n, 4) standardised -> (prediction (n,) standardised, hidden (n, HOUSE_HIDDEN_MAX):
+    the neurons past the network's own number give 0)."""
     h = jnp.tanh(Xs @ p["W1"] + p["b1"])
     return h @ p["W2"] + p["b2"], h
 
@@ -279,7 +297,7 @@ def train_house_net(X, y, hidden: int = 3, epochs: int = 300, lr: float = 0.03, 
     predict = lambda Xn: np.asarray(house_forward(p, scale.inputs(Xn))[0]) * scale.y_sd \
         + scale.y_mean
     return {"rmse": np.asarray(rmse) * scale.y_sd, "baseline_rmse": float(np.std(y)),
-            "hidden": np.asarray(house_forward(p, Xs)[1]), "predict": predict}
+            "hidden": np.asarray(house_forward(p, Xs)[1])[:, :hidden], "predict": predict}
 
 
 # ------------------------------------------------------------ logistic regression

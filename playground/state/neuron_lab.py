@@ -299,4 +299,5 @@ class HousePrices(param.Parameterized):
     def predictions(self, X):
         """X: (n, 4) raw houses -> (predicted prices (n,), hidden activations (n, hidden))."""
         pred, h = nl.house_forward(self._p, self.scale.inputs(X))
-        return np.asarray(pred) * self.scale.y_sd + self.scale.y_mean, np.asarray(h)
+        return (np.asarray(pred) * self.scale.y_sd + self.scale.y_mean,
+                np.asarray(h)[:, :self.hidden])

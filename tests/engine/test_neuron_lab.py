@@ -153,3 +153,37 @@ def test_house_training_continues_without_recompiling():
     p2, s2, r2 = nl.house_train(p1, s1, scale.inputs(X), scale.targets(y), 0.003, 10)
     assert nl.house_train._cache_size() <= before + 1      # a new rate is not a new program
     assert r2[-1] < r1[0]
+
+
+@pytest.mark.parametrize("hidden", [1, 3, 8])
+def test_the_house_network_is_padded_to_one_shape_and_trains_as_its_own_size(hidden):
+    """Every hidden size is one shape (no program compiled as the lab's slider moves): the
+    neurons past ``hidden`` are 0 and stay 0, and the live ones start and train as a
+    network of exactly ``hidden`` neurons does."""
+    import jax
+    X, y = nl.house_prices(seed=0, n=200)
+    scale = nl.HouseScaler.fit(X, y)
+    Xs, yt = scale.inputs(X), scale.targets(y)
+    p, s = nl.house_init(5, hidden)
+    assert p["W1"].shape == (4, nl.HOUSE_HIDDEN_MAX) and p["W2"].shape == (nl.HOUSE_HIDDEN_MAX,)
+    k1, k2 = jax.random.split(jax.random.PRNGKey(5))      # the weights drawn for this size
+    np.testing.assert_array_equal(np.asarray(p["W1"])[:, :hidden],
+                                  jax.random.uniform(k1, (4, hidden), minval=-0.5, maxval=0.5))
+    np.testing.assert_array_equal(np.asarray(p["W2"])[:hidden],
+                                  jax.random.uniform(k2, (hidden,), minval=-0.5, maxval=0.5))
+    small = {"W1": p["W1"][:, :hidden], "b1": p["b1"][:hidden], "W2": p["W2"][:hidden],
+             "b2": p["b2"]}
+    s_small = nl.HOUSE_OPTIMIZER.init(small)
+    s_small.hyperparams["learning_rate"] = s.hyperparams["learning_rate"]
+    p1, _, r1 = nl.house_train(p, s, Xs, yt, 0.03, 60)
+    q1, _, r2 = nl.house_train(small, s_small, Xs, yt, 0.03, 60)
+    np.testing.assert_allclose(np.asarray(r1), np.asarray(r2), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(p1["W1"])[:, :hidden], q1["W1"], rtol=1e-4, atol=1e-5)
+    for name in ("W1", "b1", "W2"):                         # the padding never moves
+        assert not np.any(np.asarray(p1[name])[..., hidden:])
+
+
+def test_the_house_network_refuses_a_size_it_cannot_have():
+    for hidden in (0, nl.HOUSE_HIDDEN_MAX + 1):
+        with pytest.raises(ValueError, match="hidden"):
+            nl.house_init(0, hidden)

@@ -249,3 +249,23 @@ def test_a_lab_tab_shows_its_introduction_at_once_and_its_lab_at_the_next_frame(
     page._doc = None
     page.tabs.active = 2                    # no server: at once
     assert "descent" in page.labs
+
+
+def test_the_house_slider_compiles_nothing_new(caplog):
+    """Moving the house lab's hidden-neuron slider through every value (each once reset
+    and trained) compiles no program after the first: the network is one shape."""
+    import logging
+
+    import jax
+    h = HousePrices()
+    h.train(10)
+    h.predictions(h.X[:5])
+    caplog.clear()
+    with caplog.at_level(logging.WARNING), jax.log_compiles(True):
+        for k in range(1, 9):
+            h.hidden = k
+            h.train(10)
+            _, hidden = h.predictions(h.X[:5])
+            assert hidden.shape == (5, k)
+    assert [r.getMessage()[:100] for r in caplog.records
+            if r.getMessage().startswith("Compiling")] == []
