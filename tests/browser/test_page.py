@@ -106,10 +106,16 @@ def pause(page):
     button(page, "Play").wait_for(timeout=5000)
 
 
+RESTART_FROM = 150      # epochs trained before a change whose restart is checked
+
+
 def change_and_check_training_continues(page, action, what):
     """Run ``action`` while playing: the run restarts (counter drops) and keeps training."""
-    # enough epochs that the drop to ~0 on restart cannot be missed between two reads
-    wait_until(lambda: epoch(page) >= 30, 15, message=f"30 epochs before {what}")
+    # enough epochs that the drop on restart cannot be missed between two reads: a frame
+    # that comes late after the restart catches up with up to a second of training owed
+    # (scheduler.CATCH_UP_S: 60 epochs), so the first count shown may be 60 and more
+    wait_until(lambda: epoch(page) >= RESTART_FROM, 30,
+               message=f"{RESTART_FROM} epochs before {what}")
     before = epoch(page)
     action()
     try:
