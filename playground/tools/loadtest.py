@@ -27,11 +27,13 @@ change every ``--change-every`` seconds; the Gradient descent tab's parallel cop
 maximum with every Play on; the LR finder clicked again every second; pages opened and
 closed while their frames stream. The attackers' pages open at once (at most
 ``--open-timeout`` s, the "opening" part), then run ``--attack-seconds`` (the "running"
-part); ``--attackers`` picks some of them. Reported per victim: epochs/s alone and under
-attack and their ratio, the longest time without epoch progress (read from the epoch
-counter in the frames), frames/s; the server's RSS (start, max, end, after closing); the
-tracebacks and "Failed sending message" lines in the server log while the pages were open.
-It measures; it judges nothing.
+part); ``--attackers`` picks some of them, or ``net_and_digits,descent_and_finder``: the
+same heavy actions from two pages (the heavy net playing on while its page's Digits CNN
+trains and changes shape; the copies playing while their page's LR finder runs).
+Reported per victim: epochs/s alone and under attack and their ratio, the longest time
+without epoch progress (read from the epoch counter in the frames), frames/s; the server's
+RSS (start, max, end, after closing); the tracebacks and "Failed sending message" lines in
+the server log while the pages were open. It measures; it judges nothing.
 """
 from __future__ import annotations
 
@@ -422,6 +424,10 @@ def soak(url: str, cycles: int, pid: int | None, log_path: Path | None) -> dict:
 # ------------------------------------------------------------------------- chaos
 LAB_WAIT_S = 60.0      # the most an attacker waits for its lab's controls to arrive
 ATTACKERS = ("heavy_net", "digits_cnn", "descent_parallel", "lr_finder", "churn")
+# the same heavy actions from two pages (the fairness target's "two other pages run the
+# heaviest settings of every tab"): 8 layers of 16 playing while its Digits CNN trains and
+# changes shape; the Gradient descent tab's copies playing while its LR finder runs again
+TWO_PAGES = ("net_and_digits", "descent_and_finder")
 HEAVY_NET = {"hidden": ",".join(["16"] * 8), "batch_size": "1", "play": "1"}
 EPOCH_TEXT = re.compile(r"Epoch(?:&lt;|<)/small(?:&gt;|>)([0-9,]+)")
 
@@ -595,6 +601,39 @@ def _finder(a: Attacker, s):
     a.actions += 1
 
 
+def _show_tab(s, title: str):
+    """What a click on the tab ``title`` sends: the page's tabs' ``active``."""
+    import bokeh.models
+    for tabs in (m for m in s.document.models if isinstance(m, bokeh.models.Tabs)):
+        titles = [getattr(t, "title", None) for t in tabs.tabs]
+        if title in titles:
+            tabs.active = titles.index(title)
+            return
+    raise RuntimeError(f"no {title!r} tab")
+
+
+def _net_and_digits(a: Attacker, s):
+    """One page, two tabs' heaviest: 8 layers of 16 at batch size 1 playing at the most
+    epochs per frame (``_heavy_net``; it trains on, unseen, while another tab is shown),
+    then the Digits CNN tab: its training on and its shape changing (``_digits_start``).
+    Called again until the Digits tab's controls have come."""
+    if not getattr(a, "net_started", False):
+        _heavy_net(a, s)
+        _show_tab(s, "Digits CNN")
+        a.net_started = True
+        a.left_playground = True            # its epoch counter is not drawn from now on
+    _digits_start(a, s)
+
+
+def _descent_and_finder(a: Attacker, s):
+    """One page on the Gradient descent tab: its parallel copies at the maximum, every
+    Play on (``_parallel``), and its LR finder run (``_finder``; again every second)."""
+    if not getattr(a, "copies_started", False):
+        _parallel(a, s)
+        a.copies_started = True
+    _finder(a, s)
+
+
 class Churn(threading.Thread):
     """Pages opened (playing) and closed again 0.05–0.6 s after their first frame, while
     their frames stream: tabs closed mid-frame, one after another until told to stop."""
@@ -696,8 +735,12 @@ def chaos(url: str, victims: int, solo_s: float, attack_s: float, change_every: 
                           every=change_every),
                  Attacker("descent_parallel", ws, {"tab": "descent"}, _parallel),
                  Attacker("lr_finder", ws, {"tab": "descent"}, _finder, _finder, every=1.0),
-                 Churn(ws)]
-    attackers = [a for a in attackers if only is None or a.label in only]
+                 Churn(ws),
+                 Attacker("net_and_digits", ws, HEAVY_NET, _net_and_digits, _digits_change,
+                          every=change_every),
+                 Attacker("descent_and_finder", ws, {"tab": "descent"}, _descent_and_finder,
+                          _finder, every=1.0)]
+    attackers = [a for a in attackers if a.label in (ATTACKERS if only is None else only)]
     t_attack = time.perf_counter()
     for a in attackers:
         a.start()
@@ -742,7 +785,8 @@ def chaos(url: str, victims: int, solo_s: float, attack_s: float, change_every: 
                 if a.opened_at and t_end > a.opened_at else 0.0
             entry["dropped"] = bool(getattr(s, "dropped", False))
             epochs = [e for t, e in getattr(s, "epochs", []) if t <= t_end]
-            if len(epochs) > 1:                # a playground page: its own epoch counter
+            if len(epochs) > 1 and not getattr(a, "left_playground", False):
+                # a playground page shown: its own epoch counter
                 entry["epochs_per_s"] = round(epoch_rate(s.epochs, a.opened_at, t_end)[0], 1)
         out[a.label] = entry
     for v in vs:
@@ -818,7 +862,8 @@ def main(argv=None) -> dict:
                     help="--chaos: the most seconds the attackers' pages may take to open")
     ap.add_argument("--attackers", default=",".join(ATTACKERS),
                     help="--chaos: which attackers run (comma-separated; default all: "
-                         f"{','.join(ATTACKERS)})")
+                         f"{','.join(ATTACKERS)}; or the same heavy actions from two "
+                         f"pages: {','.join(TWO_PAGES)})")
     ap.add_argument("--change-every", type=float, default=3.0,
                     help="--chaos: seconds between changes of the Digits CNN's shape")
     ap.add_argument("--ws-only", action="store_true",
@@ -835,8 +880,8 @@ def main(argv=None) -> dict:
         ap.error("--connect-after: 0..10 seconds")
     CONNECT_AFTER_S = a.connect_after
     only = [n.strip() for n in a.attackers.split(",") if n.strip()]
-    if a.chaos and not set(only) <= set(ATTACKERS):
-        ap.error(f"--attackers: names from {','.join(ATTACKERS)}")
+    if a.chaos and not set(only) <= set(ATTACKERS + TWO_PAGES):
+        ap.error(f"--attackers: names from {','.join(ATTACKERS + TWO_PAGES)}")
     if a.chaos and not (1 <= a.victims <= 8 and 1 <= a.solo_seconds <= 60
                         and 2 <= a.attack_seconds <= MAX_SECONDS
                         and 0.5 <= a.change_every <= 60 and 1 <= a.open_timeout <= 300):

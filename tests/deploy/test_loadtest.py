@@ -62,6 +62,24 @@ def test_a_tiny_chaos_run_reports_victims_attackers_rss_and_log_counts(tmp_path)
     assert isinstance(last["tracebacks"], int) and isinstance(last["failed_sending"], int)
 
 
+def test_the_two_page_attackers_open_both_tabs_and_act(tmp_path):
+    """The heavy actions from two pages: one page's heavy net plays while it goes to its
+    Digits CNN tab and trains it, the other's copies play while its LR finder runs. Each
+    must open (its lab's controls found: for the first, after its client clicked the
+    Digits tab) and act, without an error."""
+    proc = subprocess.run([sys.executable, "-m", "playground.loadtest", "--chaos",
+                           "--victims", "1", "--solo-seconds", "2", "--attack-seconds", "3",
+                           "--open-timeout", "90", "--change-every", "1",
+                           "--attackers", ",".join(loadtest.TWO_PAGES)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=400)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    last = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert set(last["attackers"]) == set(loadtest.TWO_PAGES)
+    assert last["errors"] == 0, last["error_messages"]
+    for name, entry in last["attackers"].items():
+        assert entry["open_s"] is not None and entry["actions"] >= 2, (name, entry)
+
+
 def test_epoch_rate_and_longest_stall():
     samples = [(0.0, 10), (1.0, 20), (2.0, 20), (3.0, 20), (4.0, 50)]
     rate, stall = loadtest.epoch_rate(samples, 0.5, 4.5)
