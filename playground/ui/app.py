@@ -1102,13 +1102,24 @@ class PlaygroundApp(pn.viewable.Viewer):
             body.objects = []
             steps += [(body, [column]) for column in columns]
 
-        state = {"started": None, "seq": 0, "shared": False}
+        state = {"started": None, "seq": 0, "shared": False, "frozen": None}
 
         def put(container, items):
+            # the document finds its models once, after the last step (``thaw``): each
+            # step's new models found by a walk of all the page's models cost the loop
+            # 13-38 ms a step alone, 0.1-0.15 s under load (docs/performance.md)
+            if state["frozen"] is None:
+                state["frozen"] = doc.models.freeze()
+                state["frozen"].__enter__()
             with set_curdoc(doc):
                 # Panel makes the models in a callback of the document's next tick (its
                 # browser has not connected yet), the style texts are shared after the last
                 container.objects = list(container.objects) + items
+
+        def thaw():
+            frozen, state["frozen"] = state["frozen"], None
+            if frozen is not None:
+                frozen.__exit__(None, None, None)
 
         def schedule():                     # the next step, after Panel's models of this one
             state["seq"] += 1
@@ -1123,6 +1134,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                 schedule()
             elif not state["shared"]:
                 state["shared"] = True
+                thaw()
                 theme.share_sheets(doc, keep=self.bokeh_objects())
                 parts.PACE.put(state["started"], scheduler.SHARE.count)
 
@@ -1138,6 +1150,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                 while steps:
                     put(*steps.pop(0))
                 schedule()
+            thaw()                          # its document found whole before it is sent
 
         doc.add_timeout_callback(fill, FILL_AFTER_MS)
         doc.add_next_tick_callback(lambda: fill_when_connected(doc.session_context, fill_now))
