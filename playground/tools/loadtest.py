@@ -504,6 +504,8 @@ class Attacker(threading.Thread):
         self.actions = 0
         self.opened_at = None          # perf_counter when its page was open and started
         self.session = None
+        self.started = False           # its first heavy action is on (the two-page ones)
+        self.left_playground = False   # it went to a lab's tab: its epoch counter not drawn
 
     def run(self):
         import asyncio
@@ -617,20 +619,19 @@ def _net_and_digits(a: Attacker, s):
     epochs per frame (``_heavy_net``; it trains on, unseen, while another tab is shown),
     then the Digits CNN tab: its training on and its shape changing (``_digits_start``).
     Called again until the Digits tab's controls have come."""
-    if not getattr(a, "net_started", False):
+    if not a.left_playground:
         _heavy_net(a, s)
         _show_tab(s, "Digits CNN")
-        a.net_started = True
-        a.left_playground = True            # its epoch counter is not drawn from now on
+        a.left_playground = True
     _digits_start(a, s)
 
 
 def _descent_and_finder(a: Attacker, s):
     """One page on the Gradient descent tab: its parallel copies at the maximum, every
     Play on (``_parallel``), and its LR finder run (``_finder``; again every second)."""
-    if not getattr(a, "copies_started", False):
+    if not a.started:
         _parallel(a, s)
-        a.copies_started = True
+        a.started = True
     _finder(a, s)
 
 
@@ -785,7 +786,7 @@ def chaos(url: str, victims: int, solo_s: float, attack_s: float, change_every: 
                 if a.opened_at and t_end > a.opened_at else 0.0
             entry["dropped"] = bool(getattr(s, "dropped", False))
             epochs = [e for t, e in getattr(s, "epochs", []) if t <= t_end]
-            if len(epochs) > 1 and not getattr(a, "left_playground", False):
+            if len(epochs) > 1 and not a.left_playground:
                 # a playground page shown: its own epoch counter
                 entry["epochs_per_s"] = round(epoch_rate(s.epochs, a.opened_at, t_end)[0], 1)
         out[a.label] = entry

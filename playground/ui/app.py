@@ -1111,10 +1111,15 @@ class PlaygroundApp(pn.viewable.Viewer):
             if state["frozen"] is None:
                 state["frozen"] = doc.models.freeze()
                 state["frozen"].__enter__()
-            with set_curdoc(doc):
-                # Panel makes the models in a callback of the document's next tick (its
-                # browser has not connected yet), the style texts are shared after the last
-                container.objects = list(container.objects) + items
+            try:
+                with set_curdoc(doc):
+                    # Panel makes the models in a callback of the document's next tick (its
+                    # browser has not connected yet), the style texts are shared after the
+                    # last
+                    container.objects = list(container.objects) + items
+            except BaseException:
+                thaw()                      # a failed step leaves the document as it was
+                raise
 
         def thaw():
             frozen, state["frozen"] = state["frozen"], None
