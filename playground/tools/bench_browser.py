@@ -16,7 +16,9 @@ reports what a student sees (also run by ``python -m playground.bench --browser`
 * click to screen: from a click's ``pointerdown`` (timed in the page) to the first
   animation frame that shows its effect: a layer's "+"/"−" (the layer's neuron count) and
   the data-set tiles (the epoch counter starts again), p50 and p95 in ms;
-* a lab tab's first click to its content on screen.
+* a lab tab's first click to its content on screen (its first card), on a page that has
+  just appeared, and on one left at rest until each lab's first card is on the page,
+  hidden (``labs_ahead_s``; ``tab_<lab>_ahead_ms``).
 
 ``--reference URL`` does the same updates/s measurement on another page, e.g.
 TensorFlow Playground's official build served from localhost: its epoch counter is
@@ -66,7 +68,10 @@ TFP_SHAPES = {"default": "4,2", "6x8": "8,8,8,8,8,8"}
 TFP_EPOCH, TFP_PLAY = "#iter-number", "#play-pause-button"
 # a data-set click is timed from a counter at least this far, so its reset reads lower
 RESET_FROM = 25
-TABS = {"neurons": "Neuron lab", "descent": "Gradient descent"}
+TABS = {"neurons": "Neuron lab", "descent": "Gradient descent", "convolution": "Convolution",
+        "digits": "Digits CNN"}
+AHEAD_WAIT_S = 30        # how long a page at rest may take to have every lab's first card
+AHEAD_PAUSE_S = 3.0      # between the first clicks on its labs' tabs
 
 # In-page helpers: find elements through every shadow root (Bokeh and Panel render into
 # them), keep the element found until it leaves the document, and time clicks from their
@@ -391,6 +396,42 @@ def tabs(page, labs=tuple(TABS)) -> dict:
     return out
 
 
+# the cards in each tab box after the playground's (one box per lab, in TABS' order): a
+# lab's first card is put on the page before its tab is first clicked (``app.AHEAD_LABS``),
+# hidden until then
+LABS_ON_PAGE = r"""
+() => window.__bench.deepAll('.pg-tab-box', document, []).slice(1)
+  .map(b => window.__bench.deepAll('.pg-card', b.shadowRoot || b, []).length)
+"""
+
+
+def labs_ahead(page, labs=tuple(TABS), wait_s: float = AHEAD_WAIT_S) -> float | None:
+    """Seconds until the first card of each lab of ``labs`` is on the page (hidden until
+    its tab is clicked), or None if not within ``wait_s``."""
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < wait_s:
+        on_page = page.evaluate(LABS_ON_PAGE)
+        if all(on_page[i] for i, key in enumerate(TABS) if key in labs):
+            return round(time.perf_counter() - t0, 2)
+        time.sleep(0.25)
+    return None
+
+
+def tabs_ahead(page, labs=tuple(TABS), wait_s: float = AHEAD_WAIT_S,
+               pause_s: float = AHEAD_PAUSE_S) -> dict:
+    """A page left at rest: seconds until the first card of each lab of ``labs`` is on the
+    page, hidden (``labs_ahead_s``, None if not within ``wait_s``), then each lab tab's first click to
+    its first card on screen (``tab_<lab>_ahead_ms``), as `tabs` measures it, the clicks
+    ``pause_s`` apart (a lab shown then gets its other cards, which the browser takes a
+    second or so to draw: a click meanwhile waits for it, as on any page)."""
+    out = {"labs_ahead_s": labs_ahead(page, labs, wait_s)}
+    for i, key in enumerate(labs):
+        if i:
+            time.sleep(pause_s)
+        out[f"tab_{key}_ahead_ms"] = tabs(page, (key,))[f"tab_{key}_lab_ms"]
+    return out
+
+
 # ------------------------------------------------------------------- the server side
 def _port_open(port: int) -> bool:
     with socket.socket() as s:
@@ -430,7 +471,8 @@ def launch(log_path: Path):
 
 def measure(base: str | None = None, browser=None, seconds: float = 5.0, clicks_n: int = 20,
             pause_ms: int = 400, references: list[str] = (), log_path: Path | None = None,
-            warm_s: float = 1.0, setups=tuple(SETUPS), labs=tuple(TABS)) -> dict:
+            warm_s: float = 1.0, setups=tuple(SETUPS), labs=tuple(TABS),
+            ahead_wait_s: float = AHEAD_WAIT_S) -> dict:
     """All the figures. With `base` (a running server's http://host:port) the server is not
     started (and there is no cold start); with `browser` that browser is used. `setups`
     (keys of SETUPS, "default" first) and `labs` (keys of TABS) choose what is measured."""
@@ -508,6 +550,12 @@ def measure(base: str | None = None, browser=None, seconds: float = 5.0, clicks_
         res["late_page_s"] = round(t_play, 2)
         try:
             res.update(tabs(page, labs))
+        finally:
+            page.context.close()
+        # ... and a page left at rest until its labs' first cards are on it, hidden
+        page, _, _ = open_app(browser, f"{base}/app")
+        try:
+            res.update(tabs_ahead(page, labs, ahead_wait_s))
         finally:
             page.context.close()
         res["measure_seconds"] = seconds

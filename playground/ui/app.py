@@ -5,6 +5,7 @@ import html
 import itertools
 import logging
 import math
+import os
 import time
 import weakref
 
@@ -70,6 +71,18 @@ FULL_FRAME_MS = 100    # the diagram and confusion matrix: about 10 a second
 # page that plays gets them at once, before its training shows (drawn later, they would
 # stop its animation for most of a second)
 LOWER_PARTS_AFTER_S = 4.0
+# Each lab's first card put in its hidden tab before its first click, one lab at a time,
+# while no page of the process trains and none opens or builds (``quiet``): that click then
+# only shows its box (0.17–0.31 s to the first card on screen, against 0.45–1.2 s when the
+# card is made and sent on the click: docs/performance.md, "Labs on the page before their
+# first click"). A page that trains, or any other page that does, puts none: a card is a few
+# hundred ms of the server's event loop and of the browser's main thread.
+# PLAYGROUND_AHEAD_LABS=off puts none (each lab made on its first click, as before).
+AHEAD_ENV = "PLAYGROUND_AHEAD_LABS"
+AHEAD_LABS = (() if os.environ.get(AHEAD_ENV, "").strip().lower() in ("0", "off", "no", "false")
+              else ("neurons", "descent", "convolution", "digits"))
+AHEAD_AFTER_S = 2.0     # the first, this long after the page was shown
+AHEAD_GAP_S = 1.0       # each next, this long after the page's last put (and its answer)
 OPEN_S = 1.0    # a page counts as opening (``OPENING``) this long after it was shown
 BELOW = "playground-below"      # those parts' tab, for ``Later``
 
@@ -494,6 +507,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         elif self.heartbeat.hover != self._hover_seen:
             self._hover_seen = self.heartbeat.hover
             self._prebuild(self._hover_seen)
+        elif shown and self._ahead_due():       # a lab's first card, before its first click
+            name = next(n for n in AHEAD_LABS if n not in self.labs)
+            self._building = (name, self._prebuilt.pop(name, None) or self._lab_future(name))
         elif (self.later and shown and (self.clock() - self._last_put) * 1e3 >= parts.PUT_GAP_MS
               and parts.PACE.may_put()
               and self.heartbeat.answered(self._put_frame, self._last_put, self.clock())):
@@ -771,6 +787,19 @@ class PlaygroundApp(pn.viewable.Viewer):
         if (name in RUN_LABS and name not in self.labs and name not in self._prebuilt
                 and self._building is None):
             self._prebuilt[name] = self._lab_future(name)
+
+    def _ahead_due(self) -> bool:
+        """Whether the next lab of ``AHEAD_LABS`` may be made for this page and put in its
+        hidden tab now: the page's own parts are in (but those of labs not shown), it was shown AHEAD_AFTER_S ago and
+        has answered its last put AHEAD_GAP_S ago, and the process is idle (no page trains,
+        none opens or builds)."""
+        return (self._doc is not None and any(n not in self.labs for n in AHEAD_LABS)
+                and not any(t not in self._lab_factories or self._part_due(t)
+                            for *_, t in self.later.waiting)
+                and self.clock() >= self._shown_at + AHEAD_AFTER_S
+                and self.clock() - self._last_put >= AHEAD_GAP_S
+                and self.heartbeat.answered(self._put_frame, self._last_put, self.clock())
+                and not scheduler.SHARE.count and quiet())
 
     def _number_put(self) -> None:
         """Parts just put in place (inside their hold): numbered as a frame, for the

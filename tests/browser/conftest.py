@@ -53,26 +53,27 @@ def _free_port() -> int:
     return free_ports(1)[0]
 
 
-def _log_tail(n: int = 60) -> str:
+def _log_tail(path: Path = SERVER_LOG, n: int = 60) -> str:
     try:
-        lines = SERVER_LOG.read_text(errors="replace").splitlines()
+        lines = path.read_text(errors="replace").splitlines()
     except OSError:
         return "(no server log)"
     return "\n".join(lines[-n:])
 
 
-@pytest.fixture(scope="session")
-def server():
-    """Base URL of ``panel serve app.py`` running from the repository root."""
+def serve(log_path: Path = SERVER_LOG, db: Path = CLASS_DB, **env_extra):
+    """``panel serve app.py`` from the repository root on a free port, its output in
+    ``log_path``, its class database ``db`` (made afresh), ``env_extra`` added to its
+    environment: yields its base URL, stops it after."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     cmd = [sys.executable, "-m", "panel", "serve", "app.py", "--port", str(port),
            "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"]
-    log = open(SERVER_LOG, "w")
-    for old in ARTIFACTS.glob(CLASS_DB.name + "*"):     # a fresh class database each run
+    log = open(log_path, "w")
+    for old in ARTIFACTS.glob(db.name + "*"):           # a fresh class database each run
         old.unlink()
-    env = {**os.environ, "PLAYGROUND_DB": str(CLASS_DB),
-           "PLAYGROUND_TEACHER_PASSWORD": TEACHER_PASSWORD}
+    env = {**os.environ, "PLAYGROUND_DB": str(db),
+           "PLAYGROUND_TEACHER_PASSWORD": TEACHER_PASSWORD, **env_extra}
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True, env=env)
     base = f"http://127.0.0.1:{port}"
@@ -95,7 +96,7 @@ def server():
         log.close()
         pytest.fail(f"`panel serve app.py` did not answer 200 on /app within "
                     f"{SERVER_START_TIMEOUT}s (exit code {proc.returncode}).\n"
-                    f"--- server log tail ---\n{_log_tail()}", pytrace=False)
+                    f"--- server log tail ---\n{_log_tail(log_path)}", pytrace=False)
     yield base
     proc.terminate()
     try:
@@ -104,6 +105,16 @@ def server():
         proc.kill()
         proc.wait(timeout=10)
     log.close()
+
+
+@pytest.fixture(scope="session")
+def server():
+    """Base URL of ``panel serve app.py`` running from the repository root. Its pages put
+    no lab on the page before its tab's first click (``PLAYGROUND_AHEAD_LABS=off``): a page
+    left at rest would otherwise hold each lab's controls, hidden, and a test's control
+    found by its label (a "Learning rate", an "Activation", a "Play") could be two. That
+    is tested on a server of its own (``test_ahead_labs.py``)."""
+    yield from serve(PLAYGROUND_AHEAD_LABS="off")
 
 
 @pytest.fixture(scope="session")

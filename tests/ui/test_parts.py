@@ -473,9 +473,12 @@ def test_a_served_pages_lab_cards_go_in_only_while_its_tab_is_shown(monkeypatch)
 def _served_page_putting_a_card_a_put(monkeypatch):
     """A page as served (its session connected), its held parts put a card at a time, its
     labs built in the builder's thread, and a clock of the test's for the page and the
-    process's pace of puts: (page, parts, now)."""
+    process's pace of puts: (page, parts, now). No lab is put before its first click
+    (``AHEAD_LABS``: tested on its own)."""
     from types import SimpleNamespace
     from playground.ui import PlaygroundApp, parts
+    from playground.ui import app as app_module
+    monkeypatch.setattr(app_module, "AHEAD_LABS", ())
     app = PlaygroundApp(query=None)
     monkeypatch.setattr(app, "_doc", SimpleNamespace(
         session_context=SimpleNamespace(_session=SimpleNamespace(connection_count=1))))
@@ -713,6 +716,74 @@ def test_a_lab_alike_on_every_page_is_made_ahead_and_a_first_click_puts_that_one
     spare.cancel()
 
 
+def test_a_page_at_rest_has_each_labs_first_card_before_its_first_click(monkeypatch):
+    """A served page left at rest, on an idle process: AHEAD_AFTER_S after it was shown,
+    each lab of AHEAD_LABS in turn is made (the one made ahead, taken) and its first card
+    put in its hidden tab, each AHEAD_GAP_S after the last and once the browser has shown
+    it. None while a page of the process trains or the process is busy. The first click
+    then builds nothing: the card is there, and the lab's other cards follow as usual."""
+    from playground.ui import app as app_module
+    from playground.ui import scheduler
+    from playground.ui.neuron_lab import NeuronLab
+    app, parts, now = _served_page_putting_a_card_a_put(monkeypatch)
+    monkeypatch.setattr(app_module, "AHEAD_LABS", ("neurons", "descent"))
+    monkeypatch.setattr(app, "_others_training", lambda: 0)
+    for name, factory in (("neurons", NeuronLab), ("descent", DescentLab)):
+        spare = parts.Spare(lambda f=factory: app_module.make_lab(f), delay_s=3600)
+        monkeypatch.setitem(app_module.SPARE_LABS, name, spare)
+        spare.prepare(delay_s=0)
+    idle = [True]
+    monkeypatch.setattr(app_module, "quiet", lambda: idle[0])
+    share = scheduler.ComputeShare(clock=lambda: now[0])
+    monkeypatch.setattr(scheduler, "SHARE", share)
+    other = Run()                                      # another page of the process
+    app._on_shown()                                    # shown at now[0]
+    beat = app.heartbeat
+
+    def frames(seconds, answer=True):
+        for _ in range(int(seconds / 0.025)):
+            if answer:                                 # the browser shows what it was sent
+                beat._beat("tags", None, [beat.beats + 1, 0, beat.sent, 0, -1])
+            app.tick()
+            if app._building is not None:
+                app._building[1].result()
+            now[0] += 0.025
+    frames(app_module.AHEAD_AFTER_S - 0.1)
+    assert app.labs == {} and app._building is None   # not yet
+    idle[0] = False                                    # the process is busy
+    frames(0.5)
+    assert app.labs == {}
+    idle[0] = True
+    share.join(other)                                  # another page trains
+    frames(0.5)
+    assert app.labs == {}
+    share.leave(other)
+    frames(0.1, answer=False)
+    assert list(app.labs) == ["neurons"]               # the first lab, its first card
+    assert app.active_tab == "playground"
+    box = app._lab_boxes["neurons"]
+    first = cards(pn.Column(*box.objects))[0]
+    assert len(first.objects) > 1                      # whole, the other cards' titles only
+    assert len(app.later) == len(cards(pn.Column(*box.objects))) - 1
+    frames(app_module.AHEAD_GAP_S + 0.5, answer=False)
+    assert list(app.labs) == ["neurons"]               # not before the browser has shown it
+    frames(0.05)
+    assert list(app.labs) == ["neurons", "descent"]    # then the next
+    assert now[0] - app._last_put < 0.1
+    assert list(app.labs) == ["neurons", "descent"]
+    assert app.labs["descent"].landscape.run is app.run   # tied to the page's run
+    waiting = len(app.later)
+    frames(3.0)                                        # nothing more: their tabs are hidden
+    assert list(app.labs) == ["neurons", "descent"] and len(app.later) == waiting
+    neurons = app.labs["neurons"]
+    app.tabs.active = TABS.index("neurons")            # the first click: nothing to build
+    assert app._to_build is None
+    frames(1.0)
+    assert app.labs["neurons"] is neurons and len(app.later) < waiting
+    for spare in app_module.SPARE_LABS.values():
+        spare.cancel()
+
+
 def test_the_pointer_on_a_labs_tab_starts_building_the_lab_its_click_takes(monkeypatch):
     """The Gradient-descent lab shows its page's run: the one made ahead is taken and tied
     to the run as the pointer comes on its tab (the page's beat says which), and the first
@@ -759,3 +830,20 @@ def test_a_spares_timer_that_fires_as_the_server_stops_raises_nothing(monkeypatc
     spare = parts.Spare(lambda: "page", delay_s=3600, quiet=lambda: True)
     spare._start()                      # what its timer runs
     assert spare.future is None
+
+
+def test_a_server_can_put_no_lab_ahead_of_its_click():
+    """``PLAYGROUND_AHEAD_LABS=off`` (the browser tests' server): no lab goes on a page
+    before its tab's first click; by default every lab does."""
+    import os
+    import subprocess
+    import sys
+    code = "from playground.ui import app; print(','.join(app.AHEAD_LABS))"
+    env = {k: v for k, v in os.environ.items() if k != "PLAYGROUND_AHEAD_LABS"}
+    default = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, timeout=120)
+    off = subprocess.run([sys.executable, "-c", code],
+                         env={**env, "PLAYGROUND_AHEAD_LABS": "off"}, capture_output=True,
+                         text=True, timeout=120)
+    assert default.stdout.split() == ["neurons,descent,convolution,digits"], default.stderr
+    assert off.returncode == 0 and off.stdout.strip() == "", off.stderr
