@@ -71,7 +71,7 @@ RESET_FROM = 25
 TABS = {"neurons": "Neuron lab", "descent": "Gradient descent", "convolution": "Convolution",
         "digits": "Digits CNN"}
 AHEAD_WAIT_S = 30        # how long a page at rest may take to have every lab's first card
-AHEAD_PAUSE_S = 3.0      # between the first clicks on its labs' tabs
+AHEAD_PAUSE_S = 2.0      # from the click back to the playground to the next lab's
 
 # In-page helpers: find elements through every shadow root (Bokeh and Panel render into
 # them), keep the element found until it leaves the document, and time clicks from their
@@ -421,12 +421,15 @@ def tabs_ahead(page, labs=tuple(TABS), wait_s: float = AHEAD_WAIT_S,
                pause_s: float = AHEAD_PAUSE_S) -> dict:
     """A page left at rest: seconds until the first card of each lab of ``labs`` is on the
     page, hidden (``labs_ahead_s``, None if not within ``wait_s``), then each lab tab's first click to
-    its first card on screen (``tab_<lab>_ahead_ms``), as `tabs` measures it, the clicks
-    ``pause_s`` apart (a lab shown then gets its other cards, which the browser takes a
-    second or so to draw: a click meanwhile waits for it, as on any page)."""
+    its first card on screen (``tab_<lab>_ahead_ms``), as `tabs` measures it. Between two
+    labs the Playground tab is clicked, ``pause_s`` before the next lab: a lab shown gets
+    its other cards, one after another, which the browser takes seconds to draw (a click
+    on another lab meanwhile waits for the one being drawn, as on any page); they stop
+    coming once its tab is left."""
     out = {"labs_ahead_s": labs_ahead(page, labs, wait_s)}
     for i, key in enumerate(labs):
-        if i:
+        if i:       # back to the playground first: the last lab's other cards stop coming
+            page.locator(".bk-tab", has_text="Playground").first.click()
             time.sleep(pause_s)
         out[f"tab_{key}_ahead_ms"] = tabs(page, (key,))[f"tab_{key}_lab_ms"]
     return out
