@@ -420,8 +420,9 @@ def labs_ahead(page, labs=tuple(TABS), wait_s: float = AHEAD_WAIT_S) -> float | 
 def tabs_ahead(page, labs=tuple(TABS), wait_s: float = AHEAD_WAIT_S,
                pause_s: float = AHEAD_PAUSE_S) -> dict:
     """A page left at rest: seconds until the first card of each lab of ``labs`` is on the
-    page, hidden (``labs_ahead_s``, None if not within ``wait_s``), then each lab tab's first click to
-    its first card on screen (``tab_<lab>_ahead_ms``), as `tabs` measures it. Between two
+    page, hidden (``labs_ahead_s``, None if not within ``wait_s``), then each lab tab's
+    first click to its first card on screen (``tab_<lab>_ahead_ms``), as `tabs` measures
+    it. Between two
     labs the Playground tab is clicked, ``pause_s`` before the next lab: a lab shown gets
     its other cards, one after another, which the browser takes seconds to draw (a click
     on another lab meanwhile waits for the one being drawn, as on any page); they stop

@@ -4,18 +4,15 @@ server of its own: the other browser tests' server puts no lab ahead (``conftest
 """
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from playground.tools import bench_browser
-from tests.browser.conftest import ARTIFACTS, WORKER, serve
+from tests.browser.conftest import _TRACEBACK, ARTIFACTS, WORKER, serve
 
 pytestmark = pytest.mark.browser
 
 SUFFIX = f"-{WORKER}" if WORKER else ""
 LOG = ARTIFACTS / f"panel-serve-ahead{SUFFIX}.log"
-TRACEBACK = re.compile(r"Traceback \(most recent call last\)|Exception in callback|\bERROR\b:")
 
 
 @pytest.fixture(scope="module")
@@ -47,4 +44,4 @@ def test_a_page_at_rest_has_each_labs_first_card_before_its_first_click(browser,
     finally:
         page.context.close()
     log = LOG.read_text(errors="replace")
-    assert not TRACEBACK.search(log), log[-3000:]
+    assert not _TRACEBACK.search(log), log[-3000:]
