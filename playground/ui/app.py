@@ -790,19 +790,16 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     def _ahead_due(self) -> bool:
         """Whether the next lab of ``AHEAD_LABS`` may be made for this page and put in its
-        hidden tab now: the process is idle (no page trains, none opens or builds), the
-        page was shown AHEAD_AFTER_S ago, its browser answered its last put AHEAD_GAP_S
-        ago, and its own parts are in (only those of labs not shown may wait). A playing
-        page stops at the first test that fails, the share of the compute."""
-        now = self.clock()
+        hidden tab now: the page's own parts are in (only those of labs not shown may
+        wait), it was shown AHEAD_AFTER_S ago and has answered its last put AHEAD_GAP_S
+        ago, and the process is idle (no page trains, none opens or builds)."""
         return (self._doc is not None and any(n not in self.labs for n in AHEAD_LABS)
-                and not scheduler.SHARE.count
-                and now >= self._shown_at + AHEAD_AFTER_S
-                and now - self._last_put >= AHEAD_GAP_S
-                and self.heartbeat.answered(self._put_frame, self._last_put, now)
                 and not any(t not in self._lab_factories or self._part_due(t)
                             for *_, t in self.later.waiting)
-                and quiet())
+                and self.clock() >= self._shown_at + AHEAD_AFTER_S
+                and self.clock() - self._last_put >= AHEAD_GAP_S
+                and self.heartbeat.answered(self._put_frame, self._last_put, self.clock())
+                and not scheduler.SHARE.count and quiet())
 
     def _number_put(self) -> None:
         """Parts just put in place (inside their hold): numbered as a frame, for the
