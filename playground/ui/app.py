@@ -1091,11 +1091,11 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.lessons.install(pn.state.curdoc)    # "Copy link" copies in the browser
             self._install_tabs(pn.state.curdoc)      # a tab's box shown at its click
             a11y.install_names(pn.state.curdoc)      # names for sliders' handles and arrows
-            sizing.fit_to_screen(pn.state.curdoc, [self.output.fig1d],
+            sizing.fit_to_screen(pn.state.curdoc, [],
                                  [self.loss.curve.host, self.loss.acc_curve.host],
                                  self.diagram.figure, DIAGRAM_WIDTH / DIAGRAM_HEIGHT,
                                  self.view.projector, planes=[self.output.fig2d],
-                                 inset=heat_canvas.INSET)
+                                 inset=heat_canvas.INSET, coming=[self.output.fig1d])
             self._fill_after_request(pn.state.curdoc)
         else:
             self.start()

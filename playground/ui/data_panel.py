@@ -49,9 +49,11 @@ class DataPanel(pn.viewable.Viewer):
                                   margin=(1, 2))
             b.on_click(lambda e, n=name: setattr(run, "dataset", n))
             self._tiles[name] = b
-        # one box of tiles per problem type: the menu shows the chosen one's
-        self.tile_boxes = {problem: pn.GridBox(*[self._tiles[n] for n in names], ncols=4, margin=0)
-                       for problem, names in datasets.PROBLEM_DATASETS.items()}
+        # one box of tiles per problem type: the menu shows the chosen one's. A box gets its
+        # tiles the first time it is shown (``_highlight``): a new page does not build the
+        # other problem's hidden tiles
+        self.tile_boxes = {problem: pn.GridBox(ncols=4, margin=0)
+                           for problem in datasets.PROBLEM_DATASETS}
         run.param.watch(lambda *e: self._highlight(), ["dataset", "problem"])
         self.problem = link(pn.widgets.RadioButtonGroup(
             options=PROBLEM_LABELS, width=220, margin=(2, 4),
@@ -83,7 +85,10 @@ class DataPanel(pn.viewable.Viewer):
             b.styles = (theme.CHOSEN_STYLES if name == self.run.dataset
                         else theme.UNCHOSEN_STYLES)
         for problem, box in self.tile_boxes.items():
-            box.visible = problem == self.run.problem
+            shown = problem == self.run.problem
+            if shown and not box.objects:
+                box.objects = [self._tiles[n] for n in datasets.PROBLEM_DATASETS[problem]]
+            box.visible = shown
 
     def __panel__(self):
         title = pn.pane.HTML('<div class="pg-section-title" title="Which data set do you '

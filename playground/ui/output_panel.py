@@ -128,7 +128,10 @@ class OutputPlot(pn.viewable.Viewer):
         self.plane_box = self.plane.stack(f, margin=0)
         self.plane_pane = self.plane_box[1]
         self.curve_pane = pn.pane.Bokeh(g, margin=0)
-        self.curve_box = pn.Column(self.curve_pane, margin=0, visible=False)
+        # the curve's figure goes in the first time the data are 1-D (``update``): a page
+        # with 2-D data, as most are, has none of its 51 models to build in the browser
+        # (about 0.15 s of a new page's main thread: docs/performance.md)
+        self.curve_box = pn.Column(margin=0, visible=False)
         self.caption = pn.pane.HTML(margin=(2, 5, 0, 5))
         self.set_caption(NETWORK_CAPTION)
         # the colour scale of the heatmap: −1 orange, 0 grey, +1 blue (or the K classes)
@@ -256,6 +259,8 @@ class OutputPlot(pn.viewable.Viewer):
             self._set_classes(run.classes)
             self._show_points()
             if self.curve_box.visible != run.one_d:
+                if run.one_d and not self.curve_box.objects:
+                    self.curve_box.objects = [self.curve_pane]
                 self.curve_box.visible = run.one_d
                 self.plane_box.visible = not run.one_d
         if run.one_d:

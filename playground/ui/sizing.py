@@ -13,6 +13,14 @@ from __future__ import annotations
 from bokeh.models import CustomJS
 
 FIT_JS = """
+const docs = () => (window.Bokeh && window.Bokeh.documents) || [];
+const found = (ids) => {            // the models of these ids on the page now
+  const out = [];
+  for (const d of docs()) {
+    for (const id of ids) { const m = d.get_model_by_id(id); if (m !== null) { out.push(m); } }
+  }
+  return out;
+};
 const fit = () => {
   const W = window.innerWidth, H = window.innerHeight;
   const room = document.documentElement.clientWidth;
@@ -22,7 +30,7 @@ const fit = () => {
   const middle = room - side_columns - output;
   const width = Math.floor(Math.max(240, Math.min(middle, (H - diagram_below) * aspect)));
   const sizes = [];
-  for (const f of squares) { sizes.push([f, {width: side, height: side}]); }
+  for (const f of [...squares, ...found(coming)]) { sizes.push([f, {width: side, height: side}]); }
   for (const f of planes) { sizes.push([f, {width: plane, height: plane}]); }
   for (const f of wide) { sizes.push([f, {width: side}]); }
   sizes.push([diagram, {width: width, height: Math.round(width / aspect)}]);
@@ -38,6 +46,19 @@ const fit = () => {
   if (quiet) { for (const v of roots) { v.invalidate_layout(); } }
 };
 fit();
+// a square put on the page later (the curve's figure, at the first 1-D data) is fitted in
+// the change that brings it, before the browser builds its view
+for (const d of docs()) {
+  const waiting = coming.filter((id) => d.get_model_by_id(id) === null);
+  if (waiting.length == 0) { continue; }
+  const look = (event) => {
+    if (event.attr !== "children" || found(waiting).length == 0) { return; }
+    fit();
+    waiting.splice(0, waiting.length, ...waiting.filter((id) => d.get_model_by_id(id) === null));
+    if (waiting.length == 0) { d.remove_on_change(look); }
+  };
+  d.on_change(look);
+}
 if (window.pg_fit_listener === undefined) {
   window.pg_fit_listener = true;
   let timer = null;
@@ -76,14 +97,17 @@ SIDE_COLUMNS = 10 + 240 + 4 + 4 + 8 + 88 + 6
 
 
 def fit_to_screen(doc, squares, wide, diagram, aspect: float, projector: bool,
-                  planes=(), inset: int = 0) -> None:
+                  planes=(), inset: int = 0, coming=()) -> None:
     """Size ``squares`` (the big plot), ``planes`` (the big plot's figure over its heat
     canvas: ``inset`` px narrower, beside the canvas's ticks), ``wide`` (the loss curves:
     as wide as the big plot) and ``diagram`` (width / height = aspect) in the browser, now
-    and after every resize."""
+    and after every resize. ``coming``: squares that may be put on the page later (the
+    curve's figure, at the first 1-D data); only their ids go with the page, and each is
+    sized as it comes."""
     share, below, widest = PROJECTOR_RULE if projector else OUTPUT_RULE
     doc.js_on_event("document_ready", CustomJS(
-        args=dict(squares=list(squares), planes=list(planes), inset=inset, wide=list(wide),
+        args=dict(squares=list(squares), coming=[m.id for m in coming], planes=list(planes),
+                  inset=inset, wide=list(wide),
                   diagram=diagram, share=share,
                   below=below, widest=widest, aspect=aspect, side_columns=SIDE_COLUMNS,
                   diagram_below=DIAGRAM_BELOW),

@@ -305,3 +305,50 @@ def test_the_plots_are_fitted_the_plain_way_without_bokehs_root_views(browser, s
     share, below, widest = sizing.OUTPUT_RULE
     expected = max(250, min(share * width, height - below, widest)) - 10 - heat_canvas.INSET
     assert abs(side - expected) <= 2, (side, expected)
+
+
+def curve_side(page) -> tuple:
+    box = page.locator(".bk-Figure.pg-output-plot").filter(visible=True).first.bounding_box()
+    return round(box["width"]), round(box["height"])
+
+
+def fitted_square(width, height) -> int:
+    share, below, widest = sizing.OUTPUT_RULE
+    return int(max(250, min(share * width, height - below, widest)) - 10)
+
+
+@pytest.mark.parametrize("width,height", [(1024, 768), (1600, 1000)], ids=["1024", "1600"])
+def test_the_curve_put_in_at_the_first_1d_data_is_fitted_as_a_1d_page_has_it(browser, server,
+                                                                             width, height):
+    """A new page with 2-D data has no curve figure; the one put in when the student picks
+    Sine is sized to the screen as on a page opened with the sine data, and after a
+    resize."""
+    sides = {}
+    for link in ("?dataset=sine", ""):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        try:
+            page = context.new_page()
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{server}/app{link}", timeout=120_000)
+            page.locator(".pg-epoch").wait_for(state="visible", timeout=120_000)
+            if not link:
+                click(page, "Regression")
+                button(page, "Sine").wait_for(state="visible", timeout=10_000)
+                click(page, "Sine")
+                wait_until(lambda: not button(page, "X₂").is_visible(), 10,
+                           message="the 1-D features")
+            settle(page)
+            sides[link] = curve_side(page)
+            if not link:
+                page.set_viewport_size({"width": width - 200, "height": height})
+                settle(page)
+                expected = fitted_square(width - 200, height)
+                wait_until(lambda: abs(curve_side(page)[0] - expected) <= 2, 5,
+                           message=f"the curve refitted after a resize to {expected} px")
+            assert errors == []
+        finally:
+            context.close()
+    expected = fitted_square(width, height)
+    assert sides[""] == sides["?dataset=sine"], sides
+    assert abs(sides[""][0] - expected) <= 2 and sides[""][0] == sides[""][1], (sides, expected)

@@ -42,3 +42,20 @@ def test_the_big_plots_figure_leaves_room_for_its_canvas_ticks():
     args = doc.callbacks.js_event_callbacks["document_ready"][0].args
     assert args["planes"] == [plane] and args["inset"] == 32
     assert "side - inset" in doc.callbacks.js_event_callbacks["document_ready"][0].code
+
+
+def test_a_square_that_comes_later_goes_with_the_page_as_its_id_only():
+    """The curve's figure is put on the page at the first 1-D data: the page's sizing
+    knows it by its id (its models are not sent before), sizes it whenever it is on the
+    page, and watches the document's changes for it until it comes."""
+    doc = Document()
+    plane, curve, diagram, later = figure(), figure(), figure(), figure()
+    for f in (plane, curve, diagram):
+        doc.add_root(f)
+    sizing.fit_to_screen(doc, [], [curve], diagram, 520 / 360, projector=False,
+                         planes=[plane], inset=32, coming=[later])
+    callback = doc.callbacks.js_event_callbacks["document_ready"][0]
+    assert callback.args["coming"] == [later.id] and callback.args["squares"] == []
+    assert later not in callback.references()
+    assert "get_model_by_id" in callback.code and "on_change(look)" in callback.code
+    assert "remove_on_change(look)" in callback.code

@@ -239,6 +239,40 @@ def test_sine_swaps_to_the_curve_figure_and_one_d_features(app):
     assert len(app.network.features.options) == 7
 
 
+def test_a_page_with_2d_data_builds_no_curve_figure_or_regression_tiles_until_shown(_compiled):
+    """The curve's figure and the other problem's data-set tiles are hidden on a new page
+    with 2-D data: they are not among its models (the browser builds none of them) until
+    they are first shown, and then stay."""
+    from bokeh.models import Button as BkButton
+    from playground.ui.data_panel import DATASET_LABELS
+
+    a = PlaygroundApp()
+    try:
+        root = pn.panel(a).get_root()
+        a.stop()
+
+        def on_page():
+            models = root.references()
+            labels = {m.label for m in models if isinstance(m, BkButton)}
+            return a.output.fig1d in models, DATASET_LABELS["sine"] in labels
+
+        assert DATASET_LABELS["circle"] in {m.label for m in root.references()
+                                             if isinstance(m, BkButton)}
+        assert on_page() == (False, False)
+        a.data.problem.value = "regression"          # the regression tiles, 1-D data
+        a.run.dataset = "sine"
+        a.tick()
+        assert on_page() == (True, True)
+        assert a.output.pane.object is a.output.fig1d
+        a.run.dataset = "circle"                     # hidden again, not taken away
+        a.tick()
+        assert on_page() == (True, True)
+        assert not a.data.tile_boxes["regression"].visible
+        assert not a.output.curve_box.visible
+    finally:
+        a.stop()
+
+
 # ------------------------------------------------------------------------ binding
 def test_widgets_and_run_stay_in_sync(app):
     run, lr, act = app.run, app.hyper.widgets[0], app.hyper.widgets[1]
@@ -529,14 +563,15 @@ def test_plots_that_cannot_select_or_mute_send_no_glyph_copies(app):
     assert isinstance(plain.renderers[0].glyph, Glyph)                # the glyph itself stays
     assert theme.lean_glyphs([plain]) == 0                            # once
 
-    def copies(layout):
-        return [r for p in plots_in(layout) for r in p.renderers
+    def copies(plots):
+        return [r for p in plots for r in p.renderers
                 if isinstance(r, GlyphRenderer) and isinstance(r.muted_glyph, Glyph)
                 and not any(isinstance(t, TapTool) for t in p.toolbar.tools)]
-    assert len(plots_in(app._layout)) >= 4 and not copies(app._layout)
+    page = plots_in(app._layout) + [app.output.fig1d]   # the curve's: put in at 1-D data
+    assert len(page) >= 4 and not copies(page)
     for name in app._lab_factories:
         lab, content = app._make_lab(name)
-        assert plots_in(content) and not copies(content), name
+        assert plots_in(content) and not copies(plots_in(content)), name
 
 
 def test_the_page_sends_each_long_style_text_once(_compiled):
