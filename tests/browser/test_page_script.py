@@ -10,30 +10,42 @@ from playground.ui import page_script
 
 pytestmark = pytest.mark.browser
 
-# a stand-in for BokehJS's module system: (what require gives or throws, the method's text)
-CASES = {
-    "as expected": ("{VisualProperties: V}", "_get_css_value(name) { return 'red'; }"),
-    "no such module": ("(() => { throw new Error('no module'); })()",
-                       "_get_css_value(name) { return 'red'; }"),
-    "no such class": ("{}", "_get_css_value(name) { return 'red'; }"),
-    "another method": ("{VisualProperties: V}", "_get_css_value(name, el) { return 'red'; }"),
-}
 
 
-def _run(browser, require, method):
+def _cases(cls: str, method: str, another: str) -> dict:
+    """A stand-in for BokehJS's module system, the class C standing for ``cls``: (what
+    require gives or throws, the method's text), as expected and three ways not."""
+    return {"as expected": (f"{{{cls}: C}}", method),
+            "no such module": ("(() => { throw new Error('no module'); })()", method),
+            "no such class": ("{}", method),
+            "another method": (f"{{{cls}: C}}", another)}
+
+
+CASES = _cases(page_script.BOKEH_CLASS, "_get_css_value(name) { return 'red'; }",
+               "_get_css_value(name, el) { return 'red'; }")
+
+
+def _stand_in(browser, module: str, body: str, require: str, probe: str):
+    """The page's script run over a stand-in BokehJS whose ``require(module)`` gives (or
+    throws) ``require``, the class C having ``body``; returns what ``probe`` evaluates to."""
     context = browser.new_context()
     pg = context.new_page()
     pg.set_content("<html><body></body></html>")
     pg.evaluate(f"""() => {{
-      class V {{ {method} }}
-      window.Bokeh = {{require: name => name === {page_script.BOKEH_MODULE!r} ? {require} : {{}}}};
-      window.V = V;
+      class C {{ {body} }}
+      window.Bokeh = {{require: name => name === {module!r} ? {require} : {{}}}};
+      window.C = C;
     }}""")
     pg.add_script_tag(content=page_script.script())
-    got = pg.evaluate(f"""() => [window[{page_script.MARK!r}],
-                                  new window.V()._get_css_value("line-color")]""")
+    got = pg.evaluate(probe)
     context.close()
     return got
+
+
+def _run(browser, require, method):
+    return _stand_in(browser, page_script.BOKEH_MODULE, method, require,
+                     f"""() => [window[{page_script.MARK!r}],
+                                new window.C()._get_css_value("line-color")]""")
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -52,3 +64,31 @@ def test_the_script_changes_nothing_without_bokehjs(browser):
     pg.add_script_tag(content=page_script.script())
     assert pg.evaluate(f"() => window[{page_script.MARK!r}]") == "bokeh"
     context.close()
+
+
+# the tooltips' part: a stand-in TooltipView whose placing counts its calls
+TIP_CASES = _cases(page_script.TIP_CLASS, "_reposition() { this.placed += 1; }",
+                   "_reposition(how) { this.placed += 1; }")
+
+
+def _run_tips(browser, require, method):
+    body = ("constructor(rendered, visible) { this.placed = 0; this._has_rendered = rendered;"
+            " this.model = {visible}; } " + method)
+    return _stand_in(browser, page_script.TIP_MODULE, body, require, f"""() => {{
+      const placed = (rendered, visible) => {{
+        const t = new window.C(rendered, visible); t._reposition(); return t.placed; }};
+      return [window[{page_script.TIP_MARK!r}],
+              [placed(false, false), placed(false, true), placed(true, false),
+               placed(undefined, false)]];
+    }}""")
+
+
+@pytest.mark.parametrize("case", list(TIP_CASES))
+def test_a_tooltip_never_shown_is_placed_only_once_it_shows(browser, case):
+    """Placed: never shown and hidden, never shown and showing, shown before and hidden,
+    and a view without BokehJS's ``_has_rendered`` (another BokehJS)."""
+    mark, placed = _run_tips(browser, *TIP_CASES[case])
+    if case == "as expected":
+        assert (mark, placed) == ("when shown", [0, 1, 1, 1])
+    else:
+        assert (mark, placed) == ("bokeh", [1, 1, 1, 1])    # BokehJS's own, untouched

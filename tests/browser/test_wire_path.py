@@ -37,6 +37,28 @@ def test_the_plots_read_css_variables_the_chosen_way(page):
     from playground.ui import page_script
     mark = page.evaluate(f"() => window[{page_script.MARK!r}] ?? null")
     assert mark == {"fast": "skipped", "bokeh": None}[wire_choice()]
+    tips = page.evaluate(f"() => window[{page_script.TIP_MARK!r}] ?? null")
+    assert tips == {"fast": "when shown", "bokeh": None}[wire_choice()]
     play(page)
     wait_until(lambda: epoch(page) >= 10, 20, message="10 epochs of frames")
     pause(page)
+
+
+def test_a_controls_tooltip_shows_its_words_when_its_icon_is_hovered(page):
+    """Either way (the page's head script draws a tooltip the first time it shows;
+    BokehJS's own way draws them all as the page is laid out)."""
+    icons = page.locator(".bk-description").filter(visible=True)
+    shown = None
+    for i in range(icons.count()):              # the first one on screen (not a hidden tab's)
+        try:
+            icons.nth(i).hover(timeout=1_000)
+        except Exception:
+            continue
+        shown = page.locator(".bk-Tooltip .bk-tooltip-content").filter(visible=True)
+        wait_until(lambda: shown.count() == 1, 5, message="the hovered icon's tooltip")
+        break
+    assert shown is not None, "no control's tooltip icon could be hovered"
+    words = shown.first.inner_text().strip()
+    assert len(words) > 10, words
+    page.mouse.move(2, 2)
+    wait_until(lambda: shown.count() == 0, 5, message="the tooltip gone with the pointer")
