@@ -130,7 +130,7 @@ class OutputPlot(pn.viewable.Viewer):
         self.curve_pane = pn.pane.Bokeh(g, margin=0)
         # the curve's figure goes in the first time the data are 1-D (``update``): a page
         # with 2-D data, as most are, has none of its 51 models to build in the browser
-        # (about 0.15 s of a new page's main thread: docs/performance.md)
+        # (about 0.1 s of a new page's main thread: docs/performance.md)
         self.curve_box = pn.Column(margin=0, visible=False)
         self.caption = pn.pane.HTML(margin=(2, 5, 0, 5))
         self.set_caption(NETWORK_CAPTION)
