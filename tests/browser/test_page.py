@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from playground.ui import heartbeat
 
@@ -314,7 +315,13 @@ def test_sine_shows_curve_and_one_d_features(page):
     shots = []
 
     def curve_drawn():
-        shots.append(output_figure(page).screenshot())
+        # the figure found may be swapped out (the heatmap's, as the curve's comes in: the
+        # curve's figure is put on the page at the first 1-D data) before its picture is
+        # taken: look again
+        try:
+            shots.append(output_figure(page).screenshot(timeout=3_000))
+        except PlaywrightError:
+            return False
         return dark_pixel_share(shots[-1]) > 0.002
     wait_until(curve_drawn, 15, message="the fitted curve drawn in the 1-D output")
     curve = shots[-1]
