@@ -339,6 +339,10 @@ def test_the_curve_put_in_at_the_first_1d_data_is_fitted_as_a_1d_page_has_it(bro
                 wait_until(lambda: not button(page, "X₂").is_visible(), 10,
                            message="the 1-D features")
             settle(page)
+            # the curve's figure is built when it comes (a moment longer on a busy machine)
+            fitted = fitted_square(width, height)
+            wait_until(lambda: abs(curve_side(page)[0] - fitted) <= 2, 10,
+                       message=f"the curve fitted to {fitted} px")
             sides[link] = curve_side(page)
             if not link:
                 page.set_viewport_size({"width": width - 200, "height": height})
