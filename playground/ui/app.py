@@ -83,6 +83,14 @@ AHEAD_LABS = (() if os.environ.get(AHEAD_ENV, "").strip().lower() in ("0", "off"
               else ("neurons", "descent", "convolution", "digits"))
 AHEAD_AFTER_S = 2.0     # the first, this long after the page was shown
 AHEAD_GAP_S = 1.0       # each next, this long after the page's last put (and its answer)
+# A lab's other cards' contents come once its first card has been on the screen this long:
+# put as soon as the browser showed it, they took the browser 0.5–0.6 s (Neuron lab) to
+# 1 s (Gradient descent) to make, and a student who went on to the next lab within that
+# time waited for them before its first card (0.73–1.36 s from the click, against
+# 0.27–0.47 s for a lab clicked first: docs/performance.md, "A lab's other cards once it
+# is looked at"). Likewise for a lab whose first card was put ahead. Those who stay get
+# them this much later.
+LAB_REST_S = 0.5
 OPEN_S = 1.0    # a page counts as opening (``OPENING``) this long after it was shown
 BELOW = "playground-below"      # those parts' tab, for ``Later``
 
@@ -274,6 +282,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._last_full = -math.inf            # when the last full frame was drawn (s)
         self._last_put = -math.inf             # when held parts were last put in place (s)
         self._put_frame = 0                     # ... and the frame number they went with
+        self._card_put = False                  # a lab's first card put, shown LAB_REST_S?
+        self._card_shown_at: float | None = None    # ... when the browser showed it (s)
         self._shown_at = -math.inf              # when the browser showed the page (s)
         self._prebuilt: dict = {}               # labs built as the pointer came on their tab
         self._hover_seen: int | None = None
@@ -510,7 +520,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         elif shown and self._ahead_due():       # a lab's first card, before its first click
             name = next(n for n in AHEAD_LABS if n not in self.labs)
             self._building = (name, self._prebuilt.pop(name, None) or self._lab_future(name))
-        elif (self.later and shown and (self.clock() - self._last_put) * 1e3 >= parts.PUT_GAP_MS
+        elif (self.later and shown and self._card_rested()
+              and (self.clock() - self._last_put) * 1e3 >= parts.PUT_GAP_MS
               and parts.PACE.may_put()
               and self.heartbeat.answered(self._put_frame, self._last_put, self.clock())):
             # then its cards' contents, a few a frame, PUT_GAP_MS apart (further apart
@@ -761,6 +772,25 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.lab(name, made)
             self._number_put()                  # its cards' contents once it is shown
         parts.PACE.put(started, self._others_training())
+        if name == self.active_tab:             # ... and has been looked at (LAB_REST_S)
+            self._card_put, self._card_shown_at = True, None
+        return True
+
+    def _card_rested(self) -> bool:
+        """Whether the shown lab's first card (put on its tab, or there before the tab was
+        clicked) has been on the screen LAB_REST_S: the browser answered the last frame
+        that long ago. Until then its lab's other cards wait, so that a student who goes
+        on to another lab at once is not kept waiting by them."""
+        if not self._card_put:
+            return True
+        now = self.clock()
+        if self._card_shown_at is None:
+            if not self.heartbeat.answered(self._put_frame, self._last_put, now):
+                return False
+            self._card_shown_at = now
+        if now - self._card_shown_at < LAB_REST_S:
+            return False
+        self._card_put, self._card_shown_at = False, None
         return True
 
     def _build_at_next_frame(self, name: str):
@@ -923,6 +953,9 @@ class PlaygroundApp(pn.viewable.Viewer):
             self._build_at_next_frame(name)
         else:
             self.lab(name)
+        # a lab's first card put ahead: its other cards once it has been looked at (a lab
+        # built now: once its first card is in, _put_built_lab)
+        self._card_put, self._card_shown_at = name in self.labs, None
         self._dirty = True
         self._sync_url()
 

@@ -2,7 +2,7 @@
 import panel as pn
 
 from playground.state.run import Run
-from playground.ui import descent_lab
+from playground.ui import descent_lab, neuron_lab
 from playground.ui.descent_lab import DescentLab
 from playground.ui.links import TABS
 from playground.ui.parts import Later, cards
@@ -504,7 +504,7 @@ def test_a_pages_puts_come_at_least_the_gap_apart(monkeypatch):
     app.tick()                                # the lab goes in: the first card, titles
     assert "descent" in app.labs and len(app.later) == len(descent_lab.SECTIONS) - 1
     puts = []
-    for _ in range(40):
+    for _ in range(80):
         before = len(app.later)
         app.tick()
         if len(app.later) < before:
@@ -514,6 +514,59 @@ def test_a_pages_puts_come_at_least_the_gap_apart(monkeypatch):
     assert parts.PUT_GAP_MS >= 100.0                   # what the browser measurement needed
     assert puts[0] - 1000.0 >= 0.1 - 1e-9
     assert all(b - a >= 0.1 - 1e-9 for a, b in zip(puts, puts[1:]))
+
+
+def test_a_labs_other_cards_wait_until_its_first_card_was_on_screen_a_while(monkeypatch):
+    """A lab's first card on the shown tab: its other cards' contents wait until the browser
+    has shown it and LAB_REST_S more. A student who goes on to another lab meanwhile gets
+    that lab's first card with none of the first lab's cards before it; back on the first
+    lab, its cards come."""
+    from playground.ui import app as app_module
+    app, parts, now = _served_page_putting_a_card_a_put(monkeypatch)
+    monkeypatch.setattr(app, "_others_training", lambda: 0)
+    beat = app.heartbeat
+
+    def beats(answer):          # the browser beats, and shows what it was sent (or not yet)
+        beat._beat("tags", None, [beat.beats + 1, 0, beat.sent if answer else beat.shown or 0,
+                                  0, -1])
+
+    def frames(seconds, answer=True):
+        puts = []
+        for _ in range(round(seconds / 0.025)):
+            beats(answer)
+            before = len(app.later)
+            app.tick()
+            if len(app.later) < before:
+                puts.append(round(now[0] - 1000.0, 3))
+            now[0] += 0.025
+        return puts
+
+    def click(name):
+        app.tabs.active = TABS.index(name)
+        app._to_build = name
+        beats(False)
+        app.tick()                                      # the build starts off the loop
+        app._building[1].result()
+        beats(False)
+        app.tick()                                      # its first card goes in
+        assert name in app.labs
+
+    click("descent")
+    held = len(app.later)
+    assert held == len(descent_lab.SECTIONS) - 1
+    assert frames(1.0, answer=False) == [] and len(app.later) == held   # not shown yet
+    shown_at = now[0] - 1000.0                          # the browser shows the first card
+    assert app_module.LAB_REST_S > 0.4
+    puts = frames(0.4)                                  # looked at for 0.4 s
+    assert puts == [] and len(app.later) == held            # not long enough
+    click("neurons")                                    # the student goes on at once
+    assert len(app.later) == held + len(neuron_lab.SECTIONS) - 1
+    frames(app_module.LAB_REST_S + 1.5)                 # the Neuron lab's cards come ...
+    assert [e[3] for e in app.later.waiting] == ["descent"] * held  # ... none of the other
+    app.tabs.active = TABS.index("descent")             # back on the first lab
+    puts = frames(held * 0.2 + 0.5)
+    assert len(puts) == held and len(app.later) == 0
+    assert puts[0] - shown_at >= app_module.LAB_REST_S
 
 
 def test_the_process_paces_its_puts_while_other_pages_train():
@@ -778,6 +831,8 @@ def test_a_page_at_rest_has_each_labs_first_card_before_its_first_click(monkeypa
     neurons = app.labs["neurons"]
     app.tabs.active = TABS.index("neurons")            # the first click: nothing to build
     assert app._to_build is None
+    frames(app_module.LAB_REST_S - 0.1)                # its other cards once it is looked at
+    assert len(app.later) == waiting
     frames(1.0)
     assert app.labs["neurons"] is neurons and len(app.later) < waiting
     for spare in app_module.SPARE_LABS.values():
