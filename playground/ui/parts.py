@@ -104,6 +104,11 @@ def build_alone(fn, *args) -> concurrent.futures.Future:
     return build_for(Document(), fn, *args)
 
 
+# A box inside a lab's first card whose contents may come after the card: the card shows
+# without it, and it is filled like the other cards (``Later.hold_cards``)
+AFTER_CARD = "pg-after-card"
+
+
 def cards(layout) -> list:
     """The cards (layouts with the CSS class ``pg-card``) in ``layout``, in page order."""
     return [c for c in layout.select(pn.layout.ListPanel)
@@ -123,9 +128,15 @@ class Later:
     def hold_cards(self, layout, tab: str | None = None, skip: int = 0) -> int:
         """Take the contents of each card of ``layout`` (on the page's tab ``tab``) out, to
         put back later: a card keeps its first object (its title) when it has more than
-        one. The first ``skip`` cards keep all of theirs. Returns how many."""
+        one. The first ``skip`` cards keep all of theirs but the boxes in them marked
+        AFTER_CARD, which come first. Returns how many parts are held."""
         n = 0
-        for card in cards(layout)[skip:]:
+        found = cards(layout)
+        for card in found[:skip]:
+            for box in card.select(pn.layout.ListPanel):
+                if AFTER_CARD in (box.css_classes or []) and self.hold(box, tab=tab):
+                    n += 1
+        for card in found[skip:]:
             keep = 1 if len(card.objects) > 1 else 0
             held = list(card.objects[keep:])
             if held:

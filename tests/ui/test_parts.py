@@ -26,6 +26,40 @@ def test_cards_keep_their_titles_and_get_their_contents_back_in_order():
     assert later.put_next() == [] and len(later) == 0
 
 
+def test_a_first_cards_boxes_marked_after_card_come_first_after_it():
+    """The first card stays whole but for its boxes marked AFTER_CARD, which are held
+    (before the other cards' contents) and put back first."""
+    from playground.ui.parts import AFTER_CARD
+    after = pn.Column(pn.pane.HTML("later"), css_classes=[AFTER_CARD])
+    first = pn.Column(pn.pane.HTML("title"), pn.Row(pn.pane.HTML("now"), after),
+                      css_classes=["pg-card"])
+    second = pn.Column(pn.pane.HTML("title 2"), pn.pane.HTML("body"), css_classes=["pg-card"])
+    later = Later()
+    assert later.hold_cards(pn.Column(first, second), tab="lab", skip=1) == 2
+    assert len(first.objects) == 2 and after.objects == [] and len(second.objects) == 1
+    assert later.put_next() == [after] and after.objects[0].object == "later"
+    assert later.put_next() == [second] and len(later) == 0
+
+
+def test_the_convolution_labs_relu_and_pooling_come_after_its_card():
+    """On a served page the Convolution lab's card shows its input, kernel and feature map
+    first; the ReLU and pooling plots come just after."""
+    from playground.ui.conv_lab import ConvLabTab
+    tab = ConvLabTab()
+    content = pn.Column(tab)
+    view = tab.lab
+    plots = [view.input_plot.fig, view.output_plot.fig, view.relu_plot.fig, view.pool_plot.fig]
+
+    def on_card():
+        return [p.object for p in cards(content)[0].select(pn.pane.Bokeh) if p.object in plots]
+    assert on_card() == plots
+    later = Later()
+    assert later.hold_cards(content, tab="convolution", skip=1) == 1
+    assert on_card() == plots[:2]                       # the card, without the last two
+    later.put_next()
+    assert on_card() == plots and len(later) == 0
+
+
 def test_a_card_of_one_object_is_held_whole_and_an_empty_one_not_at_all():
     one = pn.Column(pn.pane.HTML("all of it"), css_classes=["pg-card"])
     empty = pn.Column(css_classes=["pg-card"])
