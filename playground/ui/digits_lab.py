@@ -19,6 +19,7 @@ from .binding import event_point, tip
 from .cards import tab_intro
 from .learning_views import PLAY_TIP, play_button, sync_play_label
 from .neuron_views import small_figure
+from .parts import AFTER_CARD
 
 INTRO = ("A convolutional network learns its own kernels. Train one on 1,797 handwritten digits "
          "(8×8 pixels, a quarter held out for testing) and watch its first-layer filters "
@@ -401,7 +402,8 @@ class DigitsLab(pn.viewable.Viewer):
         train_card = pn.Column(
             pn.pane.HTML('<div class="pg-section-title">1. Train</div>', margin=(0, 5)),
             settings, pn.Row(tip(self.play, PLAY_TIP), self.reset_btn, self.progress),
-            self.readout, pn.Row(self.loss_fig, self.acc_fig))
+            # the curves (empty until it trains) come just after the card (AFTER_CARD)
+            self.readout, pn.Row(self.loss_fig, self.acc_fig, css_classes=[AFTER_CARD]))
         filter_card = pn.Column(
             pn.pane.HTML('<div class="pg-section-title">2. Learned filters</div>'
                          '<p class="pg-explain">Each small square is one kernel of the first '

@@ -60,6 +60,25 @@ def test_the_convolution_labs_relu_and_pooling_come_after_its_card():
     assert on_card() == plots and len(later) == 0
 
 
+def test_the_digits_labs_curves_come_after_its_first_card():
+    """On a served page the Digits lab's first card shows its settings and Play first; its
+    loss and accuracy curves (empty until it trains) come just after."""
+    from playground.ui.digits_lab import DigitsLab
+    lab = DigitsLab()
+    content = pn.Column(lab)
+    curves = [lab.loss_fig, lab.acc_fig]
+
+    def on_card():
+        return [p.object for p in cards(content)[0].select(pn.pane.Bokeh) if p.object in curves]
+    assert on_card() == curves
+    later = Later()
+    held = later.hold_cards(content, tab="digits", skip=1)
+    assert held == len(cards(content))                  # the curves, then the other cards
+    assert on_card() == [] and lab.play in cards(content)[0].select(pn.widgets.Widget)
+    later.put_next()
+    assert on_card() == curves
+
+
 def test_a_card_of_one_object_is_held_whole_and_an_empty_one_not_at_all():
     one = pn.Column(pn.pane.HTML("all of it"), css_classes=["pg-card"])
     empty = pn.Column(css_classes=["pg-card"])
