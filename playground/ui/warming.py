@@ -135,11 +135,16 @@ _background_lock = threading.Lock()
 log = logging.getLogger("playground")
 
 
+def _request(doc):
+    """The request that opened ``doc``'s session, or None (a page made outside a server)."""
+    context = getattr(doc, "session_context", None) if doc is not None else None
+    return getattr(context, "request", None) if context is not None else None
+
+
 def _headers(doc) -> dict | None:
     """The headers (lower-case names) of the request that opened ``doc``'s session, or
     None if there was none (a page made outside a server)."""
-    context = getattr(doc, "session_context", None) if doc is not None else None
-    request = getattr(context, "request", None) if context is not None else None
+    request = _request(doc)
     if request is None:
         return None
     return {k.lower(): v for k, v in (request.headers or {}).items()}
@@ -148,7 +153,14 @@ def _headers(doc) -> dict | None:
 def browser_page_request(doc) -> bool:
     """Whether the session of ``doc`` was opened by a browser loading the page (its
     request accepts HTML), not by a client connecting its websocket directly, nor by a
-    script's plain request (which could not load the page again)."""
+    script's plain request (which could not load the page again), nor by a browser's
+    websocket that reached another process of ``--num-procs`` than the one that sent
+    its page. That session's request is the websocket's (Bokeh's ``…/ws`` address) with
+    the page's own headers (carried in the session's token): given the warming-up page's
+    document, the browser, which already has its page, showed a blank page for good."""
+    path = getattr(_request(doc), "path", None)
+    if isinstance(path, str) and path.rstrip("/").endswith("/ws"):
+        return False
     headers = _headers(doc)
     if headers is None:
         return False

@@ -15,8 +15,8 @@ CHROMIUM_ACCEPT = ("text/html,application/xhtml+xml,application/xml;q=0.9,image/
                    "image/webp,image/apng,*/*;q=0.8")
 
 
-def _doc(headers):
-    request = None if headers is None else SimpleNamespace(headers=headers)
+def _doc(headers, path="/app"):
+    request = None if headers is None else SimpleNamespace(headers=headers, path=path)
     return SimpleNamespace(session_context=SimpleNamespace(request=request))
 
 
@@ -39,6 +39,16 @@ def test_only_a_browsers_page_request_is_a_page_request():
     assert not warming.browser_page_request(_doc(None))
     assert not warming.browser_page_request(SimpleNamespace(session_context=None))
     assert not warming.browser_page_request(None)
+
+
+def test_a_browsers_websocket_that_reached_a_cold_process_gets_the_page_not_warming(fresh):
+    """With --num-procs, a browser's websocket can reach another process than the one that
+    sent its page; that process makes the session, whose request is the websocket's with
+    the page's own headers. The browser already has its page: it gets the page's document
+    (made then), never the warming-up page (a blank page for good)."""
+    ws = _doc({"Accept": CHROMIUM_ACCEPT}, path="/app/ws")
+    assert not fresh.browser_page_request(ws) and not fresh.cold_page_request(ws)
+    assert fresh.cold_page_request(_doc({"Accept": CHROMIUM_ACCEPT}, path="/app"))
 
 
 def test_a_browser_gets_the_warming_page_only_until_a_page_has_been_made(fresh):
