@@ -186,8 +186,10 @@ def _refused_without_import(base: str, flag: Path, pid: int):
     rss0 = rss_mb([pid])
     for path in (f"/components/{MARKER}/C/_css/x.css", "/components/sklearn.ensemble/x",
                  "/components/os/x", "/components/sklearn.ensemble/RandomForestClassifier/_css/x"):
+        # refused; how long it took is reported, not asserted (a busy CI host took 1.09 s
+        # once): the marker's flag and the server's memory show whether it imported
         code, took = _status(base + path)
-        assert code in (403, 404) and took < 1.0, (path, code, took)
+        assert code in (403, 404), (path, code, took)
     assert not flag.exists(), "the server imported the marker module"
     grew = rss_mb([pid]) - rss0
     assert grew < 30, f"the server grew {grew:.0f} MB: it imported something"
