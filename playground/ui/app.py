@@ -178,14 +178,6 @@ def _served() -> bool:
     return pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
 
 
-def _opened_by_websocket(doc) -> bool:
-    """Whether the session of ``doc`` was made for its browser's websocket (Bokeh's
-    ``…/ws`` address), not for its page's HTML."""
-    request = getattr(doc.session_context, "request", None) if doc is not None else None
-    path = getattr(request, "path", None)
-    return isinstance(path, str) and path.rstrip("/").endswith("/ws")
-
-
 class PlaygroundApp(pn.viewable.Viewer):
     """The whole playground for one browser session (or one notebook cell)."""
 
@@ -1147,7 +1139,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         once: the browser asks for the document right after, and a first screen sent
         after it was drawn without its sizes and first pictures (set up when the
         document is ready)."""
-        if _opened_by_websocket(doc):
+        if warming.opened_by_websocket(doc):
             return
         box = self.tab_box("playground")
         held = list(box.objects[1:])

@@ -150,6 +150,14 @@ def _headers(doc) -> dict | None:
     return {k.lower(): v for k, v in (request.headers or {}).items()}
 
 
+def opened_by_websocket(doc) -> bool:
+    """Whether the session of ``doc`` was made for its browser's websocket (Bokeh's
+    ``…/ws`` address), not for its page's HTML: a browser's websocket that reached another
+    process of ``--num-procs`` than the one that sent its page."""
+    path = getattr(_request(doc), "path", None)
+    return isinstance(path, str) and path.rstrip("/").endswith("/ws")
+
+
 def browser_page_request(doc) -> bool:
     """Whether the session of ``doc`` was opened by a browser loading the page (its
     request accepts HTML), not by a client connecting its websocket directly, nor by a
@@ -158,8 +166,7 @@ def browser_page_request(doc) -> bool:
     its page. That session's request is the websocket's (Bokeh's ``…/ws`` address) with
     the page's own headers (carried in the session's token): given the warming-up page's
     document, the browser, which already has its page, showed a blank page for good."""
-    path = getattr(_request(doc), "path", None)
-    if isinstance(path, str) and path.rstrip("/").endswith("/ws"):
+    if opened_by_websocket(doc):
         return False
     headers = _headers(doc)
     if headers is None:
