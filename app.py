@@ -1,4 +1,6 @@
 """Neural Network Playground — `panel serve app.py` (or `python app.py`)."""
+import importlib
+
 import panel as pn
 
 from playground import server
@@ -19,6 +21,10 @@ def setup():
     # build, if it can wait (server/gcpolicy.py)
     gcpolicy.COLLECTOR.busy = busy
     warm.also(warm_labs)
+    # what the threads below would import on first use, imported here first: an import
+    # that ends in another thread while a session is made failed that session
+    warm.import_ahead()
+    importlib.import_module("panel.io.location")    # pages made in the builder's thread
     playground.warmup_in_background(delay_s=warm.start_delay())
 
 

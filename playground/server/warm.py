@@ -17,6 +17,7 @@ _thread: threading.Thread | None = None
 _go = threading.Event()     # set: the warm-up may start
 _delays: list = []          # the one timer that sets _go after a delay
 _steps: list = []           # more to warm once the programs are (``also``)
+_ahead = threading.Event()  # set: ``import_ahead`` has run
 
 
 def also(step) -> None:
@@ -24,6 +25,35 @@ def also(step) -> None:
     work (app.py: the two slow labs built once). Once per step."""
     if step not in _steps:
         _steps.append(step)
+
+
+# modules the background work imports on its first use of them, besides the first program's
+# lowering: JAX's image resampling (the Digits lab's augmentation), a device put's helpers,
+# SciPy's labels of connected areas (state/describe.py), the code page of the file names in
+# a ``.npz`` (the assets)
+AHEAD = ("jax.scipy.ndimage", "jax.experimental.multihost_utils", "scipy.ndimage",
+         "encodings.cp437")
+
+
+def import_ahead() -> None:
+    """Import now what the warm-up, compile and build threads would import on first use
+    (about 0.15 s, once per process; ``setup`` in app.py calls it before any of them
+    starts). Panel makes each session inside ``record_modules``, which looks up every
+    module imported meanwhile by name in ``sys.modules``; Python takes a module out of
+    ``sys.modules`` and puts it back at the end of its import, so an import finishing in
+    another thread at that moment failed the session (a ``KeyError`` for
+    ``jaxlib.mlir.dialects._mhlo_ops_gen``, imported by the first program's lowering while
+    a class's first pages were made: the page never came)."""
+    if _ahead.is_set():
+        return
+    import importlib
+
+    import jax
+    import numpy as np
+    jax.jit(lambda x: x + 1).lower(np.float32(0))     # the lowering's modules, nothing run
+    for name in AHEAD:
+        importlib.import_module(name)
+    _ahead.set()
 
 
 def start_delay() -> float:

@@ -112,3 +112,49 @@ def test_steps_added_to_the_warm_up_run_once_each(monkeypatch):
     warm.also(step)
     warm.run_steps()
     assert given == [1]
+
+
+IMPORTS_AFTER_SETUP = r"""
+import json, os, sys
+os.environ["PLAYGROUND_WARMUP_DELAY_S"] = "1000"     # the warm-up runs below, in this thread
+sys.path.insert(0, os.getcwd())
+import app
+app.setup()
+before = set(sys.modules)
+from playground.server import warm
+from playground.ui.app import SPARE
+SPARE.prepare(delay_s=0.0)          # a page made in the builder's thread
+SPARE.future.result()
+warm.warmup()                       # the shared programs, the labs built once, the spares
+print(json.dumps(sorted(set(sys.modules) - before)))
+"""
+
+
+def test_after_the_servers_set_up_its_background_work_imports_nothing_new():
+    """Panel makes each session inside ``record_modules``, which looks up by name every
+    module imported meanwhile; an import that ends in another thread at that moment (Python
+    takes the module out of ``sys.modules`` and puts it back) failed the session for good.
+    So the set-up imports first what the warm-up, compile and build threads would: after
+    it, a page made and the whole warm-up import no module."""
+    import json
+    import pathlib
+    import subprocess
+    import sys
+    root = pathlib.Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", IMPORTS_AFTER_SETUP], cwd=root,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    imported = json.loads(done.stdout.strip().splitlines()[-1])
+    assert imported == [], imported
+
+
+def test_the_imports_ahead_lower_one_program_once(monkeypatch):
+    """``setup`` runs for each page made on the event loop: only its first call lowers."""
+    import jax
+    lowered = []
+    real = jax.jit
+    monkeypatch.setattr(warm, "_ahead", threading.Event())
+    monkeypatch.setattr(jax, "jit", lambda f, *a, **k: lowered.append(f) or real(f, *a, **k))
+    warm.import_ahead()
+    warm.import_ahead()
+    assert len(lowered) == 1
