@@ -114,7 +114,9 @@ INTRO = ("Watch a neural network learn. Press <b>Play</b>: the background shows 
 
 # a hidden tab's box: the browser keeps its content laid out but skips it (not drawn, not
 # in the keyboard's or screen readers' way; shown again, nothing is laid out anew), and it
-# takes no room (content-visibility; the height for a browser without it)
+# takes no room (content-visibility; the height for a browser without it). The page's head
+# script knows it by its content-visibility: BokehJS does not measure the views in it
+# (page_script.py)
 HIDDEN_TAB = {"content-visibility": "hidden", "height": "0px", "overflow": "hidden"}
 SHOWN_TAB = {"content-visibility": "", "height": "", "overflow": ""}   # the page's own again
 TAB_BOX, TAB_BAR = "pg-tab-box", "pg-tabs"

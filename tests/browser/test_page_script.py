@@ -92,3 +92,59 @@ def test_a_tooltip_never_shown_is_placed_only_once_it_shows(browser, case):
         assert (mark, placed) == ("when shown", [0, 1, 1, 1])
     else:
         assert (mark, placed) == ("bokeh", [1, 1, 1, 1])    # BokehJS's own, untouched
+
+
+# the hidden tabs' part: a stand-in LayoutDOMView (C) over its base class (B), each counting
+# its update_bbox calls; the element's inline style says whether it is a hidden tab's box
+BOX_BASE = "class B { update_bbox() { this.own += 1; return true; } }"
+BOX_CASES = {
+    "as expected": (f"{{{page_script.BOX_CLASS}: C}}",
+                    "update_bbox() { this.walked += 1; return false; }"),
+    "no such module": ("(() => { throw new Error('no module'); })()",
+                       "update_bbox() { this.walked += 1; return false; }"),
+    "no such class": ("{}", "update_bbox() { this.walked += 1; return false; }"),
+    "another method": (f"{{{page_script.BOX_CLASS}: C}}",
+                       "update_bbox(how) { this.walked += 1; return false; }"),
+}
+
+
+def _run_boxes(browser, require, method):
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.set_content("<html><body></body></html>")
+    pg.evaluate(f"""() => {{
+      {BOX_BASE}
+      class C extends B {{
+        constructor(visibility) {{ super(); this.own = 0; this.walked = 0;
+          this.el = {{style: {{contentVisibility: visibility}}}};
+          this.layout = {{visible: null}}; this.is_displayed = visibility !== "hidden"; }}
+        {method}
+      }}
+      window.Bokeh = {{require: name => name === {page_script.BOX_MODULE!r} ? {require} : {{}}}};
+      window.C = C;
+    }}""")
+    pg.add_script_tag(content=page_script.script())
+    got = pg.evaluate(f"""() => {{
+      const measured = (visibility) => {{
+        const v = new window.C(visibility); const changed = v.update_bbox();
+        return [v.walked, v.own, changed, v.layout.visible]; }};
+      return [window[{page_script.BOX_MARK!r}], measured("hidden"), measured(""),
+              measured("visible")];
+    }}""")
+    context.close()
+    return got
+
+
+@pytest.mark.parametrize("case", list(BOX_CASES))
+def test_a_hidden_tabs_box_measures_only_itself(browser, case):
+    """[walked its views, measured itself, changed, its layout's visible] for a hidden
+    tab's box, then two boxes shown: a hidden box measures itself (its base class's
+    update_bbox) and none of its views; the others walk as BokehJS does."""
+    mark, hidden, shown, visible = _run_boxes(browser, *BOX_CASES[case])
+    if case == "as expected":
+        assert mark == "shown only"
+        assert hidden == [0, 1, True, False]
+    else:
+        assert mark == "bokeh"                          # BokehJS's own, untouched
+        assert hidden == [1, 0, False, None]
+    assert shown == visible == [1, 0, False, None]

@@ -39,6 +39,8 @@ def test_the_plots_read_css_variables_the_chosen_way(page):
     assert mark == {"fast": "skipped", "bokeh": None}[wire_choice()]
     tips = page.evaluate(f"() => window[{page_script.TIP_MARK!r}] ?? null")
     assert tips == {"fast": "when shown", "bokeh": None}[wire_choice()]
+    boxes = page.evaluate(f"() => window[{page_script.BOX_MARK!r}] ?? null")
+    assert boxes == {"fast": "shown only", "bokeh": None}[wire_choice()]
     play(page)
     wait_until(lambda: epoch(page) >= 10, 20, message="10 epochs of frames")
     pause(page)

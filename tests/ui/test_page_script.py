@@ -98,7 +98,8 @@ def test_the_script_goes_at_the_end_of_the_head_after_bokehs_scripts():
         "</head>")
     for name in (page_script.BOKEH_MODULE, page_script.BOKEH_CLASS,
                  page_script.BOKEH_METHOD, page_script.MARK, page_script.TIP_MODULE,
-                 page_script.TIP_CLASS, page_script.TIP_METHOD, page_script.TIP_MARK):
+                 page_script.TIP_CLASS, page_script.TIP_METHOD, page_script.TIP_MARK,
+                 page_script.BOX_MODULE, page_script.BOX_CLASS, page_script.BOX_MARK):
         assert f'"{name}"' in script
     assert "<title>Neural Network Playground</title>" in page       # Panel's page, as before
 
