@@ -28,7 +28,8 @@ the labs on the page, a Convolution lab's first click measured 1,600–1,770 vie
 80–130 ms of the browser's main thread. The script has a layout whose own element is a
 hidden tab's box measure itself only: the views in it keep their last boxes, and are
 measured again when the box shows (it grows from 0 px high: BokehJS sees its size change
-and lays the page out again, this box's views included). The same click then measures about 780 views (48–77 ms).
+and lays the page out again, this box's views included). The same click then measures
+about 780 views (48–77 ms).
 
 So the page's head gets ``SCRIPT``, after Bokeh's scripts and before the page is drawn: it
 answers those reads with "" (what the browser would have answered) without asking the

@@ -67,7 +67,8 @@ def test_a_page_at_rest_has_each_labs_first_card_before_its_first_click(browser,
         # (a view in a hidden tab whose own size changed measures itself: 23 of 1,366 here;
         # with BokehJS's own way 639 of 1,366, each layout measuring them all)
         if wire_choice() == "fast":
-            assert hidden * 10 < shown, f"{hidden} views of hidden tabs measured, {shown} shown"
+            assert hidden * 10 < shown, (
+                f"{hidden} views of hidden tabs measured, {shown} shown")
         else:
             assert hidden * 4 > shown, (hidden, shown)  # BokehJS's own: all of them
         # each tab's first click shows its lab's first card (tabs_ahead times it: None if

@@ -120,7 +120,8 @@ def _run_boxes(browser, require, method):
           this.layout = {{visible: null}}; this.is_displayed = visibility !== "hidden"; }}
         {method}
       }}
-      window.Bokeh = {{require: name => name === {page_script.BOX_MODULE!r} ? {require} : {{}}}};
+      window.Bokeh = {{require: name =>
+        name === {page_script.BOX_MODULE!r} ? {require} : {{}}}};
       window.C = C;
     }}""")
     pg.add_script_tag(content=page_script.script())
