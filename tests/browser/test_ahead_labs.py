@@ -77,12 +77,19 @@ def test_a_page_at_rest_has_each_labs_first_card_before_its_first_click(browser,
             res = bench_browser.tabs_ahead(page, labs=(key,), wait_s=0, pause_s=0)
             assert res[f"tab_{key}_ahead_ms"] is not None, key
             assert page.locator(".pg-lab-loading").filter(visible=True).count() == 0, key
-            # its plots drawn at their size: measured as its box showed (never while hidden)
+            # its plots drawn at their size: measured as its box showed (never while hidden).
+            # A plot's canvases, not its legend's 20-px swatches (``bk-glyph``); the lab's
+            # later cards come while this looks, so it looks again for up to 5 s
             shown_box = page.locator(f".{TAB_BOX}").filter(visible=True)
             assert shown_box.count() == 1, key
-            page.wait_for_timeout(300)
-            sizes = [c.bounding_box() for c in shown_box.locator("canvas").all()]
-            assert all(b and b["width"] > 20 and b["height"] > 20 for b in sizes), (key, sizes)
+            plots = shown_box.locator("canvas.bk-layer:not(.bk-glyph)")
+            for _ in range(25):
+                page.wait_for_timeout(200)
+                sizes = [c.bounding_box() for c in plots.all()]
+                if sizes and all(b and b["width"] > 20 and b["height"] > 20 for b in sizes):
+                    break
+            assert sizes and all(b and b["width"] > 20 and b["height"] > 20 for b in sizes), (
+                key, [b for b in sizes if not (b and b["width"] > 20 and b["height"] > 20)])
             page.wait_for_timeout(1000)
     finally:
         page.context.close()
