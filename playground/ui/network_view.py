@@ -97,10 +97,13 @@ class NetworkDiagram(pn.viewable.Viewer):
                         line_color="white", line_width=1, hover_line_color="#222222")
         f.rect("x", "y", width="size", height="size", source=self.selection, fill_alpha=0,
                line_color="#222222", line_width=2.5)
+        # the words on the overlay canvas: it is painted again only when they change, not
+        # at each of the diagram's pictures (a text costs the browser more than the rest)
         f.text("x", "y", "text", source=self.labels, text_align="right", text_baseline="middle",
-               text_font_size="12px", text_color="#333333")
+               text_font_size="12px", text_color="#333333", level="overlay")
         f.text("x", "y", "text", source=self.headers, text_align="center",
-               text_baseline="top", text_font_size="11px", text_color="#666666")
+               text_baseline="top", text_font_size="11px", text_color="#666666",
+               level="overlay")
         f.add_tools(
             HoverTool(renderers=[edge_r], formatters={"@w": fmt}, tooltips=_tip(
                 "<b>@name</b><br>weight @w{0.000} — @w{meaning}<br><i>tap to change it</i>")),

@@ -77,6 +77,19 @@ def test_pictures_change_when_the_network_learns(view):
     assert (mapper.low, mapper.high, len(mapper.palette)) == (0, 255, 256)
 
 
+def test_the_words_are_on_the_overlay_and_the_pictures_below_it(view):
+    # BokehJS paints a plot's overlay canvas again only when an overlay renderer changes:
+    # the pictures and lines change at every drawn frame, the words only when the network
+    # does, so the words stay off the canvas that is painted at each frame
+    level = {id(r.data_source): r.level for r in view.figure.renderers}
+    words = {view.labels, view.headers}
+    assert {level[id(s)] for s in words} == {"overlay"}
+    assert all(level[id(s)] != "overlay" for s in (view.nodes, view.edges, view.biases))
+    view.run.hidden = [3]
+    view.update()
+    assert "3 neurons" in view.headers.data["text"]
+
+
 def test_lines_follow_the_weights(view):
     w = weights(view)
     e = view.edges.data
