@@ -1255,11 +1255,14 @@ def warm_labs() -> None:
     one on a new server otherwise waits for the lab's first-time work, its computations
     compiled (timed after the programs' warm-up: the Neuron lab 2.1 s, then 0.47 s;
     Gradient descent 2.3 s, then 0.45 s). A lab clicked meanwhile waits for at most the
-    build under way. Then the labs alike on every page are made ahead (``SPARE_LABS``).
-    The server's warm-up calls it (app.py)."""
+    build under way. Then the labs alike on every page are made ahead (``SPARE_LABS``),
+    one after another, before the warm-up is done: made later, when pages had begun to
+    train, they held every training page's frames back (a page that opened as the warm-up
+    ended showed 27–50 updates/s for two seconds, against 58–60 after them). The server's
+    warm-up calls it (app.py)."""
     parts.build_alone(PlaygroundApp).result().build_each_lab()
     for spare in SPARE_LABS.values():
-        spare.prepare()
+        spare.ready().result()
 
 
 def quiet() -> bool:

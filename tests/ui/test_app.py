@@ -2,7 +2,10 @@
 
 def test_the_warm_up_builds_each_lab_once_in_the_builders_thread(monkeypatch):
     """A new server builds the Neuron and Gradient-descent labs once ahead of the first
-    click (their computations compiled then), in the thread where pages' labs are built, and leaves nothing drawing."""
+    click (their computations compiled then), in the thread where pages' labs are built,
+    and leaves nothing drawing; then it makes each lab ahead for the first pages, one
+    after another."""
+    import concurrent.futures
     import threading
 
     from playground.ui import app as app_module
@@ -14,11 +17,17 @@ def test_the_warm_up_builds_each_lab_once_in_the_builders_thread(monkeypatch):
         return make(self, name)
     monkeypatch.setattr(app_module.PlaygroundApp, "_make_lab", recorded)
     prepared = []
+
+    def ready(name):                        # made now, and waited for: one at a time
+        prepared.append(name)
+        done = concurrent.futures.Future()
+        done.set_result(None)
+        return done
     for name, spare in app_module.SPARE_LABS.items():
-        monkeypatch.setattr(spare, "prepare", lambda *a, name=name, **k: prepared.append(name))
+        monkeypatch.setattr(spare, "ready", lambda name=name: ready(name))
     app_module.warm_labs()
     assert [name for name, _ in built] == ["neurons", "descent"]
     assert all(thread.startswith("playground-build") for _, thread in built)
     assert not app_module.DRAWING
-    # then every lab is made ahead, each once the loop is quiet
-    assert sorted(prepared) == ["convolution", "descent", "digits", "neurons"]
+    # then every lab is made ahead before the warm-up is done
+    assert prepared == ["neurons", "descent", "convolution", "digits"]

@@ -1,4 +1,5 @@
 """A lab's cards on a page: titles first, their contents put back one per frame."""
+import concurrent.futures
 import panel as pn
 
 from playground.state.run import Run
@@ -687,8 +688,10 @@ def test_the_warm_ups_builds_have_a_document_of_their_own(monkeypatch):
     build_for = parts.build_for
     monkeypatch.setattr(parts, "build_for", lambda d, fn, *a: (seen.append(d),
                                                                 build_for(d, fn, *a))[1])
+    done = concurrent.futures.Future()
+    done.set_result(None)
     for spare in app_module.SPARE_LABS.values():
-        monkeypatch.setattr(spare, "prepare", lambda *a, **k: None)
+        monkeypatch.setattr(spare, "ready", lambda: done)
     app_module.warm_labs()
     assert len(seen) == 3 and all(d is not None for d in seen)
 
