@@ -38,6 +38,7 @@ the server log while the pages were open. It measures; it judges nothing.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import re
@@ -164,8 +165,9 @@ def rss_mb(pids) -> float:
 
 # ------------------------------------------------------------------ the sessions
 def session_class():
-    import panel  # noqa: F401  (registers Panel's Bokeh models, so the page's document loads)
-    import panel.models  # noqa: F401
+    # registers Panel's Bokeh models and its own (the page's widgets), so that the page's
+    # document loads
+    importlib.import_module("panel.models")
     from bokeh.client.session import ClientSession
 
     class CountingSession(ClientSession):

@@ -26,6 +26,7 @@ config into DIR and prints the nginx command (see deploy/README.md).
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import re
 import shutil
@@ -260,7 +261,7 @@ def _in_a_thread(fn, *args, **kwargs):
 def _pull_session(**kwargs) -> dict:
     """Open a Bokeh client session (a websocket) and close it again, in a thread of its own;
     what it found: connected, the root model ids and the number of models."""
-    import panel.models  # noqa: F401  (the page's Panel models must be known to decode it)
+    importlib.import_module("panel.models")  # the page's Panel models, known to decode it
     from bokeh.client import pull_session
 
     def pull():
