@@ -451,7 +451,7 @@ def test_an_info_icons_words_are_one_model():
     from bokeh.models import Tooltip
     from bokeh.models.dom import HTML
     from playground.ui.binding import tip, tooltip_text
-    row = tip(pn.widgets.IntSlider(name="Copies", start=1, end=16), "How many copies < 17.")
+    row = tip(pn.widgets.IntSlider(label="Copies", start=1, end=16), "How many copies < 17.")
     icon = row.objects[1]
     assert tooltip_text(icon.value) == "How many copies < 17."
     doc = Document()
