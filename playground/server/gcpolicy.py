@@ -61,6 +61,8 @@ class FreezeCollector:
         self._due_at = None           # when the next look is due (None: none)
         self.sweeps = 0               # full collections done here (read by the tests)
         self.freed = 0                # objects those collections found unreachable
+        self.skipped = 0              # sweeps tried while another collection ran
+        self.retry_s = 0.25           # and tried again this much later
 
     def built(self):
         """A page or a lab was built: its objects (and everything alive then) are frozen
@@ -126,13 +128,26 @@ class FreezeCollector:
         self.sweep()
 
     def sweep(self):
-        """Unfreeze, collect everything once, freeze again."""
+        """Unfreeze, collect everything once, freeze again.
+
+        While another thread is inside a collection (one whose finalizers let go of the
+        interpreter lock: a page's lab built in the builder's thread, say), ``gc.collect``
+        does nothing and returns 0; the closed pages' cycles would stay frozen until the
+        next close. Python counts the full collections it makes, so such a sweep is told
+        apart and tried again ``retry_s`` later."""
+        start = self.clock()
+        full = gc.get_stats()[2]["collections"]
+        gc.unfreeze()
+        freed = gc.collect()
+        gc.freeze()
+        if gc.get_stats()[2]["collections"] == full:    # another collection was running
+            self.skipped += 1
+            self._schedule(self.retry_s)
+            return
         self._first_close = self._last_close = None
         self._closed = 0
-        start = self._last_sweep = self.clock()
-        gc.unfreeze()
-        self.freed += gc.collect()
-        gc.freeze()
+        self._last_sweep = start
+        self.freed += freed
         self.sweeps += 1
         self.last_duration = self.clock() - start
 

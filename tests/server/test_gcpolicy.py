@@ -101,6 +101,51 @@ def test_a_closed_page_is_swept_after_a_quiet_spell(collector):
     assert gc.get_freeze_count() > 0   # frozen again after the sweep
 
 
+def test_a_sweep_that_meets_another_threads_collection_is_tried_again(collector):
+    """``gc.collect`` does nothing while another thread is inside a collection (here one
+    whose finalizer waits): the sweep is not counted as done, and comes again."""
+    import threading
+    import weakref
+    c, loop = collector
+    inside, release = threading.Event(), threading.Event()
+
+    class Slow:                        # a finalizer that lets go of the interpreter lock
+        def __init__(self):
+            self.me = self
+
+        def __del__(self):
+            inside.set()
+            release.wait(10)
+
+    def collect_elsewhere():
+        Slow()
+        gc.collect()
+
+    class Node:
+        pass
+    garbage = [Cycle() for _ in range(50)]
+    probe = Node()
+    garbage[0].probe = probe
+    alive = weakref.ref(probe)
+    c.built()
+    loop.advance(c.freeze_after_s)     # frozen with the page
+    del garbage, probe                 # the page closes
+    c.closed()
+    other = threading.Thread(target=collect_elsewhere)
+    other.start()
+    try:
+        assert inside.wait(10)
+        loop.advance(c.quiet_s + 0.1)  # the sweep is due while the other collection runs
+        assert c.sweeps == 0 and c.skipped == 1 and alive() is not None
+    finally:
+        release.set()
+        other.join(10)
+    loop.advance(c.retry_s)            # tried again: done, the page's cycles freed
+    assert c.sweeps == 1 and c.freed >= 50 and alive() is None
+    loop.advance(300)
+    assert c.sweeps == 1 and not loop.pending
+
+
 def test_pages_closing_without_pause_are_swept_within_a_minute(collector):
     c, loop = collector                # quiet_s 5, max_wait_s 60, min_gap_s 30
     for _ in range(40):                # a page closes every 2 s for 80 s
