@@ -131,8 +131,7 @@ class FreezeCollector:
         """Unfreeze, collect everything once, freeze again.
 
         While another thread is inside a collection (one whose finalizers let go of the
-        interpreter lock: a page's lab built in the builder's thread, say), ``gc.collect``
-        does nothing and returns 0; the closed pages' cycles would stay frozen until the
+        interpreter lock), ``gc.collect`` does nothing and returns 0; the closed pages' cycles would stay frozen until the
         next close. Python counts the full collections it makes, so such a sweep is told
         apart and tried again ``retry_s`` later."""
         start = self.clock()
