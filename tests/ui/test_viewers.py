@@ -612,46 +612,6 @@ def test_the_page_sends_each_long_style_text_once(_compiled):
     assert theme.share_sheets(None) == 0
 
 
-def test_a_click_keeps_the_shared_style_sheets(_compiled):
-    """A pane whose text a click changes (a layer's neuron count, the layers' count, the
-    status line, the weight editor's label) is a ``LiveHTML``: Panel would send a plain
-    HTML pane's every property again, its style sheets as texts, undoing
-    ``theme.share_sheets`` for it on the first such click (4.6 kB, a walk of the page's
-    models, the browser applying its styles again: 80–200 ms to show, not 40–60)."""
-    from bokeh.document import Document
-    from bokeh.models import UIElement
-    from playground.ui import theme
-
-    a = PlaygroundApp()
-    doc = Document()
-    doc.add_root(pn.panel(a).get_root(doc))
-    a.stop()
-    assert theme.share_sheets(doc, keep=a.bokeh_objects()) > 100
-
-    shared = [m for m in doc.models if isinstance(m, UIElement)
-              and m not in a.bokeh_objects()]     # a layer's models added later: texts
-
-    def texts_again():
-        return sorted(type(m).__name__ for m in shared if any(
-            isinstance(s, str) and len(s) >= theme.SHARED_SHEET_CHARS for s in m.stylesheets))
-
-    assert len(shared) > 100 and texts_again() == []
-    column = a.network.shown_layers[0]                  # its −, + row, then its label
-    plus, label = column[0][1], column[1]
-    plus.clicks += 1                                    # "+" on the first layer
-    assert a.run.hidden[0] == 5 and ">5</b> neurons" in label.object
-    a.network.add_layer.clicks += 1                     # a layer more: "3 hidden layers"
-    assert "<b>3</b> hidden layers" in a.network.summary.object
-    a.controls.show_message("Something to say", "warning")
-    assert "Something to say" in a.controls.status.object
-    a.diagram.open_editor(("bias", 0, 0))
-    assert "Bias of" in a.diagram.editor_label.object
-    a.diagram.close_editor()
-    assert texts_again() == []
-    a.run.hidden = [4, 2]                               # shown again as the run says
-    assert texts_again() == [] and ">4</b> neurons" in label.object
-
-
 def test_no_part_of_the_page_has_a_panel_js_callback(app):
     """A component with a Panel JS callback (``js_on_click``, ``jslink``) on a page makes
     Panel walk every model of that page at each change of any of its layouts (a layer
