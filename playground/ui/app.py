@@ -29,6 +29,7 @@ from .describe import PlotSummary, label_plots, plots_in, shown_as_is
 from . import parts
 from .parts import Later
 from .diagram_table import DiagramTable
+from .frames import in_frame
 from .class_panel import ClassEntry, ClassPanel
 from .keyboard import Keyboard
 from .hyper_panel import HyperPanel
@@ -612,7 +613,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         # results, which computes on other threads meanwhile
         start = time.thread_time()
         try:
-            with set_curdoc(self._doc):
+            with set_curdoc(self._doc), in_frame():
                 self.tick()
         finally:            # the next frame, even after a failed one (as a periodic timer)
             cost_ms = max((time.thread_time() - start) * 1e3 - self.build_ms, 0.0)

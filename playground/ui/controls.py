@@ -47,7 +47,7 @@ class TrainingControls(pn.viewable.Viewer):
         self.speed_row = tip(self.speed_slider, self.param.speed.doc)
         self.epoch = LiveHTML(margin=(0, 10))
         # the whole message, on as many lines as it needs, across the top of the page
-        self.status = pn.pane.HTML(margin=(2, 5), sizing_mode="stretch_width")
+        self.status = LiveHTML(margin=(2, 5), sizing_mode="stretch_width")
         self.show_message("")
         self.param.watch(lambda e: self._show_playing(), ["playing", "shared"])
         self._show_playing()
@@ -63,7 +63,7 @@ class TrainingControls(pn.viewable.Viewer):
             text = (HINT_PAUSED if not self.playing else
                     HINT_SHARED if self.shared else HINT_PLAYING)
             kind = "hint"
-        self.status.object = f'<div class="pg-status pg-status-{kind}">{html.escape(text)}</div>'
+        self.status.show(f'<div class="pg-status pg-status-{kind}">{html.escape(text)}</div>')
         self.message, self.message_kind = ("", "") if kind == "hint" else (text, kind)
 
     def update(self):

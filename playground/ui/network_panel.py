@@ -7,6 +7,7 @@ import param
 from ..engine import features, mlp
 from ..state.run import Run
 from .binding import link
+from .frames import LiveHTML
 from .hyper_panel import ACTIVATION_LABELS
 
 DROPOUT_OPTIONS = {"drop 0%": 0.0, "drop 10%": 0.1, "drop 20%": 0.2, "drop 30%": 0.3,
@@ -28,7 +29,7 @@ class _LayerControls:
                                        description=f"Remove a neuron from layer {i + 1}.")
         self.plus.on_click(lambda e: panel.resize(i, +1))
         self.minus.on_click(lambda e: panel.resize(i, -1))
-        self.label = pn.pane.HTML(margin=(0, 0), width=LAYER_WIDTH - 4)
+        self.label = LiveHTML(margin=(0, 0), width=LAYER_WIDTH - 4)
         self.activation = pn.widgets.Select(
             options={v: k for k, v in ACTIVATION_LABELS.items()}, width=LAYER_WIDTH - 4,
             margin=(1, 2), stylesheets=[SMALL_SELECT],
@@ -46,8 +47,8 @@ class _LayerControls:
                                 self.activation, self.dropout, width=LAYER_WIDTH, margin=(0, 1))
 
     def show(self, neurons: int, activation: str, rate: float):
-        self.label.object = (f'<div class="pg-readout pg-layer-label"><b>{neurons}</b> '
-                             f'neuron{"s" if neurons > 1 else ""}</div>')
+        self.label.show(f'<div class="pg-readout pg-layer-label"><b>{neurons}</b> '
+                        f'neuron{"s" if neurons > 1 else ""}</div>')
         self.plus.disabled = neurons >= mlp.MAX_NEURONS
         self.minus.disabled = neurons <= 1
         self.activation.value = activation
@@ -86,7 +87,7 @@ class NetworkPanel(pn.viewable.Viewer):
         # four layers to a row: 8 layers side by side would push the output off the screen
         self.layers = pn.FlexBox(flex_wrap="wrap", margin=0,
                                  styles={"max-width": f"{4 * (LAYER_WIDTH + 2)}px"})
-        self.summary = pn.pane.HTML(margin=(6, 5, 0, 5))
+        self.summary = LiveHTML(margin=(6, 5, 0, 5))
         run.param.watch(lambda *e: self._show_layers(),
                         ["hidden", "activation", "activations", "dropout"])
         self.features_column = pn.Column(
@@ -152,9 +153,9 @@ class NetworkPanel(pn.viewable.Viewer):
         n = len(hidden)
         self.add_layer.disabled = n >= mlp.MAX_LAYERS
         self.remove_layer.disabled = n == 0
-        self.summary.object = (f'<div class="pg-readout"><b>{n}</b> hidden layer'
-                               f'{"s" if n != 1 else ""}'
-                               f'{" — a linear model" if n == 0 else ""}</div>')
+        self.summary.show(f'<div class="pg-readout"><b>{n}</b> hidden layer'
+                          f'{"s" if n != 1 else ""}'
+                          f'{" — a linear model" if n == 0 else ""}</div>')
 
     @property
     def shown_layers(self) -> list:

@@ -18,6 +18,7 @@ from ..state import network
 from ..state.display import Display
 from ..state.run import Run
 from . import theme
+from .frames import LiveHTML
 from ..server import wire
 from .binding import event_point
 from .sizing import own_width
@@ -125,7 +126,7 @@ class NetworkDiagram(pn.viewable.Viewer):
         self.close_button = pn.widgets.Button(label="Close", color="light", width=60,
                                               description="Close the editor without changing "
                                                           "anything.")
-        self.editor_label = pn.pane.HTML(margin=(2, 10, 0, 10), width=300)
+        self.editor_label = LiveHTML(margin=(2, 10, 0, 10), width=300)
         self.set_button.on_click(lambda e: self.apply_edit())
         self.close_button.on_click(lambda e: self.close_editor())
         self.set_button.align = self.close_button.align = "end"
@@ -264,7 +265,7 @@ class NetworkDiagram(pn.viewable.Viewer):
             what, value = f"Bias of {network.node_name(arch, l, j)}", p["b"][l][j]
         self._target, self._what = target, what
         self.value.value = round(float(value), 4)
-        self.editor_label.object = f'<div class="pg-readout">{what}</div>'
+        self.editor_label.show(f'<div class="pg-readout">{what}</div>')
         self.value.disabled = self.set_button.disabled = self.close_button.disabled = False
 
     def apply_edit(self):
@@ -278,14 +279,13 @@ class NetworkDiagram(pn.viewable.Viewer):
         except (ValueError, TypeError, OverflowError) as exc:
             in_use = self._in_use()               # the box shows the value really used
             self.value.value = round(in_use, 4)
-            self.editor_label.object = (f'<div class="pg-status-danger">{self._what}: not set: '
-                                        f'{html.escape(str(exc))}; it stays '
-                                        f'{in_use:.4g}.</div>')
+            self.editor_label.show(f'<div class="pg-status-danger">{self._what}: not set: '
+                                   f'{html.escape(str(exc))}; it stays {in_use:.4g}.</div>')
             return
         with pn.io.hold():      # one message, sent under the document's lock
             self.value.value = round(self._in_use(), 4)
-            self.editor_label.object = (f'<div class="pg-readout">{self._what}: set to '
-                                        f'{self._in_use():.4g}.</div>')
+            self.editor_label.show(f'<div class="pg-readout">{self._what}: set to '
+                                   f'{self._in_use():.4g}.</div>')
             self.update()
             self.edited += 1
 
@@ -300,7 +300,7 @@ class NetworkDiagram(pn.viewable.Viewer):
 
     def close_editor(self):
         self._target = None
-        self.editor_label.object = f'<div class="pg-readout" style="color:#777">{HINT}</div>'
+        self.editor_label.show(f'<div class="pg-readout" style="color:#777">{HINT}</div>')
         self.value.disabled = self.set_button.disabled = self.close_button.disabled = True
 
     def __panel__(self):

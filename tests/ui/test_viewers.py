@@ -612,6 +612,101 @@ def test_the_page_sends_each_long_style_text_once(_compiled):
     assert theme.share_sheets(None) == 0
 
 
+def test_a_click_keeps_the_shared_style_sheets(_compiled):
+    """A pane whose text a click changes (a layer's neuron count, the layers' count, the
+    status line, the weight editor's label) is a ``LiveHTML``: Panel would send a plain
+    HTML pane's every property again, its style sheets as texts, undoing
+    ``theme.share_sheets`` for it on the first such click (4.6 kB, a walk of the page's
+    models, the browser applying its styles again: 80–200 ms to show, not 40–60)."""
+    from bokeh.document import Document
+    from bokeh.models import UIElement
+    from playground.ui import theme
+
+    a = PlaygroundApp()
+    doc = Document()
+    doc.add_root(pn.panel(a).get_root(doc))
+    a.stop()
+    assert theme.share_sheets(doc, keep=a.bokeh_objects()) > 100
+
+    shared = [m for m in doc.models if isinstance(m, UIElement)
+              and m not in a.bokeh_objects()]     # a layer's models added later: texts
+
+    def texts_again():
+        return sorted(type(m).__name__ for m in shared if any(
+            isinstance(s, str) and len(s) >= theme.SHARED_SHEET_CHARS for s in m.stylesheets))
+
+    assert len(shared) > 100 and texts_again() == []
+    column = a.network.shown_layers[0]                  # its −, + row, then its label
+    plus, label = column[0][1], column[1]
+    plus.clicks += 1                                    # "+" on the first layer
+    assert a.run.hidden[0] == 5 and ">5</b> neurons" in label.object
+    a.network.add_layer.clicks += 1                     # a layer more: "3 hidden layers"
+    assert "<b>3</b> hidden layers" in a.network.summary.object
+    a.controls.show_message("Something to say", "warning")
+    assert "Something to say" in a.controls.status.object
+    a.diagram.open_editor(("bias", 0, 0))
+    assert "Bias of" in a.diagram.editor_label.object
+    a.diagram.close_editor()
+    assert texts_again() == []
+    a.run.hidden = [4, 2]                               # shown again as the run says
+    assert texts_again() == [] and ">4</b> neurons" in label.object
+
+
+def test_a_click_outside_the_documents_lock_is_shown_on_the_next_tick(_compiled, monkeypatch):
+    """On a served page Panel runs a click's callbacks without the document's lock, and
+    Bokeh refuses a model changed there ("_pending_writes should be non-None…"): the
+    change was lost. A ``LiveHTML`` changed outside a frame writes on the event loop's next
+    turn, with the lock; in a frame (which Bokeh runs locked) at once. Here a real Bokeh
+    server session holds the page's document."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from bokeh.document import Document
+    from bokeh.server.session import ServerSession
+    from tornado.ioloop import IOLoop
+
+    from playground.ui.frames import in_frame
+
+    a = PlaygroundApp()
+    doc = Document()
+    doc.add_root(pn.panel(a).get_root(doc))
+    a.stop()
+    theme.share_sheets(doc, keep=a.bokeh_objects())
+    status = next(iter(a.controls.status._models.values()))[0]
+    label = next(iter(a.diagram.editor_label._models.values()))[0]
+
+    async def served():
+        session = ServerSession("s", doc, io_loop=IOLoop.current())
+        monkeypatch.setattr(Document, "session_context", property(
+            lambda d: SimpleNamespace(id="s", session=session) if d is doc else None))
+        a.controls.show_message("Said outside the lock", "warning")   # no error here
+        a.diagram.open_editor(("bias", 0, 0))
+        a.diagram.close_editor()
+        assert "Said outside the lock" not in status.text      # not yet: the next turn
+        for _ in range(50):
+            await asyncio.sleep(0.01)
+            if "Said outside the lock" in status.text:
+                break
+        assert "Said outside the lock" in status.text
+        assert "Tap a neuron" in label.text and "Bias of" not in label.text  # the latest
+
+        def framed():
+            with in_frame():
+                a.controls.show_message("Said in a frame", "warning")
+                assert "Said in a frame" in status.text        # at once
+        doc.add_next_tick_callback(framed)                     # locked, as a frame is
+        for _ in range(50):
+            await asyncio.sleep(0.01)
+            if "Said in a frame" in status.text:
+                break
+        assert "Said in a frame" in status.text
+        session.destroy()
+
+    asyncio.run(served())
+    assert not any(isinstance(s, str) and len(s) >= theme.SHARED_SHEET_CHARS
+                   for m in (status, label) for s in m.stylesheets)
+
+
 def test_no_part_of_the_page_has_a_panel_js_callback(app):
     """A component with a Panel JS callback (``js_on_click``, ``jslink``) on a page makes
     Panel walk every model of that page at each change of any of its layouts (a layer
