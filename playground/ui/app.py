@@ -1288,7 +1288,10 @@ def busy() -> bool:
 # the next plain link's page, made ahead off the event loop (``panel serve``: app.py)
 SPARE = parts.Spare(PlaygroundApp, quiet=quiet)
 
-SPARE_LAB_DELAY_S = 5.0     # the next lab made ahead, at least this long after one is taken
+# the next lab made ahead this long after one is taken (then once the loop is quiet): at
+# 5 s, a page opened a few seconds after another page's lab clicks found 2 to 4 of its
+# labs not made again, and each of those clicks waited for its lab's build (0.2-0.4 s)
+SPARE_LAB_DELAY_S = 1.0
 # Every lab, made ahead alike for every page (the Digits lab's link to its page's
 # Convolution lab is set as it goes on the page, the Gradient-descent lab is tied to the
 # page's run as it is taken: ``RUN_LABS``), one of each in ``parts.BUILDER``'s thread: a
