@@ -656,8 +656,9 @@ def test_a_click_outside_the_documents_lock_is_shown_on_the_next_tick(_compiled,
     """On a served page Panel runs a click's callbacks without the document's lock, and
     Bokeh refuses a model changed there ("_pending_writes should be non-None…"): the
     change was lost. A ``LiveHTML`` changed outside a frame writes on the event loop's next
-    turn, with the lock; in a frame (which Bokeh runs locked) at once. Here a real Bokeh
-    server session holds the page's document."""
+    turn, with the lock; in a frame (which Bokeh runs locked) at once; where Panel sends
+    its own changes at once (``pn.io.unlocked``), at once too. Here a real Bokeh server
+    session holds the page's document."""
     import asyncio
     from types import SimpleNamespace
 
@@ -665,10 +666,14 @@ def test_a_click_outside_the_documents_lock_is_shown_on_the_next_tick(_compiled,
     from bokeh.server.session import ServerSession
     from tornado.ioloop import IOLoop
 
+    from panel.io.application import Application
+    from panel.io.state import set_curdoc
+
     from playground.ui.frames import in_frame
 
     a = PlaygroundApp()
     doc = Document()
+    Application().initialize_document(doc)     # as a served page's: made on this thread
     doc.add_root(pn.panel(a).get_root(doc))
     a.stop()
     theme.share_sheets(doc, keep=a.bokeh_objects())
@@ -700,6 +705,12 @@ def test_a_click_outside_the_documents_lock_is_shown_on_the_next_tick(_compiled,
             if "Said in a frame" in status.text:
                 break
         assert "Said in a frame" in status.text
+        # a click's callback where Panel sends its own changes at once (its page loaded,
+        # Panel's current document, the loop's thread): sent at once, as Panel's are
+        monkeypatch.setattr(type(pn.state), "loaded", property(lambda s: True))
+        with set_curdoc(doc):
+            a.controls.show_message("Said in a click", "warning")
+            assert "Said in a click" in status.text
         session.destroy()
 
     asyncio.run(served())
