@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-import threading
 
 import panel as pn
 import param
@@ -15,15 +14,12 @@ from ..server import wire
 
 # True while a page's frame runs: Bokeh runs it with the session's document locked
 _IN_FRAME = contextvars.ContextVar("in_frame", default=False)
-_loop_thread: int | None = None         # the thread the last frame ran on: the event loop's
 
 
 @contextlib.contextmanager
 def in_frame():
     """Marks the body as a frame of a served page, which Bokeh runs with the session's
     document locked: ``LiveHTML.show`` writes into its models at once there."""
-    global _loop_thread
-    _loop_thread = threading.get_ident()
     token = _IN_FRAME.set(True)
     try:
         yield
@@ -59,12 +55,18 @@ class LiveHTML(pn.pane.HTML):
     Panel escapes it) and keeps ``object`` in step without waking Panel's watchers.
 
     A served page's models may only change with its document locked. A frame holds that
-    lock (``in_frame``). Panel runs a click's callbacks without it (writing at once there
-    made Bokeh refuse the change, "_pending_writes should be non-None…", and the browser
-    lose it), and sends its own changes from there inside ``pn.io.unlocked``: so does
-    ``show`` where Panel would (``_sends_now``). Anywhere else the write waits for the
-    next turn of the event loop (Bokeh's next-tick callback, run locked) and writes the
-    pane's latest text: a click's text came 12–17 ms later that way (medians of 20)."""
+    lock (``in_frame``): there the text goes at once, in the frame's own message. Panel
+    runs a click's callbacks without it (writing at once there made Bokeh refuse the
+    change, "_pending_writes should be non-None…", and the browser lose it): there the
+    write waits for the next turn of the event loop (Bokeh's next-tick callback, run
+    locked) and writes the pane's latest text, 12–17 ms later (medians of 20 clicks).
+
+    So a pane's text reaches the browser one way only, Bokeh's, in the order it was set.
+    Sending a click's text as Panel sends its own, inside ``pn.io.unlocked``, was that
+    much quicker, but while a frame's message was being written Panel keeps the click's
+    message, made then, and writes it once the socket is free, after the later frames'
+    messages: the browser showed "Training…" over the "Diverged" that came after it,
+    and the pane's text, unchanged on the server, was never sent again."""
 
     def show(self, text: str):
         values = getattr(getattr(self, "_param__private", None), "values", None)
@@ -79,29 +81,19 @@ class LiveHTML(pn.pane.HTML):
                 return
             with param.discard_events(self):
                 self.object = text
-        escaped = self._transform_object(text)["object"]
+        escaped = self._escaped(text)
         for model, _ in self._models.values():
             doc = model.document
             if doc is None or doc.session_context is None or _IN_FRAME.get():
                 wire.set_property(model, "text", escaped)
-            elif _sends_now(doc):
-                with pn.io.unlocked():          # as Panel sends a callback's changes
-                    wire.set_property(model, "text", escaped)
             else:
                 doc.add_next_tick_callback(functools.partial(self._write, model))
 
     def _write(self, model):
         """The latest text into ``model``, on the event loop with the document locked."""
-        wire.set_property(model, "text", self._transform_object(self.object)["object"])
+        wire.set_property(model, "text", self._escaped(self.object))
 
+    def _escaped(self, text: str) -> str:
+        """``text`` as Panel puts it into the pane's model."""
+        return self._transform_object(text)["object"]
 
-def _sends_now(doc) -> bool:
-    """Whether ``pn.io.unlocked`` sends a change made now to the browsers of ``doc`` (a
-    served page's document): ``doc`` is Panel's current document, its page has loaded, it
-    has a session, and this is the event loop's thread (the one frames run on). Anywhere
-    else ``unlocked`` lets the change through as it is, which Bokeh refuses without the
-    document's lock."""
-    context = doc.session_context
-    return (_loop_thread is not None and threading.get_ident() == _loop_thread
-            and pn.state.curdoc is doc and pn.state.loaded
-            and getattr(context, "session", None) is not None)

@@ -656,9 +656,12 @@ def test_a_click_outside_the_documents_lock_is_shown_on_the_next_tick(_compiled,
     """On a served page Panel runs a click's callbacks without the document's lock, and
     Bokeh refuses a model changed there ("_pending_writes should be non-None…"): the
     change was lost. A ``LiveHTML`` changed outside a frame writes on the event loop's next
-    turn, with the lock; in a frame (which Bokeh runs locked) at once; where Panel sends
-    its own changes at once (``pn.io.unlocked``), at once too. Here a real Bokeh server
-    session holds the page's document."""
+    turn, with the lock; in a frame (which Bokeh runs locked) at once. Even where Panel
+    sends its own changes at once (``pn.io.unlocked``: its page loaded, Panel's current
+    document, the loop's thread), the text waits for the lock: Panel keeps a message made
+    while the socket is busy and writes it after later frames' messages, so a click's
+    "Training…" came after, and stayed over, the frame's "Diverged". Here a real Bokeh
+    server session holds the page's document."""
     import asyncio
     from types import SimpleNamespace
 
@@ -680,6 +683,13 @@ def test_a_click_outside_the_documents_lock_is_shown_on_the_next_tick(_compiled,
     status = next(iter(a.controls.status._models.values()))[0]
     label = next(iter(a.diagram.editor_label._models.values()))[0]
 
+    async def shown(text):
+        for _ in range(50):
+            await asyncio.sleep(0.01)
+            if text in status.text:
+                break
+        return text in status.text
+
     async def served():
         session = ServerSession("s", doc, io_loop=IOLoop.current())
         monkeypatch.setattr(Document, "session_context", property(
@@ -688,11 +698,7 @@ def test_a_click_outside_the_documents_lock_is_shown_on_the_next_tick(_compiled,
         a.diagram.open_editor(("bias", 0, 0))
         a.diagram.close_editor()
         assert "Said outside the lock" not in status.text      # not yet: the next turn
-        for _ in range(50):
-            await asyncio.sleep(0.01)
-            if "Said outside the lock" in status.text:
-                break
-        assert "Said outside the lock" in status.text
+        assert await shown("Said outside the lock")
         assert "Tap a neuron" in label.text and "Bias of" not in label.text  # the latest
 
         def framed():
@@ -700,17 +706,14 @@ def test_a_click_outside_the_documents_lock_is_shown_on_the_next_tick(_compiled,
                 a.controls.show_message("Said in a frame", "warning")
                 assert "Said in a frame" in status.text        # at once
         doc.add_next_tick_callback(framed)                     # locked, as a frame is
-        for _ in range(50):
-            await asyncio.sleep(0.01)
-            if "Said in a frame" in status.text:
-                break
-        assert "Said in a frame" in status.text
-        # a click's callback where Panel sends its own changes at once (its page loaded,
-        # Panel's current document, the loop's thread): sent at once, as Panel's are
+        assert await shown("Said in a frame")
+        # a click's callback where Panel sends its own changes at once: the text waits
+        # for the lock all the same, one way to the browser, in order
         monkeypatch.setattr(type(pn.state), "loaded", property(lambda s: True))
         with set_curdoc(doc):
             a.controls.show_message("Said in a click", "warning")
-            assert "Said in a click" in status.text
+            assert "Said in a click" not in status.text
+        assert await shown("Said in a click")
         session.destroy()
 
     asyncio.run(served())
