@@ -19,6 +19,7 @@ from bokeh.models import ColumnDataSource, Div, Row
 from bokeh.plotting import figure
 from bokeh.protocol import Protocol
 from bokeh.protocol.messages.patch_doc import patch_doc
+from bokeh.server.views.ws import WSHandler
 from panel.io import document as panel_document
 
 from playground.server import wire
@@ -399,6 +400,113 @@ def test_a_message_goes_out_in_one_write_as_the_same_bytes_tornado_writes(with_b
     assert our_counters == their_counters
 
 
+def _handler():
+    """Bokeh's websocket handler as a server has it for a page: its websocket (writing
+    into a _Stream) and its write lock."""
+    from tornado import locks
+    _, ws = _connection()
+    handler = WSHandler.__new__(WSHandler)
+    handler.ws_connection, handler.write_lock = ws, locks.Lock()
+    return handler, ws
+
+
+def _lock_is_free(lock) -> bool:
+    """Whether ``lock`` is taken at once (and then given back)."""
+    taken = lock.acquire()
+    if taken.done():
+        lock.release()
+        return True
+    taken.cancel()
+    return False
+
+
+@pytest.mark.parametrize("with_buffer", [False, True])
+def test_bokehs_messages_go_out_in_one_write_without_holding_the_lock(with_buffer):
+    """Bokeh's replies and the changes it sends: the bytes its own writer writes, in one
+    write, the socket's write lock free again before the loop turns (Panel, finding it
+    held, would keep a click's changes back and send them late)."""
+    msg = _a_frame_message(with_buffer)
+
+    async def both():
+        handler, ws = _handler()
+        await wire._ORIGINAL_SEND(handler, msg)
+        theirs = list(ws.stream.writes)
+        handler, ws = _handler()
+        sending = asyncio.ensure_future(wire.send_message(handler, msg))
+        await asyncio.sleep(0)          # one turn of the loop: the message is written
+        written, free = list(ws.stream.writes), _lock_is_free(handler.write_lock)
+        await sending
+        return theirs, written, free
+    theirs, ours, free = _run(both)
+    assert len(theirs) == 3 + 2 * len(msg.buffers) and ours == [b"".join(theirs)]
+    assert free
+
+
+def test_a_message_waits_while_bokehs_own_writer_holds_the_lock():
+    """Where Bokeh's own writer is part-way through a message (the lock taken), this one
+    goes after it, never between its parts."""
+    first, second = _a_frame_message(False), _a_frame_message(True)
+
+    async def run():
+        handler, ws = _handler()
+        await handler.write_lock.acquire()          # Bokeh's writer, mid-message
+        await handler.write_message(first.header_json, locked=False)
+        sending = asyncio.ensure_future(wire.send_message(handler, second))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        during = len(ws.stream.writes)
+        await handler.write_message(first.metadata_json, locked=False)
+        await handler.write_message(first.content_json, locked=False)
+        handler.write_lock.release()
+        await sending
+        return during, ws.stream.writes
+    during, writes = _run(run)
+    assert during == 1 and len(writes) == 4
+    assert writes[3].startswith(wire._frame_head(0x1, len(second.header_json.encode())))
+
+
+def test_a_closed_tab_is_said_as_bokeh_says_it_and_is_no_failure(log_records, caplog):
+    msg = _a_frame_message(False)
+    assert wire.install()
+
+    async def closes_while_writing():
+        from tornado.iostream import StreamClosedError
+        handler, ws = _handler()
+        failed = asyncio.get_running_loop().create_future()
+        failed.set_exception(StreamClosedError())
+        ws.stream.write = lambda data: failed
+        await WSHandler.send_message(handler, msg)
+        return _lock_is_free(handler.write_lock)
+    with caplog.at_level(logging.WARNING, logger="bokeh.server.views.ws"):
+        assert _run(closes_while_writing)
+    assert "Failed sending message as connection was closed" in caplog.text
+    assert wire.failure() is None and log_records == []
+    assert WSHandler.send_message is wire.send_message
+
+
+def test_a_failing_writer_hands_bokehs_messages_to_bokeh_for_good(monkeypatch, log_records):
+    msg = _a_frame_message(True)
+    assert wire.install()
+
+    def broken(opcode, n):
+        raise OverflowError("boom")
+    monkeypatch.setattr(wire, "_frame_head", broken)
+
+    async def run():
+        handler, ws = _handler()
+        await wire._ORIGINAL_SEND(handler, msg)
+        theirs = list(ws.stream.writes)
+        handler, ws = _handler()
+        await WSHandler.send_message(handler, msg)          # the installed writer
+        await wire.send_message(handler, msg)               # one taken before: Bokeh's
+        return theirs, ws.stream.writes, _lock_is_free(handler.write_lock)
+    theirs, writes, free = _run(run)
+    assert writes == theirs * 2 and free
+    assert WSHandler.__dict__["send_message"] is wire._ORIGINAL_SEND and not wire.installed()
+    assert [r.levelno for r in log_records] == [logging.WARNING]
+    assert "failed writing a message: OverflowError: boom" in log_records[0].getMessage()
+
+
 def test_frame_heads_for_every_length_class():
     for n in (0, 125, 126, 0xFFFF, 0x10000):
         head = wire._frame_head(0x2, n)
@@ -457,6 +565,7 @@ def test_install_puts_both_in_place_and_uninstall_takes_them_out():
         assert wire.install()
         assert panel_document.dispatch_tornado is wire.dispatch_tornado
         assert ServerSession.__dict__["pull"] is not wire._ORIGINAL_PULL
+        assert WSHandler.send_message is wire.send_message
         assert Model.references is wire.references
         assert HasProps.properties_with_values is wire.properties_with_values
     finally:
@@ -464,6 +573,7 @@ def test_install_puts_both_in_place_and_uninstall_takes_them_out():
     assert panel_document.dispatch_tornado is wire._ORIGINAL_DISPATCH
     assert patch_doc.__dict__["create"] is wire._ORIGINAL
     assert ServerSession.__dict__["pull"] is wire._ORIGINAL_PULL
+    assert WSHandler.__dict__["send_message"] is wire._ORIGINAL_SEND
     assert Model.__dict__["references"] is wire._ORIGINAL_REFERENCES
     assert HasProps.__dict__["properties_with_values"] is wire._ORIGINAL_VALUES
 
@@ -703,9 +813,10 @@ def _no_references(monkeypatch):
     lambda mp: mp.setattr(wire, "_ORIGINAL_PULL", None),
     lambda mp: mp.setattr(wire, "_ORIGINAL_REFERENCES", None),
     lambda mp: mp.setattr(wire, "_ORIGINAL_VALUES", None),
+    lambda mp: mp.setattr(wire, "_ORIGINAL_SEND", lambda self, message, locked=True: None),
 ], ids=["max_safe_int", "encode_bytes", "encode_float", "references", "flush_synced",
         "buffers", "dispatch_signature", "binary_array_types", "no_sources", "tornado",
-        "pull", "references", "values"])
+        "pull", "references", "values", "send"])
 def test_a_renamed_internal_leaves_bokeh_and_panel_as_they_are(monkeypatch, missing,
                                                                log_records):
     """Where any internal the module relies on is gone or changed (a Bokeh or Panel
@@ -716,11 +827,11 @@ def test_a_renamed_internal_leaves_bokeh_and_panel_as_they_are(monkeypatch, miss
     missing(monkeypatch)
     from bokeh.server.session import ServerSession
     before = (patch_doc.__dict__["create"], panel_document.dispatch_tornado,
-              ServerSession.__dict__["pull"])
+              ServerSession.__dict__["pull"], WSHandler.__dict__["send_message"])
     assert not wire.supported()
     assert wire.install() is False
     assert (patch_doc.__dict__["create"], panel_document.dispatch_tornado,
-            ServerSession.__dict__["pull"]) == before
+            ServerSession.__dict__["pull"], WSHandler.__dict__["send_message"]) == before
     assert not wire.installed()
     assert [r.levelno for r in log_records] == [logging.WARNING]
     assert wire.missing() in log_records[0].getMessage()

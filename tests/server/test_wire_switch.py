@@ -17,10 +17,11 @@ def _restore(wire_restored):
 
 
 def _installed() -> bool:
-    create, dispatch, pull, references, values, active, _ = wire.snapshot()
+    create, dispatch, pull, send, references, values, active, _ = wire.snapshot()
     return (create.__func__.__module__ == wire.__name__ and active
             and dispatch is wire.dispatch_tornado and pull.__func__ is wire._pull
-            and references is wire.references and values is wire.properties_with_values)
+            and send is wire.send_message and references is wire.references
+            and values is wire.properties_with_values)
 
 
 @pytest.mark.parametrize("value", [None, "", "fast", " Fast "])
