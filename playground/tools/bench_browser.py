@@ -361,8 +361,9 @@ def _pcts(ms: list) -> dict:
 
 def clicks(page, n: int, pause_ms: int) -> dict:
     """Click-to-screen on a warm page that trains: a hidden layer's "+" and "−" in turn
-    (its neuron count changes), then the data-set tiles XOR and Circle in turn (the epoch
-    counter starts again)."""
+    (its neuron count changes), then "+ Add layer" and "− Remove layer" in turn (the count
+    of hidden layers changes, a layer's column comes and goes), then the data-set tiles
+    XOR and Circle in turn (the epoch counter starts again)."""
     _wait_training(page, EPOCH)
     # the buttons stay where they are: click their centres with the mouse (a real click,
     # without Playwright's checks before each one)
@@ -371,6 +372,10 @@ def clicks(page, n: int, pause_ms: int) -> dict:
     _wait_text(page, ".pg-layer-label")
     layer = click_series(page, [plus, minus], n, "text", ".pg-layer-label", pause_ms)
     out = {f"click_layer_ms_{k}": v for k, v in _pcts(layer).items()}
+    layers = [_centre(page.get_by_role("button", name=name, exact=True))
+              for name in ("+ Add layer", "− Remove layer")]
+    added = click_series(page, layers, n, "text", ".pg-layer-count", pause_ms)
+    out.update({f"click_add_layer_ms_{k}": v for k, v in _pcts(added).items()})
     tiles = [_centre(page.get_by_role("button", name=name, exact=True).first)
              for name in ("XOR", "Circle")]
     # before each tile's click the counter must be well past 0 again, so that its reset

@@ -153,7 +153,7 @@ class NetworkPanel(pn.viewable.Viewer):
         n = len(hidden)
         self.add_layer.disabled = n >= mlp.MAX_LAYERS
         self.remove_layer.disabled = n == 0
-        self.summary.show(f'<div class="pg-readout"><b>{n}</b> hidden layer'
+        self.summary.show(f'<div class="pg-readout pg-layer-count"><b>{n}</b> hidden layer'
                           f'{"s" if n != 1 else ""}'
                           f'{" — a linear model" if n == 0 else ""}</div>')
 
