@@ -14,6 +14,15 @@ DROPOUT_OPTIONS = {"drop 0%": 0.0, "drop 10%": 0.1, "drop 20%": 0.2, "drop 30%":
                    "drop 50%": 0.5}
 SMALL_SELECT = "select.bk-input { font-size: 12px !important; padding: 2px 14px 2px 4px; }"
 LAYER_WIDTH = 90       # one layer's controls; they wrap four to a row in the middle column
+LAYERS_PER_ROW = 4
+
+
+# a layer's column is hidden by its inline style, not by ``visible``: BokehJS lays the
+# whole page out again (every plot and control, 55-110 ms on a 2-core machine) when a
+# model's visibility changes, and applies an inline style alone; the columns sit in a
+# CSS flex box, so the browser moves the rest without it
+HIDDEN = {"display": "none"}
+SHOWN = {"display": ""}                 # the inline display taken off: the column's own
 
 
 class _LayerControls:
@@ -44,7 +53,16 @@ class _LayerControls:
             "activation", i, e.new), "value")
         self.dropout.param.watch(lambda e: panel.widget_changed("dropout", i, e.new), "value")
         self.column = pn.Column(pn.Row(self.minus, self.plus, margin=(0, 0, 0, 8)), self.label,
-                                self.activation, self.dropout, width=LAYER_WIDTH, margin=(0, 1))
+                                self.activation, self.dropout, width=LAYER_WIDTH, margin=(0, 1),
+                                styles=dict(HIDDEN))
+
+    @property
+    def shown(self) -> bool:
+        return self.column.styles.get("display") != "none"
+
+    def hide(self):
+        if self.shown:
+            self.column.styles = dict(HIDDEN)
 
     def show(self, neurons: int, activation: str, rate: float):
         self.label.show(f'<div class="pg-readout pg-layer-label"><b>{neurons}</b> '
@@ -53,7 +71,8 @@ class _LayerControls:
         self.minus.disabled = neurons <= 1
         self.activation.value = activation
         self.dropout.value = rate
-        self.column.visible = True
+        if not self.shown:
+            self.column.styles = dict(SHOWN)
 
 
 class NetworkPanel(pn.viewable.Viewer):
@@ -86,7 +105,7 @@ class NetworkPanel(pn.viewable.Viewer):
         self._showing = False           # True while the widgets are set from the run
         # four layers to a row: 8 layers side by side would push the output off the screen
         self.layers = pn.FlexBox(flex_wrap="wrap", margin=0,
-                                 styles={"max-width": f"{4 * (LAYER_WIDTH + 2)}px"})
+                                 styles={"max-width": f"{LAYERS_PER_ROW * (LAYER_WIDTH + 2)}px"})
         self.summary = LiveHTML(margin=(6, 5, 0, 5))
         run.param.watch(lambda *e: self._show_layers(),
                         ["hidden", "activation", "activations", "dropout"])
@@ -137,8 +156,11 @@ class NetworkPanel(pn.viewable.Viewer):
         acts = self.run.layer_activations()
         rates = [min(DROPOUT_OPTIONS.values(), key=lambda o: abs(o - r))
                  for r in (list(self.run.dropout) + [0.0] * mlp.MAX_LAYERS)[:len(hidden)]]
-        if len(hidden) > len(self._layers):      # a layer deeper than any so far
-            new = [_LayerControls(self, i) for i in range(len(self._layers), len(hidden))]
+        # the first row's controls made with the page, a deeper layer's when first added:
+        # showing built controls is a style; adding them lays the page out again
+        wanted = max(len(hidden), LAYERS_PER_ROW)
+        if wanted > len(self._layers):
+            new = [_LayerControls(self, i) for i in range(len(self._layers), wanted)]
             self._layers += new
             self.layers.extend([c.column for c in new])
         self._showing = True
@@ -147,7 +169,7 @@ class NetworkPanel(pn.viewable.Viewer):
                 if i < len(hidden):
                     controls.show(hidden[i], acts[i], rates[i])
                 else:
-                    controls.column.visible = False
+                    controls.hide()
         finally:
             self._showing = False
         n = len(hidden)
@@ -160,7 +182,7 @@ class NetworkPanel(pn.viewable.Viewer):
     @property
     def shown_layers(self) -> list:
         """The layer controls on the page now (one column per hidden layer)."""
-        return [c.column for c in self._layers if c.column.visible]
+        return [c.column for c in self._layers if c.shown]
 
     def __panel__(self):
         return pn.Row(self.features_column, self.layers_column)

@@ -195,12 +195,13 @@ def page_layouts(page) -> list:
     return [x for x in page.evaluate("() => window.__pg_root_layouts") if x[1] != "Div"]
 
 
-def test_a_data_set_or_neuron_click_lays_nothing_out_again(page):
-    """Choosing a data set and adding or removing a neuron change texts, pictures and styles
-    only: the page is not laid out again (the chosen tile is drawn by its inline styles).
-    A text's first change also sends its style sheets again, once (the page shares them
-    when it is made, Panel sends its own copies): so the clicks are done twice, and the
-    second round is watched."""
+def test_a_data_set_neuron_or_layer_click_lays_nothing_out_again(page):
+    """Choosing a data set, adding or removing a neuron, and adding or removing a layer (its
+    controls made with the page, shown and hidden by their inline style) change texts,
+    pictures and styles only: the page is not laid out again (the chosen tile is drawn by
+    its inline styles). A text's first change also sends its style sheets again, once (the
+    page shares them when it is made, Panel sends its own copies): so the clicks are done
+    twice, and the second round is watched."""
     page.evaluate(ROOT_LAYOUTS_JS)
 
     def settled():                      # the page's lower parts come in its first frames
@@ -217,6 +218,14 @@ def test_a_data_set_or_neuron_click_lays_nothing_out_again(page):
         wait_until(lambda: "5 neurons" in layer_label(page, 0), 5, message="a fifth neuron")
         page.get_by_role("button", name="−", exact=True).first.click()
         wait_until(lambda: "4 neurons" in layer_label(page, 0), 5, message="four neurons again")
+        button(page, "+ Add layer").click()
+        wait_until(lambda: page.locator(".pg-layer-label").filter(visible=True).count() == 3,
+                   5, message="the third layer's controls shown")
+        assert page.get_by_text("3 hidden layers").is_visible()
+        button(page, "− Remove layer").click()
+        wait_until(lambda: page.locator(".pg-layer-label").filter(visible=True).count() == 2,
+                   5, message="the third layer's controls hidden")
+        assert page.get_by_text("2 hidden layers").is_visible()
         page.wait_for_timeout(300)
     assert page_layouts(page) == []
 

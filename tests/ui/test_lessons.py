@@ -94,7 +94,7 @@ def test_every_lesson_sets_what_its_text_says_and_every_menu_shows_it():
                           "regularization"), app.hyper.widgets))
         for name, menu in menus.items():
             assert menu.value == getattr(run, name), (key, name)
-        shown = [c for c in app.network.layers.objects if c.visible]     # one per layer
+        shown = app.network.shown_layers                                 # one per layer
         pickers = [w for c in shown for w in c.select(pn.widgets.Select)
                    if isinstance(w.value, str)]
         assert [p.value for p in pickers] == run.layer_activations(), key

@@ -333,6 +333,29 @@ def test_too_many_layers_is_refused_with_a_message(app):
     assert "linear model" in net.summary.object
 
 
+def test_a_layer_is_shown_and_hidden_by_its_style_its_controls_made_once(app):
+    """The first row's layer controls come with the page; adding or removing a layer there
+    changes their inline style, never ``visible`` (BokehJS lays the whole page out again
+    for that) nor the row's children. A fifth layer's controls are made when first added,
+    then kept."""
+    run, net = app.run, app.network
+    columns = list(net.layers.objects)
+    assert len(columns) == 4 and run.hidden == [4, 2]
+    assert [c.styles.get("display") for c in columns] == ["", "", "none", "none"]
+    press(net.add_layer)
+    assert run.hidden == [4, 2, 4] and list(net.layers.objects) == columns
+    assert net.shown_layers == columns[:3] and columns[2].styles.get("display") == ""
+    assert all(c.visible for c in columns)
+    assert ">4</b> neurons" in columns[2][1].object
+    press(net.remove_layer)
+    assert net.shown_layers == columns[:2] and columns[2].styles.get("display") == "none"
+    run.hidden = [3, 3, 3, 3, 3]
+    assert net.layers.objects[:4] == columns and len(net.layers.objects) == 5
+    assert net.shown_layers == net.layers.objects
+    run.hidden = [2]
+    assert net.shown_layers == columns[:1] and len(net.layers.objects) == 5
+
+
 # ---------------------------------------------------------------------- divergence
 def test_divergence_stops_playing_and_shows_the_message(app):
     run, controls = app.run, app.controls
