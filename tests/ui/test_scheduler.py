@@ -171,8 +171,14 @@ def test_a_failed_frame_still_asks_for_the_next(monkeypatch):
 from playground.ui.scheduler import LAUNCH_FRAMES, ComputeShare, Pace  # noqa: E402
 
 
+def STILL():
+    """The share's clock, stopped: what a test checks never hangs on how long a
+    garbage collection (or a busy test machine) takes."""
+    return 0.0
+
+
 def test_a_heavy_page_alone_runs_at_full_speed():
-    share = ComputeShare()
+    share = ComputeShare(clock=STILL)
     heavy = Pace(share)
     share.join(heavy)
     heavy.launched(0.0, 50)
@@ -183,7 +189,7 @@ def test_a_heavy_page_alone_runs_at_full_speed():
 
 
 def test_a_heavy_page_gets_its_share_when_others_train():
-    share = ComputeShare()
+    share = ComputeShare(clock=STILL)
     heavy, light_a, light_b = Pace(share), Pace(share), Pace(share)
     for p in (heavy, light_a, light_b):
         share.join(p)
@@ -208,7 +214,7 @@ def test_a_heavy_page_gets_its_share_when_others_train():
 
 
 def test_a_new_setup_is_measured_with_one_epoch_while_others_train():
-    share = ComputeShare()
+    share = ComputeShare(clock=STILL)
     page, other = Pace(share), Pace(share)
     share.join(page)
     assert page.epochs(50, 16, setup="2-4-2") == 50         # alone: no need to measure
@@ -230,7 +236,7 @@ def test_a_light_page_whose_frames_come_late_trains_the_epochs_it_is_owed():
     its training keeps its pace. A heavy page, a cut one, one not measured yet, or the
     first launch after a rest never catches up."""
     from playground.ui.scheduler import CATCH_UP_S, PERIODS_MS
-    share = ComputeShare()
+    share = ComputeShare(clock=STILL)
     light, heavy, other = Pace(share), Pace(share), Pace(share)
     for p in (light, heavy, other):
         share.join(p)
@@ -270,7 +276,7 @@ def test_a_light_page_whose_frames_come_late_trains_the_epochs_it_is_owed():
 
 
 def test_the_share_forgets_closed_pages():
-    share = ComputeShare()
+    share = ComputeShare(clock=STILL)
     a, b = Page(), Page()
     share.join(a)
     share.join(b)
