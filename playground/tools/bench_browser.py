@@ -15,7 +15,8 @@ reports what a student sees (also run by ``python -m playground.bench --browser`
   page's main thread was busy (Chromium's performance metrics);
 * click to screen: from a click's ``pointerdown`` (timed in the page) to the first
   animation frame that shows its effect: a layer's "+"/"−" (the layer's neuron count) and
-  the data-set tiles (the epoch counter starts again), p50 and p95 in ms;
+  "+ Add layer"/"− Remove layer" (the count of hidden layers), the data-set tiles and an
+  input feature on and off (the epoch counter starts again), p50 and p95 in ms;
 * a lab tab's first click to its content on screen (its first card), on a page that has
   just appeared, and on one left at rest until each lab's first card is on the page,
   hidden (``labs_ahead_s``; ``tab_<lab>_ahead_ms``).
@@ -68,6 +69,7 @@ TFP_SHAPES = {"default": "4,2", "6x8": "8,8,8,8,8,8"}
 TFP_EPOCH, TFP_PLAY = "#iter-number", "#play-pause-button"
 # a data-set click is timed from a counter at least this far, so its reset reads lower
 RESET_FROM = 25
+FEATURE_CLICKED = "X₁²"          # its button in the input features, turned on and off
 TABS = {"neurons": "Neuron lab", "descent": "Gradient descent", "convolution": "Convolution",
         "digits": "Digits CNN"}
 AHEAD_WAIT_S = 30        # how long a page at rest may take to have every lab's first card
@@ -363,7 +365,8 @@ def clicks(page, n: int, pause_ms: int) -> dict:
     """Click-to-screen on a warm page that trains: a hidden layer's "+" and "−" in turn
     (its neuron count changes), then "+ Add layer" and "− Remove layer" in turn (the count
     of hidden layers changes, a layer's column comes and goes), then the data-set tiles
-    XOR and Circle in turn (the epoch counter starts again)."""
+    XOR and Circle in turn (the epoch counter starts again), then the X₁² feature on and
+    off (the network is made again: the counter starts again)."""
     _wait_training(page, EPOCH)
     # the buttons stay where they are: click their centres with the mouse (a real click,
     # without Playwright's checks before each one)
@@ -385,6 +388,11 @@ def clicks(page, n: int, pause_ms: int) -> dict:
     page.wait_for_function(f"() => {ready}", timeout=60_000, polling="raf")
     data = click_series(page, tiles, n, "epoch", EPOCH, pause_ms, ready=ready)
     out.update({f"click_dataset_ms_{k}": v for k, v in _pcts(data).items()})
+    # an input feature on and off: the network is made again, its counter starts again
+    feature = _centre(page.get_by_role("button", name=FEATURE_CLICKED, exact=True).first)
+    page.wait_for_function(f"() => {ready}", timeout=60_000, polling="raf")
+    feats = click_series(page, [feature], n, "epoch", EPOCH, pause_ms, ready=ready)
+    out.update({f"click_feature_ms_{k}": v for k, v in _pcts(feats).items()})
     return out
 
 
