@@ -16,7 +16,8 @@ reports what a student sees (also run by ``python -m playground.bench --browser`
 * click to screen: from a click's ``pointerdown`` (timed in the page) to the first
   animation frame that shows its effect: a layer's "+"/"−" (the layer's neuron count) and
   "+ Add layer"/"− Remove layer" (the count of hidden layers), the data-set tiles and an
-  input feature on and off (the epoch counter starts again), p50 and p95 in ms;
+  input feature on and off (the epoch counter starts again), and from a ``keydown`` in the
+  Lessons menu to the chosen lesson's banner, p50 and p95 in ms;
 * a lab tab's first click to its content on screen (its first card), on a page that has
   just appeared, and on one left at rest until each lab's first card is on the page,
   hidden (``labs_ahead_s``; ``tab_<lab>_ahead_ms``).
@@ -70,6 +71,7 @@ TFP_EPOCH, TFP_PLAY = "#iter-number", "#play-pause-button"
 # a data-set click is timed from a counter at least this far, so its reset reads lower
 RESET_FROM = 25
 FEATURE_CLICKED = "X₁²"          # its button in the input features, turned on and off
+LESSONS_MENU, LESSON_BANNER = "Lessons", ".pg-lesson-banner"
 TABS = {"neurons": "Neuron lab", "descent": "Gradient descent", "convolution": "Convolution",
         "digits": "Digits CNN"}
 AHEAD_WAIT_S = 30        # how long a page at rest may take to have every lab's first card
@@ -126,10 +128,11 @@ HELPERS = r"""
     if (kind === 'appear') return now !== before && now !== '';
     return now !== before;
   }
-  // watch(kind, sel, timeoutMs): every pointerdown from now on starts a clock, and rAF
-  // polls the probe until it changes (results[i].ms) or timeoutMs pass (ms: null)
-  let listener = null;
-  function watch(kind, sel, timeoutMs) {
+  // watch(kind, sel, timeoutMs, event): every pointerdown (or keydown) from now on starts
+  // a clock, and rAF polls the probe until it changes (results[i].ms) or timeoutMs pass
+  // (ms: null)
+  let listener = null, listened = null;
+  function watch(kind, sel, timeoutMs, event) {
     unwatch();
     const results = window.__bench.results = [];
     listener = ev => {
@@ -145,10 +148,11 @@ HELPERS = r"""
       };
       requestAnimationFrame(step);
     };
-    document.addEventListener('pointerdown', listener, true);
+    listened = event || 'pointerdown';
+    document.addEventListener(listened, listener, true);
   }
   function unwatch() {
-    if (listener) document.removeEventListener('pointerdown', listener, true);
+    if (listener) document.removeEventListener(listened, listener, true);
     listener = null;
   }
   const done = i => { const r = window.__bench.results[i]; return !!r && r.ms !== undefined; };
@@ -326,14 +330,19 @@ def reference_updates(browser, url: str, seconds: float, warm_s: float = 1.0,
 def click_series(page, targets: list, n: int, kind: str, sel: str, pause_ms: int = 0,
                  ready: str = "true", timeout_ms: int = 5000) -> list:
     """Click targets[i % len(targets)] n times; each click waits for the previous one's
-    effect, then for `ready` (a JS expression) and pause_ms. A target is a locator, or a
-    point (x, y) clicked with the mouse. Returns, per click, the ms from its pointerdown to
-    the first animation frame where the probe changed (None: no change in timeout_ms)."""
-    page.evaluate("([k, s, t]) => window.__bench.watch(k, s, t)", [kind, sel, timeout_ms])
+    effect, then for `ready` (a JS expression) and pause_ms. A target is a locator, a
+    point (x, y) clicked with the mouse, or a key (a string) pressed where the focus is.
+    Returns, per click, the ms from its pointerdown (keydown) to the first animation frame
+    where the probe changed (None: no change in timeout_ms)."""
+    event = "keydown" if all(isinstance(t, str) for t in targets) else "pointerdown"
+    page.evaluate("([k, s, t, e]) => window.__bench.watch(k, s, t, e)",
+                  [kind, sel, timeout_ms, event])
     try:
         for i in range(n):
             target = targets[i % len(targets)]
-            if isinstance(target, tuple):
+            if isinstance(target, str):
+                page.keyboard.press(target)
+            elif isinstance(target, tuple):
                 page.mouse.click(*target)
             else:
                 target.click()
@@ -366,7 +375,8 @@ def clicks(page, n: int, pause_ms: int) -> dict:
     (its neuron count changes), then "+ Add layer" and "− Remove layer" in turn (the count
     of hidden layers changes, a layer's column comes and goes), then the data-set tiles
     XOR and Circle in turn (the epoch counter starts again), then the X₁² feature on and
-    off (the network is made again: the counter starts again)."""
+    off (the network is made again: the counter starts again), then the first two lessons
+    in turn (their banner's text changes)."""
     _wait_training(page, EPOCH)
     # the buttons stay where they are: click their centres with the mouse (a real click,
     # without Playwright's checks before each one)
@@ -391,8 +401,18 @@ def clicks(page, n: int, pause_ms: int) -> dict:
     # an input feature on and off: the network is made again, its counter starts again
     feature = _centre(page.get_by_role("button", name=FEATURE_CLICKED, exact=True).first)
     page.wait_for_function(f"() => {ready}", timeout=60_000, polling="raf")
-    feats = click_series(page, [feature], n, "epoch", EPOCH, pause_ms, ready=ready)
+    few = max(2, n // 2)        # fewer of these two: the bench stays within its time
+    feats = click_series(page, [feature], few, "epoch", EPOCH, pause_ms, ready=ready)
     out.update({f"click_feature_ms_{k}": v for k, v in _pcts(feats).items()})
+    # a lesson chosen from the keyboard in its menu, the first two in turn (last: its
+    # banner across the top moves the page down): to its banner on screen
+    menu = page.get_by_role("combobox", name=LESSONS_MENU, exact=True)
+    menu.select_option(index=1)
+    _wait_text(page, LESSON_BANNER)
+    menu.focus()
+    lessons = click_series(page, ["ArrowDown", "ArrowUp"], few, "text", LESSON_BANNER,
+                           pause_ms)
+    out.update({f"click_lesson_ms_{k}": v for k, v in _pcts(lessons).items()})
     return out
 
 

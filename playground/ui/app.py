@@ -21,7 +21,7 @@ from ..classroom.membership import Membership
 from ..state.display import Display
 from ..state.presets import PRESETS
 from ..state.run import Run
-from . import a11y, heartbeat, heat_canvas, scheduler, sizing, theme, warming
+from . import a11y, heartbeat, heat_canvas, prompt, scheduler, sizing, theme, warming
 from .cards import lab_placeholder, tab_intro
 from .controls import TrainingControls
 from .data_panel import DataPanel
@@ -297,6 +297,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self._apply_view()
         _finish_plots(self._layout, extra=[self.output.fig2d, self.output.fig1d])
         a11y.name_controls(self._layout)        # a hidden label where a control shows none
+        prompt.prompt_controls(self._layout)    # a choice answered at once, not 50 ms later
         self._parts_held = False
         self._hold_parts()
         self.keys.active = self.active_tab == "playground"
@@ -1247,6 +1248,7 @@ def make_lab(factory):
     content = pn.Column(lab)
     _finish_plots(content)
     a11y.name_controls(content)
+    prompt.prompt_controls(content)
     return lab, content
 
 

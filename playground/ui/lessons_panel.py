@@ -83,7 +83,8 @@ class LessonsPanel(pn.viewable.Viewer):
         self.lesson = key
         self.try_this.object = (f'<div class="pg-try"><b>{html.escape(preset.title)}</b><br>'
                                 f'{html.escape(preset.try_this)}</div>')
-        self.banner.object = (f'<div class="pg-try"><b>Lesson: {html.escape(preset.title)}.</b> '
+        self.banner.object = (f'<div class="pg-try pg-lesson-banner"><b>Lesson: '
+                              f'{html.escape(preset.title)}.</b> '
                               f'{html.escape(preset.try_this)}</div>')
         self.banner.visible = True
         if self.menu.value != key:

@@ -8,6 +8,7 @@ from ..engine import features, mlp
 from ..state.run import Run
 from .binding import link
 from .frames import LiveHTML
+from .prompt import prompt
 from .hyper_panel import ACTIVATION_LABELS
 
 DROPOUT_OPTIONS = {"drop 0%": 0.0, "drop 10%": 0.1, "drop 20%": 0.2, "drop 30%": 0.3,
@@ -52,6 +53,7 @@ class _LayerControls:
         self.activation.param.watch(lambda e: panel.widget_changed(
             "activation", i, e.new), "value")
         self.dropout.param.watch(lambda e: panel.widget_changed("dropout", i, e.new), "value")
+        prompt(self.activation, self.dropout)       # (made after the page, some of them)
         self.column = pn.Column(pn.Row(self.minus, self.plus, margin=(0, 0, 0, 8)), self.label,
                                 self.activation, self.dropout, width=LAYER_WIDTH, margin=(0, 1),
                                 styles=dict(HIDDEN))

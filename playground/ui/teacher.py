@@ -20,7 +20,7 @@ from ..classroom.challenge import MAX_EPOCHS, MAX_LAYERS, MAX_NEURONS, METRICS, 
 from ..classroom.store import GHOST_S, Store
 from ..engine import datasets, features
 from ..state.presets import PRESETS
-from . import a11y, theme
+from . import a11y, prompt, theme
 from .binding import tooltip_below
 from .links import HIDEABLE, TABS, page_address
 
@@ -404,6 +404,7 @@ class TeacherPage(pn.viewable.Viewer):
         layout = pn.Column(header, self.message, self.gate, self.teaching,
                            sizing_mode="stretch_width", margin=0)
         a11y.name_controls(layout)          # a hidden label where a control shows none
+        prompt.prompt_controls(layout)      # a choice answered at once
         return layout
 
 

@@ -44,7 +44,8 @@ def test_bench_browser_figures(browser, server):
     assert 0 < res["late_page_epoch_s"] <= res["late_page_s"]
     for key in ("click_layer_ms_p50", "click_layer_ms_p95", "click_add_layer_ms_p50",
                 "click_add_layer_ms_p95", "click_dataset_ms_p50", "click_dataset_ms_p95",
-                "click_feature_ms_p50", "click_feature_ms_p95", "tab_neurons_ms",
+                "click_feature_ms_p50", "click_feature_ms_p95", "click_lesson_ms_p50",
+                "click_lesson_ms_p95", "tab_neurons_ms",
                 "tab_neurons_lab_ms"):
         assert res[key] is not None and res[key] > 0, key
     assert res["tab_neurons_lab_ms"] >= res["tab_neurons_ms"]
@@ -53,5 +54,6 @@ def test_bench_browser_figures(browser, server):
     assert "labs_ahead_s" in res and res["tab_neurons_ahead_ms"] > 0
     assert res["click_layer_ms_missed"] == 0 and res["click_dataset_ms_missed"] == 0
     assert res["click_add_layer_ms_missed"] == 0 and res["click_feature_ms_missed"] == 0
-    assert res["click_feature_ms_n"] == 2
+    assert res["click_lesson_ms_missed"] == 0
+    assert res["click_feature_ms_n"] == 2 and res["click_lesson_ms_n"] == 2
     assert "cold_start_s" not in res          # a running server: no cold start
