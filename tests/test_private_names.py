@@ -24,6 +24,10 @@ ALLOWED = {
     # a closed tab: Bokeh's session behind the session context, looked up with getattr
     # (None: the page keeps drawing until the server drops the session)
     "playground/ui/app.py": {"_session"},
+    # a choice's change handled at once: Panel's hold (_debounce), set only where its
+    # Syncable._server_change reads it (prompt.available), plain Panel with
+    # PLAYGROUND_WIRE=bokeh (tests/ui/test_prompt.py)
+    "playground/ui/prompt.py": {"_server_change", "_debounce"},
     # Panel's stylesheets from this server: the document's template variables
     "playground/server/__init__.py": {"_template_variables"},
     # the load test is a developer tool that drives sessions with Bokeh's client
