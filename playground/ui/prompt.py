@@ -57,6 +57,4 @@ def prompt(*widgets) -> int:
 
 def prompt_controls(viewable) -> int:
     """Every control of choices inside ``viewable`` answered at once; returns how many."""
-    if not enabled():
-        return 0
     return prompt(*viewable.select(pn.widgets.Widget))
