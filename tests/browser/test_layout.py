@@ -221,11 +221,14 @@ def test_a_data_set_neuron_or_layer_click_lays_nothing_out_again(page):
         button(page, "+ Add layer").click()
         wait_until(lambda: page.locator(".pg-layer-label").filter(visible=True).count() == 3,
                    5, message="the third layer's controls shown")
-        assert page.get_by_text("3 hidden layers").is_visible()
+        # the count is a text of its own (LiveHTML): it may come a frame after the columns
+        wait_until(lambda: page.get_by_text("3 hidden layers").is_visible(), 5,
+                   message="the count of three hidden layers")
         button(page, "− Remove layer").click()
         wait_until(lambda: page.locator(".pg-layer-label").filter(visible=True).count() == 2,
                    5, message="the third layer's controls hidden")
-        assert page.get_by_text("2 hidden layers").is_visible()
+        wait_until(lambda: page.get_by_text("2 hidden layers").is_visible(), 5,
+                   message="the count of two hidden layers")
         page.wait_for_timeout(300)
     assert page_layouts(page) == []
 
